@@ -1,0 +1,45 @@
+"""Composition root: settings, database, metrics and background work wired into the Slack app and server."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.background import Background
+from bot.config import Settings
+from bot.metrics import Metrics
+from storage.db import Database, open_database
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    db: Database
+    metrics: Metrics = field(default_factory=Metrics)
+    background: Background = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.background = Background(on_failure=self.metrics.background_failures.inc)
+
+
+def build_deps(settings: Settings) -> Deps:
+    return Deps(settings=settings, db=open_database(settings.database_url))
+
+
+def build_slack_app(deps: Deps) -> AsyncApp:
+    # Imported here so bot/ stays importable (shell, CLI) without pulling the Slack listeners in.
+    from handlers.slack import register
+
+    settings = deps.settings
+    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    app = AsyncApp(
+        name="feedbot",
+        client=client,
+        signing_secret=settings.slack_signing_secret,
+        logger=logging.getLogger("feedbot.slack"),
+    )
+    register(app, deps)
+    return app

@@ -1,0 +1,134 @@
+"""The `feedbot` command: serve, shell, db upgrade, export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import logging
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.exc import OperationalError
+
+from bot.config import Settings, SettingsError, load_settings, require_slack_credentials
+from bot.export import EXPORT_KINDS, FORMATS, write_export
+from storage.db import DatabaseDriverMissing
+from storage.migrate import upgrade_to_head
+
+log = logging.getLogger("feedbot")
+
+
+class CommandFailed(Exception):
+    """A user-facing failure: printed as one line, exit status 1 (2 for configuration)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="feedbot", description="feedback, bugs and release notes in chat")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the HTTP server (Slack events, health, metrics)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=3000)
+
+    commands.add_parser("shell", help="try the bot in this terminal, no Slack needed")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply migrations up to the newest schema")
+
+    export = commands.add_parser("export", help="print every row of a kind as CSV or JSON")
+    export.add_argument("kind", choices=EXPORT_KINDS)
+    export.add_argument("--format", choices=FORMATS, default="csv")
+    export.add_argument("--team", metavar="TEAM_ID", help="only this workspace (Slack team id or Teams tenant id)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+        return _run(args, settings)
+    except SettingsError as error:
+        print(f"feedbot: {error}", file=sys.stderr)
+        return 2
+    except DatabaseDriverMissing as error:
+        print(f"feedbot: {error}", file=sys.stderr)
+        return 2
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else "connection failed"
+        print(f"feedbot: cannot use the database in DATABASE_URL: {reason}", file=sys.stderr)
+        return 1
+    except CommandFailed as error:
+        print(f"feedbot: {error}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "db":
+        upgrade_to_head(settings.database_url)
+        print("database is at the newest schema")
+        return 0
+    if args.command == "serve":
+        require_slack_credentials(settings)
+        upgrade_to_head(settings.database_url)
+        from bot.serve import serve
+
+        serve(settings, host=args.host, port=args.port)
+        return 0
+    if args.command == "shell":
+        logging.getLogger().setLevel(logging.WARNING)
+        upgrade_to_head(settings.database_url)
+        return _shell(settings)
+    if args.command == "export":
+        upgrade_to_head(settings.database_url)
+        return _export(settings, args.kind, args.format, args.team)
+    raise CommandFailed(f"unknown command {args.command}")
+
+
+def _shell(settings: Settings) -> int:
+    from bot.app import build_deps
+    from bot.shell import Shell, local_requester
+
+    interactive = sys.stdin.isatty()
+
+    def read_line(prompt: str) -> str | None:
+        try:
+            return input(prompt) if interactive else _read_piped_line()
+        except EOFError:
+            return None
+
+    with asyncio.Runner() as runner:
+        deps = build_deps(settings)
+        try:
+            return Shell(deps, local_requester(), read_line, print).run(runner)
+        finally:
+            runner.run(deps.db.close())
+
+
+def _read_piped_line() -> str | None:
+    line = sys.stdin.readline()
+    return line.rstrip("\n") if line else None
+
+
+def _export(settings: Settings, kind: str, fmt: str, team: str | None) -> int:
+    from storage.db import open_database
+
+    # RFC 4180 wants CRLF row ends: the csv module writes them, so the stream must not translate newlines.
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)
+
+    async def run() -> int:
+        db = open_database(settings.database_url)
+        try:
+            return await write_export(db, kind, fmt, out, team)
+        finally:
+            await db.close()
+
+    try:
+        count = asyncio.run(run())
+        out.flush()
+    finally:
+        out.detach()
+    print(f"exported {count} {kind} rows", file=sys.stderr)
+    return 0

@@ -1,0 +1,174 @@
+"""Settings: every environment variable of the external contract, read once and validated.
+
+A missing or malformed value stops start-up with one line that names the variable (`SettingsError`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line naming the variable."""
+
+
+def _blank_to_none(value: Any) -> Any:
+    # An exported-but-empty variable (`SLACK_BOT_TOKEN=`) means "not set", not "set to nothing".
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value.strip() if isinstance(value, str) else value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite:///feedbot.db", validation_alias="DATABASE_URL")
+    slack_bot_token: str | None = Field(None, validation_alias="SLACK_BOT_TOKEN", repr=False)
+    slack_signing_secret: str | None = Field(None, validation_alias="SLACK_SIGNING_SECRET", repr=False)
+    slack_app_token: str | None = Field(None, validation_alias="SLACK_APP_TOKEN", repr=False)
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+    slack_client_id: str | None = Field(None, validation_alias="SLACK_CLIENT_ID")
+    slack_client_secret: str | None = Field(None, validation_alias="SLACK_CLIENT_SECRET", repr=False)
+    microsoft_app_id: str | None = Field(None, validation_alias="MICROSOFT_APP_ID")
+    microsoft_app_password: str | None = Field(None, validation_alias="MICROSOFT_APP_PASSWORD", repr=False)
+    microsoft_app_tenant_id: str | None = Field(None, validation_alias="MICROSOFT_APP_TENANT_ID")
+    admins: Annotated[frozenset[str], NoDecode] = Field(frozenset(), validation_alias="FEEDBOT_ADMINS")
+    anonymity_threshold: int = Field(5, validation_alias="FEEDBOT_ANONYMITY_THRESHOLD")
+    timezone: str = Field("UTC", validation_alias="FEEDBOT_TIMEZONE")
+    secret_key: str | None = Field(None, validation_alias="FEEDBOT_SECRET_KEY", repr=False)
+    product_name: str = Field("our product", validation_alias="FEEDBOT_PRODUCT_NAME")
+
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "slack_client_id",
+        "slack_client_secret",
+        "microsoft_app_id",
+        "microsoft_app_password",
+        "microsoft_app_tenant_id",
+        "secret_key",
+        mode="before",
+    )
+    @classmethod
+    def _optional_text(cls, value: Any) -> Any:
+        return _blank_to_none(value)
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_url(cls, value: Any) -> str:
+        url = _blank_to_none(value) or "sqlite:///feedbot.db"
+        scheme = str(url).split("://", 1)[0].split("+", 1)[0]
+        if "://" not in str(url) or scheme not in {"sqlite", "postgresql", "postgres"}:
+            raise ValueError("use sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
+        return str(url)
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("xoxb-"):
+            raise ValueError("a bot token starts with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("xapp-"):
+            raise ValueError("an app-level token starts with xapp-")
+        return value
+
+    @field_validator("slack_api_url", mode="before")
+    @classmethod
+    def _api_url(cls, value: Any) -> str:
+        url = _blank_to_none(value) or "https://slack.com/api/"
+        if not str(url).startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        # slack_sdk joins base_url and method name by plain concatenation.
+        return str(url) if str(url).endswith("/") else f"{url}/"
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _admins(cls, value: Any) -> frozenset[str]:
+        if value is None:
+            return frozenset()
+        if isinstance(value, str):
+            return frozenset(part.strip() for part in value.split(",") if part.strip())
+        return frozenset(value)
+
+    @field_validator("anonymity_threshold")
+    @classmethod
+    def _threshold(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1")
+        return value
+
+    @field_validator("timezone", mode="before")
+    @classmethod
+    def _timezone(cls, value: Any) -> str:
+        name = _blank_to_none(value) or "UTC"
+        try:
+            ZoneInfo(str(name))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as Europe/Berlin") from None
+        return str(name)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(value.encode())
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != 32:
+            raise ValueError("must be a Fernet key: 32 url-safe base64-encoded bytes")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def is_admin(self, user_id: str) -> bool:
+        return user_id in self.admins
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the environment once; raise SettingsError with a one-line, variable-naming message."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        variable = _env_name(field)
+        reason = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{variable} is malformed: {reason}") from None
+
+
+def _env_name(field_or_alias: str) -> str:
+    for name, info in Settings.model_fields.items():
+        if field_or_alias in (name, info.validation_alias):
+            return str(info.validation_alias or name).upper()
+    return field_or_alias.upper()
+
+
+def require_slack_credentials(settings: Settings) -> None:
+    missing = [
+        name
+        for name, value in (
+            ("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
+            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
+        )
+        if value is None
+    ]
+    if missing:
+        raise SettingsError(
+            f"feedbot serve needs {' and '.join(missing)}: copy them from your Slack app's Basic Information "
+            "and OAuth & Permissions pages (or try the bot without Slack: feedbot shell)"
+        )

@@ -1,0 +1,101 @@
+"""`feedbot export`: every row of a kind as CSV (RFC 4180) or a JSON list, streamed, UTF-8."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import AsyncIterator
+from typing import Any, TextIO
+
+from bot.services.ids import bug_label, feedback_label
+from storage import bugs as bug_store
+from storage import feedback as feedback_store
+from storage.db import Database
+from storage.models import Bug, Feedback
+
+EXPORT_KINDS = ("feedback", "bugs")
+FORMATS = ("csv", "json")
+COLUMNS = {
+    "feedback": [
+        "id", "created_at", "platform", "team", "user", "anonymous", "category", "product", "text", "status",
+        "channel", "permalink",
+    ],
+    "bugs": [
+        "id", "created_at", "platform", "team", "reporter", "title", "what_happened", "expected", "severity",
+        "product", "status", "channel", "permalink", "tracker_key",
+    ],
+}
+
+
+def _feedback_row(row: Feedback) -> dict[str, Any]:
+    return {
+        "id": feedback_label(row.id),
+        "created_at": row.created_at.isoformat(),
+        "platform": row.platform,
+        "team": row.team_id,
+        "user": row.user_id,
+        "anonymous": row.anonymous,
+        "category": row.category,
+        "product": row.product,
+        "text": row.text,
+        "status": row.status,
+        "channel": row.channel_id,
+        "permalink": row.permalink,
+    }
+
+
+def _bug_row(row: Bug) -> dict[str, Any]:
+    return {
+        "id": bug_label(row.id),
+        "created_at": row.created_at.isoformat(),
+        "platform": row.platform,
+        "team": row.team_id,
+        "reporter": row.reporter_id,
+        "title": row.title,
+        "what_happened": row.what_happened,
+        "expected": row.expected,
+        "severity": row.severity,
+        "product": row.product,
+        "status": row.status,
+        "channel": row.channel_id,
+        "permalink": row.permalink,
+        "tracker_key": row.tracker_key,
+    }
+
+
+async def _rows(db: Database, kind: str, team_id: str | None) -> AsyncIterator[dict[str, Any]]:
+    async with db.sessions() as session:
+        if kind == "feedback":
+            async for feedback in feedback_store.stream_all(session, team_id):
+                yield _feedback_row(feedback)
+        else:
+            async for bug in bug_store.stream_all(session, team_id):
+                yield _bug_row(bug)
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+async def write_export(db: Database, kind: str, fmt: str, out: TextIO, team_id: str | None = None) -> int:
+    """Write every row to `out`; return how many."""
+    count = 0
+    rows = _rows(db, kind, team_id)
+    if fmt == "json":
+        out.write("[")
+        async for row in rows:
+            out.write(",\n" if count else "\n")
+            out.write(json.dumps(row, ensure_ascii=False))
+            count += 1
+        out.write("\n]\n" if count else "]\n")
+        return count
+    writer = csv.DictWriter(out, fieldnames=COLUMNS[kind])
+    writer.writeheader()
+    async for row in rows:
+        writer.writerow({key: _csv_value(value) for key, value in row.items()})
+        count += 1
+    return count

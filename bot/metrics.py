@@ -1,0 +1,37 @@
+"""Prometheus metrics, one registry per app so several apps (tests, replicas in one process) never clash."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.http_requests = Counter(
+            "feedbot_http_requests",
+            "HTTP requests answered, by route and status code.",
+            ["route", "status"],
+            registry=self.registry,
+        )
+        self.slack_ack_seconds = Histogram(
+            "feedbot_slack_ack_seconds",
+            "Time from receiving a Slack request to answering it (Slack allows 3 s).",
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0),
+            registry=self.registry,
+        )
+        self.slack_rejected = Counter(
+            "feedbot_slack_rejected_requests",
+            "Slack requests refused before dispatch, by reason.",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.submissions = Counter(
+            "feedbot_submissions",
+            "Feedback and bugs stored, by kind and platform.",
+            ["kind", "platform"],
+            registry=self.registry,
+        )
+        self.background_failures = Counter(
+            "feedbot_background_failures", "Work after an ack that failed.", registry=self.registry
+        )

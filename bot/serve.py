@@ -1,0 +1,28 @@
+"""`feedbot serve`: run the aiohttp app until SIGTERM/SIGINT, then finish in-flight work and close the DB."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from bot.app import build_deps
+from bot.config import Settings
+from bot.server import SHUTDOWN_GRACE_SECONDS, build_web_app
+
+log = logging.getLogger("feedbot.serve")
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    app = build_web_app(build_deps(settings))
+    log.info("Slack requests: POST http://%s:%s/slack/events · health: /healthz · metrics: /metrics", host, port)
+    web.run_app(
+        app,
+        host=host,
+        port=port,
+        shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
+        access_log=None,
+        print=lambda message: log.info("%s", message),
+        handle_signals=True,
+    )
+    log.info("stopped")

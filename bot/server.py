@@ -1,0 +1,103 @@
+"""The aiohttp server: Slack at /slack/events, health and metrics. One process, one event loop."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from bot.app import Deps, build_slack_app
+from handlers.slack.guard import check_request
+
+log = logging.getLogger("feedbot.server")
+
+DEPS = web.AppKey("deps", Deps)
+SLACK_APP = web.AppKey("slack_app", AsyncApp)
+SHUTDOWN_GRACE_SECONDS = 10.0
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def count_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
+    route = request.match_info.route.resource.canonical if request.match_info.route.resource else "unmatched"
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as http_error:
+        status = http_error.status
+        raise
+    finally:
+        request.app[DEPS].metrics.http_requests.labels(route, str(status)).inc()
+
+
+async def slack_events(request: web.Request) -> web.Response:
+    started = time.perf_counter()
+    deps = request.app[DEPS]
+    raw_body = await request.read()
+    signing_secret = deps.settings.slack_signing_secret or ""
+    rejection = check_request(raw_body, request.headers, signing_secret)
+    if rejection is not None:
+        deps.metrics.slack_rejected.labels(rejection.reason).inc()
+        return web.json_response({"ok": False, "error": rejection.reason}, status=rejection.status)
+    bolt_request = AsyncBoltRequest(
+        body=raw_body.decode("utf-8"),
+        query=request.query_string,
+        headers=dict(request.headers),  # type: ignore[arg-type]
+    )
+    bolt_response = await request.app[SLACK_APP].async_dispatch(bolt_request)
+    deps.metrics.slack_ack_seconds.observe(time.perf_counter() - started)
+    return await to_aiohttp_response(bolt_response)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    if await request.app[DEPS].db.ping():
+        return web.json_response({"status": "ok", "database": "ok"})
+    return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body = generate_latest(request.app[DEPS].metrics.registry)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException as http_error:
+        if http_error.status < 400:
+            raise
+        body = json.dumps({"ok": False, "error": http_error.reason})
+        return web.Response(status=http_error.status, body=body, content_type="application/json")
+
+
+json_errors = web.middleware(_json_errors)
+
+
+def build_web_app(deps: Deps) -> web.Application:
+    app = web.Application(middlewares=[count_requests, json_errors], client_max_size=1024 * 1024)
+    app[DEPS] = deps
+    app[SLACK_APP] = build_slack_app(deps)
+    app.router.add_post("/slack/events", slack_events)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    app.on_shutdown.append(_finish_background_work)
+    app.on_cleanup.append(_close_database)
+    return app
+
+
+async def _finish_background_work(app: web.Application) -> None:
+    await app[DEPS].background.drain(SHUTDOWN_GRACE_SECONDS)
+
+
+async def _close_database(app: web.Application) -> None:
+    await app[DEPS].db.close()

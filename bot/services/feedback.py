@@ -1,0 +1,94 @@
+"""Feedback intake: validate, store once, confirm with the id people can quote."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.messages import Reply
+from bot.services.ids import feedback_label
+from bot.services.requester import Requester
+from bot.services.validation import (
+    MAX_PRODUCT,
+    MAX_TEXT,
+    InvalidSubmission,
+    check_choice,
+    check_length,
+    clean_text,
+)
+from storage import feedback as feedback_store
+from storage.models import Feedback
+
+CATEGORIES = ("idea", "problem", "praise")
+
+
+@dataclass(frozen=True)
+class FeedbackDraft:
+    text: str
+    product: str | None = None
+    category: str | None = None
+    anonymous: bool = False
+    channel_id: str | None = None
+    permalink: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedbackSubmitted:
+    feedback: Feedback
+    created: bool
+
+    @property
+    def label(self) -> str:
+        return feedback_label(self.feedback.id)
+
+    def reply(self) -> Reply:
+        anonymity = " It was saved anonymously: nobody can see it came from you." if self.feedback.anonymous else ""
+        return Reply.ok(f"Thanks! Your feedback is saved as *{self.label}*.{anonymity}", item_id=self.label)
+
+
+def validate(draft: FeedbackDraft) -> FeedbackDraft:
+    text = clean_text(draft.text)
+    product = clean_text(draft.product) or None
+    errors: dict[str, str] = {}
+    if not text:
+        errors["text"] = "Please write your feedback: the text is empty."
+    check_length(errors, "text", "Feedback", text, MAX_TEXT)
+    check_length(errors, "product", "Product/area", product or "", MAX_PRODUCT)
+    check_choice(errors, "category", "Category", draft.category, CATEGORIES)
+    if errors:
+        raise InvalidSubmission(errors)
+    return FeedbackDraft(
+        text=text,
+        product=product,
+        category=draft.category,
+        anonymous=draft.anonymous,
+        channel_id=draft.channel_id,
+        permalink=draft.permalink,
+    )
+
+
+async def submit(
+    session: AsyncSession, requester: Requester, draft: FeedbackDraft, source_key: str
+) -> FeedbackSubmitted:
+    """Store the feedback once per source key; a repeat returns the first row, `created=False`."""
+    clean = validate(draft)
+    row, created = await feedback_store.add(
+        session,
+        platform=requester.platform,
+        team_id=requester.team_id,
+        user_id=None if clean.anonymous else requester.user_id,
+        anonymous=clean.anonymous,
+        text=clean.text,
+        product=clean.product,
+        category=clean.category,
+        # An anonymous item keeps no channel either: in a small channel it would point at the person.
+        channel_id=None if clean.anonymous else clean.channel_id,
+        permalink=clean.permalink,
+        source_key=source_key,
+    )
+    return FeedbackSubmitted(row, created)
+
+
+async def attach_permalink(session: AsyncSession, feedback_id: int, permalink: str) -> None:
+    await feedback_store.set_permalink(session, feedback_id, permalink)

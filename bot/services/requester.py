@@ -1,0 +1,13 @@
+"""Who is asking, on which platform and workspace: what every service needs to scope its work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Requester:
+    platform: str  # "slack", "teams" or "local"
+    team_id: str  # Slack team id, Teams tenant id, "local" for the shell
+    user_id: str
+    is_admin: bool = False

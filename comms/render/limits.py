@@ -1,0 +1,21 @@
+"""Slack's text limits, and the one way we shorten text to fit them."""
+
+from __future__ import annotations
+
+SECTION_TEXT = 3000
+HEADER_TEXT = 150
+MODAL_TITLE = 24
+MESSAGE_TEXT = 40_000
+CONTEXT_TEXT = 2000
+OPTION_TEXT = 75
+
+
+def truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
+
+
+def escape_mrkdwn(text: str) -> str:
+    """User text inside mrkdwn must not turn into mentions or links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,182 @@
+"""Block Kit for everything feedbot shows in Slack, built with slack_sdk.models so limits are enforced."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.messages import Reply
+from bot.services.bugs import SEVERITIES
+from bot.services.feedback import CATEGORIES
+from bot.services.home import HomeSummary
+from bot.services.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
+from comms.render.limits import HEADER_TEXT, SECTION_TEXT, escape_mrkdwn, truncate
+
+FEEDBACK_MODAL = "feedback_modal"
+BUG_MODAL = "bug_modal"
+# Every input's block_id is the service's field name, so a service error lands on the right field.
+INPUT_ACTION = "value"
+ANONYMOUS_VALUE = "anonymous"
+
+_ICONS = {"ok": ":white_check_mark:", "info": ":information_source:", "invalid": ":warning:"}
+_ICONS |= {"refused": ":no_entry:", "failed": ":x:"}
+
+
+def reply_blocks(reply: Reply) -> list[Block]:
+    text = f"{_ICONS[reply.kind]} {reply.text}"
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_TEXT)))]
+    if reply.lines:
+        body = "\n".join(reply.lines)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(body, SECTION_TEXT))))
+    return blocks
+
+
+def ephemeral_response(reply: Reply) -> dict[str, Any]:
+    """The body of an ack or response_url post: visible only to the person who asked."""
+    return {
+        "response_type": "ephemeral",
+        "text": truncate(reply.text, SECTION_TEXT),
+        "blocks": [block.to_dict() for block in reply_blocks(reply)],
+    }
+
+
+def _text_input(
+    block_id: str,
+    label: str,
+    *,
+    multiline: bool = False,
+    max_length: int = MAX_TEXT,
+    initial: str | None = None,
+    optional: bool = False,
+    placeholder: str | None = None,
+) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=optional,
+        element=PlainTextInputElement(
+            action_id=INPUT_ACTION,
+            multiline=multiline,
+            max_length=max_length,
+            initial_value=truncate(initial, max_length) if initial else None,
+            placeholder=placeholder,
+        ),
+    )
+
+
+def _select(block_id: str, label: str, choices: Sequence[str], *, optional: bool) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=optional,
+        element=StaticSelectElement(
+            action_id=INPUT_ACTION,
+            placeholder="Choose one",
+            options=[Option(value=choice, text=choice.capitalize()) for choice in choices],
+        ),
+    )
+
+
+def feedback_modal(*, text: str | None = None, metadata: dict[str, str] | None = None) -> View:
+    return View(
+        type="modal",
+        callback_id=FEEDBACK_MODAL,
+        title="Share feedback",
+        submit="Send",
+        close="Cancel",
+        private_metadata=json.dumps(metadata or {}),
+        blocks=[
+            _text_input("text", "What would you like to tell us?", multiline=True, initial=text),
+            _text_input("product", "Product or area", max_length=MAX_PRODUCT, optional=True),
+            _select("category", "Kind of feedback", CATEGORIES, optional=True),
+            InputBlock(
+                block_id="anonymous",
+                label="Anonymity",
+                optional=True,
+                element=CheckboxesElement(
+                    action_id=INPUT_ACTION,
+                    options=[
+                        Option(
+                            value=ANONYMOUS_VALUE,
+                            text="Share anonymously",
+                            description="Your name is not stored with this feedback.",
+                        )
+                    ],
+                ),
+            ),
+        ],
+    )
+
+
+def bug_modal(
+    *, title: str | None = None, what_happened: str | None = None, metadata: dict[str, str] | None = None
+) -> View:
+    return View(
+        type="modal",
+        callback_id=BUG_MODAL,
+        title="Report a bug",
+        submit="Report",
+        close="Cancel",
+        private_metadata=json.dumps(metadata or {}),
+        blocks=[
+            _text_input("title", "Title", max_length=MAX_TITLE, initial=title),
+            _text_input("what_happened", "What happened?", multiline=True, initial=what_happened),
+            _text_input("expected", "What did you expect?", multiline=True, optional=True),
+            _select("severity", "Severity", SEVERITIES, optional=False),
+            _text_input("product", "Product or area", max_length=MAX_PRODUCT, optional=True),
+        ],
+    )
+
+
+def confirmation_modal(title: str, reply: Reply) -> View:
+    return View(type="modal", title=title, close="Done", blocks=reply_blocks(reply))
+
+
+def home_view(summary: HomeSummary) -> View:
+    blocks: list[Block] = [HeaderBlock(text="Your feedback and bugs")]
+    if not summary.submissions:
+        blocks.append(
+            SectionBlock(text="Nothing yet. Use `/feedback` to tell us what you think, or `/bug` to report a problem.")
+        )
+    for item in summary.submissions:
+        summary_text = escape_mrkdwn(truncate(" ".join(item.summary.split()), 200))
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=f"*{item.label}* · {item.kind} · _{item.status}_\n{summary_text}")
+            )
+        )
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Sent {item.created_at:%Y-%m-%d %H:%M} UTC")]))
+    if summary.admin is not None:
+        blocks.append(DividerBlock())
+        blocks.append(HeaderBlock(text=truncate("Team overview (admins)", HEADER_TEXT)))
+        feedback = summary.admin.feedback_by_status
+        bugs = summary.admin.open_bugs_by_severity
+        blocks.append(
+            SectionBlock(
+                fields=[
+                    MarkdownTextObject(text=f"*New feedback*\n{feedback.get('new', 0)}"),
+                    MarkdownTextObject(text=f"*All feedback*\n{sum(feedback.values())}"),
+                ]
+                + [
+                    MarkdownTextObject(text=f"*Open {severity} bugs*\n{bugs.get(severity, 0)}")
+                    for severity in SEVERITIES
+                ]
+            )
+        )
+    return View(type="home", blocks=blocks[:100], callback_id="home")

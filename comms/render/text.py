@@ -1,0 +1,29 @@
+"""Plain-text rendering for the local shell (and any client without rich formatting)."""
+
+from __future__ import annotations
+
+from bot.messages import Reply
+from bot.services.home import HomeSummary
+
+_PREFIX = {"ok": "✔", "info": "ℹ", "invalid": "⚠", "refused": "⛔", "failed": "✘"}
+
+
+def reply_text(reply: Reply) -> str:
+    text = f"{_PREFIX[reply.kind]} {reply.text.replace('*', '')}"
+    return "\n".join([text, *reply.lines])
+
+
+def home_text(summary: HomeSummary) -> str:
+    lines = ["Your feedback and bugs:"]
+    if not summary.submissions:
+        lines.append("  nothing yet")
+    for item in summary.submissions:
+        text = " ".join(item.summary.split())
+        lines.append(f"  {item.label:<10} {item.status:<8} {text[:70]}")
+    if summary.admin is not None:
+        feedback = summary.admin.feedback_by_status
+        bugs = summary.admin.open_bugs_by_severity
+        lines.append(f"Team: {feedback.get('new', 0)} new feedback, open bugs " + ", ".join(
+            f"{severity} {bugs.get(severity, 0)}" for severity in ("blocker", "major", "minor")
+        ))
+    return "\n".join(lines)

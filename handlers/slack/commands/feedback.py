@@ -1,0 +1,42 @@
+"""`/feedback [text]`: with text, store it now and confirm; without, open the feedback modal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.intake import Intake, Outcome
+from bot.messages import Reply
+from bot.services.feedback import FeedbackDraft
+from comms.render.slack import ephemeral_response, feedback_modal
+from handlers.slack.answer import outcome_in_time
+from handlers.slack.context import deps_of, requester_from_command
+
+
+async def feedback_command_callback(
+    ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    deps = deps_of(context)
+    text = (command.get("text") or "").strip()
+    channel_id = command.get("channel_id")
+    if not text:
+        await ack()
+        modal = feedback_modal(metadata={"channel_id": channel_id} if channel_id else None)
+        deps.background.spawn(client.views_open(trigger_id=command["trigger_id"], view=modal), name="feedback:modal")
+        return
+
+    async def deliver_late(outcome: Outcome) -> None:
+        await respond(**ephemeral_response(outcome.reply))
+
+    work = Intake(deps).feedback(
+        requester_from_command(deps, command),
+        FeedbackDraft(text=text, channel_id=channel_id),
+        source_key=f"command:{command['trigger_id']}",
+    )
+    outcome = await outcome_in_time(deps, work, deliver_late, name="feedback:command")
+    reply = outcome.reply if outcome else Reply.info("Saving your feedback… you will see its id here in a moment.")
+    await ack(**ephemeral_response(reply))

@@ -1,0 +1,23 @@
+"""App Home: publish the person's submissions (and the team overview for admins) when they open it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.intake import Intake
+from comms.render.slack import home_view
+from handlers.slack.context import deps_of, requester
+
+
+async def app_home_opened_callback(
+    event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    if event.get("tab", "home") != "home" or not event.get("user"):
+        return
+    deps = deps_of(context)
+    team_id = body.get("team_id") or context.team_id
+    summary = await Intake(deps).home(requester(deps, team_id, event["user"]))
+    await client.views_publish(user_id=event["user"], view=home_view(summary))

@@ -1,0 +1,97 @@
+"""The gate in front of Bolt: a bad signature is 401, a signed but malformed body is 400, never a 500.
+
+Bolt itself answers 500 to some malformed bodies (payload= that is not JSON, a garbage timestamp header),
+so every request is checked here first and only well-formed, authentic ones reach it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from slack_sdk.signature import SignatureVerifier
+
+INTERACTIVE_NEEDS_TRIGGER = {"shortcut", "message_action", "block_actions"}
+VIEW_PAYLOADS = {"view_submission", "view_closed"}
+
+
+@dataclass(frozen=True)
+class Rejection:
+    status: int
+    reason: str  # a short machine-readable word, also the metrics label
+
+
+def check_request(raw_body: bytes, headers: Mapping[str, str], signing_secret: str) -> Rejection | None:
+    try:
+        authentic = SignatureVerifier(signing_secret).is_valid_request(raw_body, dict(headers))
+    except (ValueError, TypeError):
+        authentic = False  # a timestamp header that is not a number
+    if not authentic:
+        return Rejection(401, "invalid_signature")
+    try:
+        body = raw_body.decode("utf-8")
+    except UnicodeDecodeError:
+        return Rejection(400, "not_utf8")
+    if not body.strip():
+        return Rejection(400, "empty_body")
+    if body.lstrip().startswith("{"):
+        return _check_event(body)
+    return _check_form(body)
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _check_event(body: str) -> Rejection | None:
+    data = _json_object(body)
+    if data is None or not isinstance(data.get("type"), str):
+        return Rejection(400, "malformed_json")
+    if data["type"] == "event_callback" and not isinstance(data.get("event"), dict):
+        return Rejection(400, "malformed_event")
+    if data["type"] == "url_verification" and not isinstance(data.get("challenge"), str):
+        return Rejection(400, "malformed_event")
+    return None
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _check_form(body: str) -> Rejection | None:
+    try:
+        form = parse_qs(body, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        return Rejection(400, "malformed_form")
+    if "payload" in form:
+        return _check_payload(form["payload"][0])
+    if "command" in form:
+        fields = {name: values[0] for name, values in form.items()}
+        if not all(_is_text(fields.get(name)) for name in ("command", "team_id", "user_id", "trigger_id")):
+            return Rejection(400, "malformed_command")
+        return None
+    if "ssl_check" in form:
+        return None
+    return Rejection(400, "unknown_request")
+
+
+def _check_payload(text: str) -> Rejection | None:
+    payload = _json_object(text)
+    if payload is None or not _is_text(payload.get("type")):
+        return Rejection(400, "malformed_payload")
+    user = payload.get("user")
+    if not isinstance(user, dict) or not _is_text(user.get("id")):
+        return Rejection(400, "malformed_payload")
+    kind = payload["type"]
+    if kind in INTERACTIVE_NEEDS_TRIGGER and not _is_text(payload.get("trigger_id")):
+        return Rejection(400, "malformed_payload")
+    if kind in VIEW_PAYLOADS and not isinstance(payload.get("view"), dict):
+        return Rejection(400, "malformed_payload")
+    return None

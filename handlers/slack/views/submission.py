@@ -1,0 +1,64 @@
+"""The one path every modal submission takes: field errors back on the form, else store and confirm."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import Deps
+from bot.intake import Intake, Outcome
+from bot.services.requester import Requester
+from bot.services.validation import InvalidSubmission
+from comms.render.limits import SECTION_TEXT, truncate
+from comms.render.slack import confirmation_modal, reply_blocks
+from handlers.slack.answer import outcome_in_time
+
+
+async def submit_modal(
+    *,
+    ack: AsyncAck,
+    client: AsyncWebClient,
+    deps: Deps,
+    requester: Requester,
+    kind: str,
+    confirmation_title: str,
+    validate: Callable[[], object],
+    store: Callable[[Intake], Coroutine[Any, Any, Outcome]],
+    metadata: dict[str, str],
+) -> None:
+    try:
+        validate()
+    except InvalidSubmission as invalid:
+        await ack(response_action="errors", errors=invalid.errors)
+        return
+
+    async def deliver_late(outcome: Outcome) -> None:
+        # The modal has closed by now: tell the person in a DM from the app instead.
+        await client.chat_postMessage(
+            channel=requester.user_id,
+            text=truncate(outcome.reply.text, SECTION_TEXT),
+            blocks=reply_blocks(outcome.reply),
+        )
+
+    outcome = await outcome_in_time(deps, store(Intake(deps)), deliver_late, name=f"{kind}:modal")
+    if outcome is None:
+        await ack(response_action="clear")
+        return
+    await ack(response_action="update", view=confirmation_modal(confirmation_title, outcome.reply))
+    if outcome.created and outcome.item_id is not None and metadata.get("message_ts"):
+        deps.background.spawn(
+            _store_permalink(client, deps, kind, outcome.item_id, metadata["channel_id"], metadata["message_ts"]),
+            name=f"{kind}:permalink",
+        )
+
+
+async def _store_permalink(
+    client: AsyncWebClient, deps: Deps, kind: str, item_id: int, channel_id: str, message_ts: str
+) -> None:
+    response = await client.chat_getPermalink(channel=channel_id, message_ts=message_ts)
+    permalink = response.get("permalink")
+    if isinstance(permalink, str):
+        await Intake(deps).attach_permalink(kind, item_id, permalink)

@@ -1,0 +1,132 @@
+"""Shared fixtures: a fresh database per test on SQLite and on PostgreSQL, the fake Slack, the real server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psycopg
+import pytest
+from aiohttp import web
+from sqlalchemy import func, select
+
+from bot.app import Deps, build_deps
+from bot.config import Settings, load_settings
+from bot.server import build_web_app
+from storage.migrate import upgrade_to_head
+from storage.models import Base
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
+from tests.fakes.slack_requests import SIGNING_SECRET, signed_headers
+
+POSTGRES_ADMIN_URL = os.environ.get("FEEDBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+BACKENDS = [name.strip() for name in os.environ.get("FEEDBOT_TEST_BACKENDS", "sqlite,postgresql").split(",")]
+ADMIN_USER = "UADMIN01"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "feedbot.db"
+    upgrade_to_head(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """One database for the whole run, migrated once; tests empty it instead of recreating it."""
+    name = f"feedbot_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    upgrade_to_head(url)
+    yield url
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _empty_postgres(url: str) -> None:
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "feedbot.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_database")
+    _empty_postgres(url)
+    return url
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    await fake.start()
+    yield fake
+    await fake.stop()
+    assert fake.invalid == [], f"the bot sent Block Kit that Slack rejects: {fake.invalid}"
+
+
+@pytest.fixture
+def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
+    return load_settings(
+        database_url=database_url,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.api_url,
+        admins=ADMIN_USER,
+    )
+
+
+@dataclass
+class RunningServer:
+    url: str
+    deps: Deps
+    http: aiohttp.ClientSession
+
+    async def slack(
+        self, body: str, *, headers: dict[str, str] | None = None, signed: bool = True, content_type: str | None = None
+    ) -> tuple[int, Any]:
+        sent = signed_headers(body) if signed else {"Content-Type": "application/x-www-form-urlencoded"}
+        if content_type:
+            sent["Content-Type"] = content_type
+        sent.update(headers or {})
+        async with self.http.post(f"{self.url}/slack/events", data=body.encode(), headers=sent) as response:
+            text = await response.text()
+            try:
+                return response.status, await response.json(content_type=None) if text else None
+            except ValueError:
+                return response.status, text
+
+    async def get(self, path: str) -> tuple[int, str]:
+        async with self.http.get(f"{self.url}{path}") as response:
+            return response.status, await response.text()
+
+    async def count(self, model: type[Base]) -> int:
+        async with self.deps.db.sessions() as session:
+            return (await session.execute(select(func.count()).select_from(model))).scalar_one()
+
+    async def rows(self, model: type[Base]) -> list[Any]:
+        async with self.deps.db.sessions() as session:
+            return list((await session.execute(select(model).order_by(model.id))).scalars())  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+async def server(settings: Settings) -> AsyncIterator[RunningServer]:
+    deps = build_deps(settings)
+    runner = web.AppRunner(build_web_app(deps), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    async with aiohttp.ClientSession() as http:
+        yield RunningServer(f"http://127.0.0.1:{port}", deps, http)
+    await runner.cleanup()

@@ -1,0 +1,198 @@
+"""A fake Slack Web API on 127.0.0.1 that answers like Slack and records what it was sent.
+
+It speaks the real wire protocol (Bearer token, form/JSON/query arguments, `{"ok": ...}` bodies, HTTP 429
+with Retry-After), validates every view and block list it receives with slack_sdk.models the way Slack
+rejects bad Block Kit (`invalid_blocks`), and serves response_url posts under /response/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+BOT_TOKEN = "xoxb-fake-bot-token"
+BOT_USER_ID = "UFEEDBOT"
+BOT_ID = "BFEEDBOT"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class PlannedFailure:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def block_kit_problems(args: dict[str, Any]) -> list[str]:
+    """What Slack would reject in a call's `view` or `blocks` argument."""
+    problems: list[str] = []
+    view = args.get("view")
+    if isinstance(view, str):
+        view = json.loads(view)
+    if view is not None:
+        try:
+            View(**view).validate_json()
+            for block in view.get("blocks", []):
+                _validate_block(block)
+        except (SlackObjectFormationError, TypeError, ValueError) as problem:
+            problems.append(f"view: {problem}")
+    blocks = args.get("blocks")
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    for block in blocks or []:
+        try:
+            _validate_block(block)
+        except (SlackObjectFormationError, TypeError, ValueError) as problem:
+            problems.append(f"block: {problem}")
+    return problems
+
+
+def _validate_block(block: dict[str, Any]) -> None:
+    parsed = Block.parse(block)
+    if parsed is None or type(parsed) is Block:
+        raise ValueError(f"unknown block type {block.get('type')!r}")
+    parsed.validate_json()
+
+
+class FakeSlack:
+    def __init__(self, token: str = BOT_TOKEN, team_id: str = "T0001") -> None:
+        self.token = token
+        self.team_id = team_id
+        self.calls: list[Call] = []
+        self.invalid: list[str] = []
+        self._failures: dict[str, list[PlannedFailure]] = {}
+        self._ids = itertools.count(1)
+        self._ts = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self._changed = asyncio.Event()
+        self.base_url = ""
+
+    # -- lifecycle -----------------------------------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{key}", self._response_url)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}/"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}api/"
+
+    def response_url(self, key: str) -> str:
+        return f"{self.base_url}response/{key}"
+
+    # -- test controls ---------------------------------------------------------------------------------------------
+    def fail(self, method: str, status: int = 200, error: str = "internal_error", retry_after: int | None = None,
+             times: int = 1) -> None:
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        body = {"ok": False, "error": "ratelimited" if status == 429 else error}
+        self._failures.setdefault(method, []).extend(PlannedFailure(status, body, headers) for _ in range(times))
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        return [call.args for call in self.calls if call.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+        async with asyncio.timeout(timeout):
+            while len(self.calls_to(method)) < count:
+                self._changed.clear()
+                await self._changed.wait()
+        return self.calls_to(method)
+
+    # -- protocol --------------------------------------------------------------------------------------------------
+    async def _arguments(self, request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                args.update(await request.json())
+            else:
+                args.update(dict(await request.post()))
+        return args
+
+    def _record(self, method: str, args: dict[str, Any], token: str | None) -> None:
+        self.calls.append(Call(method, args, token))
+        self._changed.set()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._arguments(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
+        self._record(method, args, token)
+        planned = self._failures.get(method)
+        if planned:
+            failure = planned.pop(0)
+            return web.json_response(failure.body, status=failure.status, headers=failure.headers)
+        if token != self.token:
+            return web.json_response({"ok": False, "error": "invalid_auth" if token else "not_authed"})
+        problems = block_kit_problems(args)
+        if problems:
+            self.invalid.extend(f"{method}: {problem}" for problem in problems)
+            return web.json_response({"ok": False, "error": "invalid_blocks", "errors": problems})
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        return web.json_response({"ok": True, **handler(args)})
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        problems = block_kit_problems(body)
+        self.invalid.extend(f"response_url: {problem}" for problem in problems)
+        self._record("response_url", {"key": request.match_info["key"], **body}, None)
+        return web.Response(text="ok")
+
+    def _next_ts(self) -> str:
+        return f"1700000000.{next(self._ts):06d}"
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": "https://fake.slack.test/",
+            "team": "Fake Team",
+            "user": "feedbot",
+            "team_id": self.team_id,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _view_response(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args["view"] if isinstance(args["view"], dict) else json.loads(args["view"])
+        return {"view": {**view, "id": f"V{next(self._ids):08d}", "team_id": self.team_id, "hash": "h1"}}
+
+    _views_open = _view_response
+    _views_update = _view_response
+    _views_push = _view_response
+    _views_publish = _view_response
+
+    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        ts = self._next_ts()
+        return {"channel": args.get("channel"), "ts": ts, "message": {"text": args.get("text"), "ts": ts}}
+
+    def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"message_ts": self._next_ts()}
+
+    def _chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = args.get("channel"), str(args.get("message_ts", ""))
+        return {"channel": channel, "permalink": f"https://fake.slack.test/archives/{channel}/p{ts.replace('.', '')}"}
