@@ -45,7 +45,7 @@ async def open_by_severity(session: AsyncSession, team_id: str) -> dict[str, int
         .where(Bug.team_id == team_id, Bug.status.in_(OPEN_STATUSES))
         .group_by(Bug.severity)
     )
-    return {severity: count for severity, count in result.tuples()}
+    return {severity: count for severity, count in result.all()}
 
 
 async def stream_all(session: AsyncSession, team_id: str | None = None) -> AsyncIterator[Bug]:

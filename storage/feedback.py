@@ -41,7 +41,7 @@ async def count_by_status(session: AsyncSession, team_id: str) -> dict[str, int]
     result = await session.execute(
         select(Feedback.status, func.count()).where(Feedback.team_id == team_id).group_by(Feedback.status)
     )
-    return {status: count for status, count in result.tuples()}
+    return {status: count for status, count in result.all()}
 
 
 async def stream_all(session: AsyncSession, team_id: str | None = None) -> AsyncIterator[Feedback]:

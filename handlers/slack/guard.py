@@ -16,6 +16,7 @@ from slack_sdk.signature import SignatureVerifier
 
 INTERACTIVE_NEEDS_TRIGGER = {"shortcut", "message_action", "block_actions"}
 VIEW_PAYLOADS = {"view_submission", "view_closed"}
+ACTION_PAYLOADS = {"block_actions", "interactive_message"}  # Bolt reads body["actions"][0]
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,16 @@ def _check_event(body: str) -> Rejection | None:
     data = _json_object(body)
     if data is None or not isinstance(data.get("type"), str):
         return Rejection(400, "malformed_json")
-    if data["type"] == "event_callback" and not isinstance(data.get("event"), dict):
+    if data["type"] == "event_callback" and not _has_type(data.get("event")):
         return Rejection(400, "malformed_event")
     if data["type"] == "url_verification" and not isinstance(data.get("challenge"), str):
         return Rejection(400, "malformed_event")
     return None
+
+
+def _has_type(value: Any) -> bool:
+    # Bolt indexes body["event"]["type"] and body["view"]["type"] without checking.
+    return isinstance(value, dict) and _is_text(value.get("type"))
 
 
 def _is_text(value: Any) -> bool:
@@ -92,6 +98,10 @@ def _check_payload(text: str) -> Rejection | None:
     kind = payload["type"]
     if kind in INTERACTIVE_NEEDS_TRIGGER and not _is_text(payload.get("trigger_id")):
         return Rejection(400, "malformed_payload")
-    if kind in VIEW_PAYLOADS and not isinstance(payload.get("view"), dict):
+    if kind in VIEW_PAYLOADS and not _has_type(payload.get("view")):
         return Rejection(400, "malformed_payload")
+    if kind in ACTION_PAYLOADS:
+        actions = payload.get("actions")
+        if not isinstance(actions, list) or not actions or not all(isinstance(a, dict) for a in actions):
+            return Rejection(400, "malformed_payload")
     return None
