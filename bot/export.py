@@ -17,12 +17,34 @@ EXPORT_KINDS = ("feedback", "bugs")
 FORMATS = ("csv", "json")
 COLUMNS = {
     "feedback": [
-        "id", "created_at", "platform", "team", "user", "anonymous", "category", "product", "text", "status",
-        "channel", "permalink",
+        "id",
+        "created_at",
+        "platform",
+        "team",
+        "user",
+        "anonymous",
+        "category",
+        "product",
+        "text",
+        "status",
+        "channel",
+        "permalink",
     ],
     "bugs": [
-        "id", "created_at", "platform", "team", "reporter", "title", "what_happened", "expected", "severity",
-        "product", "status", "channel", "permalink", "tracker_key",
+        "id",
+        "created_at",
+        "platform",
+        "team",
+        "reporter",
+        "title",
+        "what_happened",
+        "expected",
+        "severity",
+        "product",
+        "status",
+        "channel",
+        "permalink",
+        "tracker_key",
     ],
 }
 

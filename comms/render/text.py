@@ -23,7 +23,8 @@ def home_text(summary: HomeSummary) -> str:
     if summary.admin is not None:
         feedback = summary.admin.feedback_by_status
         bugs = summary.admin.open_bugs_by_severity
-        lines.append(f"Team: {feedback.get('new', 0)} new feedback, open bugs " + ", ".join(
-            f"{severity} {bugs.get(severity, 0)}" for severity in ("blocker", "major", "minor")
-        ))
+        lines.append(
+            f"Team: {feedback.get('new', 0)} new feedback, open bugs "
+            + ", ".join(f"{severity} {bugs.get(severity, 0)}" for severity in ("blocker", "major", "minor"))
+        )
     return "\n".join(lines)

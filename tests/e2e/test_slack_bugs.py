@@ -55,7 +55,13 @@ async def test_submitting_the_bug_modal_stores_the_bug_and_confirms_its_id(
     assert "BUG-1" in str(answer["view"])
     (bug,) = await server.rows(Bug)
     assert (bug.title, bug.what_happened, bug.expected, bug.severity, bug.product, bug.reporter_id, bug.status) == (
-        "Login fails", "The SSO page spins forever", "To be logged in", "major", "Portal", "U0001", "open"
+        "Login fails",
+        "The SSO page spins forever",
+        "To be logged in",
+        "major",
+        "Portal",
+        "U0001",
+        "open",
     )
     assert bug.channel_id == "C0900"
 
@@ -98,8 +104,12 @@ async def test_double_clicking_submit_stores_one_bug(server: RunningServer, fake
 
 
 async def test_bug_from_message_prefills_and_stores_the_permalink(server: RunningServer, fake_slack: FakeSlack) -> None:
-    shortcut = message_shortcut("bug_from_message", "Checkout 500s again\nsince this morning",
-                                channel_id="C0123", message_ts="1700000001.000200")
+    shortcut = message_shortcut(
+        "bug_from_message",
+        "Checkout 500s again\nsince this morning",
+        channel_id="C0123",
+        message_ts="1700000001.000200",
+    )
     status, _ = await server.slack(interactive(shortcut))
     assert status == 200
     (opened,) = await fake_slack.wait_for("views.open")

@@ -48,7 +48,9 @@ async def test_bad_signature_and_stale_timestamp_are_refused_and_store_nothing(s
 async def test_a_retried_command_stores_one_row(server: RunningServer) -> None:
     body = slash_command("/feedback", "Please add dark mode")
     first_status, first = await server.slack(body)
-    retry_status, retry = await server.slack(body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    retry_status, retry = await server.slack(
+        body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    )
 
     assert (first_status, retry_status) == (200, 200)
     assert "FB-1" in first["text"] and "FB-1" in retry["text"]
@@ -86,7 +88,11 @@ async def test_feedback_without_text_opens_the_modal_and_its_submission_is_store
     assert "FB-1" in json.dumps(answer["view"])
     (row,) = await server.rows(Feedback)
     assert (row.text, row.product, row.category, row.user_id, row.channel_id) == (
-        "Onboarding took me two days", "Portal", "problem", "U0001", "C0777"
+        "Onboarding took me two days",
+        "Portal",
+        "problem",
+        "U0001",
+        "C0777",
     )
 
 

@@ -45,8 +45,15 @@ async def test_unknown_callback_id_and_unknown_command_are_4xx(server: RunningSe
         "user": {"id": "U0001"},
         "view": {"id": "V1", "callback_id": "no_such_modal", "state": {"values": {}}},
     }
-    unknown_shortcut = {"type": "message_action", "team": {"id": "T0001"}, "user": {"id": "U0001"},
-                        "trigger_id": "1.2", "callback_id": "no_such_shortcut", "channel": {"id": "C1"}, "message": {}}
+    unknown_shortcut = {
+        "type": "message_action",
+        "team": {"id": "T0001"},
+        "user": {"id": "U0001"},
+        "trigger_id": "1.2",
+        "callback_id": "no_such_shortcut",
+        "channel": {"id": "C1"},
+        "message": {},
+    }
     for body in (interactive(unknown_view), interactive(unknown_shortcut), slash_command("/nonsense", "x")):
         status, _ = await server.slack(body)
         assert 400 <= status < 500
@@ -58,8 +65,13 @@ async def test_a_view_with_a_garbled_state_is_answered_with_field_errors(server:
         "type": "view_submission",
         "team": {"id": "T0001"},
         "user": {"id": "U0001"},
-        "view": {"id": "V1", "type": "modal", "callback_id": "bug_modal", "state": {"values": {"title": "oops", "severity": [1]}},
-                 "private_metadata": "{not json"},
+        "view": {
+            "id": "V1",
+            "type": "modal",
+            "callback_id": "bug_modal",
+            "state": {"values": {"title": "oops", "severity": [1]}},
+            "private_metadata": "{not json",
+        },
     }
     status, answer = await server.slack(interactive(garbled))
 
@@ -69,8 +81,9 @@ async def test_a_view_with_a_garbled_state_is_answered_with_field_errors(server:
 
 
 async def test_url_verification_echoes_the_challenge(server: RunningServer) -> None:
-    body = json.dumps({"token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
-                       "type": "url_verification"})
+    body = json.dumps(
+        {"token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", "type": "url_verification"}
+    )
     status, answer = await server.slack(body, content_type="application/json")
 
     assert status == 200
@@ -85,6 +98,7 @@ async def test_payloads_bolt_would_crash_on_are_refused(server: RunningServer) -
     for payload in crashers:
         status, _ = await server.slack(interactive(payload))
         assert status == 400
-    status, _ = await server.slack(json.dumps({"type": "event_callback", "event": {"user": "U1"}}),
-                                   content_type="application/json")
+    status, _ = await server.slack(
+        json.dumps({"type": "event_callback", "event": {"user": "U1"}}), content_type="application/json"
+    )
     assert status == 400

@@ -105,8 +105,14 @@ class FakeSlack:
         return f"{self.base_url}response/{key}"
 
     # -- test controls ---------------------------------------------------------------------------------------------
-    def fail(self, method: str, status: int = 200, error: str = "internal_error", retry_after: int | None = None,
-             times: int = 1) -> None:
+    def fail(
+        self,
+        method: str,
+        status: int = 200,
+        error: str = "internal_error",
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         body = {"ok": False, "error": "ratelimited" if status == 429 else error}
         self._failures.setdefault(method, []).extend(PlannedFailure(status, body, headers) for _ in range(times))

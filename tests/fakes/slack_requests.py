@@ -29,9 +29,16 @@ def trigger_id() -> str:
     return f"{next(_counter)}.1234567890.abcdef{next(_counter)}"
 
 
-def slash_command(command: str, text: str = "", *, user_id: str = "U0001", team_id: str = TEAM_ID,
-                  channel_id: str = "C0001", response_url: str = "https://hooks.slack.test/commands/1",
-                  trigger: str | None = None) -> str:
+def slash_command(
+    command: str,
+    text: str = "",
+    *,
+    user_id: str = "U0001",
+    team_id: str = TEAM_ID,
+    channel_id: str = "C0001",
+    response_url: str = "https://hooks.slack.test/commands/1",
+    trigger: str | None = None,
+) -> str:
     return urlencode(
         {
             "token": "deprecated-verification-token",
@@ -59,8 +66,14 @@ def _user(user_id: str, team_id: str) -> dict[str, Any]:
     return {"id": user_id, "username": "ada", "name": "ada", "team_id": team_id}
 
 
-def view_submission(view: dict[str, Any], values: dict[str, dict[str, Any]], *, view_id: str = "V0001",
-                    user_id: str = "U0001", team_id: str = TEAM_ID) -> dict[str, Any]:
+def view_submission(
+    view: dict[str, Any],
+    values: dict[str, dict[str, Any]],
+    *,
+    view_id: str = "V0001",
+    user_id: str = "U0001",
+    team_id: str = TEAM_ID,
+) -> dict[str, Any]:
     """`view` is the view we opened (as sent to views.open); `values` is what the person entered."""
     return {
         "type": "view_submission",
@@ -86,8 +99,15 @@ def view_submission(view: dict[str, Any], values: dict[str, dict[str, Any]], *, 
     }
 
 
-def message_shortcut(callback_id: str, text: str, *, channel_id: str = "C0001", message_ts: str = "1699999999.000100",
-                     user_id: str = "U0001", team_id: str = TEAM_ID) -> dict[str, Any]:
+def message_shortcut(
+    callback_id: str,
+    text: str,
+    *,
+    channel_id: str = "C0001",
+    message_ts: str = "1699999999.000100",
+    user_id: str = "U0001",
+    team_id: str = TEAM_ID,
+) -> dict[str, Any]:
     return {
         "type": "message_action",
         "token": "deprecated-verification-token",

@@ -24,8 +24,9 @@ def _message_origin(shortcut: dict[str, Any]) -> tuple[str, dict[str, str]]:
     return str(message.get("text") or ""), metadata
 
 
-async def _open(ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext,
-                modal: View, name: str) -> None:
+async def _open(
+    ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext, modal: View, name: str
+) -> None:
     await ack()
     deps_of(context).background.spawn(client.views_open(trigger_id=shortcut["trigger_id"], view=modal), name=name)
 

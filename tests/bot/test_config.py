@@ -1,0 +1,88 @@
+"""Settings: defaults, parsing, and one clear line per bad value."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import SettingsError, load_settings, require_slack_credentials
+
+CLEAN = {"database_url": None, "slack_bot_token": None, "slack_signing_secret": None}
+
+
+@pytest.fixture(autouse=True)
+def no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "DATABASE_URL",
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_API_URL",
+        "FEEDBOT_ADMINS",
+        "FEEDBOT_ANONYMITY_THRESHOLD",
+        "FEEDBOT_TIMEZONE",
+        "FEEDBOT_SECRET_KEY",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_need_nothing_set() -> None:
+    settings = load_settings()
+    assert settings.database_url == "sqlite:///feedbot.db"
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert (settings.anonymity_threshold, settings.timezone, settings.admins) == (5, "UTC", frozenset())
+
+
+def test_environment_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEEDBOT_ADMINS", " U1, U2 ,,")
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9999/api")
+    monkeypatch.setenv("FEEDBOT_ANONYMITY_THRESHOLD", "3")
+    monkeypatch.setenv("FEEDBOT_TIMEZONE", "Europe/Berlin")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "")
+    settings = load_settings()
+    assert settings.admins == {"U1", "U2"} and settings.is_admin("U2") and not settings.is_admin("U3")
+    assert settings.slack_api_url == "http://127.0.0.1:9999/api/"
+    assert settings.anonymity_threshold == 3 and settings.zone.key == "Europe/Berlin"
+    assert settings.slack_bot_token is None
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "reason"),
+    [
+        ("FEEDBOT_ANONYMITY_THRESHOLD", "five", "valid integer"),
+        ("FEEDBOT_ANONYMITY_THRESHOLD", "0", "at least 1"),
+        ("FEEDBOT_TIMEZONE", "Mars/Olympus", "IANA time zone"),
+        ("DATABASE_URL", "mysql://root@localhost/x", "sqlite:///PATH or postgresql://"),
+        ("SLACK_API_URL", "slack.com/api", "http(s) URL"),
+        ("SLACK_BOT_TOKEN", "xoxp-user-token", "starts with xoxb-"),
+        ("SLACK_APP_TOKEN", "xoxb-1", "starts with xapp-"),
+        ("FEEDBOT_SECRET_KEY", "too-short", "Fernet key"),
+    ],
+)
+def test_malformed_values_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, reason: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert message.startswith(f"{variable} is malformed") and reason in message
+    assert "\n" not in message
+    assert value not in message or variable not in {"SLACK_BOT_TOKEN", "FEEDBOT_SECRET_KEY"}
+
+
+def test_a_valid_fernet_key_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEEDBOT_SECRET_KEY", "ZmVlZGJvdC1zZWNyZXQta2V5LTMyLWJ5dGVzLWxvbmc=")
+    assert load_settings().secret_key is not None
+
+
+def test_secrets_never_appear_in_the_settings_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-very-secret")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "signing-very-secret")
+    assert "very-secret" not in repr(load_settings())
+
+
+def test_serve_requirements_name_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s3cret")
+    with pytest.raises(SettingsError, match="needs SLACK_BOT_TOKEN:"):
+        require_slack_credentials(load_settings())
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    require_slack_credentials(load_settings())

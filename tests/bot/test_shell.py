@@ -1,0 +1,89 @@
+"""`feedbot shell`: the same services and confirmations as Slack, driven line by line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_deps
+from bot.config import load_settings
+from bot.shell import Shell, local_requester
+
+
+def run_shell(database_url: str, lines: list[str]) -> list[str]:
+    """Drive the shell in-process with scripted input; return everything it wrote."""
+    script: Iterator[str] = iter(lines)
+    written: list[str] = []
+    deps = build_deps(load_settings(database_url=database_url))
+    with asyncio.Runner() as runner:
+        try:
+            Shell(deps, local_requester(), lambda _prompt: next(script, None), written.append).run(runner)
+        finally:
+            runner.run(deps.db.close())
+    return written
+
+
+def test_feedback_and_bug_get_ids_like_in_slack(database_url: str) -> None:
+    output = run_shell(
+        database_url,
+        [
+            "/feedback The wiki search is great",
+            "/bug Login fails",
+            "SSO spins",
+            "to log in",
+            "huge",
+            "major",
+            "",
+            "/home",
+        ],
+    )
+    text = "\n".join(output)
+    assert "Your feedback is saved as FB-1" in text
+    assert "Please answer one of: blocker, major, minor." in text
+    assert "Bug BUG-1 is reported (major): Login fails" in text
+    assert "BUG-1" in output[-1] and "FB-1" in output[-1]
+
+
+def test_feedback_without_text_asks_for_it(database_url: str) -> None:
+    output = run_shell(database_url, ["/feedback", "Needs an API", "idea", "Portal", "y"])
+    assert "Your feedback is saved as FB-1. It was saved anonymously" in output[-1]
+
+
+def test_invalid_input_is_explained_and_stores_nothing(database_url: str) -> None:
+    output = run_shell(database_url, ["/feedback " + "x" * 3001, "/bug   ", "", "", "", "minor", "", "/home"])
+    assert "Feedback is limited to 3,000 characters" in output[1]
+    assert "Please give the bug a title" in output[2] and "Please say what happened" in output[2]
+    assert "nothing yet" in output[-1]
+
+
+def test_help_unknown_commands_and_end_of_input_mid_bug(database_url: str) -> None:
+    output = run_shell(database_url, ["/help", "/frobnicate", "/bug Half a report", "it broke"])
+    assert "/feedback [text]" in output[1] and "/bug [title]" in output[1]
+    assert "There is no command /frobnicate" in output[2]
+    assert output[-1].endswith("Cancelled: nothing was saved.")
+
+
+@pytest.mark.parametrize("ending", ["exit\n/feedback never stored\n", ""])
+def test_the_real_command_reads_a_pipe_and_exits_0(tmp_path: Path, ending: str) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "FEEDBOT_", "DATABASE"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "shell"],
+        input=f"/help\n/feedback Piped in 🚰\n{ending}",
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Your feedback is saved as FB-1" in result.stdout
+    assert "never stored" not in result.stdout and "FB-2" not in result.stdout
+    assert (tmp_path / "feedbot.db").exists(), "the default database is ./feedbot.db"
+    assert result.stderr == ""

@@ -1,0 +1,47 @@
+"""Every view and message we build is valid Block Kit, also at the edges of Slack's limits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.messages import Reply
+from bot.services.home import AdminOverview, HomeSummary, Submission
+from comms.render.slack import bug_modal, confirmation_modal, ephemeral_response, feedback_modal, home_view
+from tests.fakes.slack_api import block_kit_problems
+
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
+
+
+def test_modals_are_valid_even_with_maximal_prefills() -> None:
+    huge = "🙂" * 5000
+    for view in (
+        feedback_modal(text=huge, metadata={"channel_id": "C1", "message_ts": "1.2"}),
+        bug_modal(title=huge, what_happened=huge),
+        confirmation_modal("Feedback saved", Reply.ok("x" * 10_000)),
+    ):
+        assert block_kit_problems({"view": view.to_dict()}) == []
+
+
+def test_home_view_stays_within_100_blocks_and_escapes_user_text() -> None:
+    submissions = [
+        Submission(f"FB-{n}", "feedback", "<!channel> & <@U1> " + "long " * 1000, "new", NOW) for n in range(80)
+    ]
+    summary = HomeSummary(submissions, AdminOverview({"new": 3}, {"blocker": 1}))
+    view = home_view(summary).to_dict()
+    assert len(view["blocks"]) <= 100
+    assert block_kit_problems({"view": view}) == []
+    rendered = str(view)
+    assert "<!channel>" not in rendered and "&lt;!channel&gt;" in rendered
+
+
+def test_ephemeral_response_is_valid_for_every_reply_kind() -> None:
+    for reply in (
+        Reply.ok("a"),
+        Reply.info("b", "line"),
+        Reply.invalid({"x": "y"}),
+        Reply.refused("c"),
+        Reply.failed("d" * 5000),
+    ):
+        body = ephemeral_response(reply)
+        assert body["response_type"] == "ephemeral"
+        assert block_kit_problems(body) == []
