@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings()
         return _run(args, settings)
@@ -71,6 +71,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print("database is at the newest schema")
         return 0
     if args.command == "serve":
+        logging.getLogger().setLevel(logging.INFO)
         require_slack_credentials(settings)
         upgrade_to_head(settings.database_url)
         from bot.serve import serve
@@ -78,7 +79,6 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         serve(settings, host=args.host, port=args.port)
         return 0
     if args.command == "shell":
-        logging.getLogger().setLevel(logging.WARNING)
         upgrade_to_head(settings.database_url)
         return _shell(settings)
     if args.command == "export":

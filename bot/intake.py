@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Deps
 from bot.messages import Reply
@@ -23,24 +26,30 @@ class Intake:
         self._deps = deps
 
     async def feedback(self, requester: Requester, draft: feedback.FeedbackDraft, source_key: str) -> Outcome:
-        try:
-            async with self._deps.db.sessions.begin() as session:
-                result = await feedback.submit(session, requester, draft, source_key)
-        except InvalidSubmission as invalid:
-            return Outcome(Reply.invalid(invalid.errors))
-        if result.created:
-            self._deps.metrics.submissions.labels("feedback", requester.platform).inc()
-        return Outcome(result.reply(), result.feedback.id, result.created)
+        async def store(session: AsyncSession) -> Outcome:
+            result = await feedback.submit(session, requester, draft, source_key)
+            return Outcome(result.reply(), result.feedback.id, result.created)
+
+        return await self._store("feedback", requester, store)
 
     async def bug(self, requester: Requester, draft: bugs.BugDraft, source_key: str) -> Outcome:
+        async def store(session: AsyncSession) -> Outcome:
+            result = await bugs.report(session, requester, draft, source_key)
+            return Outcome(result.reply(), result.bug.id, result.created)
+
+        return await self._store("bug", requester, store)
+
+    async def _store(
+        self, kind: str, requester: Requester, store: Callable[[AsyncSession], Awaitable[Outcome]]
+    ) -> Outcome:
         try:
             async with self._deps.db.sessions.begin() as session:
-                result = await bugs.report(session, requester, draft, source_key)
+                outcome = await store(session)
         except InvalidSubmission as invalid:
             return Outcome(Reply.invalid(invalid.errors))
-        if result.created:
-            self._deps.metrics.submissions.labels("bug", requester.platform).inc()
-        return Outcome(result.reply(), result.bug.id, result.created)
+        if outcome.created:
+            self._deps.metrics.submissions.labels(kind, requester.platform).inc()
+        return outcome
 
     async def attach_permalink(self, kind: str, item_id: int, permalink: str) -> None:
         async with self._deps.db.sessions.begin() as session:

@@ -86,6 +86,10 @@ def open_database(database_url: str) -> Database:
     if url.get_backend_name() == "postgresql":
         # A health check against an unreachable server must fail fast, not hang the probe.
         options["connect_args"] = {"connect_timeout": 5}
+    if url.get_backend_name() == "sqlite":
+        # SQLite takes one writer at a time and its busy handler backs off in sleeps of up to 100 ms, so
+        # competing connections inside one process only add tail latency: queue on one connection instead.
+        options |= {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60}
     engine = create_async_engine(url, **options)
     if url.get_backend_name() == "sqlite":
         configure_sqlite(engine.sync_engine)

@@ -5,36 +5,25 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.idempotent import insert_once
-from storage.models import Feedback, utcnow
+from storage import submissions
+from storage.models import Feedback
 
 
 async def add(session: AsyncSession, **values: Any) -> tuple[Feedback, bool]:
-    values.setdefault("created_at", utcnow())
-    values.setdefault("status", "new")
-    feedback_id, created = await insert_once(session, Feedback, values)
-    row = await session.get(Feedback, feedback_id)
-    assert row is not None
-    return row, created
+    return await submissions.add(session, Feedback, {"status": "new", **values})
 
 
 async def set_permalink(session: AsyncSession, feedback_id: int, permalink: str) -> None:
-    await session.execute(update(Feedback).where(Feedback.id == feedback_id).values(permalink=permalink))
+    await submissions.set_permalink(session, Feedback, feedback_id, permalink)
 
 
 async def recent_by_user(
     session: AsyncSession, platform: str, team_id: str, user_id: str, limit: int
 ) -> list[Feedback]:
-    result = await session.execute(
-        select(Feedback)
-        .where(Feedback.platform == platform, Feedback.team_id == team_id, Feedback.user_id == user_id)
-        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
-        .limit(limit)
-    )
-    return list(result.scalars())
+    return await submissions.recent_by(session, Feedback, Feedback.user_id, platform, team_id, user_id, limit)
 
 
 async def count_by_status(session: AsyncSession, team_id: str) -> dict[str, int]:
@@ -44,10 +33,5 @@ async def count_by_status(session: AsyncSession, team_id: str) -> dict[str, int]
     return {status: count for status, count in result.all()}
 
 
-async def stream_all(session: AsyncSession, team_id: str | None = None) -> AsyncIterator[Feedback]:
-    query = select(Feedback).order_by(Feedback.id)
-    if team_id is not None:
-        query = query.where(Feedback.team_id == team_id)
-    result = await session.stream_scalars(query.execution_options(yield_per=500))
-    async for row in result:
-        yield row
+def stream_all(session: AsyncSession, team_id: str | None = None) -> AsyncIterator[Feedback]:
+    return submissions.stream_all(session, Feedback, team_id)

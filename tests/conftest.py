@@ -21,7 +21,7 @@ from bot.config import Settings, load_settings
 from bot.server import build_web_app
 from storage.migrate import upgrade_to_head
 from storage.models import Base
-from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlack, block_kit_problems
 from tests.fakes.slack_requests import SIGNING_SECRET, signed_headers
 
 POSTGRES_ADMIN_URL = os.environ.get("FEEDBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -102,9 +102,13 @@ class RunningServer:
         async with self.http.post(f"{self.url}/slack/events", data=body.encode(), headers=sent) as response:
             text = await response.text()
             try:
-                return response.status, await response.json(content_type=None) if text else None
+                answer = await response.json(content_type=None) if text else None
             except ValueError:
                 return response.status, text
+        if isinstance(answer, dict):
+            # Acks carry Block Kit too (ephemeral answers, response_action views): Slack would reject bad ones.
+            assert block_kit_problems(answer) == [], answer
+        return response.status, answer
 
     async def get(self, path: str) -> tuple[int, str]:
         async with self.http.get(f"{self.url}{path}") as response:

@@ -1,0 +1,55 @@
+"""Queries every kind of submission shares (feedback and bugs): store once, permalink, recent, stream."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, TypeVar
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from storage.idempotent import insert_once
+from storage.models import Bug, Feedback, utcnow
+
+Item = TypeVar("Item", Feedback, Bug)
+
+
+async def add(session: AsyncSession, model: type[Item], values: dict[str, Any]) -> tuple[Item, bool]:
+    """Store once per (platform, team, source key); return the row and whether it is new."""
+    values.setdefault("created_at", utcnow())
+    item_id, created = await insert_once(session, model, values)
+    row = await session.get(model, item_id)
+    assert row is not None
+    return row, created
+
+
+async def set_permalink(session: AsyncSession, model: type[Item], item_id: int, permalink: str) -> None:
+    await session.execute(update(model).where(model.id == item_id).values(permalink=permalink))
+
+
+async def recent_by(
+    session: AsyncSession,
+    model: type[Item],
+    person: InstrumentedAttribute[str | None],
+    platform: str,
+    team_id: str,
+    user_id: str,
+    limit: int,
+) -> list[Item]:
+    result = await session.execute(
+        select(model)
+        .where(model.platform == platform, model.team_id == team_id, person == user_id)
+        .order_by(model.created_at.desc(), model.id.desc())
+        .limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def stream_all(session: AsyncSession, model: type[Item], team_id: str | None = None) -> AsyncIterator[Item]:
+    query = select(model).order_by(model.id)
+    if team_id is not None:
+        query = query.where(model.team_id == team_id)
+    result = await session.stream_scalars(query.execution_options(yield_per=500))
+    async for row in result:
+        yield row
