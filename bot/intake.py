@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Deps
@@ -12,6 +14,12 @@ from bot.messages import Reply
 from bot.services import bugs, feedback, home
 from bot.services.requester import Requester
 from bot.services.validation import InvalidSubmission
+
+log = logging.getLogger("feedbot.intake")
+
+STORAGE_UNAVAILABLE = Reply.failed(
+    "Sorry, that could not be saved: the database is not answering. Nothing was stored; please try again in a minute."
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,10 @@ class Intake:
                 outcome = await store(session)
         except InvalidSubmission as invalid:
             return Outcome(Reply.invalid(invalid.errors))
+        except DBAPIError as error:
+            # Only the error class: the statement's parameters would carry the person's text.
+            log.error("storing %s failed: %s", kind, type(error.orig or error).__name__)
+            return Outcome(STORAGE_UNAVAILABLE)
         if outcome.created:
             self._deps.metrics.submissions.labels(kind, requester.platform).inc()
         return outcome

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from bot.app import Deps
-from bot.intake import Outcome
+from bot.intake import STORAGE_UNAVAILABLE, Outcome
 
 # Slack gives up after 3 s; keep a margin for the network and Bolt itself.
 ACK_BUDGET_SECONDS = 2.0
@@ -24,7 +24,12 @@ async def outcome_in_time(
     if outcome is None:
 
         async def _late() -> None:
-            await deliver_late(await task)
+            try:
+                late = await task
+            except Exception:
+                await deliver_late(Outcome(STORAGE_UNAVAILABLE))
+                raise
+            await deliver_late(late)
 
         deps.background.spawn(_late(), name=f"{name}:late")
     return outcome

@@ -95,6 +95,10 @@ def _check_payload(text: str) -> Rejection | None:
     user = payload.get("user")
     if not isinstance(user, dict) or not _is_text(user.get("id")):
         return Rejection(400, "malformed_payload")
+    team = payload.get("team")
+    # Org-wide installs on Enterprise Grid may send team: null; the user's own team then says where they are.
+    if not _is_text(team.get("id") if isinstance(team, dict) else None) and not _is_text(user.get("team_id")):
+        return Rejection(400, "malformed_payload")
     kind = payload["type"]
     if kind in INTERACTIVE_NEEDS_TRIGGER and not _is_text(payload.get("trigger_id")):
         return Rejection(400, "malformed_payload")

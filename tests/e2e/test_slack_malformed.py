@@ -102,3 +102,13 @@ async def test_payloads_bolt_would_crash_on_are_refused(server: RunningServer) -
         json.dumps({"type": "event_callback", "event": {"user": "U1"}}), content_type="application/json"
     )
     assert status == 400
+
+
+async def test_a_payload_without_any_team_is_refused(server: RunningServer) -> None:
+    payload = {
+        "type": "view_submission",
+        "user": {"id": "U1"},
+        "view": {"id": "V1", "type": "modal", "callback_id": "bug_modal"},
+    }
+    status, _ = await server.slack(interactive(payload))
+    assert status == 400

@@ -36,6 +36,7 @@ async def bug_modal_callback(
         requester=requester,
         kind="bug",
         confirmation_title="Bug reported",
+        retry_field="title",
         validate=lambda: bugs.validate(draft),
         store=lambda intake: intake.bug(requester, draft, source_key=f"view:{view.get('id')}"),
         metadata=metadata,

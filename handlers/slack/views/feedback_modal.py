@@ -36,6 +36,7 @@ async def feedback_modal_callback(
         requester=requester,
         kind="feedback",
         confirmation_title="Feedback saved",
+        retry_field="text",
         validate=lambda: feedback.validate(draft),
         store=lambda intake: intake.feedback(requester, draft, source_key=f"view:{view.get('id')}"),
         metadata=metadata,

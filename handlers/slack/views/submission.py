@@ -25,6 +25,7 @@ async def submit_modal(
     requester: Requester,
     kind: str,
     confirmation_title: str,
+    retry_field: str,
     validate: Callable[[], object],
     store: Callable[[Intake], Coroutine[Any, Any, Outcome]],
     metadata: dict[str, str],
@@ -46,6 +47,10 @@ async def submit_modal(
     outcome = await outcome_in_time(deps, store(Intake(deps)), deliver_late, name=f"{kind}:modal")
     if outcome is None:
         await ack(response_action="clear")
+        return
+    if outcome.reply.kind == "failed":
+        # Keep the modal open with everything typed, so trying again is one click.
+        await ack(response_action="errors", errors={retry_field: outcome.reply.text})
         return
     await ack(response_action="update", view=confirmation_modal(confirmation_title, outcome.reply))
     if outcome.created and outcome.item_id is not None and metadata.get("message_ts"):
