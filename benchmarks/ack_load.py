@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -25,31 +24,13 @@ from storage.db import sync_url
 from storage.models import Feedback
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.fakes.slack_requests import SIGNING_SECRET, signed_headers, slash_command
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def _wait_healthy(http: aiohttp.ClientSession, base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            async with http.get(f"{base}/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientConnectionError:
-            pass
-        await asyncio.sleep(0.2)
-    raise SystemExit("feedbot serve did not become healthy within 60 s")
+from tests.support import free_port, wait_healthy
 
 
 async def run(requests: int, concurrency: int, database_url: str) -> None:
     fake = FakeSlack()
     await fake.start()
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -77,7 +58,7 @@ async def run(requests: int, concurrency: int, database_url: str) -> None:
     try:
         connector = aiohttp.TCPConnector(limit=concurrency)
         async with aiohttp.ClientSession(connector=connector) as http:
-            await _wait_healthy(http, base)
+            await wait_healthy(http, base, seconds=60)
 
             async def worker() -> None:
                 while not queue.empty():

@@ -6,23 +6,17 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import aiohttp
 import psycopg
 import pytest
-from aiohttp import web
-from sqlalchemy import func, select
 
-from bot.app import Deps, build_deps
 from bot.config import Settings, load_settings
-from bot.server import build_web_app
 from storage.migrate import upgrade_to_head
 from storage.models import Base
-from tests.fakes.slack_api import BOT_TOKEN, FakeSlack, block_kit_problems
-from tests.fakes.slack_requests import SIGNING_SECRET, signed_headers
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
+from tests.fakes.slack_requests import SIGNING_SECRET
+from tests.support import RunningServer, running_server
 
 POSTGRES_ADMIN_URL = os.environ.get("FEEDBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = [name.strip() for name in os.environ.get("FEEDBOT_TEST_BACKENDS", "sqlite,postgresql").split(",")]
@@ -86,51 +80,7 @@ def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
     )
 
 
-@dataclass
-class RunningServer:
-    url: str
-    deps: Deps
-    http: aiohttp.ClientSession
-
-    async def slack(
-        self, body: str, *, headers: dict[str, str] | None = None, signed: bool = True, content_type: str | None = None
-    ) -> tuple[int, Any]:
-        sent = signed_headers(body) if signed else {"Content-Type": "application/x-www-form-urlencoded"}
-        if content_type:
-            sent["Content-Type"] = content_type
-        sent.update(headers or {})
-        async with self.http.post(f"{self.url}/slack/events", data=body.encode(), headers=sent) as response:
-            text = await response.text()
-            try:
-                answer = await response.json(content_type=None) if text else None
-            except ValueError:
-                return response.status, text
-        if isinstance(answer, dict):
-            # Acks carry Block Kit too (ephemeral answers, response_action views): Slack would reject bad ones.
-            assert block_kit_problems(answer) == [], answer
-        return response.status, answer
-
-    async def get(self, path: str) -> tuple[int, str]:
-        async with self.http.get(f"{self.url}{path}") as response:
-            return response.status, await response.text()
-
-    async def count(self, model: type[Base]) -> int:
-        async with self.deps.db.sessions() as session:
-            return (await session.execute(select(func.count()).select_from(model))).scalar_one()
-
-    async def rows(self, model: type[Base]) -> list[Any]:
-        async with self.deps.db.sessions() as session:
-            return list((await session.execute(select(model).order_by(model.id))).scalars())  # type: ignore[attr-defined]
-
-
 @pytest.fixture
 async def server(settings: Settings) -> AsyncIterator[RunningServer]:
-    deps = build_deps(settings)
-    runner = web.AppRunner(build_web_app(deps), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    async with aiohttp.ClientSession() as http:
-        yield RunningServer(f"http://127.0.0.1:{port}", deps, http)
-    await runner.cleanup()
+    async with running_server(settings) as running:
+        yield running

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
-from aiohttp import web
 
-from bot.app import build_deps
 from bot.config import load_settings
-from bot.server import build_web_app
 from comms.render.slack import bug_modal
-from tests.conftest import RunningServer
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.fakes.slack_requests import (
     SIGNING_SECRET,
@@ -22,6 +17,7 @@ from tests.fakes.slack_requests import (
     text_value,
     view_submission,
 )
+from tests.support import RunningServer, running_server
 
 
 @pytest.fixture
@@ -32,15 +28,8 @@ async def server_without_database(fake_slack: FakeSlack) -> AsyncIterator[Runnin
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake_slack.api_url,
     )
-    deps = build_deps(settings)
-    runner = web.AppRunner(build_web_app(deps))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    async with aiohttp.ClientSession() as http:
-        yield RunningServer(f"http://127.0.0.1:{port}", deps, http)
-    await runner.cleanup()
+    async with running_server(settings) as running:
+        yield running
 
 
 async def test_a_command_says_it_was_not_saved(server_without_database: RunningServer) -> None:

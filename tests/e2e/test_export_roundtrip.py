@@ -9,9 +9,9 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import RunningServer
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import interactive, select_value, slash_command, text_value, view_submission
+from tests.support import RunningServer
 
 TRICKY = 'Ünïcödé, "quotes", commas,\nnew lines,\r\nCRLF; 日本語 العربية עברית 👩🏽‍💻🎉 <b>&amp;</b> =1+1'
 LONG = (TRICKY + " ") * 100

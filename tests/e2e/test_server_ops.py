@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from bot.app import build_deps
 from bot.config import load_settings
-from bot.server import build_web_app
-from tests.conftest import RunningServer
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.fakes.slack_requests import SIGNING_SECRET, signed_headers, slash_command
+from tests.support import RunningServer, free_port, running_server, wait_healthy
 
 
 async def test_healthz_is_ok_when_the_database_answers(server: RunningServer) -> None:
@@ -35,18 +32,10 @@ async def test_healthz_is_503_when_the_database_is_unreachable(fake_slack: FakeS
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake_slack.api_url,
     )
-    app = build_web_app(build_deps(settings))
-    runner = aiohttp.web.AppRunner(app)
-    await runner.setup()
-    site = aiohttp.web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as response:
-            assert response.status == 503
-            assert (await response.json())["database"] == "unreachable"
-    finally:
-        await runner.cleanup()
+    async with running_server(settings) as unhealthy:
+        status, body = await unhealthy.get("/healthz")
+    assert status == 503
+    assert json.loads(body)["database"] == "unreachable"
 
 
 async def test_metrics_count_requests_acks_and_submissions(server: RunningServer) -> None:
@@ -71,12 +60,6 @@ async def test_unknown_paths_and_methods_are_4xx_json(server: RunningServer) -> 
 
 
 # --- the real process -------------------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _env(**values: str) -> dict[str, str]:
@@ -117,7 +100,7 @@ def test_a_malformed_setting_stops_start_up_with_one_line_naming_it(variable: st
 
 
 async def test_serve_answers_slack_and_stops_gracefully_on_sigterm(database_url: str, fake_slack: FakeSlack) -> None:
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -137,16 +120,7 @@ async def test_serve_answers_slack_and_stops_gracefully_on_sigterm(database_url:
     base = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as http:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    async with http.get(f"{base}/healthz") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    pass
-                assert time.monotonic() < deadline, "feedbot serve did not become healthy"
-                await asyncio.sleep(0.1)
+            await wait_healthy(http, base)
 
             body = slash_command("/feedback", "Sent to the real process ✅")
             async with http.post(f"{base}/slack/events", data=body, headers=signed_headers(body)) as response:

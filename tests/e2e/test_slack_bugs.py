@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from storage.models import Bug, Feedback
-from tests.conftest import RunningServer
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import (
     checkbox_values,
@@ -16,6 +15,7 @@ from tests.fakes.slack_requests import (
     text_value,
     view_submission,
 )
+from tests.support import RunningServer
 
 
 def bug_values(title: str = "Login fails", severity: str | None = "major") -> dict[str, dict]:

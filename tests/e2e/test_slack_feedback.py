@@ -6,7 +6,6 @@ import asyncio
 import json
 
 from storage.models import Feedback
-from tests.conftest import RunningServer
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import (
     checkbox_values,
@@ -17,6 +16,7 @@ from tests.fakes.slack_requests import (
     text_value,
     view_submission,
 )
+from tests.support import RunningServer
 
 
 async def test_feedback_with_text_is_stored_and_confirmed_ephemerally(server: RunningServer) -> None:

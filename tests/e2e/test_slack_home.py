@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import ADMIN_USER, RunningServer
+from tests.conftest import ADMIN_USER
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import event, slash_command
+from tests.support import RunningServer
 
 
 def home_opened(user: str) -> str:

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from storage.models import Bug, Feedback
-from tests.conftest import RunningServer
 from tests.fakes.slack_requests import interactive, slash_command
+from tests.support import RunningServer
 
 MALFORMED_BODIES = {
     "empty body": "",

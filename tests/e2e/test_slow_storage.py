@@ -11,9 +11,9 @@ from contextlib import contextmanager
 import psycopg
 
 from storage.models import Bug, Feedback
-from tests.conftest import RunningServer
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import interactive, select_value, slash_command, text_value, view_submission
+from tests.support import RunningServer
 
 
 @contextmanager
