@@ -20,9 +20,12 @@ class Deps:
     db: Database
     metrics: Metrics = field(default_factory=Metrics)
     background: Background = field(init=False)
+    slack: AsyncWebClient = field(init=False)
 
     def __post_init__(self) -> None:
         self.background = Background(on_failure=self.metrics.background_failures.inc)
+        # One client for listeners and the delivery worker; every call goes to SLACK_API_URL.
+        self.slack = AsyncWebClient(token=self.settings.slack_bot_token, base_url=self.settings.slack_api_url)
 
 
 def build_deps(settings: Settings) -> Deps:
@@ -33,12 +36,10 @@ def build_slack_app(deps: Deps) -> AsyncApp:
     # Imported here so bot/ stays importable (shell, CLI) without pulling the Slack listeners in.
     from handlers.slack import register
 
-    settings = deps.settings
-    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     app = AsyncApp(
         name="feedbot",
-        client=client,
-        signing_secret=settings.slack_signing_secret,
+        client=deps.slack,
+        signing_secret=deps.settings.slack_signing_secret,
         logger=logging.getLogger("feedbot.slack"),
     )
     register(app, deps)

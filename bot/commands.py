@@ -34,4 +34,4 @@ def help_reply() -> Reply:
 
 
 def unknown_command_reply(name: str) -> Reply:
-    return Reply("invalid", f"There is no command /{name}. Type /help for the list.")
+    return Reply.error(f"There is no command /{name}. Type /help for the list.")

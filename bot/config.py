@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     timezone: str = Field("UTC", validation_alias="FEEDBOT_TIMEZONE")
     secret_key: str | None = Field(None, validation_alias="FEEDBOT_SECRET_KEY", repr=False)
     product_name: str = Field("our product", validation_alias="FEEDBOT_PRODUCT_NAME")
+    release_approvers: Annotated[frozenset[str], NoDecode] = Field(
+        frozenset(), validation_alias="FEEDBOT_RELEASE_APPROVERS"
+    )
+    release_grace_hours: float = Field(24.0, validation_alias="FEEDBOT_RELEASE_GRACE_HOURS")
+    delivery_max_attempts: int = Field(5, validation_alias="FEEDBOT_DELIVERY_MAX_ATTEMPTS")
+    delivery_retry_seconds: float = Field(2.0, validation_alias="FEEDBOT_DELIVERY_RETRY_SECONDS")
 
     @field_validator(
         "slack_bot_token",
@@ -92,20 +98,27 @@ class Settings(BaseSettings):
         # slack_sdk joins base_url and method name by plain concatenation.
         return str(url) if str(url).endswith("/") else f"{url}/"
 
-    @field_validator("admins", mode="before")
+    @field_validator("admins", "release_approvers", mode="before")
     @classmethod
-    def _admins(cls, value: Any) -> frozenset[str]:
+    def _id_list(cls, value: Any) -> frozenset[str]:
         if value is None:
             return frozenset()
         if isinstance(value, str):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return frozenset(value)
 
-    @field_validator("anonymity_threshold")
+    @field_validator("anonymity_threshold", "delivery_max_attempts")
     @classmethod
-    def _threshold(cls, value: int) -> int:
+    def _at_least_one(cls, value: int) -> int:
         if value < 1:
             raise ValueError("must be at least 1")
+        return value
+
+    @field_validator("release_grace_hours", "delivery_retry_seconds")
+    @classmethod
+    def _not_negative(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError("must not be negative")
         return value
 
     @field_validator("timezone", mode="before")
@@ -137,6 +150,9 @@ class Settings(BaseSettings):
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.admins
+
+    def may_approve(self, user_id: str) -> bool:
+        return user_id in self.release_approvers
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -28,6 +28,11 @@ class Reply:
         return cls("invalid", "That was not saved: " + " ".join(errors.values()))
 
     @classmethod
+    def error(cls, text: str) -> Reply:
+        """Input that cannot be acted on, explained (a submission's field errors use `invalid`)."""
+        return cls("invalid", text)
+
+    @classmethod
     def refused(cls, text: str) -> Reply:
         return cls("refused", text)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 class Metrics:
@@ -30,6 +30,16 @@ class Metrics:
             "feedbot_submissions",
             "Feedback and bugs stored, by kind and platform.",
             ["kind", "platform"],
+            registry=self.registry,
+        )
+        self.outbox_depth = Gauge("feedbot_outbox_depth", "Messages waiting in the outbox.", registry=self.registry)
+        self.deliveries = Counter(
+            "feedbot_deliveries", "Outbound messages delivered, by platform.", ["platform"], registry=self.registry
+        )
+        self.delivery_failures = Counter(
+            "feedbot_delivery_failures",
+            "Outbound sends that did not go through, by platform and outcome (ratelimited, retrying, gave_up).",
+            ["platform", "outcome"],
             registry=self.registry,
         )
         self.background_failures = Counter(

@@ -14,12 +14,14 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.app import Deps, build_slack_app
+from bot.runtime import Runtime
 from handlers.slack.guard import check_request
 
 log = logging.getLogger("feedbot.server")
 
 DEPS = web.AppKey("deps", Deps)
 SLACK_APP = web.AppKey("slack_app", AsyncApp)
+RUNTIME = web.AppKey("runtime", Runtime)
 SHUTDOWN_GRACE_SECONDS = 10.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -90,12 +92,19 @@ def build_web_app(deps: Deps) -> web.Application:
     app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    app[RUNTIME] = Runtime(deps)
+    app.on_startup.append(_start_runtime)
     app.on_shutdown.append(_finish_background_work)
     app.on_cleanup.append(_close_database)
     return app
 
 
+async def _start_runtime(app: web.Application) -> None:
+    app[RUNTIME].start()
+
+
 async def _finish_background_work(app: web.Application) -> None:
+    await app[RUNTIME].stop(SHUTDOWN_GRACE_SECONDS)
     await app[DEPS].background.drain(SHUTDOWN_GRACE_SECONDS)
 
 

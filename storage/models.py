@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Index, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -58,6 +58,10 @@ class Feedback(Base):
     status: Mapped[str] = mapped_column(String(16), default="new")
     channel_id: Mapped[str | None] = mapped_column(String(64))
     permalink: Mapped[str | None] = mapped_column(Text)
+    shipped_release_id: Mapped[int | None] = mapped_column(
+        ForeignKey("releases.id", ondelete="SET NULL", name="fk_feedback_shipped_release")
+    )
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # What makes a Slack retry or a double-click the same submission (trigger id, view id, message ts).
     source_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -84,5 +88,99 @@ class Bug(Base):
     channel_id: Mapped[str | None] = mapped_column(String(64))
     permalink: Mapped[str | None] = mapped_column(Text)
     tracker_key: Mapped[str | None] = mapped_column(String(64))
+    shipped_release_id: Mapped[int | None] = mapped_column(
+        ForeignKey("releases.id", ondelete="SET NULL", name="fk_bugs_shipped_release")
+    )
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     source_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Stakeholder(Base):
+    """A user or channel in one tier (deer, monkey, elephant, lion) of a workspace's stakeholder map."""
+
+    __tablename__ = "stakeholders"
+    __table_args__ = (
+        UniqueConstraint("platform", "team_id", "target_id", name="uq_stakeholders_target"),
+        Index("ix_stakeholders_tier", "platform", "team_id", "tier"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str] = mapped_column(String(64))
+    target_id: Mapped[str] = mapped_column(String(128))
+    target_kind: Mapped[str] = mapped_column(String(16))  # "user" or "channel"
+    tier: Mapped[str] = mapped_column(String(16))
+    added_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Release(Base):
+    __tablename__ = "releases"
+    __table_args__ = (
+        Index("ix_releases_due", "status", "send_at"),
+        UniqueConstraint("platform", "team_id", "source_key", name="uq_releases_source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(150))
+    version: Mapped[str | None] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text)
+    deer_text: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[str | None] = mapped_column(Text)
+    exec_summary: Mapped[str | None] = mapped_column(Text)
+    affected: Mapped[str | None] = mapped_column(Text)
+    linked_items: Mapped[str] = mapped_column(Text, default="")  # space-separated labels: "FB-1 BUG-2"
+    # draft → (awaiting_approval →) scheduled → sending → sent; or cancelled / missed
+    status: Mapped[str] = mapped_column(String(20))
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    fanned_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    source_key: Mapped[str | None] = mapped_column(String(255))  # the drafting modal's view id
+
+
+class ReleaseAcknowledgement(Base):
+    __tablename__ = "release_acknowledgements"
+    __table_args__ = (UniqueConstraint("release_id", "user_id", name="uq_release_ack"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(64))
+    acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Delivery(Base):
+    """The outbox: one row per message to send. (subject, recipient) is unique, so a second trigger of the
+    same send adds nothing and every recipient hears about a subject exactly once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("subject", "recipient_id", name="uq_deliveries_subject_recipient"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_deliveries_release", "release_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64))  # e.g. "release:12", "loop:release:12", "report:release:12"
+    platform: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str] = mapped_column(String(64))
+    release_id: Mapped[int | None] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"))
+    tier: Mapped[str | None] = mapped_column(String(16))
+    recipient_id: Mapped[str] = mapped_column(String(128))
+    recipient_kind: Mapped[str] = mapped_column(String(16))  # "user" or "channel"
+    payload: Mapped[str] = mapped_column(Text)  # JSON: {"text": ..., "blocks": [...]}
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    sent_channel: Mapped[str | None] = mapped_column(String(64))
+    sent_ts: Mapped[str | None] = mapped_column(String(32))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

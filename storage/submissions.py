@@ -53,3 +53,26 @@ async def stream_all(session: AsyncSession, model: type[Item], team_id: str | No
     result = await session.stream_scalars(query.execution_options(yield_per=500))
     async for row in result:
         yield row
+
+
+async def existing_ids(session: AsyncSession, model: type[Item], team_id: str, ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    result = await session.execute(select(model.id).where(model.team_id == team_id, model.id.in_(ids)))
+    return set(result.scalars())
+
+
+async def mark_shipped(
+    session: AsyncSession, model: type[Item], team_id: str, ids: list[int], release_id: int
+) -> list[Item]:
+    """Mark linked items shipped in a release; return them (their submitters hear about it)."""
+    if not ids:
+        return []
+    await session.execute(
+        update(model)
+        .where(model.team_id == team_id, model.id.in_(ids))
+        .values(status="shipped", shipped_release_id=release_id, shipped_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.execute(select(model).where(model.team_id == team_id, model.id.in_(ids)).order_by(model.id))
+    return list(result.scalars())

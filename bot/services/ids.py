@@ -6,7 +6,9 @@ import re
 
 FEEDBACK_PREFIX = "FB"
 BUG_PREFIX = "BUG"
-_LABEL = re.compile(r"^\s*(FB|BUG)-(\d{1,18})\s*$", re.IGNORECASE)
+RELEASE_PREFIX = "REL"
+_LABEL = re.compile(r"^\s*(FB|BUG|REL)-(\d{1,18})\s*$", re.IGNORECASE)
+_KINDS = {FEEDBACK_PREFIX: "feedback", BUG_PREFIX: "bug", RELEASE_PREFIX: "release"}
 
 
 def feedback_label(feedback_id: int) -> str:
@@ -17,10 +19,22 @@ def bug_label(bug_id: int) -> str:
     return f"{BUG_PREFIX}-{bug_id}"
 
 
+def release_label(release_id: int) -> str:
+    return f"{RELEASE_PREFIX}-{release_id}"
+
+
 def parse_label(label: str) -> tuple[str, int] | None:
-    """("feedback", 42) for "fb-42", ("bug", 7) for "BUG-7", None for anything else."""
+    """("feedback", 42) for "fb-42", ("bug", 7) for "BUG-7", ("release", 3) for "REL-3", else None."""
     match = _LABEL.match(label)
     if match is None:
         return None
-    kind = "feedback" if match.group(1).upper() == FEEDBACK_PREFIX else "bug"
-    return kind, int(match.group(2))
+    return _KINDS[match.group(1).upper()], int(match.group(2))
+
+
+def parse_release_id(text: str) -> int | None:
+    """A release is named REL-3 or just 3."""
+    stripped = text.strip()
+    if stripped.isdigit():
+        return int(stripped)
+    parsed = parse_label(stripped)
+    return parsed[1] if parsed and parsed[0] == "release" else None

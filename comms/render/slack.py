@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
     CheckboxesElement,
     ContextBlock,
     DividerBlock,
@@ -26,7 +28,8 @@ from bot.services.bugs import SEVERITIES
 from bot.services.feedback import CATEGORIES
 from bot.services.home import HomeSummary
 from bot.services.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
-from comms.render.limits import HEADER_TEXT, SECTION_TEXT, escape_mrkdwn, truncate
+from comms.notes import Note
+from comms.render.limits import CONTEXT_TEXT, HEADER_TEXT, MODAL_TITLE, SECTION_TEXT, escape_mrkdwn, truncate
 
 FEEDBACK_MODAL = "feedback_modal"
 BUG_MODAL = "bug_modal"
@@ -180,3 +183,70 @@ def home_view(summary: HomeSummary) -> View:
             )
         )
     return View(type="home", blocks=blocks[:100], callback_id="home")
+
+
+# -- outbound messages (the outbox stores these as JSON) -----------------------------------------------------------
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_FIELDS = 10
+FIELD_TEXT = 2000
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    """Split at paragraph or line breaks where possible, so long notes read naturally across sections."""
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > size:
+        cut = max(rest.rfind("\n\n", 0, size), rest.rfind("\n", 0, size), rest.rfind(" ", 0, size))
+        cut = cut if cut > size // 2 else size
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        chunks.append(rest)
+    return chunks
+
+
+def note_blocks(note: Note) -> list[Block]:
+    blocks: list[Block] = [HeaderBlock(text=truncate(note.title, HEADER_TEXT))]
+    tail: list[Block] = []
+    if note.facts:
+        tail.append(
+            SectionBlock(
+                fields=[
+                    MarkdownTextObject(text=truncate(f"*{label}*\n{value}", FIELD_TEXT))
+                    for label, value in note.facts[:MAX_FIELDS]
+                ]
+            )
+        )
+    if note.actions:
+        tail.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text=truncate(action.label, 75),
+                        action_id=action.action_id,
+                        value=action.value,
+                        style=action.style,
+                    )
+                    for action in note.actions
+                ]
+            )
+        )
+    if note.context:
+        tail.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(note.context, CONTEXT_TEXT))]))
+    room = MAX_MESSAGE_BLOCKS - len(blocks) - len(tail)
+    sections = [chunk for paragraph in note.paragraphs for chunk in _chunks(paragraph, SECTION_TEXT)]
+    if len(sections) > room:
+        sections = [*sections[: room - 1], truncate(sections[room - 1], SECTION_TEXT - 40) + "\n_(shortened)_"]
+    blocks += [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in sections]
+    return blocks + tail
+
+
+def note_message(note: Note) -> dict[str, Any]:
+    """chat.postMessage arguments (besides channel) for a note: fallback text plus Block Kit."""
+    return {"text": truncate(note.fallback, SECTION_TEXT), "blocks": [block.to_dict() for block in note_blocks(note)]}
+
+
+def note_modal(note: Note) -> View:
+    blocks = [block for block in note_blocks(note) if not isinstance(block, ActionsBlock)]
+    return View(type="modal", title=truncate(note.title, MODAL_TITLE), close="Close", blocks=blocks[:100])

@@ -3,10 +3,12 @@ and the confirmation follows through response_url (commands) or a DM (modals). N
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import psycopg
 
@@ -16,26 +18,36 @@ from tests.fakes.slack_requests import interactive, select_value, slash_command,
 from tests.support import RunningServer
 
 
-@contextmanager
-def table_locked(database_url: str, table: str) -> Iterator[None]:
+def _lock(database_url: str, table: str) -> Any:
     if database_url.startswith("sqlite"):
-        connection = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+        connection = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None, timeout=30)
         connection.execute("BEGIN IMMEDIATE")  # takes SQLite's single write lock
-    else:
-        connection = psycopg.connect(database_url)  # type: ignore[assignment]
-        connection.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+        return connection
+    locked = psycopg.connect(database_url)
+    locked.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+    return locked
+
+
+def _unlock(connection: Any) -> None:
+    connection.rollback()
+    connection.close()
+
+
+@asynccontextmanager
+async def table_locked(database_url: str, table: str) -> AsyncIterator[None]:
+    # In a thread: waiting for the lock must not stop the server's event loop (which may hold it briefly).
+    connection = await asyncio.to_thread(_lock, database_url, table)
     try:
         yield
     finally:
-        connection.rollback()
-        connection.close()
+        await asyncio.to_thread(_unlock, connection)
 
 
 async def test_a_command_is_acked_in_time_and_confirmed_later(
     server: RunningServer, fake_slack: FakeSlack, database_url: str
 ) -> None:
     body = slash_command("/feedback", "Written while the database was busy", response_url=fake_slack.response_url("c1"))
-    with table_locked(database_url, "feedback"):
+    async with table_locked(database_url, "feedback"):
         started = time.monotonic()
         status, answer = await server.slack(body)
         elapsed = time.monotonic() - started
@@ -54,7 +66,7 @@ async def test_a_modal_is_closed_in_time_and_confirmed_by_dm(
     (opened,) = await fake_slack.wait_for("views.open")
     values = {"title": text_value("Slow day"), "what_happened": text_value("x"), "severity": select_value("minor")}
 
-    with table_locked(database_url, "bugs"):
+    async with table_locked(database_url, "bugs"):
         started = time.monotonic()
         status, answer = await server.slack(interactive(view_submission(opened["view"], values, user_id="U0005")))
         assert time.monotonic() - started < 3.0

@@ -1,0 +1,51 @@
+"""What runs beside the HTTP server in `feedbot serve`: the delivery worker and the release scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+
+from bot.app import Deps
+from comms.delivery import DeliveryWorker
+from comms.releases import report_finished
+from comms.schedule import ReleaseScheduler
+from comms.senders import Sender, SlackSender
+
+
+class Runtime:
+    def __init__(self, deps: Deps) -> None:
+        settings = deps.settings
+        self.senders: dict[str, Sender] = {"slack": SlackSender(deps.slack)}
+        self.worker = DeliveryWorker(
+            deps.db,
+            self.senders,
+            deps.metrics,
+            max_attempts=settings.delivery_max_attempts,
+            retry_seconds=settings.delivery_retry_seconds,
+        )
+        self.scheduler = ReleaseScheduler(
+            deps.db,
+            grace=timedelta(hours=settings.release_grace_hours),
+            on_fanned_out=self.worker.wake,
+            after_reconcile=self._report,
+        )
+        self._deps = deps
+        self._stop = asyncio.Event()
+        self._worker_task: asyncio.Task[None] | None = None
+
+    async def _report(self) -> None:
+        if await report_finished(self._deps.db, self.senders.get):
+            self.worker.wake()
+
+    def start(self) -> None:
+        self._worker_task = asyncio.get_running_loop().create_task(self.worker.run(self._stop), name="delivery")
+        self.scheduler.start()
+
+    async def stop(self, seconds: float) -> None:
+        self.scheduler.shutdown()
+        self._stop.set()
+        if self._worker_task is not None:
+            # A send in flight finishes and is settled; what is still queued stays in the outbox for next time.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._worker_task), seconds)

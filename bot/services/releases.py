@@ -1,0 +1,251 @@
+"""Release notes: drafting, validation, approval, scheduling state. Delivery lives in comms/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.messages import Reply
+from bot.services.admin import require_admin
+from bot.services.ids import bug_label, feedback_label, parse_label, release_label
+from bot.services.requester import Requester
+from bot.services.validation import MAX_TEXT, InvalidSubmission, check_length, clean_text
+from storage import releases as release_store
+from storage import submissions
+from storage.models import Bug, Feedback, Release, utcnow
+
+MAX_RELEASE_TITLE = 150
+MAX_VERSION = 64
+# "now" may be typed a little after the minute it names; anything older than this is a mistake.
+PAST_TOLERANCE = timedelta(minutes=2)
+CANCELLABLE = ("draft", "awaiting_approval", "scheduled")
+
+
+@dataclass(frozen=True)
+class ReleaseDraft:
+    title: str
+    summary: str
+    version: str | None = None
+    deer_text: str | None = None
+    details: str | None = None
+    exec_summary: str | None = None
+    affected: str | None = None
+    linked: list[str] = field(default_factory=list)  # "FB-1", "BUG-2", …
+    send_at: str = "now"
+
+
+def parse_send_at(text: str | None, zone: ZoneInfo, now: datetime | None = None) -> datetime:
+    """ "now", or an ISO 8601 date-time; one without an offset is read in FEEDBOT_TIMEZONE. Returns UTC."""
+    now = now or utcnow()
+    cleaned = (text or "").strip()
+    if not cleaned or cleaned.lower() == "now":
+        return now
+    try:
+        moment = datetime.fromisoformat(cleaned.replace(" ", "T", 1) if " " in cleaned else cleaned)
+    except ValueError:
+        raise ValueError(
+            f"“{cleaned}” is not a time I understand: write now, or a date and time like 2026-12-01 09:00 ({zone.key})."
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    moment = moment.astimezone(UTC)
+    if moment < now - PAST_TOLERANCE:
+        raise ValueError(f"{cleaned} is in the past. Write now to send at once, or a later time.")
+    return moment
+
+
+def parse_linked(text: str | list[str] | None) -> list[str]:
+    words = text.replace(",", " ").split() if isinstance(text, str) else list(text or [])
+    labels = []
+    for word in words:
+        parsed = parse_label(word)
+        if parsed is None or parsed[0] == "release":
+            raise ValueError(f"“{word}” is not a feedback or bug id: use ids like FB-12 or BUG-3.")
+        label = feedback_label(parsed[1]) if parsed[0] == "feedback" else bug_label(parsed[1])
+        if label not in labels:
+            labels.append(label)
+    return labels
+
+
+def _optional(value: str | None) -> str | None:
+    return clean_text(value) or None
+
+
+async def _validate(session: AsyncSession, requester: Requester, draft: ReleaseDraft, zone: ZoneInfo) -> dict:
+    errors: dict[str, str] = {}
+    title = " ".join(clean_text(draft.title).split())
+    summary = clean_text(draft.summary)
+    if not title:
+        errors["title"] = "Please give the release a title."
+    check_length(errors, "title", "The title", title, MAX_RELEASE_TITLE)
+    if not summary:
+        errors["summary"] = "Please write a summary: every tier without its own text gets it."
+    for name, label in (("summary", "The summary"), ("deer_text", "What changes for you"), ("details", "Details"),
+                        ("exec_summary", "The executive summary"), ("affected", "Who is affected")):  # fmt: skip
+        check_length(errors, name, label, clean_text(getattr(draft, name)), MAX_TEXT)
+    check_length(errors, "version", "The version", clean_text(draft.version), MAX_VERSION)
+    send_at = None
+    try:
+        send_at = parse_send_at(draft.send_at, zone)
+    except ValueError as problem:
+        errors["send_at"] = str(problem)
+    linked: list[str] = []
+    try:
+        linked = parse_linked(draft.linked)
+        missing = await _missing_items(session, requester.team_id, linked)
+        if missing:
+            errors["linked"] = f"No such feedback or bug here: {', '.join(missing)}."
+    except ValueError as problem:
+        errors["linked"] = str(problem)
+    if errors:
+        raise InvalidSubmission(errors)
+    return {
+        "title": title,
+        "summary": summary,
+        "version": _optional(draft.version),
+        "deer_text": _optional(draft.deer_text),
+        "details": _optional(draft.details),
+        "exec_summary": _optional(draft.exec_summary),
+        "affected": _optional(draft.affected),
+        "linked_items": " ".join(linked),
+        "send_at": send_at,
+    }
+
+
+async def _missing_items(session: AsyncSession, team_id: str, labels: list[str]) -> list[str]:
+    wanted: dict[str, list[int]] = {"feedback": [], "bug": []}
+    for label in labels:
+        kind, number = parse_label(label) or ("", 0)
+        wanted[kind].append(number)
+    found_feedback = await submissions.existing_ids(session, Feedback, team_id, wanted["feedback"])
+    found_bugs = await submissions.existing_ids(session, Bug, team_id, wanted["bug"])
+    return [feedback_label(n) for n in wanted["feedback"] if n not in found_feedback] + [
+        bug_label(n) for n in wanted["bug"] if n not in found_bugs
+    ]
+
+
+async def draft(
+    session: AsyncSession, requester: Requester, draft: ReleaseDraft, settings: Settings, source_key: str | None = None
+) -> Release:
+    """Store a draft (a repeat of the same modal submission returns the first one)."""
+    require_admin(requester, "draft releases")
+    values = await _validate(session, requester, draft, settings.zone)
+    release, _ = await release_store.add(
+        session,
+        {
+            **values,
+            "platform": requester.platform,
+            "team_id": requester.team_id,
+            "status": "draft",
+            "created_by": requester.user_id,
+            "source_key": source_key,
+        },
+    )
+    return release
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    release: Release
+    needs_approval: bool
+    reply: Reply
+
+
+async def schedule(session: AsyncSession, requester: Requester, release_id: int, settings: Settings) -> Scheduled:
+    """Move a draft on: to `scheduled`, or to `awaiting_approval` when approvers are set and the drafter is not
+    one of them. The caller asks the approvers (comms) when `needs_approval`."""
+    require_admin(requester, "schedule releases")
+    release = await release_store.get(session, release_id, requester.team_id)
+    if release is None:
+        raise InvalidSubmission({"release": f"There is no release {release_label(release_id)} here."})
+    needs_approval = bool(settings.release_approvers) and not settings.may_approve(requester.user_id)
+    status = "awaiting_approval" if needs_approval else "scheduled"
+    approved_by = None if needs_approval else requester.user_id
+    await release_store.transition(session, release.id, ("draft",), status=status, approved_by=approved_by)
+    release = await release_store.get(session, release.id)
+    assert release is not None
+    return Scheduled(release, release.status == "awaiting_approval", scheduled_reply(release, settings.zone))
+
+
+def scheduled_reply(release: Release, zone: ZoneInfo) -> Reply:
+    label = release_label(release.id)
+    when = describe_time(release.send_at, zone)
+    if release.status == "awaiting_approval":
+        return Reply.ok(f"*{label}* “{release.title}” waits for an approver; once approved it goes out {when}.",
+                        item_id=label)  # fmt: skip
+    if release.status == "scheduled":
+        return Reply.ok(f"*{label}* “{release.title}” is scheduled {when}.", item_id=label)
+    return Reply.info(f"*{label}* “{release.title}” is {release.status.replace('_', ' ')}.")
+
+
+def describe_time(moment: datetime, zone: ZoneInfo) -> str:
+    if moment <= utcnow() + timedelta(seconds=5):
+        return "now"
+    return f"for {moment.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
+
+
+async def approve(session: AsyncSession, approver: str, release_id: int, settings: Settings) -> Reply:
+    if not settings.may_approve(approver):
+        return Reply.refused("Only the people in FEEDBOT_RELEASE_APPROVERS can approve releases.")
+    release = await release_store.get(session, release_id)
+    if release is None:
+        return Reply.error(f"There is no release {release_label(release_id)}.")
+    if await release_store.transition(
+        session, release_id, ("awaiting_approval",), status="scheduled", approved_by=approver
+    ):
+        release = await release_store.get(session, release_id)
+        assert release is not None
+        return Reply.ok(f"Approved. {scheduled_reply(release, settings.zone).text}")
+    return Reply.info(f"*{release_label(release_id)}* is already {release.status.replace('_', ' ')}.")
+
+
+async def cancel(session: AsyncSession, requester: Requester, release_id: int) -> Reply:
+    require_admin(requester, "cancel releases")
+    release = await release_store.get(session, release_id, requester.team_id)
+    if release is None:
+        return Reply.error(f"There is no release {release_label(release_id)} here.")
+    if await release_store.transition(session, release_id, CANCELLABLE, status="cancelled"):
+        return Reply.ok(f"*{release_label(release_id)}* “{release.title}” is cancelled; nobody was told.")
+    return Reply.error(f"{release_label(release_id)} is {release.status} and can no longer be cancelled.")
+
+
+async def reschedule(
+    session: AsyncSession, requester: Requester, release_id: int, send_at: str, settings: Settings
+) -> Reply:
+    require_admin(requester, "reschedule releases")
+    release = await release_store.get(session, release_id, requester.team_id)
+    if release is None:
+        return Reply.error(f"There is no release {release_label(release_id)} here.")
+    try:
+        moment = parse_send_at(send_at, settings.zone)
+    except ValueError as problem:
+        return Reply.error(str(problem))
+    if not await release_store.transition(session, release_id, CANCELLABLE, send_at=moment):
+        return Reply.error(f"{release_label(release_id)} is {release.status}: too late to move it.")
+    release = await release_store.get(session, release_id)
+    assert release is not None
+    return scheduled_reply(release, settings.zone)
+
+
+async def listing(session: AsyncSession, requester: Requester, zone: ZoneInfo) -> Reply:
+    require_admin(requester, "see releases")
+    rows = await release_store.listing(session, requester.platform, requester.team_id)
+    if not rows:
+        return Reply.info("No releases yet.")
+    lines = [
+        f"{release_label(row.id)}  {row.status:<17}  {row.send_at.astimezone(zone):%Y-%m-%d %H:%M}  {row.title}"
+        for row in rows
+    ]
+    return Reply.info(f"Releases (times in {zone.key}):", *lines)
+
+
+async def acknowledge(session: AsyncSession, release_id: int, user_id: str) -> Reply:
+    release = await release_store.get(session, release_id)
+    if release is None:
+        return Reply.error(f"There is no release {release_label(release_id)}.")
+    await release_store.acknowledge(session, release_id, user_id)
+    return Reply.ok(f"Acknowledged “{release.title}”. Thank you.")

@@ -1,0 +1,151 @@
+"""The stakeholder map: who is in which tier. Targets come as Slack writes mentions, or as plain ids."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.messages import Reply
+from bot.services.admin import require_admin
+from bot.services.requester import Requester
+from storage import stakeholders as stakeholder_store
+
+TIERS = ("deer", "monkey", "elephant", "lion")
+TIER_HINTS = {
+    "deer": "channel post, gentle: what changes for you",
+    "monkey": "channel post: the summary",
+    "elephant": "DM or partner channel: full details",
+    "lion": "personal DM: executive summary",
+}
+_USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+_TEAMS_USER = re.compile(r"^29:[\w\-.:]+$")
+_TEAMS_CHANNEL = re.compile(r"^19:[\w\-.@:]+$")
+_PLAIN_IDS = ((_USER_ID, "user"), (_TEAMS_USER, "user"), (_CHANNEL_ID, "channel"), (_TEAMS_CHANNEL, "channel"))
+USAGE = "Usage: /stakeholders add <deer|monkey|elephant|lion> <@person|#channel> …, remove <@person|#channel> …, list"
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    kind: str  # "user" or "channel"
+
+    @property
+    def mention(self) -> str:
+        if self.id.startswith(("29:", "19:")):
+            return self.id
+        return f"<@{self.id}>" if self.kind == "user" else f"<#{self.id}>"
+
+
+class BadTargets(Exception):
+    pass
+
+
+def parse_target(word: str) -> Target | None:
+    for pattern, kind in ((_USER_MENTION, "user"), (_CHANNEL_MENTION, "channel")):
+        match = pattern.match(word)
+        if match:
+            return Target(match.group(1), kind)
+    for pattern, kind in (
+        (_USER_ID, "user"),
+        (_TEAMS_USER, "user"),
+        (_CHANNEL_ID, "channel"),
+        (_TEAMS_CHANNEL, "channel"),
+    ):
+        if pattern.match(word):
+            return Target(word, kind)
+    return None
+
+
+def parse_targets(words: list[str]) -> list[Target]:
+    targets: list[Target] = []
+    unknown = []
+    for word in words:
+        target = parse_target(word)
+        if target is None:
+            unknown.append(word)
+        elif target not in targets:
+            targets.append(target)
+    if unknown:
+        raise BadTargets(
+            f"I can't tell who {', '.join(unknown)} is: mention a person (@name) or a channel (#name), "
+            "or give a Slack id (U…, C…) or a Teams id (29:…, 19:…)."
+        )
+    if not targets:
+        raise BadTargets("Name at least one person or channel. " + USAGE)
+    return targets
+
+
+@dataclass(frozen=True)
+class StakeholderCommand:
+    action: str  # add, remove, list
+    tier: str | None
+    targets: list[Target]
+
+
+def parse_command(text: str) -> StakeholderCommand:
+    """`add lion <@U1|ada>`, `remove <#C1|general>`, `list`: the one parser for Slack, Teams and the shell."""
+    words = text.split()
+    if not words or words[0].lower() == "list":
+        return StakeholderCommand("list", None, [])
+    action = words[0].lower()
+    if action == "add":
+        if len(words) < 2 or words[1].lower() not in TIERS:
+            raise BadTargets(f"Pick a tier: {', '.join(TIERS)}. " + USAGE)
+        return StakeholderCommand("add", words[1].lower(), parse_targets(words[2:]))
+    if action == "remove":
+        return StakeholderCommand("remove", None, parse_targets(words[1:]))
+    raise BadTargets(USAGE)
+
+
+async def add(session: AsyncSession, requester: Requester, tier: str, targets: list[Target]) -> Reply:
+    require_admin(requester, "change the stakeholder map")
+    lines = []
+    for target in targets:
+        previous = await stakeholder_store.place(
+            session, requester.platform, requester.team_id, target.id, target.kind, tier, requester.user_id
+        )
+        if previous is None:
+            lines.append(f"• {target.mention} added to *{tier}*")
+        elif previous == tier:
+            lines.append(f"• {target.mention} was already in *{tier}*")
+        else:
+            lines.append(f"• {target.mention} moved from *{previous}* to *{tier}*")
+    return Reply.info("Stakeholder map updated:", *lines)
+
+
+async def remove(session: AsyncSession, requester: Requester, targets: list[Target]) -> Reply:
+    require_admin(requester, "change the stakeholder map")
+    lines = []
+    for target in targets:
+        previous = await stakeholder_store.remove(session, requester.platform, requester.team_id, target.id)
+        lines.append(
+            f"• {target.mention} removed from *{previous}*" if previous else f"• {target.mention} was not on the map"
+        )
+    return Reply.info("Stakeholder map updated:", *lines)
+
+
+async def listing(session: AsyncSession, requester: Requester) -> Reply:
+    require_admin(requester, "see the stakeholder map")
+    tiers = await stakeholder_store.by_tier(session, requester.platform, requester.team_id)
+    if not tiers:
+        return Reply.info("The stakeholder map is empty. " + USAGE)
+    lines = []
+    for tier in TIERS:
+        members = tiers.get(tier, [])
+        names = ", ".join(Target(member.target_id, member.target_kind).mention for member in members) or "nobody"
+        lines.append(f"*{tier}* ({TIER_HINTS[tier]}): {names}")
+    return Reply.info("Stakeholder map:", *lines)
+
+
+async def run(session: AsyncSession, requester: Requester, command: StakeholderCommand) -> Reply:
+    if command.action == "add":
+        assert command.tier is not None
+        return await add(session, requester, command.tier, command.targets)
+    if command.action == "remove":
+        return await remove(session, requester, command.targets)
+    return await listing(session, requester)

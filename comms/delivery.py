@@ -1,0 +1,132 @@
+"""The delivery worker: drains the outbox within the platforms' limits, and never sends a row twice.
+
+Rows are claimed with a lease (SKIP LOCKED on PostgreSQL), sent one at a time, and settled at once:
+sent with the message ts, retried later with backoff (5xx, network), paused on 429 for Retry-After, or
+failed with the error after a bounded number of tries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
+
+from bot.metrics import Metrics
+from comms.senders import Permanent, RateLimited, Sender, Sent, Transient
+from storage import outbox
+from storage.db import Database
+from storage.models import Delivery, utcnow
+
+log = logging.getLogger("feedbot.delivery")
+
+BATCH_SIZE = 20
+LEASE = timedelta(minutes=2)
+IDLE_POLL_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 300.0
+CHANNEL_PACE_SECONDS = 1.0  # Slack: about one message per second per channel
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        db: Database,
+        senders: Mapping[str, Sender],
+        metrics: Metrics,
+        *,
+        max_attempts: int,
+        retry_seconds: float,
+        after_batch: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self._db = db
+        self._senders = senders
+        self._metrics = metrics
+        self._max_attempts = max_attempts
+        self._retry_seconds = retry_seconds
+        self._after_batch = after_batch
+        self._wake = asyncio.Event()
+        self._last_post: dict[str, float] = {}
+        self._paused_until = 0.0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                worked = await self.run_once()
+            except Exception as error:  # the worker must outlive a bad moment of the database
+                log.error("delivery batch failed: %s: %s", type(error).__name__, error)
+                worked = 0
+            if worked:
+                continue
+            self._wake.clear()
+            waiters = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}
+            _, pending = await asyncio.wait(waiters, timeout=IDLE_POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in pending:
+                waiter.cancel()
+
+    async def run_once(self) -> int:
+        """Claim and settle one batch; return how many rows were claimed."""
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._paused_until:
+            await asyncio.sleep(self._paused_until - loop.time())
+        async with self._db.sessions.begin() as session:
+            batch = await outbox.claim_due(session, utcnow(), BATCH_SIZE, LEASE)
+            depth = await outbox.pending_count(session)
+        self._metrics.outbox_depth.set(depth)
+        for index, row in enumerate(batch):
+            if not await self._deliver(row):
+                # Rate limited: hand the rest back untouched, to be sent after the pause.
+                async with self._db.sessions.begin() as session:
+                    await outbox.unclaim(session, [rest.id for rest in batch[index + 1 :]], utcnow())
+                break
+        if batch and self._after_batch is not None:
+            await self._after_batch()
+        return len(batch)
+
+    async def _deliver(self, row: Delivery) -> bool:
+        """Send one row and settle it; False when the platform asked us to slow down."""
+        sender = self._senders.get(row.platform)
+        if sender is None:
+            await self._settle_failed(row, f"no sender for platform {row.platform}")
+            return True
+        await self._pace(row.recipient_id)
+        result = await sender.send(row.recipient_id, json.loads(row.payload))
+        self._last_post[row.recipient_id] = asyncio.get_running_loop().time()
+        async with self._db.sessions.begin() as session:
+            if isinstance(result, Sent):
+                await outbox.mark_sent(session, row.id, result.channel, result.ts)
+                self._metrics.deliveries.labels(row.platform).inc()
+                return True
+            if isinstance(result, RateLimited):
+                self._paused_until = asyncio.get_running_loop().time() + result.retry_after
+                at = utcnow() + timedelta(seconds=result.retry_after)
+                await outbox.retry_later(session, row.id, at, "ratelimited", counts_as_attempt=False)
+                self._metrics.delivery_failures.labels(row.platform, "ratelimited").inc()
+                log.warning("rate limited by %s: pausing %.1f s", row.platform, result.retry_after)
+                return False
+            if isinstance(result, Transient) and row.attempts < self._max_attempts:
+                backoff = min(self._retry_seconds * 2 ** (row.attempts - 1), MAX_BACKOFF_SECONDS)
+                at = utcnow() + timedelta(seconds=backoff * random.uniform(1.0, 1.25))
+                await outbox.retry_later(session, row.id, at, result.error)
+                self._metrics.delivery_failures.labels(row.platform, "retrying").inc()
+                return True
+        error = result.error if isinstance(result, Transient | Permanent) else "unknown"
+        await self._settle_failed(row, error)
+        return True
+
+    async def _settle_failed(self, row: Delivery, error: str) -> None:
+        async with self._db.sessions.begin() as session:
+            await outbox.mark_failed(session, row.id, error)
+        self._metrics.delivery_failures.labels(row.platform, "gave_up").inc()
+        log.warning("delivery %s to a %s failed for good: %s", row.id, row.recipient_kind, error)
+
+    async def _pace(self, recipient_id: str) -> None:
+        last = self._last_post.get(recipient_id)
+        if last is not None:
+            wait = last + CHANNEL_PACE_SECONDS - asyncio.get_running_loop().time()
+            if wait > 0:
+                await asyncio.sleep(wait)

@@ -1,0 +1,199 @@
+"""Release delivery: fan a due release out to the outbox (each tier in its own form), close the loop with the
+people whose feedback shipped, ask approvers, and report back once everything is settled."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.ids import bug_label, feedback_label, parse_label, release_label
+from comms.notes import Note
+from comms.render.slack import note_message
+from comms.senders import Sender
+from comms.tiers import TIERS, approval_request, delivery_report, item_shipped, note_for_tier
+from storage import outbox, submissions
+from storage import releases as release_store
+from storage.db import Database
+from storage.models import Bug, Feedback, Release, utcnow
+
+log = logging.getLogger("feedbot.releases")
+
+
+def render(platform: str, note: Note) -> str:
+    """The outbox payload for a platform. Teams gets its own renderer when it lands."""
+    return json.dumps(note_message(note), ensure_ascii=False)
+
+
+def _is_person(platform: str, user_id: str) -> bool:
+    return platform == "slack" and user_id[:1] in {"U", "W"}
+
+
+async def fan_out(session: AsyncSession, release_id: int) -> int | None:
+    """Turn a due release into one delivery per stakeholder, in one transaction. None when another replica (or
+    an earlier trigger) already did: the status compare-and-set and the unique (subject, recipient) make a
+    second trigger harmless."""
+    if not await release_store.transition(
+        session, release_id, ("scheduled",), status="sending", fanned_out_at=utcnow()
+    ):
+        return None
+    release = await release_store.get(session, release_id)
+    assert release is not None
+    total = 0
+    for tier in TIERS:
+        total += await outbox.enqueue_tier(
+            session,
+            subject=f"release:{release.id}",
+            platform=release.platform,
+            team_id=release.team_id,
+            tier=tier,
+            payload=render(release.platform, note_for_tier(release, tier)),
+            release_id=release.id,
+        )
+    total += await _close_the_loop(session, release)
+    log.info("%s: %d messages queued", release_label(release.id), total)
+    return total
+
+
+async def _close_the_loop(session: AsyncSession, release: Release) -> int:
+    numbers: dict[str, list[int]] = {"feedback": [], "bug": []}
+    for label in release.linked_items.split():
+        parsed = parse_label(label)
+        if parsed is not None and parsed[0] in numbers:
+            numbers[parsed[0]].append(parsed[1])
+    told = 0
+    shipped_feedback = await submissions.mark_shipped(
+        session, Feedback, release.team_id, numbers["feedback"], release.id
+    )
+    for item in shipped_feedback:
+        # Anonymous feedback keeps no user id, so there is nobody to tell: that is the promise.
+        if item.user_id and not item.anonymous and item.platform == release.platform:
+            told += await _tell_submitter(session, release, item.user_id, feedback_label(item.id), item.text)
+    for bug in await submissions.mark_shipped(session, Bug, release.team_id, numbers["bug"], release.id):
+        if bug.reporter_id and bug.platform == release.platform:
+            told += await _tell_submitter(session, release, bug.reporter_id, bug_label(bug.id), bug.title)
+    return told
+
+
+async def _tell_submitter(session: AsyncSession, release: Release, user_id: str, label: str, text: str) -> int:
+    created = await outbox.enqueue(
+        session,
+        {
+            "subject": f"loop:{label}",
+            "platform": release.platform,
+            "team_id": release.team_id,
+            "release_id": release.id,
+            "recipient_id": user_id,
+            "recipient_kind": "user",
+            "payload": render(release.platform, item_shipped(release, label, text)),
+        },
+    )
+    return int(created)
+
+
+async def ask_approvers(session: AsyncSession, release: Release, approvers: frozenset[str], zone: ZoneInfo) -> int:
+    payload = render(release.platform, approval_request(release, zone))
+    asked = 0
+    for approver in sorted(approvers):
+        asked += int(
+            await outbox.enqueue(
+                session,
+                {
+                    "subject": f"approval:release:{release.id}",
+                    "platform": release.platform,
+                    "team_id": release.team_id,
+                    "release_id": release.id,
+                    "recipient_id": approver,
+                    "recipient_kind": "user",
+                    "payload": payload,
+                },
+            )
+        )
+    return asked
+
+
+async def report_finished(db: Database, sender_for: Callable[[str], Sender | None]) -> int:
+    """Releases whose deliveries are all settled become `sent`, and whoever scheduled them hears how it went."""
+    async with db.sessions() as session:
+        candidates = [release.id for release in await release_store.delivered_but_unfinished(session)]
+    reported = 0
+    for release_id in candidates:
+        async with db.sessions.begin() as session:
+            if not await release_store.transition(
+                session, release_id, ("sending",), status="sent", finished_at=utcnow()
+            ):
+                continue  # another replica got there first
+            release = await release_store.get(session, release_id)
+            assert release is not None
+            outcomes = {o.tier: (o.sent, o.failed) for o in await outbox.release_outcomes(session, release_id)}
+            failed_rows = await outbox.release_failures(session, release_id)
+            post_rows = await outbox.release_channel_posts(session, release_id)
+            acknowledged = await release_store.acknowledged_by(session, release_id)
+            failures = [(_mention(row.recipient_id, row.recipient_kind), row.last_error or "?") for row in failed_rows]
+            posts = [(row.sent_channel or row.recipient_id, row.sent_ts) for row in post_rows]
+            if _is_person(release.platform, release.created_by):
+                links = await _post_links(sender_for(release.platform), posts)
+                note = delivery_report(release, outcomes, failures, links, acknowledged)
+                await outbox.enqueue(
+                    session,
+                    {
+                        "subject": f"report:release:{release.id}",
+                        "platform": release.platform,
+                        "team_id": release.team_id,
+                        "release_id": release.id,
+                        "recipient_id": release.created_by,
+                        "recipient_kind": "user",
+                        "payload": render(release.platform, note),
+                    },
+                )
+            reported += 1
+    return reported
+
+
+async def _post_links(sender: Sender | None, posts: list[tuple[str, str | None]]) -> list[str]:
+    links = []
+    for channel, ts in posts:
+        link = await sender.permalink(channel, ts) if sender is not None and ts else None
+        links.append(f"<{link}|<#{channel}>>" if link else f"<#{channel}>")
+    return links
+
+
+def _mention(recipient_id: str, kind: str) -> str:
+    return f"<@{recipient_id}>" if kind == "user" else f"<#{recipient_id}>"
+
+
+async def mark_missed(session: AsyncSession, release_id: int, due: datetime) -> bool:
+    """A release due longer ago than the grace window is not sent late out of the blue: it is marked missed
+    and its author told, so a person decides."""
+    if not await release_store.transition(session, release_id, ("scheduled",), status="missed"):
+        return False
+    release = await release_store.get(session, release_id)
+    assert release is not None
+    log.warning("%s missed: it was due at %s, beyond the grace window", release_label(release_id), due.isoformat())
+    if _is_person(release.platform, release.created_by):
+        note = Note(
+            title=f"Not sent: {release.title}",
+            fallback=f"{release_label(release_id)} was not sent",
+            paragraphs=(
+                f"*{release_label(release_id)}* was due at {due:%Y-%m-%d %H:%M} UTC, while feedbot was down for "
+                "longer than the grace window, so it was not sent late.",
+                f"To send it now: `feedbot release reschedule {release_id} --at now`.",
+            ),
+        )
+        await outbox.enqueue(
+            session,
+            {
+                "subject": f"missed:release:{release.id}",
+                "platform": release.platform,
+                "team_id": release.team_id,
+                "release_id": release.id,
+                "recipient_id": release.created_by,
+                "recipient_kind": "user",
+                "payload": render(release.platform, note),
+            },
+        )
+    return True

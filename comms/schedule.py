@@ -1,0 +1,113 @@
+"""Release scheduling on APScheduler, with the database as the source of truth.
+
+Each scheduled release is an APScheduler date job, rebuilt from the `releases` table when the server starts and
+kept in step by a reconcile job every couple of seconds. That is how a release created by another process
+(`feedbot release create`, another replica) is picked up within seconds, how one due while the server was
+down goes out on start (within the grace window), and how a cancelled or moved one drops or moves its job.
+Firing is idempotent (compare-and-set on the release status, unique outbox rows), so two replicas firing the
+same release still send once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from comms.releases import fan_out, mark_missed
+from storage import releases as release_store
+from storage.db import Database
+from storage.models import utcnow
+
+log = logging.getLogger("feedbot.schedule")
+
+RECONCILE_SECONDS = 2.0
+RELEASE_JOB_PREFIX = "release:"
+
+
+class ReleaseScheduler:
+    def __init__(
+        self,
+        db: Database,
+        grace: timedelta,
+        on_fanned_out: Callable[[], None],
+        after_reconcile: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
+        self._db = db
+        self._grace = grace
+        self._on_fanned_out = on_fanned_out
+        self._after_reconcile = after_reconcile
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+
+    def start(self) -> None:
+        self._scheduler.add_job(
+            self.reconcile,
+            IntervalTrigger(seconds=RECONCILE_SECONDS),
+            id="reconcile",
+            next_run_time=datetime.now(UTC),
+            max_instances=1,
+            coalesce=True,
+        )
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    async def reconcile(self) -> None:
+        try:
+            await self._reconcile()
+        except Exception as error:  # the next round tries again; never kill the interval job
+            log.error("reconcile failed: %s: %s", type(error).__name__, error)
+
+    async def _reconcile(self) -> None:
+        async with self._db.sessions() as session:
+            scheduled = await release_store.scheduled(session)
+        now = utcnow()
+        wanted: set[str] = set()
+        for release_id, send_at in scheduled:
+            if send_at <= now:
+                if now - send_at > self._grace:
+                    async with self._db.sessions.begin() as session:
+                        await mark_missed(session, release_id, send_at)
+                    self._on_fanned_out()
+                else:
+                    await self.fire(release_id)
+                continue
+            job_id = f"{RELEASE_JOB_PREFIX}{release_id}"
+            wanted.add(job_id)
+            self._ensure_job(job_id, release_id, send_at)
+        for job in self._scheduler.get_jobs():
+            if job.id.startswith(RELEASE_JOB_PREFIX) and job.id not in wanted:
+                self._remove(job.id)
+        if self._after_reconcile is not None:
+            await self._after_reconcile()
+
+    def _ensure_job(self, job_id: str, release_id: int, send_at: datetime) -> None:
+        job = self._scheduler.get_job(job_id)
+        if job is not None and job.next_run_time == send_at:
+            return
+        self._scheduler.add_job(
+            self.fire,
+            DateTrigger(run_date=send_at),
+            args=[release_id],
+            id=job_id,
+            replace_existing=True,
+            misfire_grace_time=int(self._grace.total_seconds()) or 1,
+        )
+
+    def _remove(self, job_id: str) -> None:
+        with contextlib.suppress(JobLookupError):
+            self._scheduler.remove_job(job_id)
+
+    async def fire(self, release_id: int) -> None:
+        async with self._db.sessions.begin() as session:
+            queued = await fan_out(session, release_id)
+        if queued is not None:
+            self._on_fanned_out()

@@ -1,0 +1,86 @@
+"""Platform senders for the delivery worker: one message to one recipient, and a verdict on what happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+# Slack errors that mean "try again later", not "this can never work".
+TRANSIENT_SLACK_ERRORS = {
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+    "team_added_to_org",
+}
+
+
+@dataclass(frozen=True)
+class Sent:
+    channel: str | None
+    ts: str | None
+
+
+@dataclass(frozen=True)
+class RateLimited:
+    retry_after: float
+
+
+@dataclass(frozen=True)
+class Transient:
+    error: str
+
+
+@dataclass(frozen=True)
+class Permanent:
+    error: str
+
+
+SendResult = Sent | RateLimited | Transient | Permanent
+
+
+class Sender(Protocol):
+    async def send(self, recipient_id: str, message: dict[str, Any]) -> SendResult: ...
+
+    async def permalink(self, channel: str, ts: str) -> str | None: ...
+
+
+class SlackSender:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+
+    async def send(self, recipient_id: str, message: dict[str, Any]) -> SendResult:
+        # A user id as channel posts to the person's DM with the app: no conversations.open needed.
+        try:
+            response = await self._client.chat_postMessage(channel=recipient_id, **message)
+        except SlackApiError as error:
+            return _classify(error)
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            return Transient(type(error).__name__)
+        return Sent(response.get("channel"), response.get("ts"))
+
+    async def permalink(self, channel: str, ts: str) -> str | None:
+        try:
+            response = await self._client.chat_getPermalink(channel=channel, message_ts=ts)
+        except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError):
+            return None
+        link = response.get("permalink")
+        return link if isinstance(link, str) else None
+
+
+def _classify(error: SlackApiError) -> SendResult:
+    status = error.response.status_code
+    code = str(error.response.get("error") or f"http_{status}")
+    if status == 429 or code == "ratelimited":
+        retry_after = error.response.headers.get("Retry-After") or error.response.headers.get("retry-after")
+        try:
+            return RateLimited(max(float(retry_after), 0.0) if retry_after is not None else 1.0)
+        except ValueError:
+            return RateLimited(1.0)
+    if status >= 500 or code in TRANSIENT_SLACK_ERRORS:
+        return Transient(code)
+    return Permanent(code)

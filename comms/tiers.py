@@ -1,0 +1,124 @@
+"""One release note, four forms: what each stakeholder tier (and the people around a release) is told."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.services.ids import release_label
+from comms.notes import Action, Note
+from comms.render.limits import truncate
+from storage.models import Release
+
+TIERS = ("deer", "monkey", "elephant", "lion")
+LION_SUMMARY_LIMIT = 600  # "a few lines": readable on a phone without scrolling
+ACK_ACTION = "release_ack"
+FULL_NOTE_ACTION = "release_full_note"
+APPROVE_ACTION = "release_approve"
+
+
+def _version(release: Release) -> str:
+    return f" {release.version}" if release.version else ""
+
+
+def _context(release: Release) -> str:
+    return f"{release_label(release.id)}{' · version ' + release.version if release.version else ''}"
+
+
+def note_for_tier(release: Release, tier: str) -> Note:
+    """A tier without text of its own gets the summary."""
+    title = f"{release.title}{_version(release)}"
+    if tier == "deer":
+        text = release.deer_text or release.summary
+        return Note(
+            title=f"📣 {title}",
+            fallback=f"{title}: {truncate(text, 200)}",
+            paragraphs=("*What changes for you*", text),
+            context=f"{_context(release)} · Questions? Reply here or ask your help channel.",
+        )
+    if tier == "elephant":
+        facts = []
+        if release.affected:
+            facts.append(("Who is affected", release.affected))
+        if release.linked_items:
+            facts.append(("Feedback and bugs addressed", release.linked_items.replace(" ", ", ")))
+        paragraphs = (release.summary, f"*Details*\n{release.details}") if release.details else (release.summary,)
+        return Note(
+            title=f"🚀 {title}",
+            fallback=f"{title}: {truncate(release.summary, 200)}",
+            paragraphs=paragraphs,
+            facts=tuple(facts),
+            context=_context(release),
+        )
+    if tier == "lion":
+        text = truncate(release.exec_summary or release.summary, LION_SUMMARY_LIMIT)
+        return Note(
+            title=f"For your attention: {title}",
+            fallback=f"{title}: {truncate(text, 200)}",
+            paragraphs=(text,),
+            context=_context(release),
+            actions=(
+                Action("Acknowledge", ACK_ACTION, str(release.id), style="primary"),
+                Action("Read the full note", FULL_NOTE_ACTION, str(release.id)),
+            ),
+        )
+    return Note(
+        title=f"📣 {title}",
+        fallback=f"{title}: {truncate(release.summary, 200)}",
+        paragraphs=(release.summary,),
+        context=_context(release),
+    )
+
+
+def approval_request(release: Release, zone: ZoneInfo) -> Note:
+    when = f"{release.send_at.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
+    label = release_label(release.id)
+    return Note(
+        title=f"Approval needed: {release.title}{_version(release)}",
+        fallback=f"{label} “{release.title}” needs your approval",
+        paragraphs=(f"<@{release.created_by}> drafted *{label}*, to go out {when}.", release.summary),
+        context=_context(release),
+        actions=(Action("Approve", APPROVE_ACTION, str(release.id), style="primary"),),
+    )
+
+
+def item_shipped(release: Release, label: str, item_text: str) -> Note:
+    return Note(
+        title="Your feedback shipped 🎉",
+        fallback=f"{label} shipped in {release.title}",
+        paragraphs=(
+            f"You told us: _{truncate(' '.join(item_text.split()), 300)}_ ({label})",
+            f"It shipped in *{release.title}{_version(release)}*: {truncate(release.summary, 1000)}",
+        ),
+        context="Thank you for telling us. Keep it coming with /feedback.",
+    )
+
+
+def delivery_report(
+    release: Release,
+    outcomes: dict[str, tuple[int, int]],
+    failures: list[tuple[str, str]],
+    posts: list[str],
+    acknowledged: list[str],
+) -> Note:
+    """`outcomes` maps tier → (sent, failed); `failures` are (recipient mention, error); `posts` are links."""
+    label = release_label(release.id)
+    lines = [
+        f"• *{tier}*: {outcomes[tier][0]} sent" + (f", {outcomes[tier][1]} failed" if outcomes[tier][1] else "")
+        for tier in TIERS
+        if tier in outcomes
+    ] or ["• nobody: the stakeholder map was empty"]
+    paragraphs = ["\n".join(lines)]
+    if failures:
+        paragraphs.append("*Not delivered*\n" + "\n".join(f"• {who}: `{error}`" for who, error in failures))
+    if posts:
+        paragraphs.append("*Posts*\n" + "\n".join(f"• {link}" for link in posts))
+    paragraphs.append(
+        "*Acknowledged by* " + ", ".join(f"<@{user}>" for user in acknowledged) if acknowledged else
+        "_No lion has acknowledged yet._"
+    )  # fmt: skip
+    return Note(
+        title=f"Delivered: {release.title}{_version(release)}",
+        fallback=f"{label} was delivered",
+        paragraphs=tuple(paragraphs),
+        context=_context(release),
+    )

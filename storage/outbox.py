@@ -1,0 +1,180 @@
+"""The outbox table: enqueue (once per subject and recipient), claim due rows, settle them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.idempotent import insert_once
+from storage.models import Delivery, Stakeholder, utcnow
+
+SUBJECT_RECIPIENT = ("subject", "recipient_id")
+
+
+def _insert(session: AsyncSession) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+async def enqueue(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """One message to one recipient; False if this subject already went (or is going) to them."""
+    now = utcnow()
+    row = {"status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now, **values}
+    _, created = await insert_once(session, Delivery, row, conflict=SUBJECT_RECIPIENT)
+    return created
+
+
+async def enqueue_tier(
+    session: AsyncSession,
+    *,
+    subject: str,
+    platform: str,
+    team_id: str,
+    tier: str,
+    payload: str,
+    release_id: int | None,
+) -> int:
+    """Every stakeholder of a tier, in one INSERT … SELECT: nothing is loaded, however many recipients."""
+    now = utcnow()
+    table = Delivery.__table__
+    rows = select(
+        literal(subject),
+        literal(platform),
+        literal(team_id),
+        literal(release_id),
+        literal(tier),
+        Stakeholder.target_id,
+        Stakeholder.target_kind,
+        literal(payload),
+        literal("pending"),
+        literal(0),
+        literal(now, type_=table.c.next_attempt_at.type),
+        literal(now, type_=table.c.created_at.type),
+    ).where(Stakeholder.platform == platform, Stakeholder.team_id == team_id, Stakeholder.tier == tier)
+    columns = ["subject", "platform", "team_id", "release_id", "tier", "recipient_id", "recipient_kind", "payload",
+               "status", "attempts", "next_attempt_at", "created_at"]  # fmt: skip
+    statement = (
+        _insert(session)(Delivery)
+        .from_select(columns, rows)
+        .on_conflict_do_nothing(index_elements=list(SUBJECT_RECIPIENT))
+    )
+    result = await session.execute(statement)
+    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+
+
+async def claim_due(session: AsyncSession, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:
+    """Claim up to `limit` due rows for `lease`. On PostgreSQL, SKIP LOCKED lets replicas claim side by side
+    without ever taking the same row; an expired lease (a crashed worker) makes a row claimable again."""
+    due = (
+        select(Delivery.id)
+        .where(
+            Delivery.status == "pending",
+            Delivery.next_attempt_at <= now,
+            or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(due.scalar_subquery()))
+        .values(claimed_until=now + lease, attempts=Delivery.attempts + 1)
+        .returning(Delivery)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(result.scalars(), key=lambda row: (row.next_attempt_at, row.id))
+
+
+async def mark_sent(session: AsyncSession, delivery_id: int, channel: str | None, ts: str | None) -> None:
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(status="sent", sent_channel=channel, sent_ts=ts, sent_at=utcnow(), claimed_until=None, last_error=None)
+    )
+
+
+async def retry_later(
+    session: AsyncSession, delivery_id: int, at: datetime, error: str | None, *, counts_as_attempt: bool = True
+) -> None:
+    values: dict[str, Any] = {"next_attempt_at": at, "claimed_until": None, "last_error": error}
+    if not counts_as_attempt:
+        values["attempts"] = Delivery.attempts - 1
+    await session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+
+
+async def mark_failed(session: AsyncSession, delivery_id: int, error: str) -> None:
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(status="failed", last_error=error[:255], claimed_until=None)
+    )
+
+
+async def unclaim(session: AsyncSession, delivery_ids: Sequence[int], at: datetime) -> None:
+    if delivery_ids:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(delivery_ids), Delivery.status == "pending")
+            .values(claimed_until=None, next_attempt_at=at, attempts=Delivery.attempts - 1)
+        )
+
+
+async def pending_count(session: AsyncSession) -> int:
+    result = await session.execute(select(func.count()).select_from(Delivery).where(Delivery.status == "pending"))
+    return int(result.scalar_one())
+
+
+@dataclass(frozen=True)
+class TierOutcome:
+    tier: str
+    sent: int
+    failed: int
+    pending: int
+
+
+async def release_outcomes(session: AsyncSession, release_id: int) -> list[TierOutcome]:
+    result = await session.execute(
+        select(Delivery.tier, Delivery.status, func.count())
+        .where(Delivery.release_id == release_id, Delivery.subject == f"release:{release_id}")
+        .group_by(Delivery.tier, Delivery.status)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for tier, status, count in result.all():
+        counts.setdefault(tier or "", {})[status] = count
+    return [TierOutcome(tier, c.get("sent", 0), c.get("failed", 0), c.get("pending", 0)) for tier, c in counts.items()]
+
+
+async def release_failures(session: AsyncSession, release_id: int, limit: int = 20) -> list[Delivery]:
+    result = await session.execute(
+        select(Delivery)
+        .where(Delivery.subject == f"release:{release_id}", Delivery.status == "failed")
+        .order_by(Delivery.id)
+        .limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def release_channel_posts(session: AsyncSession, release_id: int, limit: int = 20) -> list[Delivery]:
+    result = await session.execute(
+        select(Delivery)
+        .where(
+            Delivery.subject == f"release:{release_id}",
+            Delivery.status == "sent",
+            Delivery.recipient_kind == "channel",
+        )
+        .order_by(Delivery.id)
+        .limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def for_subject(session: AsyncSession, subject: str) -> list[Delivery]:
+    result = await session.execute(select(Delivery).where(Delivery.subject == subject).order_by(Delivery.id))
+    return list(result.scalars())
