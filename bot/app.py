@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from slack_bolt.async_app import AsyncApp
@@ -21,6 +22,8 @@ class Deps:
     metrics: Metrics = field(default_factory=Metrics)
     background: Background = field(init=False)
     slack: AsyncWebClient = field(init=False)
+    # Set by the runtime in `feedbot serve`: look at the releases table now rather than at the next tick.
+    nudge_scheduler: Callable[[], None] = field(default=lambda: None)
 
     def __post_init__(self) -> None:
         self.background = Background(on_failure=self.metrics.background_failures.inc)

@@ -1,4 +1,4 @@
-"""The `feedbot` command: serve, shell, db upgrade, export."""
+"""The `feedbot` command: serve, shell, db upgrade, export, stakeholders, release."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import OperationalError
 
+from bot import cli_announce
 from bot.config import Settings, SettingsError, load_settings, require_slack_credentials
 from bot.export import EXPORT_KINDS, FORMATS, write_export
 from storage.db import DatabaseDriverMissing
@@ -41,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("kind", choices=EXPORT_KINDS)
     export.add_argument("--format", choices=FORMATS, default="csv")
     export.add_argument("--team", metavar="TEAM_ID", help="only this workspace (Slack team id or Teams tenant id)")
+    cli_announce.add_parsers(commands)
     return parser
 
 
@@ -60,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else "connection failed"
         print(f"feedbot: cannot use the database in DATABASE_URL: {reason}", file=sys.stderr)
         return 1
-    except CommandFailed as error:
+    except (CommandFailed, cli_announce.CommandFailed) as error:
         print(f"feedbot: {error}", file=sys.stderr)
         return 1
 
@@ -84,6 +86,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "export":
         upgrade_to_head(settings.database_url)
         return _export(settings, args.kind, args.format, args.team)
+    if args.command in {"stakeholders", "release"}:
+        upgrade_to_head(settings.database_url)
+        return cli_announce.run(args, settings)
     raise CommandFailed(f"unknown command {args.command}")
 
 

@@ -41,9 +41,13 @@ class Runtime:
     def start(self) -> None:
         self._worker_task = asyncio.get_running_loop().create_task(self.worker.run(self._stop), name="delivery")
         self.scheduler.start()
+        self._deps.nudge_scheduler = self._nudge
+
+    def _nudge(self) -> None:
+        self._deps.background.spawn(self.scheduler.reconcile(), name="reconcile")
 
     async def stop(self, seconds: float) -> None:
-        self.scheduler.shutdown()
+        await self.scheduler.shutdown()
         self._stop.set()
         if self._worker_task is not None:
             # A send in flight finishes and is settled; what is still queued stays in the outbox for next time.

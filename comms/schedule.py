@@ -10,6 +10,7 @@ same release still send once.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -44,6 +45,8 @@ class ReleaseScheduler:
         self._on_fanned_out = on_fanned_out
         self._after_reconcile = after_reconcile
         self._scheduler = AsyncIOScheduler(timezone=UTC)
+        # Reconcile and date jobs take turns, and shutdown waits for the one running.
+        self._busy = asyncio.Lock()
 
     def start(self) -> None:
         self._scheduler.add_job(
@@ -56,15 +59,18 @@ class ReleaseScheduler:
         )
         self._scheduler.start()
 
-    def shutdown(self) -> None:
+    async def shutdown(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        async with self._busy:
+            pass
 
     async def reconcile(self) -> None:
-        try:
-            await self._reconcile()
-        except Exception as error:  # the next round tries again; never kill the interval job
-            log.error("reconcile failed: %s: %s", type(error).__name__, error)
+        async with self._busy:
+            try:
+                await self._reconcile()
+            except Exception as error:  # the next round tries again; never kill the interval job
+                log.error("reconcile failed: %s: %s", type(error).__name__, error)
 
     async def _reconcile(self) -> None:
         async with self._db.sessions() as session:
@@ -78,7 +84,7 @@ class ReleaseScheduler:
                         await mark_missed(session, release_id, send_at)
                     self._on_fanned_out()
                 else:
-                    await self.fire(release_id)
+                    await self._fire(release_id)
                 continue
             job_id = f"{RELEASE_JOB_PREFIX}{release_id}"
             wanted.add(job_id)
@@ -107,6 +113,13 @@ class ReleaseScheduler:
             self._scheduler.remove_job(job_id)
 
     async def fire(self, release_id: int) -> None:
+        async with self._busy:
+            try:
+                await self._fire(release_id)
+            except Exception as error:  # reconcile retries a release that is still scheduled
+                log.error("firing release %s failed: %s: %s", release_id, type(error).__name__, error)
+
+    async def _fire(self, release_id: int) -> None:
         async with self._db.sessions.begin() as session:
             queued = await fan_out(session, release_id)
         if queued is not None:

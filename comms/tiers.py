@@ -113,9 +113,10 @@ def delivery_report(
     if posts:
         paragraphs.append("*Posts*\n" + "\n".join(f"• {link}" for link in posts))
     paragraphs.append(
-        "*Acknowledged by* " + ", ".join(f"<@{user}>" for user in acknowledged) if acknowledged else
-        "_No lion has acknowledged yet._"
-    )  # fmt: skip
+        "*Acknowledged by* " + ", ".join(f"<@{user}>" for user in acknowledged)
+        if acknowledged
+        else "_No lion has acknowledged yet._"
+    )
     return Note(
         title=f"Delivered: {release.title}{_version(release)}",
         fallback=f"{label} was delivered",

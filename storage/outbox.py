@@ -56,8 +56,20 @@ async def enqueue_tier(
         literal(now, type_=table.c.next_attempt_at.type),
         literal(now, type_=table.c.created_at.type),
     ).where(Stakeholder.platform == platform, Stakeholder.team_id == team_id, Stakeholder.tier == tier)
-    columns = ["subject", "platform", "team_id", "release_id", "tier", "recipient_id", "recipient_kind", "payload",
-               "status", "attempts", "next_attempt_at", "created_at"]  # fmt: skip
+    columns = [
+        "subject",
+        "platform",
+        "team_id",
+        "release_id",
+        "tier",
+        "recipient_id",
+        "recipient_kind",
+        "payload",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+    ]
     statement = (
         _insert(session)(Delivery)
         .from_select(columns, rows)

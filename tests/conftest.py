@@ -7,6 +7,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -70,14 +71,21 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
 
 
 @pytest.fixture
-def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
-    return load_settings(
-        database_url=database_url,
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake_slack.api_url,
-        admins=ADMIN_USER,
-    )
+def settings_overrides() -> dict[str, Any]:
+    """Override in a test module to change settings for its server (e.g. faster retries)."""
+    return {}
+
+
+@pytest.fixture
+def settings(database_url: str, fake_slack: FakeSlack, settings_overrides: dict[str, Any]) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": fake_slack.api_url,
+        "admins": ADMIN_USER,
+    }
+    return load_settings(**(values | settings_overrides))
 
 
 @pytest.fixture

@@ -51,7 +51,13 @@ class RecordingApp:
     """Stands in for AsyncApp to see what `register` wires, without dispatching anything."""
 
     def __init__(self) -> None:
-        self.registered: dict[str, set[str]] = {"command": set(), "shortcut": set(), "event": set(), "view": set()}
+        self.registered: dict[str, set[str]] = {
+            "command": set(),
+            "shortcut": set(),
+            "event": set(),
+            "view": set(),
+            "action": set(),
+        }
 
     def _recorder(self, kind: str) -> Callable[[str], Callable[[Any], Any]]:
         def register_one(name: str) -> Callable[[Any], Any]:

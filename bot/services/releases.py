@@ -84,8 +84,13 @@ async def _validate(session: AsyncSession, requester: Requester, draft: ReleaseD
     check_length(errors, "title", "The title", title, MAX_RELEASE_TITLE)
     if not summary:
         errors["summary"] = "Please write a summary: every tier without its own text gets it."
-    for name, label in (("summary", "The summary"), ("deer_text", "What changes for you"), ("details", "Details"),
-                        ("exec_summary", "The executive summary"), ("affected", "Who is affected")):  # fmt: skip
+    for name, label in (
+        ("summary", "The summary"),
+        ("deer_text", "What changes for you"),
+        ("details", "Details"),
+        ("exec_summary", "The executive summary"),
+        ("affected", "Who is affected"),
+    ):
         check_length(errors, name, label, clean_text(getattr(draft, name)), MAX_TEXT)
     check_length(errors, "version", "The version", clean_text(draft.version), MAX_VERSION)
     send_at = None
@@ -175,8 +180,9 @@ def scheduled_reply(release: Release, zone: ZoneInfo) -> Reply:
     label = release_label(release.id)
     when = describe_time(release.send_at, zone)
     if release.status == "awaiting_approval":
-        return Reply.ok(f"*{label}* “{release.title}” waits for an approver; once approved it goes out {when}.",
-                        item_id=label)  # fmt: skip
+        return Reply.ok(
+            f"*{label}* “{release.title}” waits for an approver; once approved it goes out {when}.", item_id=label
+        )
     if release.status == "scheduled":
         return Reply.ok(f"*{label}* “{release.title}” is scheduled {when}.", item_id=label)
     return Reply.info(f"*{label}* “{release.title}” is {release.status.replace('_', ' ')}.")

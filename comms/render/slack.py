@@ -54,7 +54,7 @@ def ephemeral_response(reply: Reply) -> dict[str, Any]:
     """The body of an ack or response_url post: visible only to the person who asked."""
     return {
         "response_type": "ephemeral",
-        "text": truncate(reply.text, SECTION_TEXT),
+        "text": truncate("\n".join([reply.text, *reply.lines]), SECTION_TEXT),
         "blocks": [block.to_dict() for block in reply_blocks(reply)],
     }
 
@@ -250,3 +250,65 @@ def note_message(note: Note) -> dict[str, Any]:
 def note_modal(note: Note) -> View:
     blocks = [block for block in note_blocks(note) if not isinstance(block, ActionsBlock)]
     return View(type="modal", title=truncate(note.title, MODAL_TITLE), close="Close", blocks=blocks[:100])
+
+
+# -- releases -------------------------------------------------------------------------------------------------------
+
+RELEASE_MODAL = "release_modal"
+RELEASE_PREVIEW = "release_preview"
+PREVIEW_BLOCKS_PER_TIER = 20
+TIER_DELIVERY = {
+    "deer": "channel post",
+    "monkey": "channel post",
+    "elephant": "DM to people, post to channels",
+    "lion": "personal DM",
+}
+
+
+def release_modal(zone_name: str) -> View:
+    return View(
+        type="modal",
+        callback_id=RELEASE_MODAL,
+        title="New release note",
+        submit="Preview",
+        close="Cancel",
+        blocks=[
+            _text_input("title", "Title", max_length=150),
+            _text_input("version", "Version", max_length=64, optional=True, placeholder="e.g. 2.4"),
+            _text_input("summary", "Summary (everyone without their own text gets this)", multiline=True),
+            _text_input("deer_text", "What changes for you (deer)", multiline=True, optional=True),
+            _text_input("details", "Details (elephants)", multiline=True, optional=True),
+            _text_input("exec_summary", "Executive summary (lions): impact, decisions", multiline=True, optional=True),
+            _text_input("affected", "Who is affected", optional=True),
+            _text_input("linked", "Feedback and bugs it addresses", optional=True, placeholder="FB-12 BUG-3"),
+            _text_input("send_at", f"Send at ({zone_name})", optional=True, placeholder="now, or 2026-12-01 09:00"),
+        ],
+    )
+
+
+def release_preview(release_id: int, label: str, notes: dict[str, Note], when: str, audience: dict[str, int]) -> View:
+    """What each tier will receive, before anything is scheduled."""
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=f"*{label}* goes out {when}. This is what each tier will get:"))
+    ]
+    for tier, note in notes.items():
+        count = audience.get(tier, 0)
+        blocks.append(DividerBlock())
+        who = f"{count} stakeholder{'s' if count != 1 else ''}" if count else "nobody yet"
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"*{tier}* · {TIER_DELIVERY[tier]} · {who}")]))
+        rendered = note_blocks(note)
+        buttons = [block for block in rendered if isinstance(block, ActionsBlock)]
+        rendered = [block for block in rendered if not isinstance(block, ActionsBlock)][:PREVIEW_BLOCKS_PER_TIER]
+        if buttons:
+            labels = " ".join(f"[{action.label}]" for action in note.actions)
+            rendered.append(ContextBlock(elements=[MarkdownTextObject(text=f"Buttons: {labels}")]))
+        blocks.extend(rendered)
+    return View(
+        type="modal",
+        callback_id=RELEASE_PREVIEW,
+        title=truncate(f"Preview {label}", MODAL_TITLE),
+        submit="Schedule",
+        close="Back out",
+        private_metadata=json.dumps({"release_id": str(release_id)}),
+        blocks=blocks[:100],
+    )

@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.app import Deps
-from handlers.slack import commands, events, shortcuts, views
+from handlers.slack import actions, commands, events, shortcuts, views
 from handlers.slack.context import DEPS_KEY
 
 
@@ -19,6 +19,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
     app.use(attach_deps)
     commands.register(app)
+    actions.register(app)
     views.register(app)
     shortcuts.register(app)
     events.register(app)

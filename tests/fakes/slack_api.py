@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,8 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None
+    at: float = 0.0  # time.monotonic() when it arrived
+    ok: bool = True  # what the fake answered
 
 
 @dataclass
@@ -74,6 +77,7 @@ class FakeSlack:
         self.team_id = team_id
         self.calls: list[Call] = []
         self.invalid: list[str] = []
+        self.unreachable: set[str] = set()  # chat.postMessage to these answers channel_not_found
         self._failures: dict[str, list[PlannedFailure]] = {}
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
@@ -137,30 +141,54 @@ class FakeSlack:
                 args.update(dict(await request.post()))
         return args
 
-    def _record(self, method: str, args: dict[str, Any], token: str | None) -> None:
-        self.calls.append(Call(method, args, token))
+    def _record(self, method: str, args: dict[str, Any], token: str | None) -> Call:
+        call = Call(method, args, token, at=time.monotonic())
+        self.calls.append(call)
         self._changed.set()
+        return call
+
+    def delivered(self, method: str = "chat.postMessage") -> list[dict[str, Any]]:
+        """The calls of a method that Slack accepted (not the ones answered with an error)."""
+        return [call.args for call in self.calls if call.method == method and call.ok]
+
+    async def wait_delivered(self, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:
+        async with asyncio.timeout(timeout):
+            while len(self.delivered()) < count:
+                self._changed.clear()
+                await self._changed.wait()
+        return self.delivered()
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await self._arguments(request)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
-        self._record(method, args, token)
+        call = self._record(method, args, token)
         planned = self._failures.get(method)
         if planned:
             failure = planned.pop(0)
+            call.ok = False
             return web.json_response(failure.body, status=failure.status, headers=failure.headers)
+        error = self._refusal(method, args, token)
+        if error is not None:
+            call.ok = False
+            return web.json_response(error)
+        handler = getattr(self, "_" + method.replace(".", "_"))
+        return web.json_response({"ok": True, **handler(args)})
+
+    def _refusal(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any] | None:
         if token != self.token:
-            return web.json_response({"ok": False, "error": "invalid_auth" if token else "not_authed"})
+            return {"ok": False, "error": "invalid_auth" if token else "not_authed"}
         problems = block_kit_problems(args)
         if problems:
             self.invalid.extend(f"{method}: {problem}" for problem in problems)
-            return web.json_response({"ok": False, "error": "invalid_blocks", "errors": problems})
-        handler = getattr(self, "_" + method.replace(".", "_"), None)
-        if handler is None:
-            return web.json_response({"ok": False, "error": "unknown_method"})
-        return web.json_response({"ok": True, **handler(args)})
+            return {"ok": False, "error": "invalid_blocks", "errors": problems}
+        if not hasattr(self, "_" + method.replace(".", "_")):
+            return {"ok": False, "error": "unknown_method"}
+        channel = str(args.get("channel") or "")
+        if method == "chat.postMessage" and channel in self.unreachable:
+            return {"ok": False, "error": "channel_not_found"}
+        return None
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -194,7 +222,10 @@ class FakeSlack:
 
     def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         ts = self._next_ts()
-        return {"channel": args.get("channel"), "ts": ts, "message": {"text": args.get("text"), "ts": ts}}
+        channel = str(args.get("channel"))
+        # Posting to a user id lands in the app's DM with them: Slack answers with the DM channel's id.
+        answered = "D" + channel[1:] if channel.startswith(("U", "W")) else channel
+        return {"channel": answered, "ts": ts, "message": {"text": args.get("text"), "ts": ts}}
 
     def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"message_ts": self._next_ts()}

@@ -152,3 +152,47 @@ def select_value(value: str | None) -> dict[str, Any]:
 def checkbox_values(*values: str) -> dict[str, Any]:
     options = [{"text": {"type": "plain_text", "text": v}, "value": v} for v in values]
     return {"value": {"type": "checkboxes", "selected_options": options}}
+
+
+def block_actions(
+    action_id: str,
+    value: str,
+    *,
+    message: dict[str, Any],
+    response_url: str,
+    user_id: str = "U0001",
+    team_id: str = TEAM_ID,
+    channel_id: str = "D0001",
+) -> dict[str, Any]:
+    """A button click on a message the bot sent (`message` as it was posted: text and blocks)."""
+    action_ts = f"{time.time():.6f}"
+    return {
+        "type": "block_actions",
+        "user": _user(user_id, team_id),
+        "api_app_id": "A0001",
+        "token": "deprecated-verification-token",
+        "container": {
+            "type": "message",
+            "message_ts": "1700000000.000001",
+            "channel_id": channel_id,
+            "is_ephemeral": False,
+        },
+        "trigger_id": trigger_id(),
+        "team": {"id": team_id, "domain": "fake"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel_id, "name": "directmessage"},
+        "message": {"type": "message", "user": "UFEEDBOT", "ts": "1700000000.000001", **message},
+        "state": {"values": {}},
+        "response_url": response_url,
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "b1",
+                "text": {"type": "plain_text", "text": "button", "emoji": True},
+                "value": value,
+                "type": "button",
+                "action_ts": action_ts,
+            }
+        ],
+    }

@@ -1,10 +1,13 @@
 from slack_bolt.async_app import AsyncApp
 
-from comms.render.slack import BUG_MODAL, FEEDBACK_MODAL
+from comms.render.slack import BUG_MODAL, FEEDBACK_MODAL, RELEASE_MODAL, RELEASE_PREVIEW
 from handlers.slack.views.bug_modal import bug_modal_callback
 from handlers.slack.views.feedback_modal import feedback_modal_callback
+from handlers.slack.views.release_modal import release_modal_callback, release_preview_callback
 
 
 def register(app: AsyncApp) -> None:
     app.view(FEEDBACK_MODAL)(feedback_modal_callback)
     app.view(BUG_MODAL)(bug_modal_callback)
+    app.view(RELEASE_MODAL)(release_modal_callback)
+    app.view(RELEASE_PREVIEW)(release_preview_callback)

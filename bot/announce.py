@@ -1,0 +1,123 @@
+"""The "Tell" use cases shared by Slack, the CLI and the shell: stakeholder map and release notes.
+
+Each call is one transaction; refusals, validation errors and outcomes all come back as replies."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import Deps
+from bot.messages import Reply
+from bot.services import releases, stakeholders
+from bot.services.admin import NotAllowed, require_admin
+from bot.services.requester import Requester
+from bot.services.validation import InvalidSubmission
+from comms.releases import ask_approvers
+from storage import releases as release_store
+from storage.models import Release
+
+
+@dataclass(frozen=True)
+class Drafted:
+    release: Release | None
+    errors: dict[str, str] | None = None
+    refusal: Reply | None = None
+
+
+class Announcements:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def _in_transaction(self, work: Callable[[AsyncSession], Awaitable[Reply]], *, nudge: bool = False) -> Reply:
+        try:
+            async with self._deps.db.sessions.begin() as session:
+                reply = await work(session)
+        except NotAllowed as refusal:
+            return refusal.reply
+        except InvalidSubmission as invalid:
+            return Reply.invalid(invalid.errors)
+        if nudge:
+            self._deps.nudge_scheduler()
+        return reply
+
+    async def stakeholder_command(self, requester: Requester, text: str) -> Reply:
+        try:
+            command = stakeholders.parse_command(text)
+        except stakeholders.BadTargets as problem:
+            # The refusal comes first: a non-admin learns nothing about the command's shape.
+            return _refusal(requester, "change the stakeholder map") or Reply.error(str(problem))
+        return await self._in_transaction(lambda session: stakeholders.run(session, requester, command))
+
+    async def place_stakeholders(self, requester: Requester, tier: str, targets: list[stakeholders.Target]) -> Reply:
+        return await self._in_transaction(lambda session: stakeholders.add(session, requester, tier, targets))
+
+    def may_draft(self, requester: Requester) -> Reply | None:
+        """None when the requester may draft releases, else the refusal to show."""
+        return _refusal(requester, "draft releases")
+
+    async def draft(self, requester: Requester, draft: releases.ReleaseDraft, source_key: str | None) -> Drafted:
+        try:
+            async with self._deps.db.sessions.begin() as session:
+                release = await releases.draft(session, requester, draft, self._deps.settings, source_key)
+        except NotAllowed as refusal:
+            return Drafted(None, refusal=refusal.reply)
+        except InvalidSubmission as invalid:
+            return Drafted(None, errors=invalid.errors)
+        return Drafted(release)
+
+    async def schedule(self, requester: Requester, release_id: int) -> Reply:
+        async def work(session: AsyncSession) -> Reply:
+            scheduled = await releases.schedule(session, requester, release_id, self._deps.settings)
+            if scheduled.needs_approval:
+                settings = self._deps.settings
+                await ask_approvers(session, scheduled.release, settings.release_approvers, settings.zone)
+            return scheduled.reply
+
+        return await self._in_transaction(work, nudge=True)
+
+    async def create(self, requester: Requester, draft: releases.ReleaseDraft) -> Reply:
+        """Draft and schedule in one go (the CLI, a deploy pipeline)."""
+        drafted = await self.draft(requester, draft, source_key=None)
+        if drafted.refusal is not None:
+            return drafted.refusal
+        if drafted.errors is not None:
+            return Reply.invalid(drafted.errors)
+        assert drafted.release is not None
+        return await self.schedule(requester, drafted.release.id)
+
+    async def approve(self, approver: str, release_id: int) -> Reply:
+        return await self._in_transaction(
+            lambda session: releases.approve(session, approver, release_id, self._deps.settings), nudge=True
+        )
+
+    async def acknowledge(self, user_id: str, release_id: int) -> Reply:
+        return await self._in_transaction(lambda session: releases.acknowledge(session, release_id, user_id))
+
+    async def cancel(self, requester: Requester, release_id: int) -> Reply:
+        return await self._in_transaction(lambda session: releases.cancel(session, requester, release_id))
+
+    async def reschedule(self, requester: Requester, release_id: int, send_at: str) -> Reply:
+        return await self._in_transaction(
+            lambda session: releases.reschedule(session, requester, release_id, send_at, self._deps.settings),
+            nudge=True,
+        )
+
+    async def listing(self, requester: Requester) -> Reply:
+        return await self._in_transaction(
+            lambda session: releases.listing(session, requester, self._deps.settings.zone)
+        )
+
+    async def release(self, release_id: int) -> Release | None:
+        async with self._deps.db.sessions() as session:
+            return await release_store.get(session, release_id)
+
+
+def _refusal(requester: Requester, action: str) -> Reply | None:
+    try:
+        require_admin(requester, action)
+    except NotAllowed as refusal:
+        return refusal.reply
+    return None

@@ -1,0 +1,66 @@
+"""Buttons on release messages: a lion acknowledges, anyone opens the full note, an approver approves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.announce import Announcements
+from bot.messages import Reply
+from comms.render.limits import CONTEXT_TEXT, truncate
+from comms.render.slack import note_modal
+from comms.tiers import note_for_tier
+from handlers.slack.context import deps_of
+
+
+def _release_id(action: dict[str, Any]) -> int | None:
+    value = str(action.get("value") or "")
+    return int(value) if value.isdigit() else None
+
+
+def _settled_message(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+    """The original message without its buttons, plus a line saying what the click did."""
+    message = body.get("message") or {}
+    blocks = [block for block in message.get("blocks") or [] if block.get("type") != "actions"]
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(reply.text, CONTEXT_TEXT)}]})
+    return {"replace_original": True, "text": message.get("text") or reply.text, "blocks": blocks}
+
+
+async def release_ack_callback(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    release_id = _release_id(action)
+    if release_id is None:
+        return
+    reply = await Announcements(deps_of(context)).acknowledge(body["user"]["id"], release_id)
+    await respond(**_settled_message(body, reply))
+
+
+async def release_approve_callback(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    release_id = _release_id(action)
+    if release_id is None:
+        return
+    reply = await Announcements(deps_of(context)).approve(body["user"]["id"], release_id)
+    if reply.kind == "refused":
+        await respond(response_type="ephemeral", replace_original=False, text=reply.text)
+        return
+    await respond(**_settled_message(body, reply))
+
+
+async def release_full_note_callback(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    await ack()
+    release_id = _release_id(action)
+    release = await Announcements(deps_of(context)).release(release_id) if release_id is not None else None
+    if release is None:
+        return
+    await client.views_open(trigger_id=body["trigger_id"], view=note_modal(note_for_tier(release, "elephant")))

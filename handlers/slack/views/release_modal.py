@@ -1,0 +1,71 @@
+"""The release modal: first submit stores a draft and shows each tier's rendering; the preview's submit
+schedules it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+
+from bot.announce import Announcements
+from bot.messages import Reply
+from bot.services.ids import release_label
+from bot.services.releases import ReleaseDraft, describe_time, parse_linked
+from comms.render.slack import confirmation_modal, release_preview
+from comms.tiers import TIERS, note_for_tier
+from handlers.slack.context import deps_of, private_metadata, requester_from_payload
+from handlers.slack.view_state import ViewState
+from storage import stakeholders as stakeholder_store
+
+
+async def release_modal_callback(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    deps = deps_of(context)
+    requester = requester_from_payload(deps, body)
+    state = ViewState(view)
+    try:
+        linked = parse_linked(state.text("linked"))
+    except ValueError as problem:
+        await ack(response_action="errors", errors={"linked": str(problem)})
+        return
+    draft = ReleaseDraft(
+        title=state.text("title"),
+        summary=state.text("summary"),
+        version=state.text("version"),
+        deer_text=state.text("deer_text"),
+        details=state.text("details"),
+        exec_summary=state.text("exec_summary"),
+        affected=state.text("affected"),
+        linked=linked,
+        send_at=state.text("send_at") or "now",
+    )
+    drafted = await Announcements(deps).draft(requester, draft, source_key=f"view:{view.get('id')}")
+    if drafted.errors:
+        await ack(response_action="errors", errors=drafted.errors)
+        return
+    if drafted.release is None:
+        refusal = drafted.refusal or Reply.failed("The draft could not be saved.")
+        await ack(response_action="update", view=confirmation_modal("Not allowed", refusal))
+        return
+    release = drafted.release
+    async with deps.db.sessions() as session:
+        audience = await stakeholder_store.count_by_tier(session, release.platform, release.team_id)
+    notes = {tier: note_for_tier(release, tier) for tier in TIERS}
+    when = describe_time(release.send_at, deps.settings.zone)
+    await ack(
+        response_action="update", view=release_preview(release.id, release_label(release.id), notes, when, audience)
+    )
+
+
+async def release_preview_callback(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    deps = deps_of(context)
+    release_id = private_metadata(view).get("release_id", "")
+    if not release_id.isdigit():
+        await ack(response_action="errors", errors={})
+        return
+    reply = await Announcements(deps).schedule(requester_from_payload(deps, body), int(release_id))
+    await ack(response_action="update", view=confirmation_modal("Release note", reply))
