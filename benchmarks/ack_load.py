@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import os
 import statistics
-import sys
 import tempfile
 import time
 
@@ -24,7 +23,7 @@ from storage.db import sync_url
 from storage.models import Feedback
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.fakes.slack_requests import SIGNING_SECRET, signed_headers, slash_command
-from tests.support import free_port, wait_healthy
+from tests.support import free_port, start_serve, wait_healthy
 
 
 async def run(requests: int, concurrency: int, database_url: str) -> None:
@@ -38,17 +37,7 @@ async def run(requests: int, concurrency: int, database_url: str) -> None:
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake.api_url,
     }
-    server = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "serve",
-        "--port",
-        str(port),
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    server = await start_serve(port, env)
     base = f"http://127.0.0.1:{port}"
     latencies: list[float] = []
     statuses: dict[int, int] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -93,3 +94,18 @@ async def wait_healthy(http: aiohttp.ClientSession, base_url: str, seconds: floa
         if time.monotonic() > deadline:
             raise TimeoutError(f"feedbot serve at {base_url} was not healthy within {seconds} s")
         await asyncio.sleep(0.1)
+
+
+async def start_serve(port: int, env: dict[str, str], output: int | None = None) -> asyncio.subprocess.Process:
+    """`feedbot serve` as its own process, as an operator would run it."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "serve",
+        "--port",
+        str(port),
+        env=env,
+        stdout=output if output is not None else asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.STDOUT if output is not None else asyncio.subprocess.DEVNULL,
+    )

@@ -16,7 +16,7 @@ import pytest
 from bot.config import load_settings
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.fakes.slack_requests import SIGNING_SECRET, signed_headers, slash_command
-from tests.support import RunningServer, free_port, running_server, wait_healthy
+from tests.support import RunningServer, free_port, running_server, start_serve, wait_healthy
 
 
 async def test_healthz_is_ok_when_the_database_answers(server: RunningServer) -> None:
@@ -101,22 +101,13 @@ def test_a_malformed_setting_stops_start_up_with_one_line_naming_it(variable: st
 
 async def test_serve_answers_slack_and_stops_gracefully_on_sigterm(database_url: str, fake_slack: FakeSlack) -> None:
     port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "serve",
-        "--port",
-        str(port),
-        env=_env(
-            DATABASE_URL=database_url,
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=fake_slack.api_url,
-        ),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+    env = _env(
+        DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake_slack.api_url,
     )
+    process = await start_serve(port, env, output=asyncio.subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as http:
