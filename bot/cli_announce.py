@@ -50,6 +50,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     create.add_argument("--affected", help="who is affected")
     create.add_argument("--version")
     create.add_argument("--at", default="now", help="now, or ISO 8601 (without offset: in FEEDBOT_TIMEZONE)")
+    create.add_argument(
+        "--local-time", action="store_true", help="reach people at --at's time of day in their own time zone"
+    )
     create.add_argument("--feedback", nargs="*", default=[], metavar="ID", help="feedback/bug ids it ships (FB-1)")
     create.add_argument("--by", metavar="USER_ID", help="the Slack user who gets the delivery report")
     release_actions.add_parser("list", help="recent releases and their status")
@@ -127,6 +130,7 @@ async def _dispatch(args: argparse.Namespace, deps: Deps, requester: Requester) 
             affected=args.affected,
             linked=linked,
             send_at=args.at,
+            per_recipient_time=args.local_time,
         )
         return await announcements.create(requester, draft)
     if args.action == "list":

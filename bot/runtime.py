@@ -26,6 +26,7 @@ class Runtime:
         )
         self.scheduler = ReleaseScheduler(
             deps.db,
+            zone=settings.zone,
             grace=timedelta(hours=settings.release_grace_hours),
             on_fanned_out=self.worker.wake,
             after_reconcile=self._report,

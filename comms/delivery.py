@@ -15,8 +15,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
 from bot.metrics import Metrics
+from comms.local_time import in_zone
 from comms.senders import Permanent, RateLimited, Sender, Sent, Transient
-from storage import outbox
+from storage import outbox, timezones
 from storage.db import Database
 from storage.models import Delivery, utcnow
 
@@ -93,6 +94,10 @@ class DeliveryWorker:
         if sender is None:
             await self._settle_failed(row, f"no sender for platform {row.platform}")
             return True
+        if row.local_wall_time is not None:
+            held = await self._hold_for_local_time(row, sender)
+            if held is not None:
+                return held
         await self._pace(row.recipient_id)
         result = await sender.send(row.recipient_id, json.loads(row.payload))
         self._last_post[row.recipient_id] = asyncio.get_running_loop().time()
@@ -116,6 +121,34 @@ class DeliveryWorker:
                 return True
         error = result.error if isinstance(result, Transient | Permanent) else "unknown"
         await self._settle_failed(row, error)
+        return True
+
+    async def _hold_for_local_time(self, row: Delivery, sender: Sender) -> bool | None:
+        """For "at 09:00 in each person's time zone": find the zone (cached), and hold the row until then.
+        None when the time has come and the row should go now."""
+        assert row.local_wall_time is not None
+        async with self._db.sessions() as session:
+            zone = await timezones.cached(session, row.platform, row.team_id, row.recipient_id)
+        if zone is None:
+            looked_up = await sender.timezone(row.recipient_id)
+            if isinstance(looked_up, RateLimited):
+                self._paused_until = asyncio.get_running_loop().time() + looked_up.retry_after
+                async with self._db.sessions.begin() as session:
+                    at = utcnow() + timedelta(seconds=looked_up.retry_after)
+                    await outbox.retry_later(session, row.id, at, "ratelimited", counts_as_attempt=False)
+                return False
+            if isinstance(looked_up, Transient):
+                async with self._db.sessions.begin() as session:
+                    at = utcnow() + timedelta(seconds=self._retry_seconds)
+                    await outbox.retry_later(session, row.id, at, looked_up.error)
+                return True
+            zone = looked_up or "UTC"
+            async with self._db.sessions.begin() as session:
+                await timezones.remember(session, row.platform, row.team_id, row.recipient_id, zone)
+        moment = in_zone(row.local_wall_time, zone)
+        async with self._db.sessions.begin() as session:
+            await outbox.hold_until_local_time(session, row.id, max(moment, utcnow()))
+        # Held rows are picked up again when due; one whose time has come goes out in the next batch.
         return True
 
     async def _settle_failed(self, row: Delivery, error: str) -> None:

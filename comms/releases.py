@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.ids import bug_label, feedback_label, parse_label, release_label
+from comms.local_time import wall_time
 from comms.notes import Note
 from comms.render.slack import note_message
 from comms.senders import Sender
@@ -33,7 +34,7 @@ def _is_person(platform: str, user_id: str) -> bool:
     return platform == "slack" and user_id[:1] in {"U", "W"}
 
 
-async def fan_out(session: AsyncSession, release_id: int) -> int | None:
+async def fan_out(session: AsyncSession, release_id: int, zone: ZoneInfo) -> int | None:
     """Turn a due release into one delivery per stakeholder, in one transaction. None when another replica (or
     an earlier trigger) already did: the status compare-and-set and the unique (subject, recipient) make a
     second trigger harmless."""
@@ -43,6 +44,7 @@ async def fan_out(session: AsyncSession, release_id: int) -> int | None:
         return None
     release = await release_store.get(session, release_id)
     assert release is not None
+    local = release.per_recipient_time
     total = 0
     for tier in TIERS:
         total += await outbox.enqueue_tier(
@@ -53,6 +55,8 @@ async def fan_out(session: AsyncSession, release_id: int) -> int | None:
             tier=tier,
             payload=render(release.platform, note_for_tier(release, tier)),
             release_id=release.id,
+            channels_at=release.send_at if local else None,
+            people_wall_time=wall_time(release.send_at, zone) if local else None,
         )
     total += await _close_the_loop(session, release)
     log.info("%s: %d messages queued", release_label(release.id), total)

@@ -15,12 +15,14 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from comms.local_time import first_moment
 from comms.releases import fan_out, mark_missed
 from storage import releases as release_store
 from storage.db import Database
@@ -36,11 +38,13 @@ class ReleaseScheduler:
     def __init__(
         self,
         db: Database,
+        zone: ZoneInfo,
         grace: timedelta,
         on_fanned_out: Callable[[], None],
         after_reconcile: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._db = db
+        self._zone = zone
         self._grace = grace
         self._on_fanned_out = on_fanned_out
         self._after_reconcile = after_reconcile
@@ -77,18 +81,20 @@ class ReleaseScheduler:
             scheduled = await release_store.scheduled(session)
         now = utcnow()
         wanted: set[str] = set()
-        for release_id, send_at in scheduled:
-            if send_at <= now:
-                if now - send_at > self._grace:
+        for release_id, send_at, per_recipient in scheduled:
+            # A release for each person's local time fans out when its hour first comes round on Earth.
+            fire_at = first_moment(send_at, self._zone) if per_recipient else send_at
+            if fire_at <= now:
+                if now - fire_at > self._grace:
                     async with self._db.sessions.begin() as session:
-                        await mark_missed(session, release_id, send_at)
+                        await mark_missed(session, release_id, fire_at)
                     self._on_fanned_out()
                 else:
                     await self._fire(release_id)
                 continue
             job_id = f"{RELEASE_JOB_PREFIX}{release_id}"
             wanted.add(job_id)
-            self._ensure_job(job_id, release_id, send_at)
+            self._ensure_job(job_id, release_id, fire_at)
         for job in self._scheduler.get_jobs():
             if job.id.startswith(RELEASE_JOB_PREFIX) and job.id not in wanted:
                 self._remove(job.id)
@@ -121,6 +127,6 @@ class ReleaseScheduler:
 
     async def _fire(self, release_id: int) -> None:
         async with self._db.sessions.begin() as session:
-            queued = await fan_out(session, release_id)
+            queued = await fan_out(session, release_id, self._zone)
         if queued is not None:
             self._on_fanned_out()

@@ -48,6 +48,10 @@ class Sender(Protocol):
 
     async def permalink(self, channel: str, ts: str) -> str | None: ...
 
+    async def timezone(self, user_id: str) -> str | RateLimited | Transient | None:
+        """The person's IANA time zone; None when the platform does not know it."""
+        ...
+
 
 class SlackSender:
     def __init__(self, client: AsyncWebClient) -> None:
@@ -62,6 +66,18 @@ class SlackSender:
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             return Transient(type(error).__name__)
         return Sent(response.get("channel"), response.get("ts"))
+
+    async def timezone(self, user_id: str) -> str | RateLimited | Transient | None:
+        try:
+            response = await self._client.users_info(user=user_id)
+        except SlackApiError as error:
+            verdict = _classify(error)
+            return verdict if isinstance(verdict, RateLimited | Transient) else None
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            return Transient(type(error).__name__)
+        user = response.get("user") or {}
+        zone = user.get("tz") if isinstance(user, dict) else None
+        return zone if isinstance(zone, str) else None
 
     async def permalink(self, channel: str, ts: str) -> str | None:
         try:

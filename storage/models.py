@@ -143,6 +143,8 @@ class Release(Base):
     fanned_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     source_key: Mapped[str | None] = mapped_column(String(255))  # the drafting modal's view id
+    # When set, people get it at send_at's wall-clock time in their own time zone; channels at send_at.
+    per_recipient_time: Mapped[bool] = mapped_column(default=False)
 
 
 class ReleaseAcknowledgement(Base):
@@ -184,3 +186,19 @@ class Delivery(Base):
     sent_ts: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # "2026-12-01T09:00:00": send at this wall-clock time in the recipient's time zone (resolved on first claim)
+    local_wall_time: Mapped[str | None] = mapped_column(String(19))
+
+
+class UserTimezone(Base):
+    """Cached from users.info, so a release "at 09:00 local time" costs one lookup per person, ever."""
+
+    __tablename__ = "user_timezones"
+    __table_args__ = (UniqueConstraint("platform", "team_id", "user_id", name="uq_user_timezones_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    timezone: Mapped[str] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

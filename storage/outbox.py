@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy import case, func, literal, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,10 +38,16 @@ async def enqueue_tier(
     tier: str,
     payload: str,
     release_id: int | None,
+    channels_at: datetime | None = None,
+    people_wall_time: str | None = None,
 ) -> int:
-    """Every stakeholder of a tier, in one INSERT … SELECT: nothing is loaded, however many recipients."""
+    """Every stakeholder of a tier, in one INSERT … SELECT: nothing is loaded, however many recipients.
+    `channels_at` holds channel posts until then; `people_wall_time` sends to people at that wall-clock
+    time in their own time zone (the worker resolves it)."""
     now = utcnow()
     table = Delivery.__table__
+    when = table.c.next_attempt_at.type
+    is_channel = Stakeholder.target_kind == "channel"
     rows = select(
         literal(subject),
         literal(platform),
@@ -53,8 +59,9 @@ async def enqueue_tier(
         literal(payload),
         literal("pending"),
         literal(0),
-        literal(now, type_=table.c.next_attempt_at.type),
+        case((is_channel, literal(channels_at or now, type_=when)), else_=literal(now, type_=when)),
         literal(now, type_=table.c.created_at.type),
+        case((is_channel, null()), else_=literal(people_wall_time, type_=table.c.local_wall_time.type)),
     ).where(Stakeholder.platform == platform, Stakeholder.team_id == team_id, Stakeholder.tier == tier)
     columns = [
         "subject",
@@ -69,6 +76,7 @@ async def enqueue_tier(
         "attempts",
         "next_attempt_at",
         "created_at",
+        "local_wall_time",
     ]
     statement = (
         _insert(session)(Delivery)
@@ -77,6 +85,15 @@ async def enqueue_tier(
     )
     result = await session.execute(statement)
     return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+
+
+async def hold_until_local_time(session: AsyncSession, delivery_id: int, at: datetime) -> None:
+    """The recipient's local time is known now: send at `at`, and do not look it up again."""
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(next_attempt_at=at, local_wall_time=None, claimed_until=None, attempts=Delivery.attempts - 1)
+    )
 
 
 async def claim_due(session: AsyncSession, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:

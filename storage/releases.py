@@ -46,12 +46,14 @@ async def transition(session: AsyncSession, release_id: int, from_statuses: tupl
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def scheduled(session: AsyncSession) -> list[tuple[int, datetime]]:
-    """Every release waiting for its send time, across workspaces: (id, send_at)."""
+async def scheduled(session: AsyncSession) -> list[tuple[int, datetime, bool]]:
+    """Every release waiting for its send time, across workspaces: (id, send_at, per_recipient_time)."""
     result = await session.execute(
-        select(Release.id, Release.send_at).where(Release.status == "scheduled").order_by(Release.send_at)
+        select(Release.id, Release.send_at, Release.per_recipient_time)
+        .where(Release.status == "scheduled")
+        .order_by(Release.send_at)
     )
-    return [(release_id, send_at) for release_id, send_at in result.all()]
+    return [(release_id, send_at, bool(local)) for release_id, send_at, local in result.all()]
 
 
 async def delivered_but_unfinished(session: AsyncSession) -> list[Release]:

@@ -14,6 +14,7 @@ from bot.services.admin import require_admin
 from bot.services.ids import bug_label, feedback_label, parse_label, release_label
 from bot.services.requester import Requester
 from bot.services.validation import MAX_TEXT, InvalidSubmission, check_length, clean_text
+from comms.local_time import last_moment
 from storage import releases as release_store
 from storage import submissions
 from storage.models import Bug, Feedback, Release, utcnow
@@ -36,10 +37,14 @@ class ReleaseDraft:
     affected: str | None = None
     linked: list[str] = field(default_factory=list)  # "FB-1", "BUG-2", …
     send_at: str = "now"
+    per_recipient_time: bool = False  # people get it at send_at's wall-clock time in their own time zone
 
 
-def parse_send_at(text: str | None, zone: ZoneInfo, now: datetime | None = None) -> datetime:
-    """ "now", or an ISO 8601 date-time; one without an offset is read in FEEDBOT_TIMEZONE. Returns UTC."""
+def parse_send_at(
+    text: str | None, zone: ZoneInfo, now: datetime | None = None, *, per_recipient: bool = False
+) -> datetime:
+    """`now`, or an ISO 8601 date-time; one without an offset is read in FEEDBOT_TIMEZONE. Returns UTC.
+    With `per_recipient`, the time only has to lie ahead somewhere on Earth."""
     now = now or utcnow()
     cleaned = (text or "").strip()
     if not cleaned or cleaned.lower() == "now":
@@ -53,7 +58,8 @@ def parse_send_at(text: str | None, zone: ZoneInfo, now: datetime | None = None)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     moment = moment.astimezone(UTC)
-    if moment < now - PAST_TOLERANCE:
+    latest = last_moment(moment, zone) if per_recipient else moment
+    if latest < now - PAST_TOLERANCE:
         raise ValueError(f"{cleaned} is in the past. Write now to send at once, or a later time.")
     return moment
 
@@ -95,7 +101,7 @@ async def _validate(session: AsyncSession, requester: Requester, draft: ReleaseD
     check_length(errors, "version", "The version", clean_text(draft.version), MAX_VERSION)
     send_at = None
     try:
-        send_at = parse_send_at(draft.send_at, zone)
+        send_at = parse_send_at(draft.send_at, zone, per_recipient=draft.per_recipient_time)
     except ValueError as problem:
         errors["send_at"] = str(problem)
     linked: list[str] = []
@@ -118,6 +124,7 @@ async def _validate(session: AsyncSession, requester: Requester, draft: ReleaseD
         "affected": _optional(draft.affected),
         "linked_items": " ".join(linked),
         "send_at": send_at,
+        "per_recipient_time": draft.per_recipient_time,
     }
 
 
@@ -178,7 +185,7 @@ async def schedule(session: AsyncSession, requester: Requester, release_id: int,
 
 def scheduled_reply(release: Release, zone: ZoneInfo) -> Reply:
     label = release_label(release.id)
-    when = describe_time(release.send_at, zone)
+    when = describe_time(release.send_at, zone, release.per_recipient_time)
     if release.status == "awaiting_approval":
         return Reply.ok(
             f"*{label}* “{release.title}” waits for an approver; once approved it goes out {when}.", item_id=label
@@ -188,7 +195,9 @@ def scheduled_reply(release: Release, zone: ZoneInfo) -> Reply:
     return Reply.info(f"*{label}* “{release.title}” is {release.status.replace('_', ' ')}.")
 
 
-def describe_time(moment: datetime, zone: ZoneInfo) -> str:
+def describe_time(moment: datetime, zone: ZoneInfo, per_recipient: bool = False) -> str:
+    if per_recipient:
+        return f"for {moment.astimezone(zone):%Y-%m-%d %H:%M} in each person's own time zone (channels: {zone.key})"
     if moment <= utcnow() + timedelta(seconds=5):
         return "now"
     return f"for {moment.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
@@ -227,7 +236,7 @@ async def reschedule(
     if release is None:
         return Reply.error(f"There is no release {release_label(release_id)} here.")
     try:
-        moment = parse_send_at(send_at, settings.zone)
+        moment = parse_send_at(send_at, settings.zone, per_recipient=release.per_recipient_time)
     except ValueError as problem:
         return Reply.error(str(problem))
     if not await release_store.transition(session, release_id, CANCELLABLE, send_at=moment):

@@ -256,6 +256,7 @@ def note_modal(note: Note) -> View:
 
 RELEASE_MODAL = "release_modal"
 RELEASE_PREVIEW = "release_preview"
+LOCAL_TIME_VALUE = "per_recipient"
 PREVIEW_BLOCKS_PER_TIER = 20
 TIER_DELIVERY = {
     "deer": "channel post",
@@ -282,6 +283,21 @@ def release_modal(zone_name: str) -> View:
             _text_input("affected", "Who is affected", optional=True),
             _text_input("linked", "Feedback and bugs it addresses", optional=True, placeholder="FB-12 BUG-3"),
             _text_input("send_at", f"Send at ({zone_name})", optional=True, placeholder="now, or 2026-12-01 09:00"),
+            InputBlock(
+                block_id="local_time",
+                label="Time zones",
+                optional=True,
+                element=CheckboxesElement(
+                    action_id=INPUT_ACTION,
+                    options=[
+                        Option(
+                            value=LOCAL_TIME_VALUE,
+                            text="Reach people at this time in their own time zone",
+                            description="Channels still get it at the time above.",
+                        )
+                    ],
+                ),
+            ),
         ],
     )
 

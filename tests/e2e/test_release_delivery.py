@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -19,7 +20,7 @@ from bot.config import Settings
 from bot.services.releases import ReleaseDraft
 from bot.services.requester import Requester
 from bot.services.stakeholders import Target
-from storage.models import Delivery, Release
+from storage.models import Delivery, Release, UserTimezone
 from tests.conftest import ADMIN_USER, empty_postgres
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.fakes.slack_requests import SIGNING_SECRET
@@ -203,3 +204,33 @@ async def test_two_replicas_on_postgresql_send_each_of_200_messages_once(
             await replica.wait()
     counts = Counter(call["channel"] for call in fake_slack.delivered())
     assert len(counts) == 200 and set(counts.values()) == {1}
+
+
+async def test_people_get_it_at_that_time_in_their_own_zone_and_channels_at_the_set_time(
+    server: RunningServer, fake_slack: FakeSlack
+) -> None:
+    early, late = "U0KIRI01", "U0NEWY01"
+    fake_slack.timezones |= {early: "Pacific/Kiritimati", late: "America/New_York"}
+    announcements = Announcements(server.deps)
+    await announcements.place_stakeholders(ADMIN, "lion", [Target(early, "user"), Target(late, "user")])
+    await announcements.place_stakeholders(ADMIN, "deer", [Target("C0DEER1", "channel")])
+    # A wall-clock time that has just come round in Kiritimati (UTC+14) and is hours away in New York and in
+    # FEEDBOT_TIMEZONE (UTC), where the channel post goes out.
+    wall = datetime.now(ZoneInfo("Pacific/Kiritimati")).replace(second=0, microsecond=0, tzinfo=None)
+    draft = ReleaseDraft(title="Good morning", summary="s", send_at=f"{wall:%Y-%m-%d %H:%M}", per_recipient_time=True)
+    reply = await announcements.create(ADMIN, draft)
+    assert "in each person's own time zone" in reply.text
+
+    (delivered,) = await fake_slack.wait_delivered(1, timeout=10)
+    assert delivered["channel"] == early
+    await asyncio.sleep(2)
+    assert [call["channel"] for call in fake_slack.delivered()] == [early]
+
+    rows = {row.recipient_id: row for row in await server.rows(Delivery)}
+    assert rows[late].status == "pending" and rows[late].local_wall_time is None
+    assert rows[late].next_attempt_at == wall.replace(tzinfo=ZoneInfo("America/New_York")).astimezone(UTC)
+    assert rows["C0DEER1"].status == "pending"
+    assert rows["C0DEER1"].next_attempt_at == wall.replace(tzinfo=UTC)
+    assert sorted(call["user"] for call in fake_slack.calls_to("users.info")) == sorted([early, late])
+    zones = {row.user_id: row.timezone for row in await server.rows(UserTimezone)}
+    assert zones == {early: "Pacific/Kiritimati", late: "America/New_York"}

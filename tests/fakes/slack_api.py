@@ -78,6 +78,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.invalid: list[str] = []
         self.unreachable: set[str] = set()  # chat.postMessage to these answers channel_not_found
+        self.timezones: dict[str, str] = {}  # users.info tz per user id (default America/Los_Angeles, as Slack)
         self._failures: dict[str, list[PlannedFailure]] = {}
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
@@ -226,6 +227,22 @@ class FakeSlack:
         # Posting to a user id lands in the app's DM with them: Slack answers with the DM channel's id.
         answered = "D" + channel[1:] if channel.startswith(("U", "W")) else channel
         return {"channel": answered, "ts": ts, "message": {"text": args.get("text"), "ts": ts}}
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = str(args.get("user"))
+        zone = self.timezones.get(user, "America/Los_Angeles")
+        return {
+            "user": {
+                "id": user,
+                "team_id": self.team_id,
+                "name": user.lower(),
+                "deleted": False,
+                "is_bot": False,
+                "tz": zone,
+                "tz_label": zone,
+                "tz_offset": 0,
+            }
+        }
 
     def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"message_ts": self._next_ts()}

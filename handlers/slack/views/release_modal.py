@@ -12,7 +12,7 @@ from bot.announce import Announcements
 from bot.messages import Reply
 from bot.services.ids import release_label
 from bot.services.releases import ReleaseDraft, describe_time, parse_linked
-from comms.render.slack import confirmation_modal, release_preview
+from comms.render.slack import LOCAL_TIME_VALUE, confirmation_modal, release_preview
 from comms.tiers import TIERS, note_for_tier
 from handlers.slack.context import deps_of, private_metadata, requester_from_payload
 from handlers.slack.view_state import ViewState
@@ -40,6 +40,7 @@ async def release_modal_callback(
         affected=state.text("affected"),
         linked=linked,
         send_at=state.text("send_at") or "now",
+        per_recipient_time=LOCAL_TIME_VALUE in state.checked("local_time"),
     )
     drafted = await Announcements(deps).draft(requester, draft, source_key=f"view:{view.get('id')}")
     if drafted.errors:
@@ -53,7 +54,7 @@ async def release_modal_callback(
     async with deps.db.sessions() as session:
         audience = await stakeholder_store.count_by_tier(session, release.platform, release.team_id)
     notes = {tier: note_for_tier(release, tier) for tier in TIERS}
-    when = describe_time(release.send_at, deps.settings.zone)
+    when = describe_time(release.send_at, deps.settings.zone, release.per_recipient_time)
     await ack(
         response_action="update", view=release_preview(release.id, release_label(release.id), notes, when, audience)
     )

@@ -1,4 +1,4 @@
-"""stakeholders, releases, acknowledgements, the outbox; shipped markers on feedback and bugs
+"""stakeholders, releases, acknowledgements, the outbox, user time zones; shipped markers on feedback and bugs
 
 Revision ID: 0002
 Revises: 0001
@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("fanned_out_at", UTCDateTime(), nullable=True),
         sa.Column("finished_at", UTCDateTime(), nullable=True),
         sa.Column("source_key", sa.String(255), nullable=True),
+        sa.Column("per_recipient_time", sa.Boolean(), nullable=False),
         sa.UniqueConstraint("platform", "team_id", "source_key", name="uq_releases_source"),
     )
     op.create_index("ix_releases_due", "releases", ["status", "send_at"])
@@ -85,9 +86,20 @@ def upgrade() -> None:
         sa.Column("sent_ts", sa.String(32), nullable=True),
         sa.Column("sent_at", UTCDateTime(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("local_wall_time", sa.String(19), nullable=True),
         sa.UniqueConstraint("subject", "recipient_id", name="uq_deliveries_subject_recipient"),
     )
     op.create_index("ix_deliveries_due", "deliveries", ["status", "next_attempt_at"])
+    op.create_table(
+        "user_timezones",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("platform", sa.String(16), nullable=False),
+        sa.Column("team_id", sa.String(64), nullable=False),
+        sa.Column("user_id", sa.String(64), nullable=False),
+        sa.Column("timezone", sa.String(64), nullable=False),
+        sa.Column("fetched_at", UTCDateTime(), nullable=False),
+        sa.UniqueConstraint("platform", "team_id", "user_id", name="uq_user_timezones_user"),
+    )
     op.create_index("ix_deliveries_release", "deliveries", ["release_id", "status"])
     for table in ("feedback", "bugs"):
         with op.batch_alter_table(table) as batch:
@@ -104,6 +116,7 @@ def downgrade() -> None:
             batch.drop_constraint(f"fk_{table}_shipped_release", type_="foreignkey")
             batch.drop_column("shipped_at")
             batch.drop_column("shipped_release_id")
+    op.drop_table("user_timezones")
     op.drop_table("deliveries")
     op.drop_table("release_acknowledgements")
     op.drop_table("releases")
