@@ -110,6 +110,9 @@ class Announcements:
             lambda session: releases.listing(session, requester, self._deps.settings.zone)
         )
 
+    async def report(self, requester: Requester, release_id: int) -> Reply:
+        return await self._in_transaction(lambda session: releases.report(session, requester, release_id))
+
     async def release(self, release_id: int) -> Release | None:
         async with self._deps.db.sessions() as session:
             return await release_store.get(session, release_id)

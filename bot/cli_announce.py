@@ -56,6 +56,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     create.add_argument("--feedback", nargs="*", default=[], metavar="ID", help="feedback/bug ids it ships (FB-1)")
     create.add_argument("--by", metavar="USER_ID", help="the Slack user who gets the delivery report")
     release_actions.add_parser("list", help="recent releases and their status")
+    report = release_actions.add_parser("report", help="how a release went: per tier, failures, acknowledgements")
+    report.add_argument("release", metavar="REL-ID")
     cancel = release_actions.add_parser("cancel", help="cancel a release that has not gone out")
     cancel.add_argument("release", metavar="REL-ID")
     move = release_actions.add_parser("reschedule", help="move a release that has not gone out")
@@ -140,6 +142,8 @@ async def _dispatch(args: argparse.Namespace, deps: Deps, requester: Requester) 
         return Reply.error(f"“{args.release}” is not a release id: use REL-3 or 3.")
     if args.action == "cancel":
         return await announcements.cancel(requester, release_id)
+    if args.action == "report":
+        return await announcements.report(requester, release_id)
     return await announcements.reschedule(requester, release_id, args.at)
 
 

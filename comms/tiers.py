@@ -5,11 +5,11 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.services.ids import release_label
+from bot.services.stakeholders import TIERS
 from comms.notes import Action, Note
 from comms.render.limits import truncate
 from storage.models import Release
 
-TIERS = ("deer", "monkey", "elephant", "lion")
 LION_SUMMARY_LIMIT = 600  # "a few lines": readable on a phone without scrolling
 ACK_ACTION = "release_ack"
 FULL_NOTE_ACTION = "release_full_note"

@@ -13,10 +13,11 @@ from bot.messages import Reply
 from bot.services.admin import require_admin
 from bot.services.ids import bug_label, feedback_label, parse_label, release_label
 from bot.services.requester import Requester
+from bot.services.stakeholders import TIERS
 from bot.services.validation import MAX_TEXT, InvalidSubmission, check_length, clean_text
 from comms.local_time import last_moment
+from storage import outbox, submissions
 from storage import releases as release_store
-from storage import submissions
 from storage.models import Bug, Feedback, Release, utcnow
 
 MAX_RELEASE_TITLE = 150
@@ -264,3 +265,23 @@ async def acknowledge(session: AsyncSession, release_id: int, user_id: str) -> R
         return Reply.error(f"There is no release {release_label(release_id)}.")
     await release_store.acknowledge(session, release_id, user_id)
     return Reply.ok(f"Acknowledged “{release.title}”. Thank you.")
+
+
+async def report(session: AsyncSession, requester: Requester, release_id: int) -> Reply:
+    """Where a release stands: per tier sent/failed/pending, what failed and why, who acknowledged."""
+    require_admin(requester, "see release reports")
+    release = await release_store.get(session, release_id, requester.team_id)
+    if release is None:
+        return Reply.error(f"There is no release {release_label(release_id)} here.")
+    outcomes = {outcome.tier: outcome for outcome in await outbox.release_outcomes(session, release_id)}
+    lines = [
+        f"{tier}: {o.sent} sent, {o.failed} failed, {o.pending} waiting"
+        for tier in TIERS
+        if (o := outcomes.get(tier)) is not None
+    ] or ["nothing sent yet"]
+    lines += [
+        f"failed: {row.recipient_id} ({row.last_error})" for row in await outbox.release_failures(session, release_id)
+    ]
+    acknowledged = await release_store.acknowledged_by(session, release_id)
+    lines.append("acknowledged by: " + (", ".join(acknowledged) if acknowledged else "nobody yet"))
+    return Reply.info(f"{release_label(release_id)} “{release.title}” is {release.status.replace('_', ' ')}:", *lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from bot.messages import Reply
@@ -45,3 +46,24 @@ def test_ephemeral_response_is_valid_for_every_reply_kind() -> None:
         body = ephemeral_response(reply)
         assert body["response_type"] == "ephemeral"
         assert block_kit_problems(body) == []
+
+
+def test_long_release_notes_are_split_within_message_limits() -> None:
+    from comms.notes import Action, Note
+    from comms.render.slack import note_message
+
+    paragraph = ("A sentence of the details that goes on. " * 40 + "\n\n") * 200  # ~330,000 characters
+    note = Note(
+        title="T" * 400,
+        fallback="F" * 5000,
+        paragraphs=("Summary", paragraph),
+        facts=tuple((f"Fact {n}", "v" * 3000) for n in range(12)),
+        context="c" * 3000,
+        actions=(Action("Acknowledge", "release_ack", "1", style="primary"),),
+    )
+    message = note_message(note)
+    assert len(message["blocks"]) <= 50
+    assert len(message["text"]) <= 3000
+    assert block_kit_problems(message) == []
+    assert message["blocks"][-3]["type"] == "section" and "fields" in message["blocks"][-3]
+    assert any("(shortened)" in json.dumps(block) for block in message["blocks"])

@@ -234,3 +234,21 @@ async def test_people_get_it_at_that_time_in_their_own_zone_and_channels_at_the_
     assert sorted(call["user"] for call in fake_slack.calls_to("users.info")) == sorted([early, late])
     zones = {row.user_id: row.timezone for row in await server.rows(UserTimezone)}
     assert zones == {early: "Pacific/Kiritimati", late: "America/New_York"}
+
+
+async def test_the_release_report_shows_outcomes_and_who_acknowledged(
+    server: RunningServer, fake_slack: FakeSlack, database_url: str
+) -> None:
+    await add_lions(server, 2)
+    fake_slack.unreachable.add("U0000002")
+    announcements = Announcements(server.deps)
+    await announcements.create(ADMIN, ReleaseDraft(title="Reported", summary="s"))
+    await fake_slack.wait_delivered(1)
+    await announcements.acknowledge("U0000001", 1)
+
+    result = await asyncio.to_thread(_cli, database_url, "release", "report", "REL-1", "--team", "T0001")
+
+    assert result.returncode == 0, result.stderr
+    assert "lion: 1 sent, 1 failed, 0 waiting" in result.stdout
+    assert "failed: U0000002 (channel_not_found)" in result.stdout
+    assert "acknowledged by: U0000001" in result.stdout
