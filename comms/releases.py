@@ -84,39 +84,30 @@ async def _close_the_loop(session: AsyncSession, release: Release) -> int:
 
 
 async def _tell_submitter(session: AsyncSession, release: Release, user_id: str, label: str, text: str) -> int:
-    created = await outbox.enqueue(
+    return int(await _direct_message(session, release, f"loop:{label}", user_id, item_shipped(release, label, text)))
+
+
+async def _direct_message(session: AsyncSession, release: Release, subject: str, user_id: str, note: Note) -> bool:
+    """One DM about a release, at most once per subject and person."""
+    return await outbox.enqueue(
         session,
         {
-            "subject": f"loop:{label}",
+            "subject": subject,
             "platform": release.platform,
             "team_id": release.team_id,
             "release_id": release.id,
             "recipient_id": user_id,
             "recipient_kind": "user",
-            "payload": render(release.platform, item_shipped(release, label, text)),
+            "payload": render(release.platform, note),
         },
     )
-    return int(created)
 
 
 async def ask_approvers(session: AsyncSession, release: Release, approvers: frozenset[str], zone: ZoneInfo) -> int:
-    payload = render(release.platform, approval_request(release, zone))
+    note = approval_request(release, zone)
     asked = 0
     for approver in sorted(approvers):
-        asked += int(
-            await outbox.enqueue(
-                session,
-                {
-                    "subject": f"approval:release:{release.id}",
-                    "platform": release.platform,
-                    "team_id": release.team_id,
-                    "release_id": release.id,
-                    "recipient_id": approver,
-                    "recipient_kind": "user",
-                    "payload": payload,
-                },
-            )
-        )
+        asked += int(await _direct_message(session, release, f"approval:release:{release.id}", approver, note))
     return asked
 
 
@@ -142,18 +133,7 @@ async def report_finished(db: Database, sender_for: Callable[[str], Sender | Non
             if _is_person(release.platform, release.created_by):
                 links = await _post_links(sender_for(release.platform), posts)
                 note = delivery_report(release, outcomes, failures, links, acknowledged)
-                await outbox.enqueue(
-                    session,
-                    {
-                        "subject": f"report:release:{release.id}",
-                        "platform": release.platform,
-                        "team_id": release.team_id,
-                        "release_id": release.id,
-                        "recipient_id": release.created_by,
-                        "recipient_kind": "user",
-                        "payload": render(release.platform, note),
-                    },
-                )
+                await _direct_message(session, release, f"report:release:{release.id}", release.created_by, note)
             reported += 1
     return reported
 
@@ -188,16 +168,5 @@ async def mark_missed(session: AsyncSession, release_id: int, due: datetime) -> 
                 f"To send it now: `feedbot release reschedule {release_id} --at now`.",
             ),
         )
-        await outbox.enqueue(
-            session,
-            {
-                "subject": f"missed:release:{release.id}",
-                "platform": release.platform,
-                "team_id": release.team_id,
-                "release_id": release.id,
-                "recipient_id": release.created_by,
-                "recipient_kind": "user",
-                "payload": render(release.platform, note),
-            },
-        )
+        await _direct_message(session, release, f"missed:release:{release.id}", release.created_by, note)
     return True
