@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     release_grace_hours: float = Field(24.0, validation_alias="FEEDBOT_RELEASE_GRACE_HOURS")
     delivery_max_attempts: int = Field(5, validation_alias="FEEDBOT_DELIVERY_MAX_ATTEMPTS")
     delivery_retry_seconds: float = Field(2.0, validation_alias="FEEDBOT_DELIVERY_RETRY_SECONDS")
+    pulse_days: float = Field(5.0, validation_alias="FEEDBOT_PULSE_DAYS")
 
     @field_validator(
         "slack_bot_token",
@@ -114,7 +115,7 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 1")
         return value
 
-    @field_validator("release_grace_hours", "delivery_retry_seconds")
+    @field_validator("release_grace_hours", "delivery_retry_seconds", "pulse_days")
     @classmethod
     def _not_negative(cls, value: float) -> float:
         if value < 0:

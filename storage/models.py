@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -202,3 +202,74 @@ class UserTimezone(Base):
     user_id: Mapped[str] = mapped_column(String(64))
     timezone: Mapped[str] = mapped_column(String(64))
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PulseSchedule(Base):
+    """A recurring pulse: launched again every `every_days` days or on a cron expression."""
+
+    __tablename__ = "pulse_schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str | None] = mapped_column(String(64))
+    question: Mapped[str] = mapped_column(Text)
+    cron: Mapped[str | None] = mapped_column(String(64))
+    every_days: Mapped[int | None] = mapped_column()
+    next_run_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Pulse(Base):
+    __tablename__ = "pulses"
+    __table_args__ = (
+        Index("ix_pulses_team", "platform", "team_id", "created_at"),
+        Index("ix_pulses_status", "status", "closes_at"),
+        UniqueConstraint("schedule_id", "run_at", name="uq_pulses_schedule_run"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str] = mapped_column(String(64))
+    question: Mapped[str] = mapped_column(Text)
+    channel_id: Mapped[str | None] = mapped_column(String(64))  # None: everyone in the workspace
+    status: Mapped[str] = mapped_column(String(16))  # launching, open, closed
+    audience_size: Mapped[int] = mapped_column(default=0)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    launch_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    schedule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pulse_schedules.id", ondelete="SET NULL", name="fk_pulses_schedule")
+    )
+    run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the schedule's slot this pulse fills
+
+
+class PulseResponse(Base):
+    """One answer. Deliberately no user id: `respondent` is a keyed hash of (pulse, person), enough to keep one
+    answer per person and to remind those who have not answered, useless to tell who said what without the key."""
+
+    __tablename__ = "pulse_responses"
+    __table_args__ = (UniqueConstraint("pulse_id", "respondent", name="uq_pulse_responses_respondent"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pulse_id: Mapped[int] = mapped_column(ForeignKey("pulses.id", ondelete="CASCADE", name="fk_responses_pulse"))
+    respondent: Mapped[str] = mapped_column(String(64))
+    score: Mapped[int] = mapped_column()
+    comment: Mapped[str | None] = mapped_column(Text)
+    # The day only: a precise time could be matched with who was online when.
+    answered_on: Mapped[date] = mapped_column(Date)
+
+
+class InstanceSecret(Base):
+    """A generated key for installs that set no FEEDBOT_SECRET_KEY (local trials); production sets the key."""
+
+    __tablename__ = "instance_secrets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))

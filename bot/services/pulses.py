@@ -1,0 +1,245 @@
+"""eNPS pulses: launch, answer (anonymously), results that stay hidden below the anonymity threshold."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.messages import Reply
+from bot.services.admin import require_admin
+from bot.services.enps import SCORES, Enps, signed
+from bot.services.requester import Requester
+from bot.services.validation import MAX_TEXT, InvalidSubmission, check_length, clean_text
+from storage import pulses as pulse_store
+from storage.models import Pulse, utcnow
+
+PULSE_PREFIX = "PULSE"
+MAX_COMMENTS_SHOWN = 20
+BAR_WIDTH = 20
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{2,})$")
+_EVERY = re.compile(r"^(\d{1,3})d$")
+USAGE = "Usage: /pulse start [#channel] [question] · /pulse results [PULSE-id] · /pulse close [PULSE-id]"
+
+
+def pulse_label(pulse_id: int) -> str:
+    return f"{PULSE_PREFIX}-{pulse_id}"
+
+
+def parse_pulse_id(text: str) -> int | None:
+    cleaned = text.strip().upper().removeprefix(f"{PULSE_PREFIX}-")
+    return int(cleaned) if cleaned.isdigit() else None
+
+
+def respondent_key(secret: str, pulse: Pulse, user_id: str) -> str:
+    """The only link between a person and their answer: a keyed hash. Without the key it cannot be reversed or
+    recomputed, so the table of answers says nothing about who gave them."""
+    message = f"{pulse.platform}:{pulse.team_id}:{pulse.id}:{user_id}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class PulseCommand:
+    action: str  # start, results, close
+    channel_id: str | None = None
+    question: str | None = None
+    pulse_id: int | None = None
+
+
+def parse_command(text: str) -> PulseCommand:
+    words = text.split()
+    if not words:
+        raise ValueError(USAGE)
+    action = words[0].lower()
+    if action == "start":
+        channel = None
+        rest = words[1:]
+        if rest and (match := _CHANNEL.match(rest[0])):
+            channel = match.group(1) or match.group(2)
+            rest = rest[1:]
+        return PulseCommand("start", channel_id=channel, question=" ".join(rest) or None)
+    if action in {"results", "close"}:
+        pulse_id = None
+        if len(words) > 1:
+            pulse_id = parse_pulse_id(words[1])
+            if pulse_id is None:
+                raise ValueError(f"“{words[1]}” is not a pulse id: use PULSE-3 or 3.")
+        return PulseCommand(action, pulse_id=pulse_id)
+    raise ValueError(USAGE)
+
+
+def default_question(settings: Settings) -> str:
+    return f"How likely are you to recommend {settings.product_name} to a colleague?"
+
+
+async def create(
+    session: AsyncSession,
+    requester: Requester,
+    settings: Settings,
+    *,
+    channel_id: str | None,
+    question: str | None,
+    schedule_id: int | None = None,
+    run_at: datetime | None = None,
+) -> Pulse:
+    """A new pulse in `launching`: the audience is resolved and asked by comms/pulses.launch."""
+    require_admin(requester, "start pulses")
+    text = clean_text(question) or default_question(settings)
+    errors: dict[str, str] = {}
+    check_length(errors, "question", "The question", text, MAX_TEXT // 10)
+    if errors:
+        raise InvalidSubmission(errors)
+    now = utcnow()
+    closes_at = now + timedelta(days=settings.pulse_days)
+    # One reminder a day before closing (or halfway through a shorter pulse).
+    reminder_at = closes_at - min(timedelta(days=1), (closes_at - now) / 2)
+    return await pulse_store.add(
+        session,
+        {
+            "platform": requester.platform,
+            "team_id": requester.team_id,
+            "question": text,
+            "channel_id": channel_id,
+            "status": "launching",
+            "created_by": requester.user_id,
+            "created_at": now,
+            "launch_started_at": now,
+            "closes_at": closes_at,
+            "reminder_at": reminder_at,
+            "schedule_id": schedule_id,
+            "run_at": run_at,
+        },
+    )
+
+
+async def answer(session: AsyncSession, secret: str, pulse_id: int, user_id: str, score: int) -> Reply:
+    if score not in SCORES:
+        return Reply.error("Answers go from 0 to 10.")
+    pulse = await pulse_store.get(session, pulse_id)
+    if pulse is None:
+        return Reply.error("This pulse no longer exists.")
+    if pulse.status != "open":
+        return Reply.info("Thank you, but this pulse has closed: answers are no longer counted.")
+    first = await pulse_store.record_answer(
+        session, pulse_id, respondent_key(secret, pulse, user_id), score, utcnow().date()
+    )
+    verb = "answered" if first else "changed your answer to"
+    return Reply.ok(f"Thank you! You {verb} *{score}*. Only you see this; you can change it until the pulse closes.")
+
+
+async def comment(session: AsyncSession, secret: str, pulse_id: int, user_id: str, text: str) -> Reply:
+    pulse = await pulse_store.get(session, pulse_id)
+    if pulse is None or pulse.status != "open":
+        return Reply.info("Thank you, but this pulse has closed.")
+    cleaned = clean_text(text)
+    errors: dict[str, str] = {}
+    if not cleaned:
+        errors["comment"] = "The comment is empty."
+    check_length(errors, "comment", "A comment", cleaned, MAX_TEXT)
+    if errors:
+        raise InvalidSubmission(errors)
+    if not await pulse_store.set_comment(session, pulse_id, respondent_key(secret, pulse, user_id), cleaned):
+        return Reply.error("Pick a score first, then add your comment.")
+    return Reply.ok("Thank you! Your comment is saved without your name.")
+
+
+async def _find(session: AsyncSession, requester: Requester, pulse_id: int | None, statuses: tuple[str, ...]) -> Pulse:
+    pulse = (
+        await pulse_store.get(session, pulse_id, requester.team_id)
+        if pulse_id is not None
+        else await pulse_store.latest(session, requester.platform, requester.team_id, statuses)
+    )
+    if pulse is None:
+        what = f"pulse {pulse_label(pulse_id)}" if pulse_id is not None else "pulse yet"
+        raise InvalidSubmission({"pulse": f"There is no {what} here. Start one with /pulse start."})
+    return pulse
+
+
+async def close(session: AsyncSession, requester: Requester, pulse_id: int | None) -> Reply:
+    require_admin(requester, "close pulses")
+    pulse = await _find(session, requester, pulse_id, ("open",))
+    if await pulse_store.transition(session, pulse.id, ("open", "launching"), status="closed", closed_at=utcnow()):
+        return Reply.ok(f"*{pulse_label(pulse.id)}* is closed. `/pulse results {pulse.id}` shows how it went.")
+    return Reply.info(f"*{pulse_label(pulse.id)}* was already closed.")
+
+
+@dataclass(frozen=True)
+class Results:
+    pulse: Pulse
+    enps: Enps
+    tally: dict[int, int]
+    threshold: int
+    comments: list[str]
+    previous: tuple[Pulse, Enps] | None
+
+    @property
+    def withheld(self) -> bool:
+        return self.enps.responses < self.threshold
+
+    @property
+    def response_rate(self) -> int | None:
+        if not self.pulse.audience_size:
+            return None
+        return min(100, round(100 * self.enps.responses / self.pulse.audience_size))
+
+
+async def results(session: AsyncSession, requester: Requester, pulse_id: int | None, threshold: int) -> Results:
+    pulse = await _find(session, requester, pulse_id, ("open", "closed"))
+    tally = await pulse_store.tally(session, pulse.id)
+    enps = Enps.from_tally(tally)
+    shown_comments = (
+        await pulse_store.comments(session, pulse.id, MAX_COMMENTS_SHOWN) if enps.responses >= threshold else []
+    )
+    previous = None
+    earlier = await pulse_store.previous(session, pulse)
+    if earlier is not None:
+        earlier_enps = Enps.from_tally(await pulse_store.tally(session, earlier.id))
+        if earlier_enps.responses >= threshold:
+            previous = (earlier, earlier_enps)
+    return Results(pulse, enps, tally, threshold, shown_comments, previous)
+
+
+def results_reply(result: Results) -> Reply:
+    pulse, enps = result.pulse, result.enps
+    label = pulse_label(pulse.id)
+    state = "running" if pulse.status == "open" else pulse.status
+    if result.withheld:
+        missing = result.threshold - enps.responses
+        return Reply.info(
+            f"*{label}* ({state}): results are hidden until at least {result.threshold} people have answered, so "
+            f"nobody's answer can be singled out. {enps.responses} so far: {missing} more needed."
+        )
+    rate = f"{result.response_rate}% of {pulse.audience_size} asked" if result.response_rate is not None else "n/a"
+    lines = [
+        f"*eNPS {signed(enps.score)}*  ·  {enps.responses} responses  ·  response rate {rate}",
+        f"Promoters (9–10): {enps.promoters} ({enps.percent(enps.promoters)}%)  ·  "
+        f"Passives (7–8): {enps.passives} ({enps.percent(enps.passives)}%)  ·  "
+        f"Detractors (0–6): {enps.detractors} ({enps.percent(enps.detractors)}%)",
+    ]
+    if result.previous is not None:
+        earlier, earlier_enps = result.previous
+        change = enps.score - earlier_enps.score
+        arrow = "▲" if change > 0 else "▼" if change < 0 else "▶"
+        lines.append(f"Trend: {arrow} {signed(change)} since {pulse_label(earlier.id)} ({signed(earlier_enps.score)})")
+    most = max(result.tally.values(), default=0)
+    bars = [
+        f"{score:>2} {'█' * (round(BAR_WIDTH * result.tally.get(score, 0) / most) if most else 0):<{BAR_WIDTH}} "
+        f"{result.tally.get(score, 0)}"
+        for score in SCORES
+    ]
+    lines.append("```" + "\n".join(bars) + "```")
+    if result.comments:
+        lines.append("*Comments* (no names)\n" + "\n".join(f"> {' '.join(c.split())[:300]}" for c in result.comments))
+    return Reply.info(f"*{label}* ({state}): {pulse.question}", *lines)
+
+
+def parse_every(text: str) -> int:
+    match = _EVERY.match(text.strip())
+    if match is None or int(match.group(1)) < 1:
+        raise ValueError(f"“{text}” is not an interval: use a number of days like 30d.")
+    return int(match.group(1))

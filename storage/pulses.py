@@ -1,0 +1,165 @@
+"""Pulse queries. Responses are aggregated in SQL; no function here ever sees a user id next to a score."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import InstanceSecret, Pulse, PulseResponse, PulseSchedule
+
+
+async def add(session: AsyncSession, values: dict[str, Any]) -> Pulse:
+    pulse = Pulse(**values)
+    session.add(pulse)
+    await session.flush()
+    return pulse
+
+
+async def get(session: AsyncSession, pulse_id: int, team_id: str | None = None) -> Pulse | None:
+    pulse = await session.get(Pulse, pulse_id, populate_existing=True)
+    if pulse is None or (team_id is not None and pulse.team_id != team_id):
+        return None
+    return pulse
+
+
+async def latest(session: AsyncSession, platform: str, team_id: str, statuses: tuple[str, ...]) -> Pulse | None:
+    result = await session.execute(
+        select(Pulse)
+        .where(Pulse.platform == platform, Pulse.team_id == team_id, Pulse.status.in_(statuses))
+        .order_by(Pulse.id.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def previous(session: AsyncSession, pulse: Pulse) -> Pulse | None:
+    result = await session.execute(
+        select(Pulse)
+        .where(Pulse.platform == pulse.platform, Pulse.team_id == pulse.team_id, Pulse.id < pulse.id)
+        .where(Pulse.status.in_(("open", "closed")))
+        .order_by(Pulse.id.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def transition(session: AsyncSession, pulse_id: int, from_statuses: tuple[str, ...], **values: Any) -> bool:
+    result = await session.execute(
+        update(Pulse)
+        .where(Pulse.id == pulse_id, Pulse.status.in_(from_statuses))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def ids_where(session: AsyncSession, *conditions: Any) -> list[int]:
+    result = await session.execute(select(Pulse.id).where(*conditions).order_by(Pulse.id))
+    return list(result.scalars())
+
+
+async def record_answer(session: AsyncSession, pulse_id: int, respondent: str, score: int, day: date) -> bool:
+    """Insert or replace a person's answer; True if it is their first."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    existed = await session.scalar(
+        select(func.count()).where(PulseResponse.pulse_id == pulse_id, PulseResponse.respondent == respondent)
+    )
+    statement = insert(PulseResponse).values(pulse_id=pulse_id, respondent=respondent, score=score, answered_on=day)
+    statement = statement.on_conflict_do_update(
+        index_elements=["pulse_id", "respondent"], set_={"score": statement.excluded.score}
+    )
+    await session.execute(statement)
+    return not existed
+
+
+async def set_comment(session: AsyncSession, pulse_id: int, respondent: str, comment: str) -> bool:
+    result = await session.execute(
+        update(PulseResponse)
+        .where(PulseResponse.pulse_id == pulse_id, PulseResponse.respondent == respondent)
+        .values(comment=comment)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def answer_of(session: AsyncSession, pulse_id: int, respondent: str) -> int | None:
+    return await session.scalar(
+        select(PulseResponse.score).where(PulseResponse.pulse_id == pulse_id, PulseResponse.respondent == respondent)
+    )
+
+
+async def tally(session: AsyncSession, pulse_id: int) -> dict[int, int]:
+    """How many answered each score 0–10, counted by the database."""
+    result = await session.execute(
+        select(PulseResponse.score, func.count())
+        .where(PulseResponse.pulse_id == pulse_id)
+        .group_by(PulseResponse.score)
+    )
+    return {score: count for score, count in result.all()}
+
+
+async def comments(session: AsyncSession, pulse_id: int, limit: int) -> list[str]:
+    # Ordered by text, not by arrival: the order must not hint at who answered when.
+    result = await session.execute(
+        select(PulseResponse.comment)
+        .where(PulseResponse.pulse_id == pulse_id, PulseResponse.comment.is_not(None))
+        .order_by(PulseResponse.comment)
+        .limit(limit)
+    )
+    return [comment for comment in result.scalars() if comment]
+
+
+async def respondents(session: AsyncSession, pulse_id: int) -> set[str]:
+    result = await session.execute(select(PulseResponse.respondent).where(PulseResponse.pulse_id == pulse_id))
+    return set(result.scalars())
+
+
+async def stream_responses(session: AsyncSession, team_id: str | None) -> AsyncIterator[tuple[PulseResponse, Pulse]]:
+    query = select(PulseResponse, Pulse).join(Pulse, Pulse.id == PulseResponse.pulse_id).order_by(PulseResponse.id)
+    if team_id is not None:
+        query = query.where(Pulse.team_id == team_id)
+    result = await session.stream(query.execution_options(yield_per=500))
+    async for response, pulse in result.tuples():
+        yield response, pulse
+
+
+async def add_schedule(session: AsyncSession, values: dict[str, Any]) -> PulseSchedule:
+    schedule = PulseSchedule(**values)
+    session.add(schedule)
+    await session.flush()
+    return schedule
+
+
+async def due_schedules(session: AsyncSession, now: datetime) -> list[PulseSchedule]:
+    result = await session.execute(
+        select(PulseSchedule).where(PulseSchedule.active.is_(True), PulseSchedule.next_run_at <= now)
+    )
+    return list(result.scalars())
+
+
+async def advance_schedule(session: AsyncSession, schedule_id: int, was: datetime, to: datetime) -> bool:
+    """Move a schedule to its next run, only if nobody else did: the replica that wins launches the pulse."""
+    result = await session.execute(
+        update(PulseSchedule)
+        .where(PulseSchedule.id == schedule_id, PulseSchedule.next_run_at == was)
+        .values(next_run_at=to)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def instance_secret(session: AsyncSession, name: str, generate: Any) -> str:
+    existing = await session.get(InstanceSecret, name)
+    if existing is not None:
+        return existing.value
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(insert(InstanceSecret).values(name=name, value=generate()).on_conflict_do_nothing())
+    stored = await session.get(InstanceSecret, name, populate_existing=True)
+    assert stored is not None
+    return stored.value
