@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.background import Background
 from bot.config import Settings
 from bot.metrics import Metrics
+from comms.audience import Directory, SlackDirectory
 from storage.db import Database, open_database
 
 
@@ -22,6 +23,7 @@ class Deps:
     metrics: Metrics = field(default_factory=Metrics)
     background: Background = field(init=False)
     slack: AsyncWebClient = field(init=False)
+    directory: Directory = field(init=False)
     # Set by the runtime in `feedbot serve`: look at the releases table now rather than at the next tick.
     nudge_scheduler: Callable[[], None] = field(default=lambda: None)
 
@@ -29,6 +31,7 @@ class Deps:
         self.background = Background(on_failure=self.metrics.background_failures.inc)
         # One client for listeners and the delivery worker; every call goes to SLACK_API_URL.
         self.slack = AsyncWebClient(token=self.settings.slack_bot_token, base_url=self.settings.slack_api_url)
+        self.directory = SlackDirectory(self.settings.slack_bot_token, self.settings.slack_api_url)
 
 
 def build_deps(settings: Settings) -> Deps:

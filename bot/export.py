@@ -5,15 +5,18 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time
 from typing import Any, TextIO
 
 from bot.services.ids import bug_label, feedback_label
+from bot.services.pulses import pulse_label
 from storage import bugs as bug_store
 from storage import feedback as feedback_store
+from storage import pulses as pulse_store
 from storage.db import Database
-from storage.models import Bug, Feedback
+from storage.models import Bug, Feedback, Pulse, PulseResponse
 
-EXPORT_KINDS = ("feedback", "bugs")
+EXPORT_KINDS = ("feedback", "bugs", "pulse-responses")
 FORMATS = ("csv", "json")
 COLUMNS = {
     "feedback": [
@@ -85,9 +88,27 @@ def _bug_row(row: Bug) -> dict[str, Any]:
     }
 
 
+def _response_row(response: PulseResponse, pulse: Pulse) -> dict[str, Any]:
+    group = "promoter" if response.score >= 9 else "passive" if response.score >= 7 else "detractor"
+    return {
+        "id": f"PR-{response.id}",
+        "created_at": datetime.combine(response.answered_on, time(), tzinfo=UTC).isoformat(),
+        "pulse": pulse_label(pulse.id),
+        "platform": pulse.platform,
+        "team": pulse.team_id,
+        "question": pulse.question,
+        "score": response.score,
+        "group": group,
+        "comment": response.comment,
+    }
+
+
 async def _rows(db: Database, kind: str, team_id: str | None) -> AsyncIterator[dict[str, Any]]:
     async with db.sessions() as session:
-        if kind == "feedback":
+        if kind == "pulse-responses":
+            async for response, pulse in pulse_store.stream_responses(session, team_id):
+                yield _response_row(response, pulse)
+        elif kind == "feedback":
             async for feedback in feedback_store.stream_all(session, team_id):
                 yield _feedback_row(feedback)
         else:

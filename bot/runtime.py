@@ -7,6 +7,8 @@ import contextlib
 from datetime import timedelta
 
 from bot.app import Deps
+from bot.pulse_desk import PulseDesk
+from comms import pulses
 from comms.delivery import DeliveryWorker
 from comms.releases import report_finished
 from comms.schedule import ReleaseScheduler
@@ -29,14 +31,21 @@ class Runtime:
             zone=settings.zone,
             grace=timedelta(hours=settings.release_grace_hours),
             on_fanned_out=self.worker.wake,
-            after_reconcile=self._report,
+            after_reconcile=self._after_reconcile,
         )
         self._deps = deps
+        self._secret: str | None = None
         self._stop = asyncio.Event()
         self._worker_task: asyncio.Task[None] | None = None
 
-    async def _report(self) -> None:
-        if await report_finished(self._deps.db, self.senders.get):
+    async def _after_reconcile(self) -> None:
+        deps = self._deps
+        reported = await report_finished(deps.db, self.senders.get)
+        if self._secret is None:
+            self._secret = await PulseDesk(deps).secret()
+        secret = self._secret
+        pulsed = await pulses.tick(deps.db, deps.directory, lambda: secret, deps.settings)
+        if reported or pulsed:
             self.worker.wake()
 
     def start(self) -> None:
@@ -45,6 +54,7 @@ class Runtime:
         self._deps.nudge_scheduler = self._nudge
 
     def _nudge(self) -> None:
+        self.worker.wake()
         self._deps.background.spawn(self.scheduler.reconcile(), name="reconcile")
 
     async def stop(self, seconds: float) -> None:

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,6 +53,20 @@ async def transition(session: AsyncSession, pulse_id: int, from_statuses: tuple[
         update(Pulse)
         .where(Pulse.id == pulse_id, Pulse.status.in_(from_statuses))
         .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def claim_launch(session: AsyncSession, pulse_id: int, now: datetime, stale_before: datetime) -> bool:
+    result = await session.execute(
+        update(Pulse)
+        .where(
+            Pulse.id == pulse_id,
+            Pulse.status == "launching",
+            or_(Pulse.launch_started_at.is_(None), Pulse.launch_started_at < stale_before),
+        )
+        .values(launch_started_at=now)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -86,8 +86,10 @@ async def create(
     question: str | None,
     schedule_id: int | None = None,
     run_at: datetime | None = None,
+    launching_here: bool = True,
 ) -> Pulse:
-    """A new pulse in `launching`: the audience is resolved and asked by comms/pulses.launch."""
+    """A new pulse in `launching`: the audience is resolved and asked by comms/pulses.launch, in this process
+    (`launching_here`) or by the next server tick (created from the CLI)."""
     require_admin(requester, "start pulses")
     text = clean_text(question) or default_question(settings)
     errors: dict[str, str] = {}
@@ -108,7 +110,7 @@ async def create(
             "status": "launching",
             "created_by": requester.user_id,
             "created_at": now,
-            "launch_started_at": now,
+            "launch_started_at": now if launching_here else None,
             "closes_at": closes_at,
             "reminder_at": reminder_at,
             "schedule_id": schedule_id,
@@ -243,3 +245,36 @@ def parse_every(text: str) -> int:
     if match is None or int(match.group(1)) < 1:
         raise ValueError(f"“{text}” is not an interval: use a number of days like 30d.")
     return int(match.group(1))
+
+
+async def add_schedule(
+    session: AsyncSession,
+    requester: Requester,
+    settings: Settings,
+    *,
+    channel_id: str | None,
+    question: str | None,
+    every_days: int | None,
+    cron: str | None,
+    first_run: datetime,
+) -> Reply:
+    require_admin(requester, "schedule pulses")
+    schedule = await pulse_store.add_schedule(
+        session,
+        {
+            "platform": requester.platform,
+            "team_id": requester.team_id,
+            "channel_id": channel_id,
+            "question": clean_text(question) or default_question(settings),
+            "cron": cron,
+            "every_days": every_days,
+            "next_run_at": first_run,
+            "active": True,
+            "created_by": requester.user_id,
+        },
+    )
+    rhythm = f"on “{cron}” (UTC)" if cron else f"every {every_days} days"
+    when = first_run.astimezone(settings.zone)
+    return Reply.ok(
+        f"Recurring pulse #{schedule.id} set: {rhythm}, first on {when:%Y-%m-%d %H:%M} ({settings.timezone})."
+    )

@@ -328,3 +328,23 @@ def release_preview(release_id: int, label: str, notes: dict[str, Note], when: s
         private_metadata=json.dumps({"release_id": str(release_id)}),
         blocks=blocks[:100],
     )
+
+
+PULSE_COMMENT_MODAL = "pulse_comment_modal"
+
+
+def pulse_comment_modal(pulse_id: int, metadata: str) -> View:
+    return View(
+        type="modal",
+        callback_id=PULSE_COMMENT_MODAL,
+        title="Add a comment",
+        submit="Send",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=[
+            _text_input("comment", "Anything you want the team to know?", multiline=True),
+            ContextBlock(
+                elements=[MarkdownTextObject(text=f"PULSE-{pulse_id} · Stored without your name, shown without it.")]
+            ),
+        ],
+    )

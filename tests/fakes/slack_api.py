@@ -78,6 +78,8 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.invalid: list[str] = []
         self.unreachable: set[str] = set()  # chat.postMessage to these answers channel_not_found
+        self.users: list[dict[str, Any]] = []  # users.list, served a page at a time
+        self.members: dict[str, list[str]] = {}  # conversations.members per channel
         self.timezones: dict[str, str] = {}  # users.info tz per user id (default America/Los_Angeles, as Slack)
         self._failures: dict[str, list[PlannedFailure]] = {}
         self._ids = itertools.count(1)
@@ -189,6 +191,8 @@ class FakeSlack:
         channel = str(args.get("channel") or "")
         if method == "chat.postMessage" and channel in self.unreachable:
             return {"ok": False, "error": "channel_not_found"}
+        if method == "conversations.members" and channel not in self.members:
+            return {"ok": False, "error": "channel_not_found"}
         return None
 
     async def _response_url(self, request: web.Request) -> web.Response:
@@ -227,6 +231,21 @@ class FakeSlack:
         # Posting to a user id lands in the app's DM with them: Slack answers with the DM channel's id.
         answered = "D" + channel[1:] if channel.startswith(("U", "W")) else channel
         return {"channel": answered, "ts": ts, "message": {"text": args.get("text"), "ts": ts}}
+
+    def _page(self, items: list[Any], args: dict[str, Any]) -> tuple[list[Any], str]:
+        """Cursor pagination as Slack does it: an opaque next_cursor, empty on the last page."""
+        start = int(str(args.get("cursor") or "0").removeprefix("page:") or 0)
+        size = int(args.get("limit") or 100)
+        end = start + size
+        return items[start:end], (f"page:{end}" if end < len(items) else "")
+
+    def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        members, cursor = self._page(self.users, args)
+        return {"members": members, "cache_ts": 0, "response_metadata": {"next_cursor": cursor}}
+
+    def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
+        members, cursor = self._page(self.members.get(str(args.get("channel")), []), args)
+        return {"members": members, "response_metadata": {"next_cursor": cursor}}
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = str(args.get("user"))

@@ -1,6 +1,10 @@
+import re
+
 from slack_bolt.async_app import AsyncApp
 
+from comms.pulses import ANSWER_ACTION_PREFIX, COMMENT_ACTION
 from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION
+from handlers.slack.actions.pulse_buttons import pulse_answer_callback, pulse_comment_callback
 from handlers.slack.actions.release_buttons import (
     release_ack_callback,
     release_approve_callback,
@@ -12,3 +16,5 @@ def register(app: AsyncApp) -> None:
     app.action(ACK_ACTION)(release_ack_callback)
     app.action(APPROVE_ACTION)(release_approve_callback)
     app.action(FULL_NOTE_ACTION)(release_full_note_callback)
+    app.action(re.compile(rf"^{ANSWER_ACTION_PREFIX}\d+$"))(pulse_answer_callback)
+    app.action(COMMENT_ACTION)(pulse_comment_callback)

@@ -1,8 +1,9 @@
 from slack_bolt.async_app import AsyncApp
 
-from comms.render.slack import BUG_MODAL, FEEDBACK_MODAL, RELEASE_MODAL, RELEASE_PREVIEW
+from comms.render.slack import BUG_MODAL, FEEDBACK_MODAL, PULSE_COMMENT_MODAL, RELEASE_MODAL, RELEASE_PREVIEW
 from handlers.slack.views.bug_modal import bug_modal_callback
 from handlers.slack.views.feedback_modal import feedback_modal_callback
+from handlers.slack.views.pulse_comment import pulse_comment_modal_callback
 from handlers.slack.views.release_modal import release_modal_callback, release_preview_callback
 
 
@@ -11,3 +12,4 @@ def register(app: AsyncApp) -> None:
     app.view(BUG_MODAL)(bug_modal_callback)
     app.view(RELEASE_MODAL)(release_modal_callback)
     app.view(RELEASE_PREVIEW)(release_preview_callback)
+    app.view(PULSE_COMMENT_MODAL)(pulse_comment_modal_callback)

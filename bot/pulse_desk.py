@@ -1,0 +1,138 @@
+"""Pulse use cases shared by Slack, the CLI and the shell: one transaction each, answers as replies."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import Deps
+from bot.messages import Reply
+from bot.services import pulses
+from bot.services.admin import NotAllowed
+from bot.services.pulses import pulse_label
+from bot.services.requester import Requester
+from bot.services.validation import InvalidSubmission
+from comms.pulses import launch
+from storage import pulses as pulse_store
+from storage.models import Pulse
+
+GENERATED_KEY = "pulse_respondent_key"
+
+
+class PulseDesk:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def secret(self) -> str:
+        """FEEDBOT_SECRET_KEY; on a trial install without it, a random key generated once and kept."""
+        if self._deps.settings.secret_key:
+            return self._deps.settings.secret_key
+        async with self._deps.db.sessions.begin() as session:
+            return await pulse_store.instance_secret(session, GENERATED_KEY, lambda: secrets.token_urlsafe(32))
+
+    async def _run(self, work: Callable[[AsyncSession], Awaitable[Reply]]) -> Reply:
+        try:
+            async with self._deps.db.sessions.begin() as session:
+                return await work(session)
+        except NotAllowed as refusal:
+            return refusal.reply
+        except InvalidSubmission as invalid:
+            return Reply.error(" ".join(invalid.errors.values()))
+
+    async def command(self, requester: Requester, text: str) -> Reply:
+        try:
+            command = pulses.parse_command(text)
+        except ValueError as problem:
+            return Reply.error(str(problem))
+        if command.action == "start":
+            return await self.start(requester, command.channel_id, command.question)
+        if command.action == "close":
+            return await self._run(lambda session: pulses.close(session, requester, command.pulse_id))
+        return await self.results(requester, command.pulse_id)
+
+    async def start(self, requester: Requester, channel_id: str | None, question: str | None) -> Reply:
+        created: list[Pulse] = []
+
+        async def work(session: AsyncSession) -> Reply:
+            created.append(
+                await pulses.create(session, requester, self._deps.settings, channel_id=channel_id, question=question)
+            )
+            return Reply.ok("")
+
+        reply = await self._run(work)
+        if not created:
+            return reply
+        pulse = created[0]
+        self._deps.background.spawn(self._launch(pulse.id), name="pulse:launch")
+        audience = f"the people in <#{channel_id}>" if channel_id else "everyone in the workspace"
+        return Reply.ok(
+            f"*{pulse_label(pulse.id)}* is on its way to {audience}: “{pulse.question}”. "
+            f"Results show once {self._deps.settings.anonymity_threshold} people have answered "
+            f"(`/pulse results {pulse.id}`).",
+            item_id=pulse_label(pulse.id),
+        )
+
+    async def _launch(self, pulse_id: int) -> None:
+        await launch(self._deps.db, pulse_id, self._deps.directory, self._deps.settings.anonymity_threshold)
+        self._deps.nudge_scheduler()
+
+    async def created_elsewhere(self, requester: Requester, channel_id: str | None, question: str | None) -> Reply:
+        """From the CLI: the running server resolves the audience and asks within seconds."""
+
+        async def work(session: AsyncSession) -> Reply:
+            pulse = await pulses.create(
+                session,
+                requester,
+                self._deps.settings,
+                channel_id=channel_id,
+                question=question,
+                launching_here=False,
+            )
+            return Reply.ok(f"*{pulse_label(pulse.id)}* created: a running `feedbot serve` asks the audience now.")
+
+        return await self._run(work)
+
+    async def recurring(
+        self,
+        requester: Requester,
+        *,
+        channel_id: str | None,
+        question: str | None,
+        every_days: int | None,
+        cron: str | None,
+        first_run: datetime,
+    ) -> Reply:
+        return await self._run(
+            lambda session: pulses.add_schedule(
+                session,
+                requester,
+                self._deps.settings,
+                channel_id=channel_id,
+                question=question,
+                every_days=every_days,
+                cron=cron,
+                first_run=first_run,
+            )
+        )
+
+    async def results(self, requester: Requester, pulse_id: int | None) -> Reply:
+        threshold = self._deps.settings.anonymity_threshold
+
+        async def work(session: AsyncSession) -> Reply:
+            return pulses.results_reply(await pulses.results(session, requester, pulse_id, threshold))
+
+        return await self._run(work)
+
+    async def answer(self, user_id: str, pulse_id: int, score: int) -> tuple[Reply, Pulse | None]:
+        secret = await self.secret()
+        async with self._deps.db.sessions.begin() as session:
+            reply = await pulses.answer(session, secret, pulse_id, user_id, score)
+            pulse = await pulse_store.get(session, pulse_id)
+        return reply, pulse
+
+    async def comment(self, user_id: str, pulse_id: int, text: str) -> Reply:
+        secret = await self.secret()
+        return await self._run(lambda session: pulses.comment(session, secret, pulse_id, user_id, text))

@@ -1,0 +1,181 @@
+"""Pulse delivery: ask the audience through the outbox, remind those who have not answered, close on time,
+launch recurring pulses. Every step is safe to repeat (unique outbox rows, compare-and-set on status)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import or_
+
+from bot.config import Settings
+from bot.services import pulses
+from bot.services.enps import SCORES
+from bot.services.pulses import pulse_label, respondent_key
+from bot.services.requester import Requester
+from comms.audience import Directory
+from comms.notes import Action, Note
+from comms.render.slack import note_message
+from storage import outbox
+from storage import pulses as pulse_store
+from storage.db import Database
+from storage.models import Delivery, Pulse, PulseSchedule, utcnow
+
+log = logging.getLogger("feedbot.pulses")
+
+ANSWER_ACTION_PREFIX = "pulse_answer_"
+COMMENT_ACTION = "pulse_comment"
+ENQUEUE_BATCH = 500
+LAUNCH_LEASE = timedelta(minutes=5)
+
+
+def question_note(pulse: Pulse, threshold: int, *, chosen: int | None = None, reminder: bool = False) -> Note:
+    buttons = tuple(
+        Action(
+            str(score),
+            f"{ANSWER_ACTION_PREFIX}{score}",
+            f"{pulse.id}:{score}",
+            style="primary" if score == chosen else None,
+        )
+        for score in SCORES
+    )
+    actions = (*buttons, Action("Add a comment", COMMENT_ACTION, str(pulse.id))) if chosen is not None else buttons
+    lead = "A reminder, in case it slipped by: " if reminder else ""
+    paragraphs = [f"{lead}*{pulse.question}*", "0 = not at all likely · 10 = extremely likely"]
+    if chosen is not None:
+        paragraphs.append(f"You answered *{chosen}*. Thank you! Change it any time until the pulse closes.")
+    return Note(
+        title="Quick question (10 seconds)" if chosen is None else "Thanks for answering",
+        fallback=f"{lead}{pulse.question}",
+        paragraphs=tuple(paragraphs),
+        context=f"{pulse_label(pulse.id)} · Anonymous: your name is never stored with your answer, and results "
+        f"stay hidden until {threshold} people have answered.",
+        actions=actions,
+    )
+
+
+def _payload(note: Note) -> str:
+    return json.dumps(note_message(note), ensure_ascii=False)
+
+
+async def launch(db: Database, pulse_id: int, directory: Directory, threshold: int) -> int | None:
+    """Resolve the audience and queue one question per person; open the pulse. None if not launchable."""
+    async with db.sessions() as session:
+        pulse = await pulse_store.get(session, pulse_id)
+    if pulse is None or pulse.status != "launching":
+        return None
+    people = await directory.humans(pulse.channel_id)
+    payload = _payload(question_note(pulse, threshold))
+    for start in range(0, len(people), ENQUEUE_BATCH):
+        async with db.sessions.begin() as session:
+            for person in people[start : start + ENQUEUE_BATCH]:
+                await outbox.enqueue(
+                    session,
+                    {
+                        "subject": f"pulse:{pulse.id}",
+                        "platform": pulse.platform,
+                        "team_id": pulse.team_id,
+                        "recipient_id": person,
+                        "recipient_kind": "user",
+                        "payload": payload,
+                    },
+                )
+    async with db.sessions.begin() as session:
+        await pulse_store.transition(session, pulse.id, ("launching",), status="open", audience_size=len(people))
+    log.info("%s: asking %d people", pulse_label(pulse.id), len(people))
+    return len(people)
+
+
+async def tick(db: Database, directory: Directory, secret: Callable[[], str], settings: Settings) -> bool:
+    """One round of pulse housekeeping; True if anything was queued."""
+    now = utcnow()
+    threshold = settings.anonymity_threshold
+    queued = await _launch_recurring(db, settings, now)
+    async with db.sessions() as session:
+        # Pulses from the CLI (no launcher yet) and launches a dead process left half-done.
+        stuck = await pulse_store.ids_where(
+            session,
+            Pulse.status == "launching",
+            or_(Pulse.launch_started_at.is_(None), Pulse.launch_started_at < now - LAUNCH_LEASE),
+        )
+        to_remind = await pulse_store.ids_where(
+            session, Pulse.status == "open", Pulse.reminded_at.is_(None), Pulse.reminder_at <= now
+        )
+        to_close = await pulse_store.ids_where(session, Pulse.status == "open", Pulse.closes_at <= now)
+    for pulse_id in stuck:
+        async with db.sessions.begin() as session:
+            # Take the launch; the lease keeps a second replica from taking it at the same time.
+            claimed = await pulse_store.claim_launch(session, pulse_id, now, now - LAUNCH_LEASE)
+        if claimed:
+            await launch(db, pulse_id, directory, threshold)
+    for pulse_id in queued:
+        await launch(db, pulse_id, directory, threshold)
+    reminded = [pulse_id for pulse_id in to_remind if await _remind(db, pulse_id, secret(), threshold)]
+    for pulse_id in to_close:
+        async with db.sessions.begin() as session:
+            await pulse_store.transition(session, pulse_id, ("open",), status="closed", closed_at=now)
+    return bool(queued or stuck or reminded)
+
+
+async def _remind(db: Database, pulse_id: int, secret: str, threshold: int) -> bool:
+    async with db.sessions.begin() as session:
+        if not await pulse_store.transition(session, pulse_id, ("open",), reminded_at=utcnow()):
+            return False
+        pulse = await pulse_store.get(session, pulse_id)
+        assert pulse is not None
+        answered = await pulse_store.respondents(session, pulse_id)
+        asked = await outbox.for_subject(session, f"pulse:{pulse_id}")
+        payload = _payload(question_note(pulse, threshold, reminder=True))
+        reminded = 0
+        for row in asked:
+            if row.status == "sent" and respondent_key(secret, pulse, row.recipient_id) not in answered:
+                reminded += int(await outbox.enqueue(session, _reminder(pulse, row, payload)))
+    log.info("%s: reminded %d people who had not answered", pulse_label(pulse_id), reminded)
+    return reminded > 0
+
+
+def _reminder(pulse: Pulse, asked: Delivery, payload: str) -> dict[str, object]:
+    return {
+        "subject": f"pulse-reminder:{pulse.id}",
+        "platform": pulse.platform,
+        "team_id": pulse.team_id,
+        "recipient_id": asked.recipient_id,
+        "recipient_kind": "user",
+        "payload": payload,
+    }
+
+
+def next_run(schedule: PulseSchedule, after: datetime) -> datetime:
+    if schedule.cron:
+        fire = CronTrigger.from_crontab(schedule.cron, timezone="UTC").get_next_fire_time(None, after)
+        assert fire is not None
+        return fire
+    return after + timedelta(days=schedule.every_days or 30)
+
+
+async def _launch_recurring(db: Database, settings: Settings, now: datetime) -> list[int]:
+    """Create the pulse of every schedule that fell due; the compare-and-set on next_run_at lets exactly one
+    replica (and one round) create it."""
+    created: list[int] = []
+    async with db.sessions() as session:
+        due = await pulse_store.due_schedules(session, now)
+    for schedule in due:
+        async with db.sessions.begin() as session:
+            following = next_run(schedule, max(now, schedule.next_run_at))
+            if not await pulse_store.advance_schedule(session, schedule.id, schedule.next_run_at, following):
+                continue
+            owner = Requester(schedule.platform, schedule.team_id, schedule.created_by, is_admin=True)
+            pulse = await pulses.create(
+                session,
+                owner,
+                settings,
+                channel_id=schedule.channel_id,
+                question=schedule.question,
+                schedule_id=schedule.id,
+                run_at=schedule.next_run_at,
+            )
+            created.append(pulse.id)
+    return created

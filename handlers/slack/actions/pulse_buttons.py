@@ -1,0 +1,48 @@
+"""A person clicks a score in their pulse DM, or asks to add a comment."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.pulse_desk import PulseDesk
+from comms.pulses import question_note
+from comms.render.slack import note_message, pulse_comment_modal
+from handlers.slack.context import deps_of
+
+
+def _pulse_and_score(action: dict[str, Any]) -> tuple[int, int] | None:
+    pulse, _, score = str(action.get("value") or "").partition(":")
+    return (int(pulse), int(score)) if pulse.isdigit() and score.isdigit() else None
+
+
+async def pulse_answer_callback(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    parsed = _pulse_and_score(action)
+    if parsed is None:
+        return
+    deps = deps_of(context)
+    reply, pulse = await PulseDesk(deps).answer(body["user"]["id"], *parsed)
+    if reply.kind != "ok" or pulse is None:
+        await respond(response_type="ephemeral", replace_original=False, text=reply.text)
+        return
+    # The DM is theirs alone: showing their choice there shows it to nobody else.
+    note = question_note(pulse, deps.settings.anonymity_threshold, chosen=parsed[1])
+    await respond(replace_original=True, **note_message(note))
+
+
+async def pulse_comment_callback(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    await ack()
+    pulse_id = str(action.get("value") or "")
+    if pulse_id.isdigit():
+        modal = pulse_comment_modal(int(pulse_id), json.dumps({"pulse_id": pulse_id}))
+        await client.views_open(trigger_id=body["trigger_id"], view=modal)

@@ -1,0 +1,29 @@
+"""The optional comment on a pulse answer, stored without a name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+
+from bot.pulse_desk import PulseDesk
+from comms.render.slack import confirmation_modal
+from handlers.slack.context import deps_of, private_metadata
+from handlers.slack.view_state import ViewState
+
+
+async def pulse_comment_modal_callback(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    pulse_id = private_metadata(view).get("pulse_id", "")
+    if not pulse_id.isdigit():
+        await ack(response_action="errors", errors={"comment": "This form has expired: open it again."})
+        return
+    reply = await PulseDesk(deps_of(context)).comment(
+        body["user"]["id"], int(pulse_id), ViewState(view).text("comment")
+    )
+    if reply.kind == "invalid":
+        await ack(response_action="errors", errors={"comment": reply.text})
+        return
+    await ack(response_action="update", view=confirmation_modal("Thank you", reply))
