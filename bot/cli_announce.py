@@ -71,7 +71,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     async def main() -> int:
         deps = build_deps(settings)
         try:
-            requester = Requester("slack", await _team(args.team, deps), args_by(args), is_admin=True)
+            requester = Requester("slack", await resolve_team(args.team, deps), args_by(args), is_admin=True)
             reply = await _dispatch(args, deps, requester)
         finally:
             await deps.db.close()
@@ -85,7 +85,7 @@ def args_by(args: argparse.Namespace) -> str:
     return getattr(args, "by", None) or "cli"
 
 
-async def _team(team: str | None, deps: Deps) -> str:
+async def resolve_team(team: str | None, deps: Deps) -> str:
     """--team, or the workspace of SLACK_BOT_TOKEN (auth.test), so a one-workspace install needs no flag."""
     if team:
         return team

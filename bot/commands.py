@@ -10,6 +10,7 @@ COMMAND_HELP: dict[str, str] = {
     "feedback": "/feedback [text]  share feedback (without text you are asked for it)",
     "bug": "/bug [title]  report a bug; you are asked for what happened, expected, severity, product",
     "home": "/home  your recent submissions and their status",
+    "pulse": "/pulse start [question] · /pulse answer 0-10 [comment] · /pulse results · /pulse close",
     "help": "/help  this list",
 }
 

@@ -19,37 +19,13 @@ from storage.models import Bug, Feedback, Pulse, PulseResponse
 EXPORT_KINDS = ("feedback", "bugs", "pulse-responses")
 FORMATS = ("csv", "json")
 COLUMNS = {
-    "feedback": [
-        "id",
-        "created_at",
-        "platform",
-        "team",
-        "user",
-        "anonymous",
-        "category",
-        "product",
-        "text",
-        "status",
-        "channel",
-        "permalink",
-    ],
-    "bugs": [
-        "id",
-        "created_at",
-        "platform",
-        "team",
-        "reporter",
-        "title",
-        "what_happened",
-        "expected",
-        "severity",
-        "product",
-        "status",
-        "channel",
-        "permalink",
-        "tracker_key",
-    ],
-}
+    "feedback": ["id", "created_at", "platform", "team", "user", "anonymous", "category", "product", "text", "status",
+                 "channel", "permalink"],
+    "bugs": ["id", "created_at", "platform", "team", "reporter", "title", "what_happened", "expected", "severity",
+             "product", "status", "channel", "permalink", "tracker_key"],
+    # No person, no respondent hash, and the day only: nothing here can be matched to who answered.
+    "pulse-responses": ["id", "created_at", "pulse", "platform", "team", "question", "score", "group", "comment"],
+}  # fmt: skip
 
 
 def _feedback_row(row: Feedback) -> dict[str, Any]:

@@ -51,7 +51,43 @@ class PulseDesk:
             return await self.start(requester, command.channel_id, command.question)
         if command.action == "close":
             return await self._run(lambda session: pulses.close(session, requester, command.pulse_id))
+        if command.action == "answer":
+            assert command.score is not None
+            return await self.answer_latest(requester, command.score, command.comment)
         return await self.results(requester, command.pulse_id)
+
+    async def answer_latest(self, requester: Requester, score: int, comment: str | None) -> Reply:
+        """Typed answers (the shell, or anyone who prefers typing to buttons) go to the newest open pulse."""
+        try:
+            async with self._deps.db.sessions() as session:
+                pulse = await pulses.latest_open(session, requester)
+        except InvalidSubmission as invalid:
+            return Reply.error(" ".join(invalid.errors.values()))
+        reply, _ = await self.answer(requester.user_id, pulse.id, score)
+        if comment and reply.kind == "ok":
+            commented = await self.comment(requester.user_id, pulse.id, comment)
+            return Reply.ok(f"{reply.text} {commented.text}")
+        return reply
+
+    async def start_local(self, requester: Requester, question: str | None) -> Reply:
+        """The shell's pulse: its audience is the person at the keyboard, asked right here."""
+        opened: list[Pulse] = []
+
+        async def work(session: AsyncSession) -> Reply:
+            pulse = await pulses.create(session, requester, self._deps.settings, channel_id=None, question=question)
+            await pulse_store.transition(session, pulse.id, ("launching",), status="open", audience_size=1)
+            opened.append(pulse)
+            return Reply.ok("")
+
+        reply = await self._run(work)
+        if not opened:
+            return reply
+        pulse = opened[0]
+        return Reply.info(
+            f"*{pulse_label(pulse.id)}*: {pulse.question}",
+            "Answer with /pulse answer 0-10 [comment]; /pulse results shows the eNPS once "
+            f"{self._deps.settings.anonymity_threshold} people answered.",
+        )
 
     async def start(self, requester: Requester, channel_id: str | None, question: str | None) -> Reply:
         created: list[Pulse] = []

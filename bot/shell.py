@@ -14,6 +14,7 @@ from bot.app import Deps
 from bot.commands import help_reply, parse_command_line, unknown_command_reply
 from bot.intake import Intake
 from bot.messages import Reply
+from bot.pulse_desk import PulseDesk
 from bot.services.bugs import SEVERITIES, BugDraft
 from bot.services.feedback import CATEGORIES, FeedbackDraft
 from bot.services.requester import Requester
@@ -38,6 +39,7 @@ class _EndOfInput(Exception):
 class Shell:
     def __init__(self, deps: Deps, requester: Requester, read_line: ReadLine, write: Write) -> None:
         self._intake = Intake(deps)
+        self._pulses = PulseDesk(deps)
         self._requester = requester
         self._read_line = read_line
         self._write = write
@@ -71,6 +73,8 @@ class Shell:
             return reply_text(outcome.reply)
         if name == "home":
             return home_text(runner.run(self._intake.home(self._requester)))
+        if name == "pulse":
+            return reply_text(runner.run(self._pulse(argument)))
         return reply_text(unknown_command_reply(name))
 
     def _ask(self, prompt: str) -> str:
@@ -104,6 +108,12 @@ class Shell:
             severity=self._ask_choice("Severity", SEVERITIES, optional=False),
             product=self._ask("Product or area (optional): "),
         )
+
+    async def _pulse(self, argument: str) -> Reply:
+        words = argument.split(maxsplit=1)
+        if words and words[0].lower() == "start":
+            return await self._pulses.start_local(self._requester, words[1] if len(words) > 1 else None)
+        return await self._pulses.command(self._requester, argument)
 
 
 def _source_key() -> str:

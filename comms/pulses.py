@@ -148,12 +148,21 @@ def _reminder(pulse: Pulse, asked: Delivery, payload: str) -> dict[str, object]:
     }
 
 
-def next_run(schedule: PulseSchedule, after: datetime) -> datetime:
+def next_run(schedule: PulseSchedule, now: datetime) -> datetime:
+    """The slot after the one due now, keeping the rhythm; slots missed while down are skipped, not replayed."""
+    following = _slot_after(schedule, schedule.next_run_at)
+    while following <= now:
+        following = _slot_after(schedule, following)
+    return following
+
+
+def _slot_after(schedule: PulseSchedule, slot: datetime) -> datetime:
     if schedule.cron:
-        fire = CronTrigger.from_crontab(schedule.cron, timezone="UTC").get_next_fire_time(None, after)
+        trigger = CronTrigger.from_crontab(schedule.cron, timezone="UTC")
+        fire = trigger.get_next_fire_time(None, slot + timedelta(seconds=1))
         assert fire is not None
         return fire
-    return after + timedelta(days=schedule.every_days or 30)
+    return slot + timedelta(days=schedule.every_days or 30)
 
 
 async def _launch_recurring(db: Database, settings: Settings, now: datetime) -> list[int]:
@@ -164,7 +173,7 @@ async def _launch_recurring(db: Database, settings: Settings, now: datetime) -> 
         due = await pulse_store.due_schedules(session, now)
     for schedule in due:
         async with db.sessions.begin() as session:
-            following = next_run(schedule, max(now, schedule.next_run_at))
+            following = next_run(schedule, now)
             if not await pulse_store.advance_schedule(session, schedule.id, schedule.next_run_at, following):
                 continue
             owner = Requester(schedule.platform, schedule.team_id, schedule.created_by, is_admin=True)

@@ -24,7 +24,10 @@ MAX_COMMENTS_SHOWN = 20
 BAR_WIDTH = 20
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{2,})$")
 _EVERY = re.compile(r"^(\d{1,3})d$")
-USAGE = "Usage: /pulse start [#channel] [question] · /pulse results [PULSE-id] · /pulse close [PULSE-id]"
+USAGE = (
+    "Usage: /pulse start [#channel] [question] · /pulse answer 0-10 [comment] · /pulse results [PULSE-id] · "
+    "/pulse close [PULSE-id]"
+)
 
 
 def pulse_label(pulse_id: int) -> str:
@@ -49,6 +52,8 @@ class PulseCommand:
     channel_id: str | None = None
     question: str | None = None
     pulse_id: int | None = None
+    score: int | None = None
+    comment: str | None = None
 
 
 def parse_command(text: str) -> PulseCommand:
@@ -63,6 +68,10 @@ def parse_command(text: str) -> PulseCommand:
             channel = match.group(1) or match.group(2)
             rest = rest[1:]
         return PulseCommand("start", channel_id=channel, question=" ".join(rest) or None)
+    if action == "answer":
+        if len(words) < 2 or not words[1].isdigit() or int(words[1]) not in SCORES:
+            raise ValueError("Answer with a number from 0 to 10, e.g. /pulse answer 8 (a comment may follow).")
+        return PulseCommand("answer", score=int(words[1]), comment=" ".join(words[2:]) or None)
     if action in {"results", "close"}:
         pulse_id = None
         if len(words) > 1:
@@ -157,9 +166,18 @@ async def _find(session: AsyncSession, requester: Requester, pulse_id: int | Non
         else await pulse_store.latest(session, requester.platform, requester.team_id, statuses)
     )
     if pulse is None:
-        what = f"pulse {pulse_label(pulse_id)}" if pulse_id is not None else "pulse yet"
-        raise InvalidSubmission({"pulse": f"There is no {what} here. Start one with /pulse start."})
+        if pulse_id is not None:
+            problem = f"There is no pulse {pulse_label(pulse_id)} here."
+        elif statuses == ("open",):
+            problem = "No pulse is open right now."
+        else:
+            problem = "There is no pulse yet here. An admin starts one with /pulse start."
+        raise InvalidSubmission({"pulse": problem})
     return pulse
+
+
+async def latest_open(session: AsyncSession, requester: Requester) -> Pulse:
+    return await _find(session, requester, None, ("open",))
 
 
 async def close(session: AsyncSession, requester: Requester, pulse_id: int | None) -> Reply:

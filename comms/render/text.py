@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.messages import Reply
 from bot.services.home import HomeSummary
 
 _PREFIX = {"ok": "✔", "info": "ℹ", "invalid": "⚠", "refused": "⛔", "failed": "✘"}
 
 
+_BOLD = re.compile(r"\*(\S(?:[^*\n]*\S)?)\*")
+
+
+def plain(text: str) -> str:
+    """*bold* becomes bold; a lone asterisk (a cron field, a footnote) stays."""
+    return _BOLD.sub(r"\1", text).replace("```", "\n").strip("\n")
+
+
 def reply_text(reply: Reply) -> str:
-    text = f"{_PREFIX[reply.kind]} {reply.text.replace('*', '')}"
-    return "\n".join([text, *reply.lines])
+    return "\n".join([f"{_PREFIX[reply.kind]} {plain(reply.text)}", *(plain(line) for line in reply.lines)])
 
 
 def home_text(summary: HomeSummary) -> str:

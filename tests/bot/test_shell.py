@@ -87,3 +87,23 @@ def test_the_real_command_reads_a_pipe_and_exits_0(tmp_path: Path, ending: str) 
     assert "never stored" not in result.stdout and "FB-2" not in result.stdout
     assert (tmp_path / "feedbot.db").exists(), "the default database is ./feedbot.db"
     assert result.stderr == ""
+
+
+def test_a_pulse_can_be_started_answered_and_read_in_the_shell(database_url: str) -> None:
+    output = run_shell(
+        database_url,
+        [
+            "/pulse start Would you recommend the wiki?",
+            "/pulse answer 12",
+            "/pulse answer 9 great search",
+            "/pulse results",
+            "/pulse close",
+            "/pulse answer 3",
+        ],
+    )
+    assert "PULSE-1: Would you recommend the wiki?" in output[1]
+    assert "from 0 to 10" in output[2]
+    assert "You answered 9" in output[3] and "saved without your name" in output[3]
+    assert "hidden until at least 5 people" in output[4] and "1 so far: 4 more needed" in output[4]
+    assert "PULSE-1 is closed" in output[5]
+    assert "No pulse is open right now" in output[6]

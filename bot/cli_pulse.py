@@ -1,0 +1,85 @@
+"""`feedbot pulse …`: eNPS pulses from the command line, one-off or recurring."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.app import build_deps
+from bot.cli_announce import resolve_team
+from bot.config import Settings
+from bot.messages import Reply
+from bot.pulse_desk import PulseDesk
+from bot.services.pulses import parse_every, parse_pulse_id
+from bot.services.releases import parse_send_at
+from bot.services.requester import Requester
+from bot.services.stakeholders import parse_target
+from comms.render.text import reply_text
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    pulse = commands.add_parser("pulse", help="eNPS pulses: start (once or recurring), results, close")
+    actions = pulse.add_subparsers(dest="action", required=True, metavar="ACTION")
+    start = actions.add_parser("start", help="ask a channel's members (or everyone) the eNPS question")
+    start.add_argument("--channel", metavar="CHANNEL_ID", help="default: every active person in the workspace")
+    start.add_argument("--question", help="default: How likely are you to recommend FEEDBOT_PRODUCT_NAME …?")
+    rhythm = start.add_mutually_exclusive_group()
+    rhythm.add_argument("--every", metavar="30d", help="run again every N days")
+    rhythm.add_argument("--cron", metavar='"0 9 1 * *"', help="run on a crontab schedule (UTC)")
+    start.add_argument("--from", dest="first", default="now", help="first run of a recurring pulse (ISO 8601)")
+    for name in ("results", "close"):
+        parser = actions.add_parser(name, help=f"{name} of a pulse (default: the latest)")
+        parser.add_argument("pulse", nargs="?", metavar="PULSE-ID")
+    for parser in actions.choices.values():
+        parser.add_argument("--team", metavar="TEAM_ID", help="the workspace (default: the bot token's)")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    async def main() -> int:
+        deps = build_deps(settings)
+        try:
+            requester = Requester("slack", await resolve_team(args.team, deps), "cli", is_admin=True)
+            reply = await _dispatch(args, PulseDesk(deps), requester, settings)
+        finally:
+            await deps.db.close()
+        print(reply_text(reply))
+        return 0 if reply.kind in {"ok", "info"} else 1
+
+    return asyncio.run(main())
+
+
+async def _dispatch(args: argparse.Namespace, desk: PulseDesk, requester: Requester, settings: Settings) -> Reply:
+    if args.action in {"results", "close"}:
+        pulse_id = parse_pulse_id(args.pulse) if args.pulse else None
+        if args.pulse and pulse_id is None:
+            return Reply.error(f"“{args.pulse}” is not a pulse id: use PULSE-3 or 3.")
+        if args.action == "results":
+            return await desk.results(requester, pulse_id)
+        return await desk.command(requester, f"close {pulse_id or ''}")
+    channel = None
+    if args.channel:
+        target = parse_target(args.channel)
+        if target is None or target.kind != "channel":
+            return Reply.error(f"“{args.channel}” is not a channel id (C…).")
+        channel = target.id
+    if not args.every and not args.cron:
+        return await desk.created_elsewhere(requester, channel, args.question)
+    try:
+        every = parse_every(args.every) if args.every else None
+        if args.cron:
+            try:
+                CronTrigger.from_crontab(args.cron, timezone="UTC")
+            except ValueError as problem:
+                raise ValueError(f"--cron “{args.cron}” is not a crontab line: {problem}") from None
+        first = parse_send_at(args.first, settings.zone)
+        if args.cron and args.first == "now":
+            # A cron pulse starts at its first slot, not at the moment it is set up.
+            next_fire = CronTrigger.from_crontab(args.cron, timezone="UTC").get_next_fire_time(None, first)
+            first = next_fire or first
+    except ValueError as problem:
+        return Reply.error(str(problem))
+    return await desk.recurring(
+        requester, channel_id=channel, question=args.question, every_days=every, cron=args.cron, first_run=first
+    )
