@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import state
 from storage.models import InstanceSecret, Pulse, PulseResponse, PulseSchedule
 
 
@@ -49,13 +50,7 @@ async def previous(session: AsyncSession, pulse: Pulse) -> Pulse | None:
 
 
 async def transition(session: AsyncSession, pulse_id: int, from_statuses: tuple[str, ...], **values: Any) -> bool:
-    result = await session.execute(
-        update(Pulse)
-        .where(Pulse.id == pulse_id, Pulse.status.in_(from_statuses))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return await state.transition(session, Pulse, pulse_id, from_statuses, **values)
 
 
 async def claim_launch(session: AsyncSession, pulse_id: int, now: datetime, stale_before: datetime) -> bool:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import state
 from storage.idempotent import insert_once
 from storage.models import Delivery, Release, ReleaseAcknowledgement, utcnow
 
@@ -35,15 +36,8 @@ async def get(session: AsyncSession, release_id: int, team_id: str | None = None
 
 
 async def transition(session: AsyncSession, release_id: int, from_statuses: tuple[str, ...], **values: Any) -> bool:
-    """Change a release only if it is still in one of `from_statuses`: the compare-and-set that makes two
-    replicas (or two clicks) racing on the same release harmless."""
-    result = await session.execute(
-        update(Release)
-        .where(Release.id == release_id, Release.status.in_(from_statuses))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    """Change a release only if it is still in one of `from_statuses` (see storage.state)."""
+    return await state.transition(session, Release, release_id, from_statuses, **values)
 
 
 async def scheduled(session: AsyncSession) -> list[tuple[int, datetime, bool]]:
