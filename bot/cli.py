@@ -1,4 +1,4 @@
-"""The `feedbot` command: serve, shell, db upgrade, export, stakeholders, release, pulse."""
+"""The `feedbot` command: serve, shell, db upgrade, export, stakeholders, release, pulse, digest."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import OperationalError
 
-from bot import cli_announce, cli_pulse
+from bot import cli_announce, cli_digest, cli_pulse
 from bot.config import Settings, SettingsError, load_settings, require_slack_credentials
 from bot.export import EXPORT_KINDS, FORMATS, write_export
 from storage.db import DatabaseDriverMissing
@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--team", metavar="TEAM_ID", help="only this workspace (Slack team id or Teams tenant id)")
     cli_announce.add_parsers(commands)
     cli_pulse.add_parsers(commands)
+    cli_digest.add_parsers(commands)
     return parser
 
 
@@ -87,6 +88,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "export":
         upgrade_to_head(settings.database_url)
         return _export(settings, args.kind, args.format, args.team)
+    if args.command == "digest":
+        upgrade_to_head(settings.database_url)
+        return cli_digest.run(args, settings)
     if args.command == "pulse":
         upgrade_to_head(settings.database_url)
         return cli_pulse.run(args, settings)

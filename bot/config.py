@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(5, validation_alias="FEEDBOT_DELIVERY_MAX_ATTEMPTS")
     delivery_retry_seconds: float = Field(2.0, validation_alias="FEEDBOT_DELIVERY_RETRY_SECONDS")
     pulse_days: float = Field(5.0, validation_alias="FEEDBOT_PULSE_DAYS")
+    digest_day: str = Field("mon", validation_alias="FEEDBOT_DIGEST_DAY")
+    digest_hour: int = Field(9, validation_alias="FEEDBOT_DIGEST_HOUR")
 
     @field_validator(
         "slack_bot_token",
@@ -75,6 +77,22 @@ class Settings(BaseSettings):
         if "://" not in str(url) or scheme not in {"sqlite", "postgresql", "postgres"}:
             raise ValueError("use sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
         return str(url)
+
+    @field_validator("digest_day", mode="before")
+    @classmethod
+    def _weekday(cls, value: Any) -> str:
+        day = str(_blank_to_none(value) or "mon").lower()
+        day = day if day == "off" else day[:3]
+        if day not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "off"):
+            raise ValueError("must be a weekday (mon, tue, wed, thu, fri, sat, sun) or off")
+        return day
+
+    @field_validator("digest_hour")
+    @classmethod
+    def _hour(cls, value: int) -> int:
+        if not 0 <= value <= 23:
+            raise ValueError("must be an hour from 0 to 23")
+        return value
 
     @field_validator("slack_bot_token")
     @classmethod

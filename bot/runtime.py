@@ -8,11 +8,11 @@ from datetime import timedelta
 
 from bot.app import Deps
 from bot.pulse_desk import PulseDesk
-from comms import pulses
+from comms import digests, pulses
 from comms.delivery import DeliveryWorker
 from comms.releases import report_finished
 from comms.schedule import ReleaseScheduler
-from comms.senders import Sender, SlackSender
+from comms.senders import Sender, Sent, SlackSender
 
 
 class Runtime:
@@ -25,6 +25,7 @@ class Runtime:
             deps.metrics,
             max_attempts=settings.delivery_max_attempts,
             retry_seconds=settings.delivery_retry_seconds,
+            after_sent=self._after_sent,
         )
         self.scheduler = ReleaseScheduler(
             deps.db,
@@ -45,8 +46,12 @@ class Runtime:
             self._secret = await PulseDesk(deps).secret()
         secret = self._secret
         pulsed = await pulses.tick(deps.db, deps.directory, lambda: secret, deps.settings)
-        if reported or pulsed:
+        digested = await digests.tick(deps.db, deps.settings)
+        if reported or pulsed or digested:
             self.worker.wake()
+
+    async def _after_sent(self, sender: Sender, sent: Sent, spec: dict[str, str]) -> None:
+        await digests.attach_chart(self._deps.db, self._deps.settings, sender, sent, spec)
 
     def start(self) -> None:
         self._worker_task = asyncio.get_running_loop().create_task(self.worker.run(self._stop), name="delivery")

@@ -23,6 +23,8 @@ from storage.models import Delivery, utcnow
 
 log = logging.getLogger("feedbot.delivery")
 
+CHART_KEY = "chart"  # a payload extra, done after the message is sent (the digest picture)
+
 BATCH_SIZE = 20
 LEASE = timedelta(minutes=2)
 IDLE_POLL_SECONDS = 1.0
@@ -40,6 +42,7 @@ class DeliveryWorker:
         max_attempts: int,
         retry_seconds: float,
         after_batch: Callable[[], Awaitable[None]] | None = None,
+        after_sent: Callable[[Sender, Sent, dict[str, str]], Awaitable[None]] | None = None,
     ) -> None:
         self._db = db
         self._senders = senders
@@ -47,6 +50,7 @@ class DeliveryWorker:
         self._max_attempts = max_attempts
         self._retry_seconds = retry_seconds
         self._after_batch = after_batch
+        self._after_sent = after_sent
         self._wake = asyncio.Event()
         self._last_post: dict[str, float] = {}
         self._paused_until = 0.0
@@ -99,13 +103,21 @@ class DeliveryWorker:
             if held is not None:
                 return held
         await self._pace(row.recipient_id)
-        result = await sender.send(row.recipient_id, json.loads(row.payload))
+        message = json.loads(row.payload)
+        follow_up = message.pop(CHART_KEY, None)
+        result = await sender.send(row.recipient_id, message)
         self._last_post[row.recipient_id] = asyncio.get_running_loop().time()
-        async with self._db.sessions.begin() as session:
-            if isinstance(result, Sent):
+        if isinstance(result, Sent):
+            async with self._db.sessions.begin() as session:
                 await outbox.mark_sent(session, row.id, result.channel, result.ts)
-                self._metrics.deliveries.labels(row.platform).inc()
-                return True
+            self._metrics.deliveries.labels(row.platform).inc()
+            if follow_up is not None and self._after_sent is not None:
+                try:
+                    await self._after_sent(sender, result, follow_up)
+                except Exception as problem:  # the message itself went out; an extra must not undo that
+                    log.warning("after-send step failed: %s: %s", type(problem).__name__, problem)
+            return True
+        async with self._db.sessions.begin() as session:
             if isinstance(result, RateLimited):
                 self._paused_until = asyncio.get_running_loop().time() + result.retry_after
                 at = utcnow() + timedelta(seconds=result.retry_after)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 # Slack errors that mean "try again later", not "this can never work".
@@ -52,6 +52,10 @@ class Sender(Protocol):
         """The person's IANA time zone; None when the platform does not know it."""
         ...
 
+    async def upload(self, channel: str, thread_ts: str | None, content: bytes, filename: str, title: str) -> bool:
+        """Share a file into a conversation; False if the platform refused (the caller carries on without it)."""
+        ...
+
 
 class SlackSender:
     def __init__(self, client: AsyncWebClient) -> None:
@@ -78,6 +82,16 @@ class SlackSender:
         user = response.get("user") or {}
         zone = user.get("tz") if isinstance(user, dict) else None
         return zone if isinstance(zone, str) else None
+
+    async def upload(self, channel: str, thread_ts: str | None, content: bytes, filename: str, title: str) -> bool:
+        # files_upload_v2: files.getUploadURLExternal → POST the bytes → files.completeUploadExternal.
+        try:
+            await self._client.files_upload_v2(
+                channel=channel, thread_ts=thread_ts, content=content, filename=filename, title=title
+            )
+        except (SlackApiError, SlackRequestError, aiohttp.ClientError, TimeoutError, OSError):
+            return False
+        return True
 
     async def permalink(self, channel: str, ts: str) -> str | None:
         try:

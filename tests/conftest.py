@@ -84,6 +84,7 @@ def settings(database_url: str, fake_slack: FakeSlack, settings_overrides: dict[
         "slack_signing_secret": SIGNING_SECRET,
         "slack_api_url": fake_slack.api_url,
         "admins": ADMIN_USER,
+        "digest_day": "off",  # the weekly digest would otherwise join any test that has lions on its day
     }
     return load_settings(**(values | settings_overrides))
 

@@ -81,6 +81,7 @@ class FakeSlack:
         self.users: list[dict[str, Any]] = []  # users.list, served a page at a time
         self.members: dict[str, list[str]] = {}  # conversations.members per channel
         self.timezones: dict[str, str] = {}  # users.info tz per user id (default America/Los_Angeles, as Slack)
+        self.uploads: dict[str, bytes] = {}  # file id → bytes POSTed to the upload URL
         self._failures: dict[str, list[PlannedFailure]] = {}
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
@@ -93,6 +94,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -201,6 +203,24 @@ class FakeSlack:
         self.invalid.extend(f"response_url: {problem}" for problem in problems)
         self._record("response_url", {"key": request.match_info["key"], **body}, None)
         return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        self.uploads[file_id] = await request.read()
+        self._record("upload", {"file_id": file_id, "length": len(self.uploads[file_id])}, None)
+        return web.Response(text=f"OK - {len(self.uploads[file_id])}")
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._ids):08d}"
+        return {"upload_url": f"{self.base_url}upload/{file_id}", "file_id": file_id}
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = json.loads(args["files"]) if isinstance(args.get("files"), str) else args.get("files", [])
+        return {
+            "files": [
+                {"id": f["id"], "title": f.get("title"), "size": len(self.uploads.get(f["id"], b""))} for f in files
+            ]
+        }
 
     def _next_ts(self) -> str:
         return f"1700000000.{next(self._ts):06d}"

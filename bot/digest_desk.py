@@ -1,0 +1,34 @@
+"""Digest use cases: the caller's own copy, and sending this week's digest to every lion now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.app import Deps
+from bot.messages import Reply
+from bot.services.admin import NotAllowed, require_admin
+from bot.services.requester import Requester
+from comms import digests
+from comms.render.slack import note_message
+
+
+class DigestDesk:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def preview(self, requester: Requester) -> dict[str, Any]:
+        """The digest as the lions get it, as a message for the caller alone (numbers as of now)."""
+        digest = await digests.digest_for(self._deps.db, self._deps.settings, requester.team_id)
+        return note_message(digests.digest_note(digest, self._deps.settings.zone))
+
+    async def send_now(self, requester: Requester) -> Reply:
+        try:
+            require_admin(requester, "send the digest")
+        except NotAllowed as refusal:
+            return refusal.reply
+        queued, already = await digests.send(self._deps.db, self._deps.settings, requester.team_id)
+        self._deps.nudge_scheduler()
+        if not queued and not already:
+            return Reply.info("No lion to send it to: add executives with /stakeholders add lion @name.")
+        earlier = f"; {already} already had this week's" if already else ""
+        return Reply.ok(f"This week's digest is on its way to {queued} lion{'s' if queued != 1 else ''}{earlier}.")

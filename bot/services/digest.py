@@ -1,0 +1,217 @@
+"""The executive digest: the last 7 days on one screen, from SQL aggregates, with at most three asks."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.enps import Enps, signed
+from bot.services.ids import release_label
+from bot.services.pulses import pulse_label
+from storage import bugs as bug_store
+from storage import digest as figures
+from storage.models import Pulse, Release
+
+PERIOD = timedelta(days=7)
+SERIES_LENGTH = 12
+THEME_SAMPLE = 2000
+SPARKS = "▁▂▃▄▅▆▇█"
+ENPS_DROP_ALERT = 10
+BLOCKER_AGE_ALERT_DAYS = 7
+LOW_RESPONSE_RATE = 30
+_WORD = re.compile(r"[^\W\d_]{4,}")
+_COMMON_WORDS = (
+    "that this with have from they were been would could should there their about which when what your your "
+    "than then them these those into more most some very just also only over such like make made does doing "
+    "will please still every really much because after before where while being other each here need want "
+    # "great", "good", "thanks": true of most feedback, so no theme at all
+    "feedback thanks thank great good"
+)
+STOPWORDS = frozenset(_COMMON_WORDS.split())
+
+
+@dataclass(frozen=True)
+class PulsePoint:
+    pulse: Pulse
+    enps: Enps
+
+    @property
+    def label(self) -> str:
+        return pulse_label(self.pulse.id)
+
+
+@dataclass(frozen=True)
+class BeforeAfter:
+    release: str
+    title: str
+    feedback_before: int
+    feedback_after: int
+    enps_before: int | None
+    enps_after: int | None
+
+
+@dataclass(frozen=True)
+class Digest:
+    team_id: str
+    start: datetime
+    end: datetime
+    threshold: int
+    latest: PulsePoint | None  # the newest pulse, even when its results are withheld
+    previous: PulsePoint | None  # the one before it that passed the threshold
+    series: list[PulsePoint]  # pulses that passed the threshold, oldest first
+    feedback_now: int
+    feedback_before: int
+    by_category: dict[str, int]
+    top_products: list[tuple[str, int]]
+    themes: list[str]
+    open_bugs: dict[str, int]
+    oldest_blocker_days: int | None
+    shipped: list[tuple[str, str]]
+    upcoming: list[tuple[str, str, datetime]]
+    loop_closed: int
+    median_days_to_ship: float | None
+    active_people: int
+    before_after: list[BeforeAfter]
+    weekly_feedback: list[int]  # the last 12 weeks, oldest first
+
+    @property
+    def latest_withheld(self) -> bool:
+        return self.latest is not None and self.latest.enps.responses < self.threshold
+
+    @property
+    def enps_change(self) -> int | None:
+        if self.latest is None or self.latest_withheld or self.previous is None:
+            return None
+        return self.latest.enps.score - self.previous.enps.score
+
+    @property
+    def response_rate(self) -> int | None:
+        if self.latest is None or not self.latest.pulse.audience_size:
+            return None
+        return min(100, round(100 * self.latest.enps.responses / self.latest.pulse.audience_size))
+
+    def attention(self) -> list[str]:
+        """At most three asks, derived from the numbers, most important first."""
+        asks = []
+        change = self.enps_change
+        if change is not None and change < -ENPS_DROP_ALERT and self.previous is not None:
+            asks.append(
+                f"eNPS fell {-change} points since {self.previous.label}: read the comments (`/pulse results`)."
+            )
+        if self.oldest_blocker_days is not None and self.oldest_blocker_days > BLOCKER_AGE_ALERT_DAYS:
+            asks.append(f"A blocker bug has been open for {self.oldest_blocker_days} days: decide who fixes it.")
+        if self.feedback_now >= 5 and self.feedback_now >= 2 * max(self.feedback_before, 1):
+            about = f", most about {self.top_products[0][0]}" if self.top_products else ""
+            asks.append(f"Feedback more than doubled ({self.feedback_now} vs {self.feedback_before}){about}.")
+        rate = self.response_rate
+        if rate is not None and rate < LOW_RESPONSE_RATE and self.latest is not None:
+            asks.append(f"Only {rate}% answered {self.latest.label}: a word from you would lift it.")
+        return asks[:3]
+
+
+def sparkline(values: list[int], low: int = -100, high: int = 100) -> str:
+    """eNPS values as ▁▃▅▇, on the fixed −100…+100 scale so sparklines compare across digests."""
+    steps = len(SPARKS) - 1
+    return "".join(SPARKS[round((min(max(v, low), high) - low) * steps / (high - low))] for v in values)
+
+
+def themes(texts: list[str], limit: int = 3) -> list[str]:
+    words = Counter(
+        word for text in texts for word in {w.lower() for w in _WORD.findall(text)} if word not in STOPWORDS
+    )
+    ranked = sorted(words.items(), key=lambda item: (-item[1], item[0]))  # ties alphabetically: stable digests
+    return [word for word, count in ranked[:limit] if count >= 2]
+
+
+async def compose(session: AsyncSession, team_id: str, now: datetime, threshold: int) -> Digest:
+    start = now - PERIOD
+    pulses = await figures.recent_pulses(session, team_id, now, SERIES_LENGTH + 1)
+    tallies = await figures.tallies(session, [pulse.id for pulse in pulses])
+    points = [PulsePoint(pulse, Enps.from_tally(tallies[pulse.id])) for pulse in pulses]
+    passing = [point for point in points if point.enps.responses >= threshold]
+    latest = points[-1] if points else None
+    previous_candidates = [p for p in passing if latest is None or p.pulse.id < latest.pulse.id]
+    shipped_rows = await figures.shipped_feedback(session, team_id, start, now)
+    weeks = [
+        await figures.feedback_count(session, team_id, now - PERIOD * (n + 1), now - PERIOD * n)
+        for n in reversed(range(SERIES_LENGTH))
+    ]
+    sent = await figures.releases_sent(session, team_id, start, now)
+    oldest_blocker = await figures.oldest_open_blocker(session, team_id)
+    return Digest(
+        team_id=team_id,
+        start=start,
+        end=now,
+        threshold=threshold,
+        latest=latest,
+        previous=previous_candidates[-1] if previous_candidates else None,
+        series=passing[-SERIES_LENGTH:],
+        feedback_now=weeks[-1],
+        feedback_before=weeks[-2],
+        by_category=await figures.feedback_by_category(session, team_id, start, now),
+        top_products=await figures.top_products(session, team_id, start, now, 3),
+        themes=themes(await figures.recent_texts(session, team_id, start, now, THEME_SAMPLE)),
+        open_bugs=await bug_store.open_by_severity(session, team_id),
+        oldest_blocker_days=(now - oldest_blocker).days if oldest_blocker else None,
+        shipped=[(release_label(r.id), r.title) for r in sent],
+        upcoming=[
+            (release_label(r.id), r.title, r.send_at) for r in await figures.releases_scheduled(session, team_id, 3)
+        ],
+        loop_closed=len(shipped_rows),
+        median_days_to_ship=(
+            round(
+                statistics.median((shipped - received).total_seconds() / 86400 for received, shipped in shipped_rows), 1
+            )
+            if shipped_rows
+            else None
+        ),
+        active_people=await figures.active_people(session, team_id, start, now),
+        before_after=[await _before_after(session, release, points, threshold, now) for release in sent],
+        weekly_feedback=weeks,
+    )
+
+
+async def _before_after(
+    session: AsyncSession, release: Release, points: list[PulsePoint], threshold: int, now: datetime
+) -> BeforeAfter:
+    """Did the release help? Feedback in the week before vs since, and eNPS of the pulses either side."""
+    shipped_at = release.finished_at or now
+    before = await figures.feedback_count(session, release.team_id, shipped_at - PERIOD, shipped_at)
+    after = await figures.feedback_count(session, release.team_id, shipped_at, min(shipped_at + PERIOD, now))
+    earlier = [p for p in points if p.pulse.created_at < shipped_at and p.enps.responses >= threshold]
+    later = [p for p in points if p.pulse.created_at >= shipped_at and p.enps.responses >= threshold]
+    return BeforeAfter(
+        release=release_label(release.id),
+        title=release.title,
+        feedback_before=before,
+        feedback_after=after,
+        enps_before=earlier[-1].enps.score if earlier and later else None,
+        enps_after=later[0].enps.score if earlier and later else None,
+    )
+
+
+def enps_line(digest: Digest) -> str:
+    latest = digest.latest
+    if latest is None:
+        return "*eNPS* no pulse yet: `/pulse start` asks your people."
+    running = " (running)" if latest.pulse.status == "open" else ""
+    if digest.latest_withheld:
+        missing = digest.threshold - latest.enps.responses
+        return (
+            f"*eNPS* {latest.label}{running}: hidden until {digest.threshold} people answer "
+            f"({latest.enps.responses} so far, {missing} more needed), so no one can be singled out."
+        )
+    change = digest.enps_change
+    trend = (
+        f" ({'▲' if change > 0 else '▼' if change < 0 else '▶'} {signed(change)} vs {digest.previous.label})"
+        if (change is not None and digest.previous is not None)
+        else ""
+    )
+    spark = f"  {sparkline([p.enps.score for p in digest.series])}" if len(digest.series) > 1 else ""
+    rate = f" · {digest.response_rate}% answered" if digest.response_rate is not None else ""
+    return f"*eNPS {signed(latest.enps.score)}*{trend}{spark} · {latest.label}{running}{rate}"

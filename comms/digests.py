@@ -1,0 +1,176 @@
+"""Executive digests (to every lion, once per ISO week) and the elephants' weekly roll-up, through the outbox."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.config import Settings
+from bot.services.digest import Digest, compose, enps_line
+from comms.charts import digest_chart
+from comms.delivery import CHART_KEY
+from comms.notes import Note
+from comms.render.limits import truncate
+from comms.render.slack import note_message
+from comms.senders import Sender, Sent
+from storage import digest as figures
+from storage import outbox
+from storage.db import Database
+from storage.models import utcnow
+
+log = logging.getLogger("feedbot.digests")
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DIGEST_WINDOW = timedelta(hours=24)
+
+
+def week_of(moment: datetime, zone: ZoneInfo) -> str:
+    year, week, _ = moment.astimezone(zone).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def digest_note(digest: Digest, zone: ZoneInfo) -> Note:
+    period = f"{digest.start.astimezone(zone):%d %b} – {digest.end.astimezone(zone):%d %b}"
+    paragraphs: list[str] = []
+    asks = digest.attention()
+    if asks:
+        paragraphs.append("*Needs your attention*\n" + "\n".join(f"• {ask}" for ask in asks))
+    paragraphs.append(enps_line(digest))
+    categories = ", ".join(f"{n} {name}" for name, n in sorted(digest.by_category.items(), key=lambda kv: -kv[1]))
+    themes = ", ".join(digest.themes or [product for product, _ in digest.top_products]) or "none yet"
+    paragraphs.append(
+        f"*Feedback* {digest.feedback_now} this week (previous week {digest.feedback_before})"
+        + (f": {categories}" if categories else "")
+        + f"\nThemes: {themes}"
+    )
+    bugs = " · ".join(f"{severity} {digest.open_bugs.get(severity, 0)}" for severity in ("blocker", "major", "minor"))
+    oldest = f" · oldest blocker {digest.oldest_blocker_days} days" if digest.oldest_blocker_days is not None else ""
+    paragraphs.append(f"*Open bugs* {bugs}{oldest}")
+    shipped = "; ".join(f"{label} {title}" for label, title in digest.shipped) or "nothing"
+    upcoming = "; ".join(f"{label} {title} ({when.astimezone(zone):%d %b})" for label, title, when in digest.upcoming)
+    paragraphs.append(f"*Shipped* {shipped}" + (f"\n*Next* {upcoming}" if upcoming else ""))
+    for effect in digest.before_after:
+        enps = (
+            f", eNPS {effect.enps_before:+d} → {effect.enps_after:+d}"
+            if effect.enps_before is not None and effect.enps_after is not None
+            else ""
+        )
+        paragraphs.append(
+            f"_{effect.release} before → after:_ feedback {effect.feedback_before} → {effect.feedback_after}{enps}"
+        )
+    median = f", median {digest.median_days_to_ship:g} days from feedback to shipped" if digest.loop_closed else ""
+    paragraphs.append(f"*Loop closed* {digest.loop_closed} feedback items shipped{median}")
+    paragraphs.append(f"*Adoption* {digest.active_people} people used feedbot this week")
+    return Note(
+        title=f"Your week in feedback · {period}",
+        fallback=truncate(f"Weekly digest: {enps_line(digest).replace('*', '')}", 300),
+        paragraphs=tuple(paragraphs),
+        context="Figures cover the 7 days up to when this was made, compared with the 7 days before.",
+    )
+
+
+async def digest_for(db: Database, settings: Settings, team_id: str, now: datetime | None = None) -> Digest:
+    async with db.sessions() as session:
+        return await compose(session, team_id, now or utcnow(), settings.anonymity_threshold)
+
+
+async def send(db: Database, settings: Settings, team_id: str, now: datetime | None = None) -> tuple[int, int]:
+    """Queue this week's digest for every lion who is a person: (queued now, already had it this week)."""
+    now = now or utcnow()
+    subject = f"digest:{team_id}:{week_of(now, settings.zone)}"
+    async with db.sessions() as session:
+        lions = await figures.targets(session, "slack", team_id, "lion", "user")
+        already = {row.recipient_id for row in await outbox.for_subject(session, subject)}
+    waiting = [lion for lion in lions if lion not in already]
+    if not waiting:
+        return 0, len(already)
+    digest = await digest_for(db, settings, team_id, now)
+    message = note_message(digest_note(digest, settings.zone)) | {
+        CHART_KEY: {"team_id": team_id, "as_of": now.isoformat()}
+    }
+    queued = 0
+    async with db.sessions.begin() as session:
+        for lion in waiting:
+            queued += int(
+                await outbox.enqueue(
+                    session,
+                    {
+                        "subject": subject,
+                        "platform": "slack",
+                        "team_id": team_id,
+                        "recipient_id": lion,
+                        "recipient_kind": "user",
+                        "payload": json.dumps(message, ensure_ascii=False),
+                    },
+                )
+            )
+        await _roll_up(session, settings, team_id, digest, now)
+    log.info("digest for %s queued for %d lions", team_id, queued)
+    return queued, len(lions) - queued
+
+
+async def _roll_up(session, settings: Settings, team_id: str, digest: Digest, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """Elephants get the week's releases with their details, one message each."""
+    sent = await figures.releases_sent(session, team_id, digest.start, digest.end)
+    if not sent:
+        return
+    note = Note(
+        title=f"This week's releases ({len(sent)})",
+        fallback=f"This week's releases: {', '.join(release.title for release in sent)}",
+        paragraphs=tuple(
+            f"*{release.title}{' ' + release.version if release.version else ''}*\n{release.summary}"
+            + (f"\n{release.details}" if release.details else "")
+            for release in sent
+        ),
+        context="Your weekly roll-up as an elephant stakeholder.",
+    )
+    payload = json.dumps(note_message(note), ensure_ascii=False)
+    subject = f"rollup:{team_id}:{week_of(now, settings.zone)}"
+    for target in await figures.targets(session, "slack", team_id, "elephant", None):
+        await outbox.enqueue(
+            session,
+            {
+                "subject": subject,
+                "platform": "slack",
+                "team_id": team_id,
+                "recipient_id": target,
+                "recipient_kind": "channel" if target[:1] in {"C", "G"} else "user",
+                "payload": payload,
+            },
+        )
+
+
+def this_weeks_slot(now: datetime, settings: Settings) -> datetime:
+    local = now.astimezone(settings.zone)
+    monday = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    slot = monday + timedelta(days=WEEKDAYS.index(settings.digest_day), hours=settings.digest_hour)
+    return slot.replace(tzinfo=settings.zone)
+
+
+async def tick(db: Database, settings: Settings) -> bool:
+    """Weekly: in the day after this week's slot, every team's lions get the digest (once, however often this
+    runs; a server started mid-week waits for the next slot rather than surprising anyone)."""
+    if settings.digest_day == "off":
+        return False
+    now = utcnow()
+    slot = this_weeks_slot(now, settings)
+    if not slot <= now < slot + DIGEST_WINDOW:
+        return False
+    async with db.sessions() as session:
+        teams = await figures.teams_with_lions(session, "slack")
+    queued = 0
+    for team_id in teams:
+        queued += (await send(db, settings, team_id, now))[0]
+    return queued > 0
+
+
+async def attach_chart(db: Database, settings: Settings, sender: Sender, sent: Sent, spec: dict[str, str]) -> None:
+    """After a digest DM went out: the picture, in the same conversation. The text stands on its own if this fails."""
+    if sent.channel is None:
+        return
+    digest = await digest_for(db, settings, spec["team_id"], datetime.fromisoformat(spec["as_of"]))
+    png = digest_chart([(point.label, point.enps.score) for point in digest.series], digest.weekly_feedback)
+    if not await sender.upload(sent.channel, sent.ts, png, "feedbot-digest.png", "eNPS and feedback per week"):
+        log.warning("digest chart upload failed; the text digest was delivered without it")

@@ -1,0 +1,147 @@
+"""The aggregates a digest is made of. Every number is counted by the database over indexed columns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, literal, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Bug, Feedback, Pulse, PulseResponse, Release, Stakeholder
+
+
+def _in(model: type[Feedback] | type[Bug], team_id: str, start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(model.team_id == team_id, model.created_at >= start, model.created_at < end)
+
+
+async def feedback_count(session: AsyncSession, team_id: str, start: datetime, end: datetime) -> int:
+    return int(
+        await session.scalar(select(func.count()).select_from(Feedback).where(_in(Feedback, team_id, start, end))) or 0
+    )
+
+
+async def feedback_by_category(session: AsyncSession, team_id: str, start: datetime, end: datetime) -> dict[str, int]:
+    category = func.coalesce(Feedback.category, literal("uncategorised"))
+    result = await session.execute(
+        select(category, func.count()).where(_in(Feedback, team_id, start, end)).group_by(category)
+    )
+    return {name: count for name, count in result.all()}
+
+
+async def top_products(
+    session: AsyncSession, team_id: str, start: datetime, end: datetime, limit: int
+) -> list[tuple[str, int]]:
+    count = func.count().label("n")
+    result = await session.execute(
+        select(Feedback.product, count)
+        .where(_in(Feedback, team_id, start, end), Feedback.product.is_not(None))
+        .group_by(Feedback.product)
+        .order_by(count.desc(), Feedback.product)
+        .limit(limit)
+    )
+    return [(product, n) for product, n in result.all() if product is not None]
+
+
+async def recent_texts(session: AsyncSession, team_id: str, start: datetime, end: datetime, limit: int) -> list[str]:
+    result = await session.execute(
+        select(Feedback.text)
+        .where(_in(Feedback, team_id, start, end))
+        .order_by(Feedback.created_at.desc())
+        .limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def oldest_open_blocker(session: AsyncSession, team_id: str) -> datetime | None:
+    return await session.scalar(
+        select(func.min(Bug.created_at)).where(Bug.team_id == team_id, Bug.status == "open", Bug.severity == "blocker")
+    )
+
+
+async def releases_sent(session: AsyncSession, team_id: str, start: datetime, end: datetime) -> list[Release]:
+    result = await session.execute(
+        select(Release)
+        .where(
+            Release.team_id == team_id,
+            Release.status == "sent",
+            Release.finished_at >= start,
+            Release.finished_at < end,
+        )
+        .order_by(Release.finished_at)
+    )
+    return list(result.scalars())
+
+
+async def releases_scheduled(session: AsyncSession, team_id: str, limit: int) -> list[Release]:
+    result = await session.execute(
+        select(Release)
+        .where(Release.team_id == team_id, Release.status.in_(("scheduled", "awaiting_approval")))
+        .order_by(Release.send_at)
+        .limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def shipped_feedback(
+    session: AsyncSession, team_id: str, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """(received, shipped) for feedback that shipped in the period: the loop closed."""
+    result = await session.execute(
+        select(Feedback.created_at, Feedback.shipped_at).where(
+            Feedback.team_id == team_id, Feedback.shipped_at >= start, Feedback.shipped_at < end
+        )
+    )
+    return [(received, shipped) for received, shipped in result.all() if shipped is not None]
+
+
+async def active_people(session: AsyncSession, team_id: str, start: datetime, end: datetime) -> int:
+    people = union(
+        select(Feedback.user_id.label("person")).where(
+            _in(Feedback, team_id, start, end), Feedback.user_id.is_not(None)
+        ),
+        select(Bug.reporter_id.label("person")).where(_in(Bug, team_id, start, end), Bug.reporter_id.is_not(None)),
+    ).subquery()
+    return int(await session.scalar(select(func.count()).select_from(people)) or 0)
+
+
+async def recent_pulses(session: AsyncSession, team_id: str, before: datetime, limit: int) -> list[Pulse]:
+    result = await session.execute(
+        select(Pulse)
+        .where(Pulse.team_id == team_id, Pulse.status.in_(("open", "closed")), Pulse.created_at < before)
+        .order_by(Pulse.id.desc())
+        .limit(limit)
+    )
+    return list(reversed(result.scalars().all()))
+
+
+async def tallies(session: AsyncSession, pulse_ids: list[int]) -> dict[int, dict[int, int]]:
+    """Score counts per pulse, in one GROUP BY."""
+    if not pulse_ids:
+        return {}
+    result = await session.execute(
+        select(PulseResponse.pulse_id, PulseResponse.score, func.count())
+        .where(PulseResponse.pulse_id.in_(pulse_ids))
+        .group_by(PulseResponse.pulse_id, PulseResponse.score)
+    )
+    counts: dict[int, dict[int, int]] = {pulse_id: {} for pulse_id in pulse_ids}
+    for pulse_id, score, count in result.all():
+        counts[pulse_id][score] = count
+    return counts
+
+
+async def targets(session: AsyncSession, platform: str, team_id: str, tier: str, kind: str | None) -> list[str]:
+    query = select(Stakeholder.target_id).where(
+        Stakeholder.platform == platform, Stakeholder.team_id == team_id, Stakeholder.tier == tier
+    )
+    if kind is not None:
+        query = query.where(Stakeholder.target_kind == kind)
+    return list((await session.execute(query.order_by(Stakeholder.target_id))).scalars())
+
+
+async def teams_with_lions(session: AsyncSession, platform: str) -> list[str]:
+    result = await session.execute(
+        select(Stakeholder.team_id)
+        .where(Stakeholder.platform == platform, Stakeholder.tier == "lion", Stakeholder.target_kind == "user")
+        .distinct()
+    )
+    return list(result.scalars())

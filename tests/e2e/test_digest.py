@@ -1,0 +1,267 @@
+"""The executive digest: every number exactly right on known data, thresholds hiding what they must, the asks
+appearing exactly when they should, and delivery once per lion per week over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from bot.services.digest import Digest, compose, sparkline
+from storage.models import Bug, Feedback, Pulse, PulseResponse, Release, Stakeholder
+from tests.conftest import ADMIN_USER
+from tests.e2e.test_release_delivery import _cli
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import slash_command
+from tests.support import RunningServer
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+TEAM = "T0001"
+
+
+def days_ago(days: float) -> datetime:
+    return NOW - timedelta(days=days)
+
+
+def feedback(n: int, *, text: str, user: str | None, created: datetime, **extra: Any) -> Feedback:
+    return Feedback(
+        platform="slack",
+        team_id=TEAM,
+        user_id=user,
+        anonymous=user is None,
+        text=text,
+        status=extra.pop("status", "new"),
+        source_key=f"seed:{n}",
+        created_at=created,
+        **extra,
+    )
+
+
+def pulse(pulse_id: int, status: str, audience: int, created: datetime) -> Pulse:
+    return Pulse(
+        id=pulse_id,
+        platform="slack",
+        team_id=TEAM,
+        question="Recommend?",
+        status=status,
+        audience_size=audience,
+        created_by=ADMIN_USER,
+        created_at=created,
+        closes_at=NOW + timedelta(days=3),
+    )
+
+
+def answers(pulse_id: int, scores: list[int]) -> list[PulseResponse]:
+    return [
+        PulseResponse(pulse_id=pulse_id, respondent=f"h{pulse_id}-{i}", score=s, answered_on=date(2026, 11, 1))
+        for i, s in enumerate(scores)
+    ]
+
+
+async def seed(server: RunningServer, *, latest_scores: list[int], blocker_age: float, this_week: int) -> None:
+    rows: list[Any] = []
+    texts = [
+        "Search is slow on the expenses page",
+        "Expenses export is broken",
+        "Search finds nothing",
+        "Love the new expenses flow",
+        "Approval emails arrive late",
+        "Search needs filters",
+    ]
+    categories = ["problem", "problem", "problem", "praise", "idea", "idea"]
+    products = ["Expenses", "Expenses", "Search", "Expenses", "Approvals", "Search"]
+    for n in range(this_week):
+        rows.append(
+            feedback(
+                n,
+                text=texts[n % 6],
+                user=f"U{n % 4:04d}",
+                created=days_ago(1 + n * 0.5),
+                category=categories[n % 6],
+                product=products[n % 6],
+            )
+        )
+    for n in range(3):  # the previous week
+        rows.append(feedback(100 + n, text="older", user="U0009", created=days_ago(8 + n), category="idea"))
+    rows.append(
+        feedback(200, text="old one", user="U0010", created=days_ago(20), status="shipped", shipped_at=days_ago(2))
+    )
+    rows.append(
+        feedback(201, text="newer one", user="U0011", created=days_ago(30), status="shipped", shipped_at=days_ago(1))
+    )
+    rows += [
+        Bug(
+            platform="slack",
+            team_id=TEAM,
+            reporter_id="U0001",
+            title="Crash",
+            what_happened="x",
+            severity="blocker",
+            status="open",
+            source_key="b1",
+            created_at=days_ago(blocker_age),
+        ),
+        Bug(
+            platform="slack",
+            team_id=TEAM,
+            reporter_id="U0002",
+            title="Slow",
+            what_happened="x",
+            severity="major",
+            status="open",
+            source_key="b2",
+            created_at=days_ago(2),
+        ),
+        Bug(
+            platform="slack",
+            team_id=TEAM,
+            reporter_id="U0002",
+            title="Typo",
+            what_happened="x",
+            severity="minor",
+            status="closed",
+            source_key="b3",
+            created_at=days_ago(2),
+        ),
+        Release(
+            id=1,
+            platform="slack",
+            team_id=TEAM,
+            title="Expenses 3.0",
+            summary="s",
+            linked_items="",
+            status="sent",
+            send_at=days_ago(3),
+            finished_at=days_ago(3),
+            created_by=ADMIN_USER,
+        ),
+        Release(
+            id=2,
+            platform="slack",
+            team_id=TEAM,
+            title="Search 2.0",
+            summary="s",
+            linked_items="",
+            status="scheduled",
+            send_at=NOW + timedelta(days=2),
+            created_by=ADMIN_USER,
+        ),
+        pulse(1, "closed", 10, days_ago(20)),
+        pulse(2, "open", 10, days_ago(2)),
+        Stakeholder(platform="slack", team_id=TEAM, target_id="U0LION1", target_kind="user", tier="lion"),
+        Stakeholder(platform="slack", team_id=TEAM, target_id="U0LION2", target_kind="user", tier="lion"),
+        Stakeholder(platform="slack", team_id=TEAM, target_id="C0BOARD", target_kind="channel", tier="lion"),
+        Stakeholder(platform="slack", team_id=TEAM, target_id="U0ELEP1", target_kind="user", tier="elephant"),
+    ]
+    async with server.deps.db.sessions.begin() as session:
+        session.add_all(rows)
+        await session.flush()
+        session.add_all(answers(1, [10, 10, 9, 8, 7]) + answers(2, latest_scores))
+    if server.deps.db.engine.dialect.name == "postgresql":  # explicit ids: move the sequences past them
+        async with server.deps.db.engine.begin() as connection:
+            for table in ("releases", "pulses"):
+                await connection.exec_driver_sql(f"SELECT setval('{table}_id_seq', 10)")
+
+
+async def digest_now(server: RunningServer) -> Digest:
+    async with server.deps.db.sessions() as session:
+        return await compose(session, TEAM, NOW, threshold=5)
+
+
+async def test_every_number_is_exactly_right(server: RunningServer) -> None:
+    await seed(server, latest_scores=[10, 9, 9, 6, 5, 8], blocker_age=9, this_week=6)
+
+    digest = await digest_now(server)
+
+    assert (digest.feedback_now, digest.feedback_before) == (6, 3)
+    assert digest.by_category == {"problem": 3, "praise": 1, "idea": 2}
+    assert digest.top_products == [("Expenses", 3), ("Search", 2), ("Approvals", 1)]
+    assert digest.themes[:2] == ["expenses", "search"]
+    assert digest.open_bugs == {"blocker": 1, "major": 1}
+    assert digest.oldest_blocker_days == 9
+    assert digest.shipped == [("REL-1", "Expenses 3.0")]
+    assert [label for label, _, _ in digest.upcoming] == ["REL-2"]
+    assert digest.loop_closed == 2 and digest.median_days_to_ship == 23.5  # 18 and 29 days
+    assert digest.active_people == 4
+    # PULSE-1: 3 promoters, 2 passives of 5 → +60. PULSE-2: 3 promoters, 1 passive, 2 detractors of 6 → +17.
+    assert digest.previous is not None and digest.previous.enps.score == 60
+    assert digest.latest is not None and digest.latest.enps.score == 17
+    assert digest.enps_change == -43 and digest.response_rate == 60
+    assert [point.enps.score for point in digest.series] == [60, 17]
+    assert sparkline([60, 17]) == "▇▅" and sparkline([-100, 0, 100]) == "▁▅█"
+    (effect,) = digest.before_after
+    # Release at 3 days ago: before = 3.5, 8, 9 and 10 days ago; since = 3, 2.5, 2, 1.5 and 1 day ago.
+    assert (effect.release, effect.feedback_before, effect.feedback_after) == ("REL-1", 4, 5)
+    assert (effect.enps_before, effect.enps_after) == (60, 17)
+    assert digest.weekly_feedback[-2:] == [3, 6] and len(digest.weekly_feedback) == 12
+    assert digest.attention() == [
+        "eNPS fell 43 points since PULSE-1: read the comments (`/pulse results`).",
+        "A blocker bug has been open for 9 days: decide who fixes it.",
+        "Feedback more than doubled (6 vs 3), most about Expenses.",
+    ]
+
+
+async def test_a_pulse_below_the_threshold_is_withheld_with_the_reason(server: RunningServer) -> None:
+    await seed(server, latest_scores=[0, 0, 10], blocker_age=2, this_week=5)
+
+    digest = await digest_now(server)
+
+    assert digest.latest_withheld and digest.enps_change is None
+    assert [point.label for point in digest.series] == ["PULSE-1"]
+    from bot.services.digest import enps_line
+
+    line = enps_line(digest)
+    assert "hidden until 5 people answer (3 so far, 2 more needed)" in line and "+" not in line.split("(")[0]
+    assert digest.attention() == []  # no drop counted, young blocker, 5 vs 3 is not double
+
+
+async def test_lions_get_it_once_per_week_and_nobody_else(
+    server: RunningServer, fake_slack: FakeSlack, database_url: str
+) -> None:
+    await seed(server, latest_scores=[10, 9, 9, 6, 5, 8], blocker_age=9, this_week=6)
+
+    first = await asyncio.to_thread(_cli, database_url, "digest", "--send-now", "--team", TEAM)
+    assert first.returncode == 0, first.stderr
+    assert "on its way to 2 lions" in first.stdout
+    delivered = await fake_slack.wait_delivered(3, timeout=15)  # two lions and the elephant's roll-up
+    second = await asyncio.to_thread(_cli, database_url, "digest", "--send-now", "--team", TEAM)
+    assert "on its way to 0 lions; 2 already had this week's" in second.stdout
+    _, answer = await server.slack(slash_command("/digest", "send", user_id=ADMIN_USER))
+    assert "2 already had this week's" in answer["text"]
+    await asyncio.sleep(2)
+
+    counts = Counter(call["channel"] for call in fake_slack.delivered())
+    assert counts == Counter({"U0LION1": 1, "U0LION2": 1, "U0ELEP1": 1})
+    lion = next(json.dumps(call["blocks"], ensure_ascii=False) for call in delivered if call["channel"] == "U0LION1")
+    assert "Needs your attention" in lion and "eNPS +" in lion
+    rollup = next(call for call in delivered if call["channel"] == "U0ELEP1")
+    assert "Expenses 3.0" in rollup["text"]
+    # The picture follows each lion's DM, uploaded with Slack's external upload flow into that DM.
+    completes = await fake_slack.wait_for("files.completeUploadExternal", count=2)
+    assert sorted(call["channel_id"] for call in completes) == ["D0LION1", "D0LION2"]
+    assert all(data.startswith(b"\x89PNG") for data in fake_slack.uploads.values())
+
+
+async def test_the_text_digest_stands_alone_when_the_upload_fails(server: RunningServer, fake_slack: FakeSlack) -> None:
+    await seed(server, latest_scores=[10, 9, 9, 6, 5, 8], blocker_age=1, this_week=1)
+    fake_slack.fail("files.getUploadURLExternal", error="not_allowed_token_type", times=5)
+
+    _, answer = await server.slack(slash_command("/digest", "send", user_id=ADMIN_USER))
+    assert "on its way to 2 lions" in answer["text"]
+    await fake_slack.wait_delivered(3)
+    await asyncio.sleep(1)
+    assert fake_slack.calls_to("files.completeUploadExternal") == []
+
+
+async def test_digest_shows_the_caller_a_copy_and_only_admins_send(
+    server: RunningServer, fake_slack: FakeSlack
+) -> None:
+    await seed(server, latest_scores=[10, 9, 9, 6, 5, 8], blocker_age=9, this_week=6)
+    _, copy = await server.slack(slash_command("/digest", "", user_id="U0LION1"))
+    assert copy["response_type"] == "ephemeral" and "Your week in feedback" in json.dumps(copy["blocks"])
+    _, refused = await server.slack(slash_command("/digest", "send", user_id="U0LION1"))
+    assert "Only feedbot admins" in refused["text"]
+    await asyncio.sleep(1.5)
+    assert fake_slack.delivered() == []
