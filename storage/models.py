@@ -44,6 +44,7 @@ class Feedback(Base):
         UniqueConstraint("platform", "team_id", "source_key", name="uq_feedback_source"),
         Index("ix_feedback_submitter", "platform", "team_id", "user_id", "created_at"),
         Index("ix_feedback_team_created", "team_id", "created_at"),
+        Index("ix_feedback_team_shipped", "team_id", "shipped_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +74,7 @@ class Bug(Base):
         UniqueConstraint("platform", "team_id", "source_key", name="uq_bugs_source"),
         Index("ix_bugs_reporter", "platform", "team_id", "reporter_id", "created_at"),
         Index("ix_bugs_team_status", "team_id", "status", "severity"),
+        Index("ix_bugs_team_shipped", "team_id", "shipped_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -255,7 +257,10 @@ class PulseResponse(Base):
     answer per person and to remind those who have not answered, useless to tell who said what without the key."""
 
     __tablename__ = "pulse_responses"
-    __table_args__ = (UniqueConstraint("pulse_id", "respondent", name="uq_pulse_responses_respondent"),)
+    __table_args__ = (
+        UniqueConstraint("pulse_id", "respondent", name="uq_pulse_responses_respondent"),
+        Index("ix_pulse_responses_tally", "pulse_id", "score"),  # the tally is an index-only scan
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pulse_id: Mapped[int] = mapped_column(ForeignKey("pulses.id", ondelete="CASCADE", name="fk_responses_pulse"))

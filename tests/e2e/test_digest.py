@@ -265,3 +265,18 @@ async def test_digest_shows_the_caller_a_copy_and_only_admins_send(
     assert "Only feedbot admins" in refused["text"]
     await asyncio.sleep(1.5)
     assert fake_slack.delivered() == []
+
+
+async def test_the_weekly_slot_sends_the_digest_by_itself(settings: Any, fake_slack: FakeSlack) -> None:
+    from tests.support import running_server
+
+    now = datetime.now(settings.zone)
+    weekly = settings.model_copy(update={"digest_day": now.strftime("%a").lower(), "digest_hour": now.hour})
+    async with running_server(weekly) as server:
+        async with server.deps.db.sessions.begin() as session:
+            session.add(
+                Stakeholder(platform="slack", team_id=TEAM, target_id="U0LION1", target_kind="user", tier="lion")
+            )
+        await fake_slack.wait_delivered(1, timeout=10)
+        await asyncio.sleep(3)  # more scheduler rounds in the same week: nothing more
+    assert [call["channel"] for call in fake_slack.delivered()] == ["U0LION1"]

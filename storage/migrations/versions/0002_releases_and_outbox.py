@@ -108,10 +108,12 @@ def upgrade() -> None:
             batch.create_foreign_key(
                 f"fk_{table}_shipped_release", "releases", ["shipped_release_id"], ["id"], ondelete="SET NULL"
             )
+        op.create_index(f"ix_{table}_team_shipped", table, ["team_id", "shipped_at"])
 
 
 def downgrade() -> None:
     for table in ("feedback", "bugs"):
+        op.drop_index(f"ix_{table}_team_shipped", table_name=table)
         with op.batch_alter_table(table) as batch:
             batch.drop_constraint(f"fk_{table}_shipped_release", type_="foreignkey")
             batch.drop_column("shipped_at")

@@ -75,6 +75,7 @@ def upgrade() -> None:
         sa.Column("answered_on", sa.Date(), nullable=False),
         sa.UniqueConstraint("pulse_id", "respondent", name="uq_pulse_responses_respondent"),
     )
+    op.create_index("ix_pulse_responses_tally", "pulse_responses", ["pulse_id", "score"])
     op.create_table(
         "instance_secrets",
         sa.Column("name", sa.String(32), primary_key=True),
