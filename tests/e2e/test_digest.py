@@ -259,7 +259,11 @@ async def test_digest_shows_the_caller_a_copy_and_only_admins_send(
     server: RunningServer, fake_slack: FakeSlack
 ) -> None:
     await seed(server, latest_scores=[10, 9, 9, 6, 5, 8], blocker_age=9, this_week=6)
-    _, copy = await server.slack(slash_command("/digest", "", user_id="U0LION1"))
+    _, ack = await server.slack(
+        slash_command("/digest", "", user_id="U0LION1", response_url=fake_slack.response_url("copy"))
+    )
+    assert "Putting your digest together" in ack["text"]
+    (copy,) = await fake_slack.wait_for("response_url")
     assert copy["response_type"] == "ephemeral" and "Your week in feedback" in json.dumps(copy["blocks"])
     _, refused = await server.slack(slash_command("/digest", "send", user_id="U0LION1"))
     assert "Only feedbot admins" in refused["text"]

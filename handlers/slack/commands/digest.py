@@ -6,17 +6,27 @@ from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.digest_desk import DigestDesk
+from bot.messages import Reply
 from comms.render.slack import ephemeral_response
 from handlers.slack.context import deps_of, requester_from_command
 
 
-async def digest_command_callback(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext) -> None:
+async def digest_command_callback(
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
     deps = deps_of(context)
     requester = requester_from_command(deps, command)
     desk = DigestDesk(deps)
     if (command.get("text") or "").strip().lower() == "send":
         await ack(**ephemeral_response(await desk.send_now(requester)))
         return
-    await ack(response_type="ephemeral", **await desk.preview(requester))
+    # A big workspace's digest can take longer than Slack waits for an ack: the copy follows by response_url.
+    await ack(**ephemeral_response(Reply.info("Putting your digest together…")))
+
+    async def deliver() -> None:
+        await respond(response_type="ephemeral", **await desk.preview(requester))
+
+    deps.background.spawn(deliver(), name="digest:preview")
