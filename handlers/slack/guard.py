@@ -17,6 +17,9 @@ from slack_sdk.signature import SignatureVerifier
 INTERACTIVE_NEEDS_TRIGGER = {"shortcut", "message_action", "block_actions"}
 VIEW_PAYLOADS = {"view_submission", "view_closed"}
 ACTION_PAYLOADS = {"block_actions", "interactive_message"}  # Bolt reads body["actions"][0]
+# Bolt's extractors (and ours) call .get() on these when present: anything but an object (or null) crashes them.
+OBJECT_FIELDS = ("team", "enterprise", "user", "channel", "view", "message", "container", "event", "item", "state")
+NAME_OR_OBJECT = {"team", "enterprise"}  # Slack sometimes sends these as a bare id
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ def _json_object(text: str) -> dict[str, Any] | None:
 
 def _check_event(body: str) -> Rejection | None:
     data = _json_object(body)
-    if data is None or not isinstance(data.get("type"), str):
+    if data is None or not isinstance(data.get("type"), str) or not _well_shaped(data):
         return Rejection(400, "malformed_json")
     if data["type"] == "event_callback" and not _has_type(data.get("event")):
         return Rejection(400, "malformed_event")
@@ -88,9 +91,21 @@ def _check_form(body: str) -> Rejection | None:
     return Rejection(400, "unknown_request")
 
 
+def _well_shaped(body: dict[str, Any]) -> bool:
+    for field in OBJECT_FIELDS:
+        value = body.get(field)
+        if value is None or isinstance(value, dict) or (field in NAME_OR_OBJECT and isinstance(value, str)):
+            continue
+        return False
+    authorizations = body.get("authorizations")
+    return authorizations is None or (
+        isinstance(authorizations, list) and all(isinstance(item, dict) for item in authorizations)
+    )
+
+
 def _check_payload(text: str) -> Rejection | None:
     payload = _json_object(text)
-    if payload is None or not _is_text(payload.get("type")):
+    if payload is None or not _is_text(payload.get("type")) or not _well_shaped(payload):
         return Rejection(400, "malformed_payload")
     user = payload.get("user")
     if not isinstance(user, dict) or not _is_text(user.get("id")):

@@ -36,7 +36,7 @@ def slash_command(
     user_id: str = "U0001",
     team_id: str = TEAM_ID,
     channel_id: str = "C0001",
-    response_url: str = "https://hooks.slack.test/commands/1",
+    response_url: str = "http://127.0.0.1:9/commands/1",
     trigger: str | None = None,
 ) -> str:
     return urlencode(
@@ -119,7 +119,7 @@ def message_shortcut(
         "enterprise": None,
         "callback_id": callback_id,
         "trigger_id": trigger_id(),
-        "response_url": "https://hooks.slack.test/app/1",
+        "response_url": "http://127.0.0.1:9/app/1",
         "message_ts": message_ts,
         "message": {"type": "message", "user": "U0042", "ts": message_ts, "text": text},
     }
