@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import OperationalError
 
-from bot import cli_announce, cli_digest, cli_pulse
+from bot import cli_announce, cli_digest, cli_pulse, cli_support
 from bot.config import Settings, SettingsError, load_settings, require_slack_credentials
 from bot.export import EXPORT_KINDS, FORMATS, write_export
 from storage.db import DatabaseDriverMissing
@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else "connection failed"
         print(f"feedbot: cannot use the database in DATABASE_URL: {reason}", file=sys.stderr)
         return 1
-    except (CommandFailed, cli_announce.CommandFailed) as error:
+    except (CommandFailed, cli_support.CommandFailed) as error:
         print(f"feedbot: {error}", file=sys.stderr)
         return 1
 

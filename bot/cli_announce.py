@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 from pathlib import Path
 
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot.announce import Announcements
-from bot.app import Deps, build_deps
+from bot.app import Deps
+from bot.cli_support import run_as_operator
 from bot.config import Settings
 from bot.messages import Reply
 from bot.services.ids import parse_release_id
 from bot.services.releases import ReleaseDraft, parse_linked
 from bot.services.requester import Requester
 from bot.services.stakeholders import TIERS, BadTargets, parse_targets
-from comms.render.text import reply_text
-
-
-class CommandFailed(Exception):
-    """A user-facing failure: printed as one line, exit status 1."""
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -68,39 +60,12 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    async def main() -> int:
-        deps = build_deps(settings)
-        try:
-            requester = Requester("slack", await resolve_team(args.team, deps), args_by(args), is_admin=True)
-            reply = await _dispatch(args, deps, requester)
-        finally:
-            await deps.db.close()
-        print(reply_text(reply))
-        return 0 if reply.kind in {"ok", "info"} else 1
-
-    return asyncio.run(main())
-
-
-def args_by(args: argparse.Namespace) -> str:
-    return getattr(args, "by", None) or "cli"
-
-
-async def resolve_team(team: str | None, deps: Deps) -> str:
-    """--team, or the workspace of SLACK_BOT_TOKEN (auth.test), so a one-workspace install needs no flag."""
-    if team:
-        return team
-    if deps.settings.slack_bot_token is None:
-        raise CommandFailed("pass --team TEAM_ID (or set SLACK_BOT_TOKEN so feedbot can look the workspace up)")
-    client: AsyncWebClient = deps.slack
-    try:
-        response = await client.auth_test()
-    except SlackApiError as error:
-        raise CommandFailed(f"Slack refused the bot token ({error.response.get('error')}): pass --team") from None
-    except Exception as error:
-        raise CommandFailed(
-            f"could not reach Slack to look up the workspace ({type(error).__name__}): pass --team"
-        ) from None
-    return str(response["team_id"])
+    return run_as_operator(
+        settings,
+        args.team,
+        lambda deps, requester: _dispatch(args, deps, requester),
+        acting_as=getattr(args, "by", None),
+    )
 
 
 async def _dispatch(args: argparse.Namespace, deps: Deps, requester: Requester) -> Reply:

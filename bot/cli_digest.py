@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 
-from bot.app import build_deps
-from bot.cli_announce import resolve_team
+from bot.cli_support import run_as_operator
 from bot.config import Settings
 from bot.digest_desk import DigestDesk
-from bot.services.requester import Requester
-from comms.render.text import reply_text
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -20,14 +16,4 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    async def main() -> int:
-        deps = build_deps(settings)
-        try:
-            requester = Requester("slack", await resolve_team(args.team, deps), "cli", is_admin=True)
-            reply = await DigestDesk(deps).send_now(requester)
-        finally:
-            await deps.db.close()
-        print(reply_text(reply))
-        return 0 if reply.kind in {"ok", "info"} else 1
-
-    return asyncio.run(main())
+    return run_as_operator(settings, args.team, lambda deps, requester: DigestDesk(deps).send_now(requester))

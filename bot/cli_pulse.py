@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.app import build_deps
-from bot.cli_announce import resolve_team
+from bot.cli_support import run_as_operator
 from bot.config import Settings
 from bot.messages import Reply
 from bot.pulse_desk import PulseDesk
@@ -16,7 +14,6 @@ from bot.services.pulses import parse_every, parse_pulse_id
 from bot.services.releases import parse_send_at
 from bot.services.requester import Requester
 from bot.services.stakeholders import parse_target
-from comms.render.text import reply_text
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -37,17 +34,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    async def main() -> int:
-        deps = build_deps(settings)
-        try:
-            requester = Requester("slack", await resolve_team(args.team, deps), "cli", is_admin=True)
-            reply = await _dispatch(args, PulseDesk(deps), requester, settings)
-        finally:
-            await deps.db.close()
-        print(reply_text(reply))
-        return 0 if reply.kind in {"ok", "info"} else 1
-
-    return asyncio.run(main())
+    return run_as_operator(
+        settings, args.team, lambda deps, requester: _dispatch(args, PulseDesk(deps), requester, settings)
+    )
 
 
 async def _dispatch(args: argparse.Namespace, desk: PulseDesk, requester: Requester, settings: Settings) -> Reply:

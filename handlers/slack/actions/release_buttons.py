@@ -25,7 +25,8 @@ def _release_id(action: dict[str, Any]) -> int | None:
 def _settled_message(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
     """The original message without its buttons, plus a line saying what the click did."""
     message = body.get("message") or {}
-    original = message.get("blocks") if isinstance(message.get("blocks"), list) else []
+    original = message.get("blocks")
+    original = original if isinstance(original, list) else []
     blocks = [block for block in original if isinstance(block, dict) and block.get("type") != "actions"]
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(reply.text, CONTEXT_TEXT)}]})
     return {"replace_original": True, "text": message.get("text") or reply.text, "blocks": blocks}

@@ -1,0 +1,58 @@
+"""What every operator command shares: the workspace it acts on, one transaction's worth of work, a reply."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import Deps, build_deps
+from bot.config import Settings
+from bot.messages import Reply
+from bot.services.requester import Requester
+from comms.render.text import reply_text
+
+
+class CommandFailed(Exception):
+    """A user-facing failure: printed as one line, exit status 1."""
+
+
+async def resolve_team(team: str | None, deps: Deps) -> str:
+    """--team, or the workspace of SLACK_BOT_TOKEN (auth.test), so a one-workspace install needs no flag."""
+    if team:
+        return team
+    if deps.settings.slack_bot_token is None:
+        raise CommandFailed("pass --team TEAM_ID (or set SLACK_BOT_TOKEN so feedbot can look the workspace up)")
+    client: AsyncWebClient = deps.slack
+    try:
+        response = await client.auth_test()
+    except SlackApiError as error:
+        raise CommandFailed(f"Slack refused the bot token ({error.response.get('error')}): pass --team") from None
+    except Exception as error:
+        raise CommandFailed(
+            f"could not reach Slack to look up the workspace ({type(error).__name__}): pass --team"
+        ) from None
+    return str(response["team_id"])
+
+
+def run_as_operator(
+    settings: Settings,
+    team: str | None,
+    work: Callable[[Deps, Requester], Awaitable[Reply]],
+    acting_as: str | None = None,
+) -> int:
+    """Run `work` as the trusted operator of a workspace, print its reply, exit 0 unless it failed."""
+
+    async def main() -> int:
+        deps = build_deps(settings)
+        try:
+            requester = Requester("slack", await resolve_team(team, deps), acting_as or "cli", is_admin=True)
+            reply = await work(deps, requester)
+        finally:
+            await deps.db.close()
+        print(reply_text(reply))
+        return 0 if reply.kind in {"ok", "info"} else 1
+
+    return asyncio.run(main())
