@@ -7,6 +7,8 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.config import Settings
 from bot.services.digest import Digest, compose, enps_line
 from comms.charts import digest_chart
@@ -111,7 +113,7 @@ async def send(db: Database, settings: Settings, team_id: str, now: datetime | N
     return queued, len(lions) - queued
 
 
-async def _roll_up(session, settings: Settings, team_id: str, digest: Digest, now: datetime) -> None:  # type: ignore[no-untyped-def]
+async def _roll_up(session: AsyncSession, settings: Settings, team_id: str, digest: Digest, now: datetime) -> None:
     """Elephants get the week's releases with their details, one message each."""
     sent = await figures.releases_sent(session, team_id, digest.start, digest.end)
     if not sent:

@@ -44,9 +44,10 @@ def directory(fake: FakeSlack) -> None:
 async def start_pulse(server: RunningServer, fake: FakeSlack) -> list[dict[str, Any]]:
     directory(fake)
     status, answer = await server.slack(
-        slash_command("/pulse", "start <#CPULSE01|product-team> How likely are you to recommend Expenses?",
-                      user_id=ADMIN_USER)
-    )  # fmt: skip
+        slash_command(
+            "/pulse", "start <#CPULSE01|product-team> How likely are you to recommend Expenses?", user_id=ADMIN_USER
+        )
+    )
     assert status == 200 and "PULSE-1" in answer["text"], answer
     return await fake.wait_delivered(len(HUMANS), timeout=20)
 
@@ -131,8 +132,9 @@ async def test_no_user_id_is_stored_with_an_answer_or_exported(
         await click(server, fake_slack, dms[user], 8)
     answered = [call for call in fake_slack.calls_to("response_url") if call.get("replace_original")][-1]
     comment_button = {"text": answered["text"], "blocks": answered["blocks"]}
-    open_comment = block_actions("pulse_comment", "1", message=comment_button,
-                                 response_url=fake_slack.response_url("c"), user_id=HUMANS[0])  # fmt: skip
+    open_comment = block_actions(
+        "pulse_comment", "1", message=comment_button, response_url=fake_slack.response_url("c"), user_id=HUMANS[0]
+    )
     await server.slack(interactive(open_comment))
     (modal,) = await fake_slack.wait_for("views.open")
     _, saved = await server.slack(
