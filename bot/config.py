@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     release_grace_hours: float = Field(24.0, validation_alias="FEEDBOT_RELEASE_GRACE_HOURS")
     delivery_max_attempts: int = Field(5, validation_alias="FEEDBOT_DELIVERY_MAX_ATTEMPTS")
     delivery_retry_seconds: float = Field(2.0, validation_alias="FEEDBOT_DELIVERY_RETRY_SECONDS")
+    delivery_lease_seconds: float = Field(120.0, validation_alias="FEEDBOT_DELIVERY_LEASE_SECONDS")
     pulse_days: float = Field(5.0, validation_alias="FEEDBOT_PULSE_DAYS")
     digest_day: str = Field("mon", validation_alias="FEEDBOT_DIGEST_DAY")
     digest_hour: int = Field(9, validation_alias="FEEDBOT_DIGEST_HOUR")
@@ -131,6 +132,13 @@ class Settings(BaseSettings):
     def _at_least_one(cls, value: int) -> int:
         if value < 1:
             raise ValueError("must be at least 1")
+        return value
+
+    @field_validator("delivery_lease_seconds")
+    @classmethod
+    def _long_enough_to_send(cls, value: float) -> float:
+        if value < 1:
+            raise ValueError("must be at least 1 second")
         return value
 
     @field_validator("release_grace_hours", "delivery_retry_seconds", "pulse_days")

@@ -25,6 +25,7 @@ class Runtime:
             deps.metrics,
             max_attempts=settings.delivery_max_attempts,
             retry_seconds=settings.delivery_retry_seconds,
+            lease=timedelta(seconds=settings.delivery_lease_seconds),
             after_sent=self._after_sent,
         )
         self.scheduler = ReleaseScheduler(

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, insert, select
 
 from bot.app import Deps, build_deps
 from bot.config import Settings
 from bot.server import build_web_app
-from storage.models import Base
-from tests.fakes.slack_api import block_kit_problems
-from tests.fakes.slack_requests import signed_headers
+from storage.db import sync_url
+from storage.migrate import upgrade_to_head
+from storage.models import Base, Stakeholder, utcnow
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlack, block_kit_problems
+from tests.fakes.slack_requests import SIGNING_SECRET, signed_headers
 
 
 @dataclass
@@ -109,3 +113,54 @@ async def start_serve(port: int, env: dict[str, str], output: int | None = None)
         stdout=output if output is not None else asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.STDOUT if output is not None else asyncio.subprocess.DEVNULL,
     )
+
+
+TEAM = "T0001"
+
+
+def serve_env(database_url: str, fake: FakeSlack, **extra: str) -> dict[str, str]:
+    """The process environment without the caller's own Slack or feedbot settings, pointed at the fake."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "FEEDBOT_"))}
+    return env | {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.api_url,
+        **extra,
+    }
+
+
+def seed_lions(database_url: str, recipients: int) -> list[str]:
+    """Migrate the (empty) database and put `recipients` people in the lion tier, 1,000 rows per INSERT."""
+    upgrade_to_head(database_url)
+    engine = create_engine(sync_url(database_url))
+    now = utcnow()
+    people = [f"U{n:08d}" for n in range(recipients)]
+    with engine.begin() as connection:
+        for start in range(0, recipients, 1000):
+            connection.execute(
+                insert(Stakeholder),
+                [
+                    {
+                        "platform": "slack",
+                        "team_id": TEAM,
+                        "target_id": person,
+                        "target_kind": "user",
+                        "tier": "lion",
+                        "added_by": "bench",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for person in people[start : start + 1000]
+                ],
+            )
+    engine.dispose()
+    return people
+
+
+def memory_mib(pid: int, field: str = "VmRSS") -> float:
+    """A process's resident memory now (VmRSS) or at its peak so far (VmHWM), from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")

@@ -55,6 +55,7 @@ def test_environment_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
         ("SLACK_BOT_TOKEN", "xoxp-user-token", "starts with xoxb-"),
         ("SLACK_APP_TOKEN", "xoxb-1", "starts with xapp-"),
         ("FEEDBOT_SECRET_KEY", "too-short", "Fernet key"),
+        ("FEEDBOT_DELIVERY_LEASE_SECONDS", "0.5", "at least 1 second"),
     ],
 )
 def test_malformed_values_name_the_variable(

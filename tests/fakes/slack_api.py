@@ -3,6 +3,10 @@
 It speaks the real wire protocol (Bearer token, form/JSON/query arguments, `{"ok": ...}` bodies, HTTP 429
 with Retry-After), validates every view and block list it receives with slack_sdk.models the way Slack
 rejects bad Block Kit (`invalid_blocks`), and serves response_url posts under /response/.
+
+Faults on demand: planned failures (`fail`), a share of random 5xx and slow answers (`flaky`), and Slack's
+chat.postMessage limits (`limit_posts`): about one message per second per channel and a workspace-wide
+cap per minute window, both answered with HTTP 429 and a whole-seconds Retry-After as Slack does.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,6 +77,43 @@ def _validate_block(block: dict[str, Any]) -> None:
     parsed.validate_json()
 
 
+@dataclass
+class PostLimits:
+    """chat.postMessage limits: `per_minute` accepted posts per one-minute window (windows start at the first
+    post) and `channel_seconds` between two accepted posts to the same channel."""
+
+    per_minute: int
+    channel_seconds: float = 1.0
+    started: float | None = None
+    window: int = -1
+    used: int = 0
+    last_in_channel: dict[str, float] = field(default_factory=dict)
+
+    def retry_after(self, channel: str, now: float) -> int | None:
+        """None if this post is within the limits (and counts it); else Slack's Retry-After in whole seconds."""
+        if self.started is None:
+            self.started = now
+        window = int((now - self.started) // 60)
+        if window != self.window:
+            self.window, self.used = window, 0
+        if self.used >= self.per_minute:
+            return max(1, math.ceil(self.started + 60 * (window + 1) - now))
+        last = self.last_in_channel.get(channel)
+        if last is not None and now - last < self.channel_seconds:
+            return max(1, math.ceil(last + self.channel_seconds - now))
+        self.used += 1
+        self.last_in_channel[channel] = now
+        return None
+
+
+@dataclass
+class Flakiness:
+    error_share: float  # of calls answered with a 5xx
+    slow_share: float  # of calls answered only after `slow_seconds`
+    slow_seconds: float
+    random: random.Random
+
+
 class FakeSlack:
     def __init__(self, token: str = BOT_TOKEN, team_id: str = "T0001") -> None:
         self.token = token
@@ -83,6 +126,8 @@ class FakeSlack:
         self.timezones: dict[str, str] = {}  # users.info tz per user id (default America/Los_Angeles, as Slack)
         self.uploads: dict[str, bytes] = {}  # file id → bytes POSTed to the upload URL
         self._failures: dict[str, list[PlannedFailure]] = {}
+        self.post_limits: PostLimits | None = None
+        self._flaky: dict[str, Flakiness] = {}
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -125,6 +170,16 @@ class FakeSlack:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         body = {"ok": False, "error": "ratelimited" if status == 429 else error}
         self._failures.setdefault(method, []).extend(PlannedFailure(status, body, headers) for _ in range(times))
+
+    def limit_posts(self, per_minute: int, channel_seconds: float = 1.0) -> PostLimits:
+        self.post_limits = PostLimits(per_minute, channel_seconds)
+        return self.post_limits
+
+    def flaky(
+        self, method: str, error_share: float, slow_share: float = 0.0, slow_seconds: float = 0.0, seed: int = 0
+    ) -> None:
+        """Answer a share of the method's calls with a 5xx and a share only after a delay (seeded: repeatable)."""
+        self._flaky[method] = Flakiness(error_share, slow_share, slow_seconds, random.Random(seed))
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         return [call.args for call in self.calls if call.method == method]
@@ -174,6 +229,24 @@ class FakeSlack:
             failure = planned.pop(0)
             call.ok = False
             return web.json_response(failure.body, status=failure.status, headers=failure.headers)
+        flaky = self._flaky.get(method)
+        if flaky is not None:
+            if flaky.random.random() < flaky.slow_share:
+                await asyncio.sleep(flaky.slow_seconds)
+            if flaky.random.random() < flaky.error_share:
+                call.ok = False
+                if flaky.random.random() < 0.5:  # what a load balancer in front of Slack answers
+                    return web.Response(
+                        status=502, text="<html><body>Bad Gateway</body></html>", content_type="text/html"
+                    )
+                return web.json_response({"ok": False, "error": "internal_error"}, status=500)
+        if method == "chat.postMessage" and self.post_limits is not None and token == self.token:
+            wait = self.post_limits.retry_after(str(args.get("channel") or ""), time.monotonic())
+            if wait is not None:
+                call.ok = False
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(wait)}
+                )
         error = self._refusal(method, args, token)
         if error is not None:
             call.ok = False

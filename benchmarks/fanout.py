@@ -1,0 +1,84 @@
+"""A release to N people under Slack's chat.postMessage limits: time to deliver against the minimum they allow.
+
+    python -m benchmarks.fanout --recipients 10000 --per-minute 3000 [--database-url postgresql://…/empty_db]
+
+The fake Slack Web API (on 127.0.0.1) limits chat.postMessage as Slack does: about one message per second
+per channel, and a workspace-wide cap per one-minute window, answering HTTP 429 with Retry-After (whole
+seconds). Windows start at the first post, so with a cap of C per minute the limits allow N messages no
+sooner than (ceil(N / C) - 1) minutes after `feedbot release create`, however fast the sender is. Prints
+that minimum, the actual time, efficiency (minimum / actual), the server's peak memory, and how many people
+got nothing (lost) or more than one copy (duplicated).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+
+import aiohttp
+
+from tests.fakes.slack_api import FakeSlack
+from tests.support import TEAM, free_port, memory_mib, seed_lions, serve_env, start_serve, wait_healthy
+
+
+async def run(recipients: int, per_minute: int, database_url: str) -> bool:
+    people = seed_lions(database_url, recipients)
+    fake = FakeSlack()
+    fake.limit_posts(per_minute, channel_seconds=1.0)
+    await fake.start()
+    env = serve_env(database_url, fake)
+    port = free_port()
+    server = await start_serve(port, env)
+    try:
+        async with aiohttp.ClientSession() as http:
+            await wait_healthy(http, f"http://127.0.0.1:{port}", seconds=60)
+        idle = memory_mib(server.pid)
+        started = time.monotonic()
+        command = [sys.executable, "-m", "bot", "release", "create", "--title", "Fan-out", "--summary", "Hello"]
+        await asyncio.to_thread(subprocess.run, [*command, "--team", TEAM], env=env, check=True, capture_output=True)
+        await fake.wait_delivered(recipients, timeout=3600)
+        await asyncio.sleep(2)  # anything sent twice would arrive now
+        peak = memory_mib(server.pid, "VmHWM")
+    finally:
+        server.terminate()
+        await server.wait()
+        await fake.stop()
+
+    posts = [call for call in fake.calls if call.method == "chat.postMessage"]
+    accepted = [call for call in posts if call.ok]
+    actual = max(call.at for call in accepted) - started
+    minimum = (math.ceil(recipients / per_minute) - 1) * 60.0
+    counts = Counter(call.args["channel"] for call in accepted)
+    lost = sum(1 for person in people if counts[person] == 0)
+    duplicated = sum(count - 1 for count in counts.values() if count > 1)
+    limited = sum(1 for call in posts if not call.ok)
+    print(f"backend={database_url.split(':', 1)[0]} recipients={recipients} cap={per_minute}/min + 1/s per channel")
+    print(f"delivered in {actual:.1f} s after `feedbot release create`; the limits allow {minimum:.0f} s at best")
+    print(f"first message {min(call.at for call in posts) - started:.1f} s after create; answered 429: {limited}")
+    if minimum > 0:
+        print(f"efficiency (minimum / actual): {minimum / actual:.3f}")
+    print(f"server RSS: {idle:.0f} MiB idle, peak {peak:.0f} MiB")
+    print(f"lost: {lost}  duplicated: {duplicated}")
+    return lost == 0 and duplicated == 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--recipients", type=int, default=10_000)
+    parser.add_argument("--per-minute", type=int, default=3_000, help="workspace-wide chat.postMessage cap")
+    parser.add_argument("--database-url", help="an EMPTY database (default: a fresh SQLite file)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        ok = asyncio.run(run(args.recipients, args.per_minute, args.database_url or f"sqlite:///{folder}/bench.db"))
+    if not ok:
+        raise SystemExit("FAILED: someone got nothing or got the message twice")
+
+
+if __name__ == "__main__":
+    main()
