@@ -88,13 +88,13 @@ class Announcements:
         assert drafted.release is not None
         return await self.schedule(requester, drafted.release.id)
 
-    async def approve(self, approver: str, release_id: int) -> Reply:
+    async def approve(self, approver: Requester, release_id: int) -> Reply:
         return await self._in_transaction(
             lambda session: releases.approve(session, approver, release_id, self._deps.settings), nudge=True
         )
 
-    async def acknowledge(self, user_id: str, release_id: int) -> Reply:
-        return await self._in_transaction(lambda session: releases.acknowledge(session, release_id, user_id))
+    async def acknowledge(self, requester: Requester, release_id: int) -> Reply:
+        return await self._in_transaction(lambda session: releases.acknowledge(session, release_id, requester))
 
     async def cancel(self, requester: Requester, release_id: int) -> Reply:
         return await self._in_transaction(lambda session: releases.cancel(session, requester, release_id))

@@ -1,4 +1,4 @@
-"""The `feedbot` command: serve, shell, db upgrade, export, stakeholders, release, pulse, digest."""
+"""The `feedbot` command: serve, shell, db upgrade, export, stakeholders, release, pulse, digest, purge."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import io
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
-from bot import cli_announce, cli_digest, cli_pulse, cli_support
+from bot import cli_announce, cli_digest, cli_privacy, cli_pulse, cli_support
 from bot.config import Settings, SettingsError, load_settings, require_slack_credentials
 from bot.export import EXPORT_KINDS, FORMATS, write_export
 from storage.db import DatabaseDriverMissing
@@ -31,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP server (Slack events, health, metrics)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument(
+        "--socket-mode",
+        action="store_true",
+        help="receive Slack events over a WebSocket (needs SLACK_APP_TOKEN) instead of POST /slack/events",
+    )
 
     commands.add_parser("shell", help="try the bot in this terminal, no Slack needed")
 
@@ -42,9 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("kind", choices=EXPORT_KINDS)
     export.add_argument("--format", choices=FORMATS, default="csv")
     export.add_argument("--team", metavar="TEAM_ID", help="only this workspace (Slack team id or Teams tenant id)")
+    export.add_argument("--output", metavar="FILE", type=Path, help="write to FILE instead of stdout")
     cli_announce.add_parsers(commands)
     cli_pulse.add_parsers(commands)
     cli_digest.add_parsers(commands)
+    cli_privacy.add_parsers(commands)
     return parser
 
 
@@ -76,18 +84,26 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "serve":
         logging.getLogger().setLevel(logging.INFO)
-        require_slack_credentials(settings)
+        require_slack_credentials(settings, socket_mode=args.socket_mode)
+        if args.socket_mode:
+            from bot.socket_mode import check_app_token
+
+            # Before the database is touched: a token Slack refuses stops start-up like a missing setting does.
+            asyncio.run(check_app_token(settings))
         upgrade_to_head(settings.database_url)
         from bot.serve import serve
 
-        serve(settings, host=args.host, port=args.port)
+        serve(settings, host=args.host, port=args.port, socket_mode=args.socket_mode)
         return 0
     if args.command == "shell":
         upgrade_to_head(settings.database_url)
         return _shell(settings)
     if args.command == "export":
         upgrade_to_head(settings.database_url)
-        return _export(settings, args.kind, args.format, args.team)
+        return _export(settings, args.kind, args.format, args.team, args.output)
+    if args.command == "purge":
+        upgrade_to_head(settings.database_url)
+        return cli_privacy.run(args, settings)
     if args.command == "digest":
         upgrade_to_head(settings.database_url)
         return cli_digest.run(args, settings)
@@ -125,7 +141,9 @@ def _read_piped_line() -> str | None:
     return line.rstrip("\n") if line else None
 
 
-def _export(settings: Settings, kind: str, fmt: str, team: str | None) -> int:
+def _export(settings: Settings, kind: str, fmt: str, team: str | None, output: Path | None = None) -> int:
+    if output is not None:
+        return _export_to_file(settings, kind, fmt, team, output)
     from storage.db import open_database
 
     # RFC 4180 wants CRLF row ends: the csv module writes them, so the stream must not translate newlines.
@@ -144,4 +162,29 @@ def _export(settings: Settings, kind: str, fmt: str, team: str | None) -> int:
     finally:
         out.detach()
     print(f"exported {count} {kind} rows", file=sys.stderr)
+    return 0
+
+
+def _export_to_file(settings: Settings, kind: str, fmt: str, team: str | None, output: Path) -> int:
+    """Written beside FILE and renamed into place: FILE is either the whole export or untouched."""
+    from storage.db import open_database
+
+    partial = output.with_name(f".{output.name}.partial")
+
+    async def run() -> int:
+        db = open_database(settings.database_url)
+        try:
+            with partial.open("w", encoding="utf-8", newline="") as out:
+                return await write_export(db, kind, fmt, out, team)
+        finally:
+            await db.close()
+
+    try:
+        count = asyncio.run(run())
+        partial.replace(output)
+    except OSError as error:
+        raise CommandFailed(f"cannot write {output}: {error.strerror}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    print(f"exported {count} {kind} rows to {output}", file=sys.stderr)
     return 0

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     pulse_days: float = Field(5.0, validation_alias="FEEDBOT_PULSE_DAYS")
     digest_day: str = Field("mon", validation_alias="FEEDBOT_DIGEST_DAY")
     digest_hour: int = Field(9, validation_alias="FEEDBOT_DIGEST_HOUR")
+    # None keeps texts forever; N empties feedback texts, bug descriptions and pulse comments after N days.
+    retention_days: int | None = Field(None, validation_alias="FEEDBOT_RETENTION_DAYS")
 
     @field_validator(
         "slack_bot_token",
@@ -87,6 +89,18 @@ class Settings(BaseSettings):
         if day not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "off"):
             raise ValueError("must be a weekday (mon, tue, wed, thu, fri, sat, sun) or off")
         return day
+
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _optional_number(cls, value: Any) -> Any:
+        return _blank_to_none(value)
+
+    @field_validator("retention_days")
+    @classmethod
+    def _retention(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError("must be a whole number of days, at least 1 (leave it unset to keep texts)")
+        return value
 
     @field_validator("digest_hour")
     @classmethod
@@ -175,6 +189,11 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def oauth_enabled(self) -> bool:
+        """OAuth distribution to many workspaces, instead of one workspace's SLACK_BOT_TOKEN."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
+
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.admins
 
@@ -201,7 +220,20 @@ def _env_name(field_or_alias: str) -> str:
     return field_or_alias.upper()
 
 
-def require_slack_credentials(settings: Settings) -> None:
+def require_slack_credentials(settings: Settings, *, socket_mode: bool = False) -> None:
+    if socket_mode:
+        _require_socket_mode_credentials(settings)
+        return
+    if settings.oauth_enabled:
+        _require_oauth_credentials(settings)
+        return
+    if (settings.slack_client_id is None) != (settings.slack_client_secret is None):
+        present, absent = (
+            ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+            if settings.slack_client_secret is None
+            else ("SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID")
+        )
+        raise SettingsError(f"{present} is set but {absent} is not: OAuth distribution needs both")
     missing = [
         name
         for name, value in (
@@ -214,4 +246,39 @@ def require_slack_credentials(settings: Settings) -> None:
         raise SettingsError(
             f"feedbot serve needs {' and '.join(missing)}: copy them from your Slack app's Basic Information "
             "and OAuth & Permissions pages (or try the bot without Slack: feedbot shell)"
+        )
+
+
+def _require_socket_mode_credentials(settings: Settings) -> None:
+    """Socket Mode: Slack signs nothing sent over the WebSocket (the app-level token authenticates the connection
+    itself), so the app token takes the signing secret's place."""
+    if settings.slack_app_token is None:
+        raise SettingsError(
+            "feedbot serve --socket-mode needs SLACK_APP_TOKEN: create an app-level token (xapp-…) with the "
+            "connections:write scope on your Slack app's Basic Information page"
+        )
+    if settings.oauth_enabled:
+        # Not wired up together: installs would still need the HTTP OAuth pages, and nothing tests the pair.
+        raise SettingsError(
+            "feedbot serve --socket-mode serves one workspace with SLACK_BOT_TOKEN: unset SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET, or serve over HTTP for OAuth distribution"
+        )
+    if settings.slack_bot_token is None:
+        raise SettingsError(
+            "feedbot serve --socket-mode needs SLACK_BOT_TOKEN: copy it from your Slack app's OAuth & Permissions page"
+        )
+
+
+def _require_oauth_credentials(settings: Settings) -> None:
+    if settings.slack_bot_token is not None:
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is set together with SLACK_CLIENT_ID/SLACK_CLIENT_SECRET: unset it; with OAuth "
+            "distribution each workspace's token comes from its installation"
+        )
+    if settings.slack_signing_secret is None:
+        raise SettingsError("feedbot serve needs SLACK_SIGNING_SECRET: copy it from your Slack app's Basic Information")
+    if settings.secret_key is None:
+        raise SettingsError(
+            "OAuth distribution needs FEEDBOT_SECRET_KEY, which encrypts the stored tokens: generate one with "
+            "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
         )

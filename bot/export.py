@@ -10,13 +10,14 @@ from typing import Any, TextIO
 
 from bot.services.ids import bug_label, feedback_label
 from bot.services.pulses import pulse_label
+from storage import audit as audit_store
 from storage import bugs as bug_store
 from storage import feedback as feedback_store
 from storage import pulses as pulse_store
 from storage.db import Database
-from storage.models import Bug, Feedback, Pulse, PulseResponse
+from storage.models import AuditEntry, Bug, Feedback, Pulse, PulseResponse
 
-EXPORT_KINDS = ("feedback", "bugs", "pulse-responses")
+EXPORT_KINDS = ("feedback", "bugs", "pulse-responses", "audit")
 FORMATS = ("csv", "json")
 COLUMNS = {
     "feedback": ["id", "created_at", "platform", "team", "user", "anonymous", "category", "product", "text", "status",
@@ -25,6 +26,7 @@ COLUMNS = {
              "product", "status", "channel", "permalink", "tracker_key"],
     # No person, no respondent hash, and the day only: nothing here can be matched to who answered.
     "pulse-responses": ["id", "created_at", "pulse", "platform", "team", "question", "score", "group", "comment"],
+    "audit": ["id", "created_at", "platform", "team", "actor", "action", "subject", "detail"],
 }  # fmt: skip
 
 
@@ -79,6 +81,19 @@ def _response_row(response: PulseResponse, pulse: Pulse) -> dict[str, Any]:
     }
 
 
+def _audit_row(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "id": f"AUDIT-{entry.id}",
+        "created_at": entry.created_at.isoformat(),
+        "platform": entry.platform,
+        "team": entry.team_id,
+        "actor": entry.actor,
+        "action": entry.action,
+        "subject": entry.subject,
+        "detail": entry.detail,
+    }
+
+
 async def _rows(db: Database, kind: str, team_id: str | None) -> AsyncIterator[dict[str, Any]]:
     async with db.sessions() as session:
         if kind == "pulse-responses":
@@ -87,6 +102,9 @@ async def _rows(db: Database, kind: str, team_id: str | None) -> AsyncIterator[d
         elif kind == "feedback":
             async for feedback in feedback_store.stream_all(session, team_id):
                 yield _feedback_row(feedback)
+        elif kind == "audit":
+            async for entry in audit_store.stream(session, team_id):
+                yield _audit_row(entry)
         else:
             async for bug in bug_store.stream_all(session, team_id):
                 yield _bug_row(bug)

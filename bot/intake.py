@@ -1,4 +1,4 @@
-"""Intake use cases shared by Slack, Teams and the shell: one transaction each, errors become replies."""
+"""Intake use cases shared by Slack, Teams and the shell: store once, durably; errors become replies."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Deps
 from bot.messages import Reply
@@ -34,25 +33,23 @@ class Intake:
         self._deps = deps
 
     async def feedback(self, requester: Requester, draft: feedback.FeedbackDraft, source_key: str) -> Outcome:
-        async def store(session: AsyncSession) -> Outcome:
-            result = await feedback.submit(session, requester, draft, source_key)
+        async def store() -> Outcome:
+            result = await feedback.submit(self._deps.db.group_commit, requester, draft, source_key)
             return Outcome(result.reply(), result.feedback.id, result.created)
 
         return await self._store("feedback", requester, store)
 
     async def bug(self, requester: Requester, draft: bugs.BugDraft, source_key: str) -> Outcome:
-        async def store(session: AsyncSession) -> Outcome:
-            result = await bugs.report(session, requester, draft, source_key)
+        async def store() -> Outcome:
+            result = await bugs.report(self._deps.db.group_commit, requester, draft, source_key)
             return Outcome(result.reply(), result.bug.id, result.created)
 
         return await self._store("bug", requester, store)
 
-    async def _store(
-        self, kind: str, requester: Requester, store: Callable[[AsyncSession], Awaitable[Outcome]]
-    ) -> Outcome:
+    async def _store(self, kind: str, requester: Requester, store: Callable[[], Awaitable[Outcome]]) -> Outcome:
         try:
-            async with self._deps.db.sessions.begin() as session:
-                outcome = await store(session)
+            # The group commit returns only once the row is committed: an id in the outcome is durable.
+            outcome = await store()
         except InvalidSubmission as invalid:
             return Outcome(Reply.invalid(invalid.errors))
         except DBAPIError as error:

@@ -63,9 +63,9 @@ class PulseDesk:
                 pulse = await pulses.latest_open(session, requester)
         except InvalidSubmission as invalid:
             return Reply.error(" ".join(invalid.errors.values()))
-        reply, _ = await self.answer(requester.user_id, pulse.id, score)
+        reply, _ = await self.answer(requester, pulse.id, score)
         if comment and reply.kind == "ok":
-            commented = await self.comment(requester.user_id, pulse.id, comment)
+            commented = await self.comment(requester, pulse.id, comment)
             return Reply.ok(f"{reply.text} {commented.text}")
         return reply
 
@@ -162,13 +162,13 @@ class PulseDesk:
 
         return await self._run(work)
 
-    async def answer(self, user_id: str, pulse_id: int, score: int) -> tuple[Reply, Pulse | None]:
+    async def answer(self, requester: Requester, pulse_id: int, score: int) -> tuple[Reply, Pulse | None]:
         secret = await self.secret()
         async with self._deps.db.sessions.begin() as session:
-            reply = await pulses.answer(session, secret, pulse_id, user_id, score)
-            pulse = await pulse_store.get(session, pulse_id)
+            reply = await pulses.answer(session, secret, pulse_id, requester, score)
+            pulse = await pulse_store.get(session, pulse_id, requester.team_id)
         return reply, pulse
 
-    async def comment(self, user_id: str, pulse_id: int, text: str) -> Reply:
+    async def comment(self, requester: Requester, pulse_id: int, text: str) -> Reply:
         secret = await self.secret()
-        return await self._run(lambda session: pulses.comment(session, secret, pulse_id, user_id, text))
+        return await self._run(lambda session: pulses.comment(session, secret, pulse_id, requester, text))

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from datetime import timedelta
 
 from bot.app import Deps
 from bot.pulse_desk import PulseDesk
+from bot.services import privacy
 from comms import digests, pulses
 from comms.delivery import DeliveryWorker
 from comms.releases import report_finished
 from comms.schedule import ReleaseScheduler
 from comms.senders import Sender, Sent, SlackSender
 
+# Retention is a slow sweep, not a reaction: once an hour is plenty, and it keeps the reconcile tick light.
+RETENTION_EVERY_SECONDS = 3600.0
+
 
 class Runtime:
     def __init__(self, deps: Deps) -> None:
         settings = deps.settings
-        self.senders: dict[str, Sender] = {"slack": SlackSender(deps.slack)}
+        self.senders: dict[str, Sender] = {"slack": SlackSender(deps.clients)}
         self.worker = DeliveryWorker(
             deps.db,
             self.senders,
@@ -39,6 +44,8 @@ class Runtime:
         self._secret: str | None = None
         self._stop = asyncio.Event()
         self._worker_task: asyncio.Task[None] | None = None
+        self._retention_due = 0.0  # time.monotonic() of the next sweep; the first comes with the first tick
+        self._retention: asyncio.Task[object] | None = None
 
     async def _after_reconcile(self) -> None:
         deps = self._deps
@@ -50,6 +57,17 @@ class Runtime:
         digested = await digests.tick(deps.db, deps.settings)
         if reported or pulsed or digested:
             self.worker.wake()
+        self._sweep_old_texts()
+
+    def _sweep_old_texts(self) -> None:
+        """FEEDBOT_RETENTION_DAYS, at most hourly, in the background: a long first sweep never holds up the
+        scheduler (which waits for this tick before firing a release)."""
+        days = self._deps.settings.retention_days
+        running = self._retention is not None and not self._retention.done()
+        if days is None or running or time.monotonic() < self._retention_due:
+            return
+        self._retention_due = time.monotonic() + RETENTION_EVERY_SECONDS
+        self._retention = self._deps.background.spawn(privacy.apply_retention(self._deps.db, days), name="retention")
 
     async def _after_sent(self, sender: Sender, sent: Sent, spec: dict[str, str]) -> None:
         await digests.attach_chart(self._deps.db, self._deps.settings, sender, sent, spec)

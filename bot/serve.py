@@ -13,9 +13,12 @@ from bot.server import SHUTDOWN_GRACE_SECONDS, build_web_app
 log = logging.getLogger("feedbot.serve")
 
 
-def serve(settings: Settings, host: str, port: int) -> None:
-    app = build_web_app(build_deps(settings))
-    log.info("Slack requests: POST http://%s:%s/slack/events · health: /healthz · metrics: /metrics", host, port)
+def serve(settings: Settings, host: str, port: int, socket_mode: bool = False) -> None:
+    app = build_web_app(build_deps(settings), socket_mode=socket_mode)
+    if socket_mode:
+        log.info("Slack requests: over Socket Mode · health: http://%s:%s/healthz · metrics: /metrics", host, port)
+    else:
+        log.info("Slack requests: POST http://%s:%s/slack/events · health: /healthz · metrics: /metrics", host, port)
     web.run_app(
         app,
         host=host,

@@ -1,4 +1,4 @@
-"""The aiohttp server: Slack at /slack/events, health and metrics. One process, one event loop."""
+"""The aiohttp server: Slack at /slack/events (or over Socket Mode), health and metrics. One process, one loop."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.app import Deps, build_slack_app
 from bot.runtime import Runtime
+from bot.socket_mode import SocketModeLink
 from handlers.slack.guard import check_request
 
 log = logging.getLogger("feedbot.server")
@@ -22,6 +23,7 @@ log = logging.getLogger("feedbot.server")
 DEPS = web.AppKey("deps", Deps)
 SLACK_APP = web.AppKey("slack_app", AsyncApp)
 RUNTIME = web.AppKey("runtime", Runtime)
+SOCKET_MODE = web.AppKey("socket_mode", SocketModeLink)
 SHUTDOWN_GRACE_SECONDS = 10.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -61,6 +63,19 @@ async def slack_events(request: web.Request) -> web.Response:
     return await to_aiohttp_response(bolt_response)
 
 
+async def slack_oauth(request: web.Request) -> web.Response:
+    """GET /slack/install (the Add to Slack page) and /slack/oauth_redirect (Slack sends the installer back)."""
+    flow = request.app[SLACK_APP].oauth_flow
+    if flow is None:
+        raise web.HTTPNotFound()
+    bolt_request = AsyncBoltRequest(body="", query=request.query_string, headers=dict(request.headers))  # type: ignore[arg-type]
+    if request.path == flow.install_path:
+        bolt_response = await flow.handle_installation(bolt_request)
+    else:
+        bolt_response = await flow.handle_callback(bolt_request)
+    return await to_aiohttp_response(bolt_response)
+
+
 async def healthz(request: web.Request) -> web.Response:
     if await request.app[DEPS].db.ping():
         return web.json_response({"status": "ok", "database": "ok"})
@@ -85,15 +100,26 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
 json_errors = web.middleware(_json_errors)
 
 
-def build_web_app(deps: Deps) -> web.Application:
+def build_web_app(deps: Deps, *, socket_mode: bool = False) -> web.Application:
     app = web.Application(middlewares=[count_requests, json_errors], client_max_size=1024 * 1024)
     app[DEPS] = deps
     app[SLACK_APP] = build_slack_app(deps)
-    app.router.add_post("/slack/events", slack_events)
+    if socket_mode:
+        # Not mounted in Socket Mode: Slack sends nothing over HTTP then, and with no signing secret required there
+        # is nothing to check a POST against, so the route would let anyone who reaches the port run commands.
+        app[SOCKET_MODE] = SocketModeLink(app[SLACK_APP], deps.settings, deps.metrics)
+    else:
+        app.router.add_post("/slack/events", slack_events)
+    app.router.add_get("/slack/install", slack_oauth)
+    app.router.add_get("/slack/oauth_redirect", slack_oauth)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app[RUNTIME] = Runtime(deps)
     app.on_startup.append(_start_runtime)
+    if socket_mode:
+        # Opened after the runtime is up, closed before it winds down: envelopes only arrive while both run.
+        app.on_startup.append(_open_socket_mode)
+        app.on_shutdown.append(_close_socket_mode)
     app.on_shutdown.append(_finish_background_work)
     app.on_cleanup.append(_close_database)
     return app
@@ -101,6 +127,14 @@ def build_web_app(deps: Deps) -> web.Application:
 
 async def _start_runtime(app: web.Application) -> None:
     app[RUNTIME].start()
+
+
+async def _open_socket_mode(app: web.Application) -> None:
+    await app[SOCKET_MODE].start()
+
+
+async def _close_socket_mode(app: web.Application) -> None:
+    await app[SOCKET_MODE].stop(SHUTDOWN_GRACE_SECONDS)
 
 
 async def _finish_background_work(app: web.Application) -> None:

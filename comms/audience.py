@@ -7,31 +7,38 @@ from typing import Any, Protocol
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from comms.workspaces import SlackClients
+
 PAGE_SIZE = 200
 NOT_A_PERSON = {"USLACKBOT"}
 
 
 class Directory(Protocol):
-    async def humans(self, channel_id: str | None) -> list[str]: ...
+    async def humans(self, team_id: str, channel_id: str | None) -> list[str]: ...
 
 
 class SlackDirectory:
-    def __init__(self, token: str | None, base_url: str) -> None:
+    def __init__(self, clients: SlackClients) -> None:
+        self._clients = clients
+
+    async def humans(self, team_id: str, channel_id: str | None) -> list[str]:
+        """The workspace's people (or the channel's); empty when the app is not installed there."""
+        installed = await self._clients.for_team(team_id)
+        if installed is None:
+            return []
         # Its own client: paging through users.list may hit Tier 2 limits, and waiting out Retry-After is right
         # here (the delivery worker, by contrast, handles 429 itself to pause everything it sends).
-        self._client = AsyncWebClient(token=token, base_url=base_url)
-        self._client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=5))
-
-    async def humans(self, channel_id: str | None) -> list[str]:
-        me = (await self._client.auth_test()).get("user_id")
-        people = await self._active_humans(exclude={me, *NOT_A_PERSON})
+        client = AsyncWebClient(token=installed.token, base_url=installed.base_url)
+        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=5))
+        me = (await client.auth_test()).get("user_id")
+        people = await self._active_humans(client, exclude={me, *NOT_A_PERSON})
         if channel_id is None:
             return sorted(people)
-        members = await self._paged("conversations.members", "members", channel=channel_id)
+        members = await self._paged(client, "conversations.members", "members", channel=channel_id)
         return [member for member in dict.fromkeys(members) if member in people]
 
-    async def _active_humans(self, exclude: set[Any]) -> set[str]:
-        users = await self._paged("users.list", "members")
+    async def _active_humans(self, client: AsyncWebClient, exclude: set[Any]) -> set[str]:
+        users = await self._paged(client, "users.list", "members")
         return {
             user["id"]
             for user in users
@@ -42,11 +49,11 @@ class SlackDirectory:
             and not user.get("is_app_user")
         }
 
-    async def _paged(self, method: str, key: str, **params: Any) -> list[Any]:
+    async def _paged(self, client: AsyncWebClient, method: str, key: str, **params: Any) -> list[Any]:
         items: list[Any] = []
         cursor = None
         while True:
-            response = await self._client.api_call(
+            response = await client.api_call(
                 method, http_verb="GET", params={**params, "limit": PAGE_SIZE, **({"cursor": cursor} if cursor else {})}
             )
             items.extend(response.get(key) or [])

@@ -127,7 +127,7 @@ class DeliveryWorker:
         await self._pace(row.recipient_id)
         message = json.loads(row.payload)
         follow_up = message.pop(CHART_KEY, None)
-        result = await sender.send(row.recipient_id, message)
+        result = await sender.send(row.team_id, row.recipient_id, message)
         if isinstance(result, Sent):
             async with self._db.sessions.begin() as session:
                 await outbox.mark_sent(session, row.id, result.channel, result.ts)
@@ -163,7 +163,7 @@ class DeliveryWorker:
         async with self._db.sessions() as session:
             zone = await timezones.cached(session, row.platform, row.team_id, row.recipient_id)
         if zone is None:
-            looked_up = await sender.timezone(row.recipient_id)
+            looked_up = await sender.timezone(row.team_id, row.recipient_id)
             if isinstance(looked_up, RateLimited):
                 self._paused_until = asyncio.get_running_loop().time() + looked_up.retry_after
                 async with self._db.sessions.begin() as session:

@@ -174,5 +174,6 @@ async def attach_chart(db: Database, settings: Settings, sender: Sender, sent: S
         return
     digest = await digest_for(db, settings, spec["team_id"], datetime.fromisoformat(spec["as_of"]))
     png = digest_chart([(point.label, point.enps.score) for point in digest.series], digest.weekly_feedback)
-    if not await sender.upload(sent.channel, sent.ts, png, "feedbot-digest.png", "eNPS and feedback per week"):
+    title = "eNPS and feedback per week"
+    if not await sender.upload(spec["team_id"], sent.channel, sent.ts, png, "feedbot-digest.png", title):
         log.warning("digest chart upload failed; the text digest was delivered without it")

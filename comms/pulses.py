@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import or_
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.services import pulses
@@ -19,7 +20,7 @@ from bot.services.requester import Requester
 from comms.audience import Directory
 from comms.notes import Action, Note
 from comms.render.slack import note_message
-from storage import outbox
+from storage import audit, outbox
 from storage import pulses as pulse_store
 from storage.db import Database
 from storage.models import Delivery, Pulse, PulseSchedule, utcnow
@@ -67,7 +68,7 @@ async def launch(db: Database, pulse_id: int, directory: Directory, threshold: i
         pulse = await pulse_store.get(session, pulse_id)
     if pulse is None or pulse.status != "launching":
         return None
-    people = await directory.humans(pulse.channel_id)
+    people = await directory.humans(pulse.team_id, pulse.channel_id)
     payload = _payload(question_note(pulse, threshold))
     for start in range(0, len(people), ENQUEUE_BATCH):
         async with db.sessions.begin() as session:
@@ -116,8 +117,23 @@ async def tick(db: Database, directory: Directory, secret: Callable[[], str], se
     reminded = [pulse_id for pulse_id in to_remind if await _remind(db, pulse_id, secret(), threshold)]
     for pulse_id in to_close:
         async with db.sessions.begin() as session:
-            await pulse_store.transition(session, pulse_id, ("open",), status="closed", closed_at=now)
+            if await pulse_store.transition(session, pulse_id, ("open",), status="closed", closed_at=now):
+                await _audit_closed(session, pulse_id)
     return bool(queued or stuck or reminded)
+
+
+async def _audit_closed(session: AsyncSession, pulse_id: int) -> None:
+    pulse = await pulse_store.get(session, pulse_id)
+    assert pulse is not None
+    await audit.record(
+        session,
+        platform=pulse.platform,
+        team_id=pulse.team_id,
+        actor="system",
+        action="pulse.closed",
+        subject=pulse_label(pulse_id),
+        detail="closing time reached",
+    )
 
 
 async def _remind(db: Database, pulse_id: int, secret: str, threshold: int) -> bool:

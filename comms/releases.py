@@ -131,17 +131,17 @@ async def report_finished(db: Database, sender_for: Callable[[str], Sender | Non
             failures = [(_mention(row.recipient_id, row.recipient_kind), row.last_error or "?") for row in failed_rows]
             posts = [(row.sent_channel or row.recipient_id, row.sent_ts) for row in post_rows]
             if _is_person(release.platform, release.created_by):
-                links = await _post_links(sender_for(release.platform), posts)
+                links = await _post_links(sender_for(release.platform), release.team_id, posts)
                 note = delivery_report(release, outcomes, failures, links, acknowledged)
                 await _direct_message(session, release, f"report:release:{release.id}", release.created_by, note)
             reported += 1
     return reported
 
 
-async def _post_links(sender: Sender | None, posts: list[tuple[str, str | None]]) -> list[str]:
+async def _post_links(sender: Sender | None, team_id: str, posts: list[tuple[str, str | None]]) -> list[str]:
     links = []
     for channel, ts in posts:
-        link = await sender.permalink(channel, ts) if sender is not None and ts else None
+        link = await sender.permalink(team_id, channel, ts) if sender is not None and ts else None
         links.append(f"<{link}|<#{channel}>>" if link else f"<#{channel}>")
     return links
 

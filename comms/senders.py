@@ -7,7 +7,8 @@ from typing import Any, Protocol
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
-from slack_sdk.web.async_client import AsyncWebClient
+
+from comms.workspaces import SlackClients
 
 # Slack errors that mean "try again later", not "this can never work".
 TRANSIENT_SLACK_ERRORS = {
@@ -43,37 +44,50 @@ class Permanent:
 SendResult = Sent | RateLimited | Transient | Permanent
 
 
+NOT_INSTALLED = "not_installed"  # the workspace has no token (uninstalled, or never installed)
+
+
 class Sender(Protocol):
-    async def send(self, recipient_id: str, message: dict[str, Any]) -> SendResult: ...
+    """Every call names the workspace (Slack team, Teams tenant) it acts in: each may have its own token."""
 
-    async def permalink(self, channel: str, ts: str) -> str | None: ...
+    async def send(self, team_id: str, recipient_id: str, message: dict[str, Any]) -> SendResult: ...
 
-    async def timezone(self, user_id: str) -> str | RateLimited | Transient | None:
+    async def permalink(self, team_id: str, channel: str, ts: str) -> str | None: ...
+
+    async def timezone(self, team_id: str, user_id: str) -> str | RateLimited | Transient | None:
         """The person's IANA time zone; None when the platform does not know it."""
         ...
 
-    async def upload(self, channel: str, thread_ts: str | None, content: bytes, filename: str, title: str) -> bool:
+    async def upload(
+        self, team_id: str, channel: str, thread_ts: str | None, content: bytes, filename: str, title: str
+    ) -> bool:
         """Share a file into a conversation; False if the platform refused (the caller carries on without it)."""
         ...
 
 
 class SlackSender:
-    def __init__(self, client: AsyncWebClient) -> None:
-        self._client = client
+    def __init__(self, clients: SlackClients) -> None:
+        self._clients = clients
 
-    async def send(self, recipient_id: str, message: dict[str, Any]) -> SendResult:
+    async def send(self, team_id: str, recipient_id: str, message: dict[str, Any]) -> SendResult:
+        client = await self._clients.for_team(team_id)
+        if client is None:
+            return Permanent(NOT_INSTALLED)
         # A user id as channel posts to the person's DM with the app: no conversations.open needed.
         try:
-            response = await self._client.chat_postMessage(channel=recipient_id, **message)
+            response = await client.chat_postMessage(channel=recipient_id, **message)
         except SlackApiError as error:
             return _classify(error)
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             return Transient(type(error).__name__)
         return Sent(response.get("channel"), response.get("ts"))
 
-    async def timezone(self, user_id: str) -> str | RateLimited | Transient | None:
+    async def timezone(self, team_id: str, user_id: str) -> str | RateLimited | Transient | None:
+        client = await self._clients.for_team(team_id)
+        if client is None:
+            return None
         try:
-            response = await self._client.users_info(user=user_id)
+            response = await client.users_info(user=user_id)
         except SlackApiError as error:
             verdict = _classify(error)
             return verdict if isinstance(verdict, RateLimited | Transient) else None
@@ -83,19 +97,27 @@ class SlackSender:
         zone = user.get("tz") if isinstance(user, dict) else None
         return zone if isinstance(zone, str) else None
 
-    async def upload(self, channel: str, thread_ts: str | None, content: bytes, filename: str, title: str) -> bool:
+    async def upload(
+        self, team_id: str, channel: str, thread_ts: str | None, content: bytes, filename: str, title: str
+    ) -> bool:
+        client = await self._clients.for_team(team_id)
+        if client is None:
+            return False
         # files_upload_v2: files.getUploadURLExternal → POST the bytes → files.completeUploadExternal.
         try:
-            await self._client.files_upload_v2(
+            await client.files_upload_v2(
                 channel=channel, thread_ts=thread_ts, content=content, filename=filename, title=title
             )
         except (SlackApiError, SlackRequestError, aiohttp.ClientError, TimeoutError, OSError):
             return False
         return True
 
-    async def permalink(self, channel: str, ts: str) -> str | None:
+    async def permalink(self, team_id: str, channel: str, ts: str) -> str | None:
+        client = await self._clients.for_team(team_id)
+        if client is None:
+            return None
         try:
-            response = await self._client.chat_getPermalink(channel=channel, message_ts=ts)
+            response = await client.chat_getPermalink(channel=channel, message_ts=ts)
         except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError):
             return None
         link = response.get("permalink")

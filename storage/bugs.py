@@ -1,4 +1,4 @@
-"""Bug queries. Functions take a session; the caller owns the transaction."""
+"""Bug queries. Functions take a session and the caller owns the transaction, except `add` (group commit)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import submissions
+from storage.group_commit import GroupCommit
 from storage.models import Bug
 
 OPEN_STATUSES = ("open",)
 
 
-async def add(session: AsyncSession, **values: Any) -> tuple[Bug, bool]:
-    return await submissions.add(session, Bug, {"status": "open", **values})
+async def add(group_commit: GroupCommit, **values: Any) -> tuple[Bug, bool]:
+    return await submissions.add(group_commit, Bug, {"status": "open", **values})
 
 
 async def set_permalink(session: AsyncSession, bug_id: int, permalink: str) -> None:

@@ -1,15 +1,21 @@
-"""Engine and session handling. Callers own the transaction: `async with db.sessions.begin() as session`."""
+"""Engine and session handling. Callers own the transaction: `async with db.sessions.begin() as session`,
+except for submissions, which `db.group_commit` stores many to a transaction."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.group_commit import GroupCommit
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Well inside the few seconds a load balancer waits for /healthz; a healthy ping takes milliseconds.
+PING_TIMEOUT_SECONDS = 2.0
 
 
 class DatabaseDriverMissing(Exception):
@@ -67,8 +73,31 @@ def configure_sqlite(engine: Any) -> None:
 class Database:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    # Submissions (the hot path under load) are stored through here, many per transaction.
+    group_commit: GroupCommit = field(init=False)
+    # Pings that overran their timeout and were cancelled, still unwinding (see `ping`).
+    _unwinding_pings: set[asyncio.Task[bool]] = field(default_factory=set, init=False, repr=False)
 
-    async def ping(self) -> bool:
+    def __post_init__(self) -> None:
+        self.group_commit = GroupCommit(self.sessions)
+
+    async def ping(self, seconds: float = PING_TIMEOUT_SECONDS) -> bool:
+        """Whether the database answers `SELECT 1` within `seconds`. Returns in about that time, always."""
+        probe = asyncio.get_running_loop().create_task(self._select_one(), name="database-ping")
+        # Not asyncio.timeout(): on a silent network (a partition: no RST, no FIN) the pre-ping on a pooled
+        # connection waits until TCP gives up, minutes later, and psycopg answers a cancellation by first
+        # cancelling the query on the server, up to 10 s more on that same dead network. So stop waiting,
+        # cancel, and let it unwind in the background: psycopg then closes that connection and the pool
+        # replaces it. connect_timeout bounds only new connections, and is longer than a probe may take.
+        done, _ = await asyncio.wait({probe}, timeout=seconds)
+        if probe in done:
+            return probe.result()
+        probe.cancel()
+        self._unwinding_pings.add(probe)  # the loop holds tasks weakly: keep it until it is done
+        probe.add_done_callback(self._unwinding_pings.discard)
+        return False
+
+    async def _select_one(self) -> bool:
         try:
             async with self.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))

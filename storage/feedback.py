@@ -1,4 +1,4 @@
-"""Feedback queries. Functions take a session; the caller owns the transaction."""
+"""Feedback queries. Functions take a session and the caller owns the transaction, except `add` (group commit)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import submissions
+from storage.group_commit import GroupCommit
 from storage.models import Feedback
 
 
-async def add(session: AsyncSession, **values: Any) -> tuple[Feedback, bool]:
-    return await submissions.add(session, Feedback, {"status": "new", **values})
+async def add(group_commit: GroupCommit, **values: Any) -> tuple[Feedback, bool]:
+    return await submissions.add(group_commit, Feedback, {"status": "new", **values})
 
 
 async def set_permalink(session: AsyncSession, feedback_id: int, permalink: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -271,6 +273,25 @@ class PulseResponse(Base):
     answered_on: Mapped[date] = mapped_column(Date)
 
 
+class AuditEntry(Base):
+    """Who did what, to which item: admin actions, purges and retention runs, for accountability.
+
+    Never a feedback text, never who gave which eNPS score, never a token: `detail` is a short, factual note
+    (a tier, a send time, counts)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_team_created", "team_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(128))  # a user id, "cli" or "system"
+    action: Mapped[str] = mapped_column(String(40))  # e.g. stakeholder.added, release.cancelled, purge.user
+    subject: Mapped[str] = mapped_column(String(128))  # e.g. REL-3, PULSE-2, a stakeholder's id
+    detail: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class InstanceSecret(Base):
     """A generated key for installs that set no FEEDBOT_SECRET_KEY (local trials); production sets the key."""
 
@@ -278,3 +299,22 @@ class InstanceSecret(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
+
+
+# OAuth distribution: slack_sdk's own installation and state stores own these tables; declaring them here, with
+# slack_sdk's definitions, keeps them under our migrations. Bot and user tokens in them are Fernet-encrypted
+# (storage/installations.py).
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(Base.metadata, "slack_installations")
+SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, "slack_bots")
+SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, "slack_oauth_states")
+
+
+class SlackWorkspace(Base):
+    """Which Enterprise Grid organisation a workspace belongs to, as seen on its requests: an org-wide install
+    has one token for the whole organisation, so background work for a workspace finds it through this."""
+
+    __tablename__ = "slack_workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(String(32))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())

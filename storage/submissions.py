@@ -1,4 +1,6 @@
-"""Queries every kind of submission shares (feedback and bugs): store once, permalink, recent, stream."""
+"""Queries every kind of submission shares (feedback and bugs): store once, permalink, recent, stream.
+
+Storing goes through the group commit (it owns its transactions); the other functions take a session."""
 
 from __future__ import annotations
 
@@ -9,19 +11,16 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from storage.idempotent import insert_once
+from storage.group_commit import GroupCommit
 from storage.models import Bug, Feedback, utcnow
 
 Item = TypeVar("Item", Feedback, Bug)
 
 
-async def add(session: AsyncSession, model: type[Item], values: dict[str, Any]) -> tuple[Item, bool]:
-    """Store once per (platform, team, source key); return the row and whether it is new."""
+async def add(group_commit: GroupCommit, model: type[Item], values: dict[str, Any]) -> tuple[Item, bool]:
+    """Store once per (platform, team, source key); return the row and whether it is new, once committed."""
     values.setdefault("created_at", utcnow())
-    item_id, created = await insert_once(session, model, values)
-    row = await session.get(model, item_id)
-    assert row is not None
-    return row, created
+    return await group_commit.insert_once(model, values)
 
 
 async def set_permalink(session: AsyncSession, model: type[Item], item_id: int, permalink: str) -> None:

@@ -7,7 +7,7 @@ import os
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,8 +100,10 @@ async def wait_healthy(http: aiohttp.ClientSession, base_url: str, seconds: floa
         await asyncio.sleep(0.1)
 
 
-async def start_serve(port: int, env: dict[str, str], output: int | None = None) -> asyncio.subprocess.Process:
-    """`feedbot serve` as its own process, as an operator would run it."""
+async def start_serve(
+    port: int, env: dict[str, str], output: int | None = None, extra_args: Sequence[str] = ()
+) -> asyncio.subprocess.Process:
+    """`feedbot serve` as its own process, as an operator would run it (`extra_args` such as --socket-mode)."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -109,6 +111,7 @@ async def start_serve(port: int, env: dict[str, str], output: int | None = None)
         "serve",
         "--port",
         str(port),
+        *extra_args,
         env=env,
         stdout=output if output is not None else asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.STDOUT if output is not None else asyncio.subprocess.DEVNULL,

@@ -19,6 +19,7 @@ from bot.services.validation import (
     clean_text,
 )
 from storage import bugs as bug_store
+from storage.group_commit import GroupCommit
 from storage.models import Bug
 
 SEVERITIES = ("blocker", "major", "minor")
@@ -81,11 +82,12 @@ def validate(draft: BugDraft) -> BugDraft:
     )
 
 
-async def report(session: AsyncSession, requester: Requester, draft: BugDraft, source_key: str) -> BugReported:
-    """Store the bug once per source key; a repeat returns the first row, `created=False`."""
+async def report(group_commit: GroupCommit, requester: Requester, draft: BugDraft, source_key: str) -> BugReported:
+    """Store the bug once per source key; a repeat returns the first row, `created=False` (group commit, as
+    feedback.submit)."""
     clean = validate(draft)
     row, created = await bug_store.add(
-        session,
+        group_commit,
         platform=requester.platform,
         team_id=requester.team_id,
         reporter_id=requester.user_id,

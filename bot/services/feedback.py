@@ -18,6 +18,7 @@ from bot.services.validation import (
     clean_text,
 )
 from storage import feedback as feedback_store
+from storage.group_commit import GroupCommit
 from storage.models import Feedback
 
 CATEGORIES = ("idea", "problem", "praise")
@@ -69,12 +70,15 @@ def validate(draft: FeedbackDraft) -> FeedbackDraft:
 
 
 async def submit(
-    session: AsyncSession, requester: Requester, draft: FeedbackDraft, source_key: str
+    group_commit: GroupCommit, requester: Requester, draft: FeedbackDraft, source_key: str
 ) -> FeedbackSubmitted:
-    """Store the feedback once per source key; a repeat returns the first row, `created=False`."""
+    """Store the feedback once per source key; a repeat returns the first row, `created=False`.
+
+    Stored through the group commit rather than a session of the caller's: under load, many submissions share
+    one transaction (see storage/group_commit.py). Invalid drafts are refused before anything is queued."""
     clean = validate(draft)
     row, created = await feedback_store.add(
-        session,
+        group_commit,
         platform=requester.platform,
         team_id=requester.team_id,
         user_id=None if clean.anonymous else requester.user_id,

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.messages import Reply
+from bot.services import audit
 from bot.services.admin import require_admin
 from bot.services.enps import SCORES, Enps, signed
 from bot.services.requester import Requester
@@ -109,7 +110,7 @@ async def create(
     closes_at = now + timedelta(days=settings.pulse_days)
     # One reminder a day before closing (or halfway through a shorter pulse).
     reminder_at = closes_at - min(timedelta(days=1), (closes_at - now) / 2)
-    return await pulse_store.add(
+    pulse = await pulse_store.add(
         session,
         {
             "platform": requester.platform,
@@ -126,25 +127,34 @@ async def create(
             "run_at": run_at,
         },
     )
+    audience = f"channel {channel_id}" if channel_id else "whole workspace"
+    if schedule_id is not None:
+        # A recurring pulse starts by itself: its schedule's author set it up (recorded as pulse.scheduled).
+        starter = Requester(requester.platform, requester.team_id, audit.SYSTEM)
+        detail = f"{audience}; recurring #{schedule_id}"
+        await audit.record(session, starter, "pulse.started", pulse_label(pulse.id), detail)
+    else:
+        await audit.record(session, requester, "pulse.started", pulse_label(pulse.id), audience)
+    return pulse
 
 
-async def answer(session: AsyncSession, secret: str, pulse_id: int, user_id: str, score: int) -> Reply:
+async def answer(session: AsyncSession, secret: str, pulse_id: int, requester: Requester, score: int) -> Reply:
     if score not in SCORES:
         return Reply.error("Answers go from 0 to 10.")
-    pulse = await pulse_store.get(session, pulse_id)
+    pulse = await pulse_store.get(session, pulse_id, requester.team_id)
     if pulse is None:
         return Reply.error("This pulse no longer exists.")
     if pulse.status != "open":
         return Reply.info("Thank you, but this pulse has closed: answers are no longer counted.")
     first = await pulse_store.record_answer(
-        session, pulse_id, respondent_key(secret, pulse, user_id), score, utcnow().date()
+        session, pulse_id, respondent_key(secret, pulse, requester.user_id), score, utcnow().date()
     )
     verb = "answered" if first else "changed your answer to"
     return Reply.ok(f"Thank you! You {verb} *{score}*. Only you see this; you can change it until the pulse closes.")
 
 
-async def comment(session: AsyncSession, secret: str, pulse_id: int, user_id: str, text: str) -> Reply:
-    pulse = await pulse_store.get(session, pulse_id)
+async def comment(session: AsyncSession, secret: str, pulse_id: int, requester: Requester, text: str) -> Reply:
+    pulse = await pulse_store.get(session, pulse_id, requester.team_id)
     if pulse is None or pulse.status != "open":
         return Reply.info("Thank you, but this pulse has closed.")
     cleaned = clean_text(text)
@@ -154,7 +164,7 @@ async def comment(session: AsyncSession, secret: str, pulse_id: int, user_id: st
     check_length(errors, "comment", "A comment", cleaned, MAX_TEXT)
     if errors:
         raise InvalidSubmission(errors)
-    if not await pulse_store.set_comment(session, pulse_id, respondent_key(secret, pulse, user_id), cleaned):
+    if not await pulse_store.set_comment(session, pulse_id, respondent_key(secret, pulse, requester.user_id), cleaned):
         return Reply.error("Pick a score first, then add your comment.")
     return Reply.ok("Thank you! Your comment is saved without your name.")
 
@@ -184,6 +194,7 @@ async def close(session: AsyncSession, requester: Requester, pulse_id: int | Non
     require_admin(requester, "close pulses")
     pulse = await _find(session, requester, pulse_id, ("open",))
     if await pulse_store.transition(session, pulse.id, ("open", "launching"), status="closed", closed_at=utcnow()):
+        await audit.record(session, requester, "pulse.closed", pulse_label(pulse.id), "closed early")
         return Reply.ok(f"*{pulse_label(pulse.id)}* is closed. `/pulse results {pulse.id}` shows how it went.")
     return Reply.info(f"*{pulse_label(pulse.id)}* was already closed.")
 
@@ -293,6 +304,9 @@ async def add_schedule(
     )
     rhythm = f"on “{cron}” (UTC)" if cron else f"every {every_days} days"
     when = first_run.astimezone(settings.zone)
+    audience = f"channel {channel_id}" if channel_id else "whole workspace"
+    detail = f"{audience}; {rhythm}, first {first_run.isoformat()}"
+    await audit.record(session, requester, "pulse.scheduled", f"recurring #{schedule.id}", detail)
     return Reply.ok(
         f"Recurring pulse #{schedule.id} set: {rhythm}, first on {when:%Y-%m-%d %H:%M} ({settings.timezone})."
     )

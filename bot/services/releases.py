@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.messages import Reply
+from bot.services import audit
 from bot.services.admin import require_admin
 from bot.services.ids import bug_label, feedback_label, parse_label, release_label
 from bot.services.requester import Requester
@@ -178,10 +179,18 @@ async def schedule(session: AsyncSession, requester: Requester, release_id: int,
     needs_approval = bool(settings.release_approvers) and not settings.may_approve(requester.user_id)
     status = "awaiting_approval" if needs_approval else "scheduled"
     approved_by = None if needs_approval else requester.user_id
-    await release_store.transition(session, release.id, ("draft",), status=status, approved_by=approved_by)
+    moved = await release_store.transition(session, release.id, ("draft",), status=status, approved_by=approved_by)
     release = await release_store.get(session, release.id)
     assert release is not None
+    if moved:
+        note = _audit_note(release, "waits for approval; " if needs_approval else "")
+        await audit.record(session, requester, "release.scheduled", release_label(release.id), note)
     return Scheduled(release, release.status == "awaiting_approval", scheduled_reply(release, settings.zone))
+
+
+def _audit_note(release: Release, lead: str = "") -> str:
+    local = " in each person's own time zone" if release.per_recipient_time else ""
+    return f"{lead}send at {release.send_at.isoformat(timespec='seconds')}{local}: {release.title}"
 
 
 def scheduled_reply(release: Release, zone: ZoneInfo) -> Reply:
@@ -204,10 +213,11 @@ def describe_time(moment: datetime, zone: ZoneInfo, per_recipient: bool = False)
     return f"for {moment.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
 
 
-async def approve(session: AsyncSession, approver: str, release_id: int, settings: Settings) -> Reply:
+async def approve(session: AsyncSession, approver_as: Requester, release_id: int, settings: Settings) -> Reply:
+    approver = approver_as.user_id
     if not settings.may_approve(approver):
         return Reply.refused("Only the people in FEEDBOT_RELEASE_APPROVERS can approve releases.")
-    release = await release_store.get(session, release_id)
+    release = await release_store.get(session, release_id, approver_as.team_id)
     if release is None:
         return Reply.error(f"There is no release {release_label(release_id)}.")
     if await release_store.transition(
@@ -215,6 +225,7 @@ async def approve(session: AsyncSession, approver: str, release_id: int, setting
     ):
         release = await release_store.get(session, release_id)
         assert release is not None
+        await audit.record(session, approver_as, "release.approved", release_label(release_id), _audit_note(release))
         return Reply.ok(f"Approved. {scheduled_reply(release, settings.zone).text}")
     return Reply.info(f"*{release_label(release_id)}* is already {release.status.replace('_', ' ')}.")
 
@@ -225,6 +236,7 @@ async def cancel(session: AsyncSession, requester: Requester, release_id: int) -
     if release is None:
         return Reply.error(f"There is no release {release_label(release_id)} here.")
     if await release_store.transition(session, release_id, CANCELLABLE, status="cancelled"):
+        await audit.record(session, requester, "release.cancelled", release_label(release_id), f"was {release.status}")
         return Reply.ok(f"*{release_label(release_id)}* “{release.title}” is cancelled; nobody was told.")
     return Reply.error(f"{release_label(release_id)} is {release.status} and can no longer be cancelled.")
 
@@ -244,6 +256,7 @@ async def reschedule(
         return Reply.error(f"{release_label(release_id)} is {release.status}: too late to move it.")
     release = await release_store.get(session, release_id)
     assert release is not None
+    await audit.record(session, requester, "release.rescheduled", release_label(release_id), _audit_note(release))
     return scheduled_reply(release, settings.zone)
 
 
@@ -259,11 +272,11 @@ async def listing(session: AsyncSession, requester: Requester, zone: ZoneInfo) -
     return Reply.info(f"Releases (times in {zone.key}):", *lines)
 
 
-async def acknowledge(session: AsyncSession, release_id: int, user_id: str) -> Reply:
-    release = await release_store.get(session, release_id)
+async def acknowledge(session: AsyncSession, release_id: int, requester: Requester) -> Reply:
+    release = await release_store.get(session, release_id, requester.team_id)
     if release is None:
         return Reply.error(f"There is no release {release_label(release_id)}.")
-    await release_store.acknowledge(session, release_id, user_id)
+    await release_store.acknowledge(session, release_id, requester.user_id)
     return Reply.ok(f"Acknowledged “{release.title}”. Thank you.")
 
 

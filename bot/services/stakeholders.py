@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Reply
+from bot.services import audit
 from bot.services.admin import require_admin
 from bot.services.requester import Requester
 from storage import stakeholders as stakeholder_store
@@ -111,10 +112,13 @@ async def add(session: AsyncSession, requester: Requester, tier: str, targets: l
         )
         if previous is None:
             lines.append(f"• {target.mention} added to *{tier}*")
+            await audit.record(session, requester, "stakeholder.added", target.id, f"{target.kind} to {tier}")
         elif previous == tier:
             lines.append(f"• {target.mention} was already in *{tier}*")
         else:
             lines.append(f"• {target.mention} moved from *{previous}* to *{tier}*")
+            move = f"{target.kind} {previous} to {tier}"
+            await audit.record(session, requester, "stakeholder.moved", target.id, move)
     return Reply.info("Stakeholder map updated:", *lines)
 
 
@@ -123,6 +127,8 @@ async def remove(session: AsyncSession, requester: Requester, targets: list[Targ
     lines = []
     for target in targets:
         previous = await stakeholder_store.remove(session, requester.platform, requester.team_id, target.id)
+        if previous:
+            await audit.record(session, requester, "stakeholder.removed", target.id, f"{target.kind} from {previous}")
         lines.append(
             f"• {target.mention} removed from *{previous}*" if previous else f"• {target.mention} was not on the map"
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.fernet import Fernet
 
 from bot.config import SettingsError, load_settings, require_slack_credentials
 
@@ -56,6 +57,8 @@ def test_environment_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
         ("SLACK_APP_TOKEN", "xoxb-1", "starts with xapp-"),
         ("FEEDBOT_SECRET_KEY", "too-short", "Fernet key"),
         ("FEEDBOT_DELIVERY_LEASE_SECONDS", "0.5", "at least 1 second"),
+        ("FEEDBOT_RETENTION_DAYS", "0", "at least 1"),
+        ("FEEDBOT_RETENTION_DAYS", "a year", "valid integer"),
     ],
 )
 def test_malformed_values_name_the_variable(
@@ -68,6 +71,15 @@ def test_malformed_values_name_the_variable(
     assert message.startswith(f"{variable} is malformed") and reason in message
     assert "\n" not in message
     assert value not in message or variable not in {"SLACK_BOT_TOKEN", "FEEDBOT_SECRET_KEY"}
+
+
+def test_retention_is_off_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FEEDBOT_RETENTION_DAYS", raising=False)
+    assert load_settings().retention_days is None
+    monkeypatch.setenv("FEEDBOT_RETENTION_DAYS", " ")
+    assert load_settings().retention_days is None
+    monkeypatch.setenv("FEEDBOT_RETENTION_DAYS", "90")
+    assert load_settings().retention_days == 90
 
 
 def test_a_valid_fernet_key_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,3 +99,30 @@ def test_serve_requirements_name_what_is_missing(monkeypatch: pytest.MonkeyPatch
         require_slack_credentials(load_settings())
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
     require_slack_credentials(load_settings())
+
+
+def test_socket_mode_needs_the_app_token_instead_of_the_signing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    with pytest.raises(SettingsError, match=r"^feedbot serve --socket-mode needs SLACK_APP_TOKEN:"):
+        require_slack_credentials(load_settings(), socket_mode=True)
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-A1-1-abc")
+    require_slack_credentials(load_settings(), socket_mode=True)  # no SLACK_SIGNING_SECRET needed
+    monkeypatch.delenv("SLACK_BOT_TOKEN")
+    with pytest.raises(SettingsError, match="needs SLACK_BOT_TOKEN:"):
+        require_slack_credentials(load_settings(), socket_mode=True)
+
+
+def test_oauth_distribution_needs_both_client_credentials_and_the_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s3cret")
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1111.2222")
+    with pytest.raises(SettingsError, match=r"^SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not"):
+        require_slack_credentials(load_settings())
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "client-s3cret")
+    with pytest.raises(SettingsError, match="needs FEEDBOT_SECRET_KEY, which encrypts the stored tokens"):
+        require_slack_credentials(load_settings())
+    monkeypatch.setenv("FEEDBOT_SECRET_KEY", Fernet.generate_key().decode())
+    require_slack_credentials(load_settings())  # no SLACK_BOT_TOKEN: each workspace brings its own
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    with pytest.raises(SettingsError, match=r"^SLACK_BOT_TOKEN is set together with SLACK_CLIENT_ID"):
+        require_slack_credentials(load_settings())

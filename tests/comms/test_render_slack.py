@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 
 from bot.messages import Reply
 from bot.services.home import AdminOverview, HomeSummary, Submission
-from comms.render.slack import bug_modal, confirmation_modal, ephemeral_response, feedback_modal, home_view
+from comms.render.slack import (
+    bug_modal,
+    confirmation_modal,
+    ephemeral_response,
+    feedback_modal,
+    home_view,
+    reply_blocks,
+)
 from tests.fakes.slack_api import block_kit_problems
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
@@ -46,6 +53,8 @@ def test_ephemeral_response_is_valid_for_every_reply_kind() -> None:
         body = ephemeral_response(reply)
         assert body["response_type"] == "ephemeral"
         assert block_kit_problems(body) == []
+        # The ack's blocks are written out for speed: they must be what the slack_sdk models produce.
+        assert body["blocks"] == [block.to_dict() for block in reply_blocks(reply)]
 
 
 def test_long_release_notes_are_split_within_message_limits() -> None:

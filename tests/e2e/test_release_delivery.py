@@ -244,7 +244,7 @@ async def test_the_release_report_shows_outcomes_and_who_acknowledged(
     announcements = Announcements(server.deps)
     await announcements.create(ADMIN, ReleaseDraft(title="Reported", summary="s"))
     await fake_slack.wait_delivered(1)
-    await announcements.acknowledge("U0000001", 1)
+    await announcements.acknowledge(Requester("slack", "T0001", "U0000001"), 1)
 
     result = await asyncio.to_thread(_cli, database_url, "release", "report", "REL-1", "--team", "T0001")
 

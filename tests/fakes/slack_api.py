@@ -12,6 +12,7 @@ cap per minute window, both answered with HTTP 429 and a whole-seconds Retry-Aft
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import math
@@ -28,6 +29,19 @@ from slack_sdk.models.views import View
 BOT_TOKEN = "xoxb-fake-bot-token"
 BOT_USER_ID = "UFEEDBOT"
 BOT_ID = "BFEEDBOT"
+APP_TOKEN = "xapp-1-AFEEDBOT-1-fake-app-token"
+APP_ID = "AFEEDBOT"
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "fake-client-secret"
+
+
+@dataclass
+class Workspace:
+    """What a bot token belongs to: a workspace, or (org-wide install) a whole Enterprise Grid organisation."""
+
+    team_id: str | None
+    enterprise_id: str | None = None
+    org_wide: bool = False
 
 
 @dataclass
@@ -118,6 +132,8 @@ class FakeSlack:
     def __init__(self, token: str = BOT_TOKEN, team_id: str = "T0001") -> None:
         self.token = token
         self.team_id = team_id
+        self.tokens: dict[str, Workspace] = {token: Workspace(team_id)}  # every bot token Slack would accept
+        self._grants: dict[str, Workspace] = {}  # OAuth codes not yet exchanged by oauth.v2.access
         self.calls: list[Call] = []
         self.invalid: list[str] = []
         self.unreachable: set[str] = set()  # chat.postMessage to these answers channel_not_found
@@ -133,6 +149,9 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Event()
         self.base_url = ""
+        self.app_token = APP_TOKEN  # the app-level token: good for apps.connections.open only
+        self.socket_url: str | None = None  # ws://…/link/, set by tests.fakes.socket_mode.FakeSocketMode
+        self.socket_tickets: list[str] = []  # every ticket apps.connections.open handed out
 
     # -- lifecycle -----------------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -170,6 +189,15 @@ class FakeSlack:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         body = {"ok": False, "error": "ratelimited" if status == 429 else error}
         self._failures.setdefault(method, []).extend(PlannedFailure(status, body, headers) for _ in range(times))
+
+    def grant(self, team_id: str | None, enterprise_id: str | None = None, org_wide: bool = False) -> str:
+        """An installer approved the app: the code Slack would put on the redirect to /slack/oauth_redirect."""
+        code = f"code-{next(self._ids)}"
+        self._grants[code] = Workspace(team_id, enterprise_id, org_wide)
+        return code
+
+    def revoke(self, token: str) -> None:
+        self.tokens.pop(token, None)
 
     def limit_posts(self, per_minute: int, channel_seconds: float = 1.0) -> PostLimits:
         self.post_limits = PostLimits(per_minute, channel_seconds)
@@ -240,7 +268,7 @@ class FakeSlack:
                         status=502, text="<html><body>Bad Gateway</body></html>", content_type="text/html"
                     )
                 return web.json_response({"ok": False, "error": "internal_error"}, status=500)
-        if method == "chat.postMessage" and self.post_limits is not None and token == self.token:
+        if method == "chat.postMessage" and self.post_limits is not None and token in self.tokens:
             wait = self.post_limits.retry_after(str(args.get("channel") or ""), time.monotonic())
             if wait is not None:
                 call.ok = False
@@ -251,11 +279,23 @@ class FakeSlack:
         if error is not None:
             call.ok = False
             return web.json_response(error)
+        if method == "oauth.v2.access":
+            return web.json_response(self._oauth_v2_access(args, request.headers.get("Authorization", "")))
         handler = getattr(self, "_" + method.replace(".", "_"))
-        return web.json_response({"ok": True, **handler(args)})
+        answer = handler(args, token) if method in ("auth.test", "users.list") else handler(args)
+        return web.json_response({"ok": True, **answer})
 
     def _refusal(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any] | None:
-        if token != self.token:
+        if method == "apps.connections.open":
+            # Only the app-level token opens a Socket Mode connection; a bot token is the wrong kind, as on Slack.
+            if token == self.app_token:
+                return None
+            if token is None:
+                return {"ok": False, "error": "not_authed"}
+            return {"ok": False, "error": "not_allowed_token_type" if token.startswith("xox") else "invalid_auth"}
+        if method == "oauth.v2.access":
+            return None  # authenticated by the app's client id and secret instead (checked there)
+        if token not in self.tokens:
             return {"ok": False, "error": "invalid_auth" if token else "not_authed"}
         problems = block_kit_problems(args)
         if problems:
@@ -298,15 +338,51 @@ class FakeSlack:
     def _next_ts(self) -> str:
         return f"1700000000.{next(self._ts):06d}"
 
-    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A single-use WebSocket URL, shaped like Slack's wss://wss-primary.slack.com/link/?ticket=…"""
+        if self.socket_url is None:
+            return {"ok": False, "error": "internal_error"}  # no FakeSocketMode running: nothing to connect to
+        ticket = f"{next(self._ids):08d}-fake-ticket"
+        self.socket_tickets.append(ticket)
+        return {"url": f"{self.socket_url}?ticket={ticket}"}
+
+    def _auth_test(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        workspace = self.tokens[str(token)]
         return {
             "url": "https://fake.slack.test/",
-            "team": "Fake Team",
+            "team": f"Team {workspace.team_id}",
             "user": "feedbot",
-            "team_id": self.team_id,
+            "team_id": workspace.team_id or "",
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
-            "is_enterprise_install": False,
+            "app_id": APP_ID,
+            "is_enterprise_install": workspace.org_wide,
+            **({"enterprise_id": workspace.enterprise_id} if workspace.enterprise_id else {}),
+        }
+
+    def _oauth_v2_access(self, args: dict[str, Any], authorization: str) -> dict[str, Any]:
+        """The code exchange, answered as Slack answers it (client credentials by HTTP Basic auth or form)."""
+        basic = f"Basic {base64.b64encode(f'{CLIENT_ID}:{CLIENT_SECRET}'.encode()).decode()}"
+        form = (args.get("client_id"), args.get("client_secret")) == (CLIENT_ID, CLIENT_SECRET)
+        if authorization != basic and not form:
+            return {"ok": False, "error": "invalid_client_id"}
+        workspace = self._grants.pop(str(args.get("code")), None)
+        if workspace is None:
+            return {"ok": False, "error": "invalid_code"}
+        token = f"xoxb-{workspace.team_id or workspace.enterprise_id}-{next(self._ids)}"
+        self.tokens[token] = workspace
+        scope = "commands,chat:write,chat:write.public,users:read,channels:read,groups:read,files:write"
+        return {
+            "ok": True,
+            "app_id": APP_ID,
+            "authed_user": {"id": "UINSTALLER"},
+            "scope": scope,
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": BOT_USER_ID,
+            "team": None if workspace.org_wide else {"id": workspace.team_id, "name": f"Team {workspace.team_id}"},
+            "enterprise": {"id": workspace.enterprise_id, "name": "Grid"} if workspace.enterprise_id else None,
+            "is_enterprise_install": workspace.org_wide,
         }
 
     def _view_response(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -332,8 +408,11 @@ class FakeSlack:
         end = start + size
         return items[start:end], (f"page:{end}" if end < len(items) else "")
 
-    def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
-        members, cursor = self._page(self.users, args)
+    def _users_list(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        # Each workspace's token sees that workspace's people (users without a team_id belong to every one).
+        workspace = self.tokens[str(token)]
+        people = [user for user in self.users if workspace.org_wide or user.get("team_id") in (None, workspace.team_id)]
+        members, cursor = self._page(people, args)
         return {"members": members, "cache_ts": 0, "response_metadata": {"next_cursor": cursor}}
 
     def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -38,9 +38,14 @@ def slash_command(
     channel_id: str = "C0001",
     response_url: str = "http://127.0.0.1:9/commands/1",
     trigger: str | None = None,
+    enterprise_id: str | None = None,
+    org_wide: bool = False,
 ) -> str:
+    # On Enterprise Grid, Slack adds the organisation, and says whether the app was installed org-wide.
+    grid = {"enterprise_id": enterprise_id, "enterprise_name": "Grid"} if enterprise_id else {}
     return urlencode(
         {
+            **grid,
             "token": "deprecated-verification-token",
             "team_id": team_id,
             "team_domain": "fake",
@@ -51,7 +56,7 @@ def slash_command(
             "command": command,
             "text": text,
             "api_app_id": "A0001",
-            "is_enterprise_install": "false",
+            "is_enterprise_install": "true" if org_wide else "false",
             "response_url": response_url,
             "trigger_id": trigger or trigger_id(),
         }

@@ -10,10 +10,11 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.app import Deps
 from bot.pulse_desk import PulseDesk
 from comms.pulses import question_note
 from comms.render.slack import note_message, pulse_comment_modal
-from handlers.slack.context import deps_of
+from handlers.slack.context import deps_of, requester_from_payload
 
 
 def _pulse_and_score(action: dict[str, Any]) -> tuple[int, int] | None:
@@ -29,7 +30,12 @@ async def pulse_answer_callback(
     if parsed is None:
         return
     deps = deps_of(context)
-    reply, pulse = await PulseDesk(deps).answer(body["user"]["id"], *parsed)
+    # Bolt answers Slack when this listener returns (process_before_response), so the rest runs after it.
+    deps.background.spawn(_answer(deps, body, parsed, respond), name="pulse:answer")
+
+
+async def _answer(deps: Deps, body: dict[str, Any], parsed: tuple[int, int], respond: AsyncRespond) -> None:
+    reply, pulse = await PulseDesk(deps).answer(requester_from_payload(deps, body), *parsed)
     if reply.kind != "ok" or pulse is None:
         await respond(response_type="ephemeral", replace_original=False, text=reply.text)
         return
@@ -45,4 +51,5 @@ async def pulse_comment_callback(
     pulse_id = str(action.get("value") or "")
     if pulse_id.isdigit():
         modal = pulse_comment_modal(int(pulse_id), json.dumps({"pulse_id": pulse_id}))
-        await client.views_open(trigger_id=body["trigger_id"], view=modal)
+        opening = client.views_open(trigger_id=body["trigger_id"], view=modal)
+        deps_of(context).background.spawn(opening, name="pulse:comment-modal")

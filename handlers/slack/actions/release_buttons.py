@@ -14,7 +14,7 @@ from bot.messages import Reply
 from comms.render.limits import CONTEXT_TEXT, truncate
 from comms.render.slack import note_modal
 from comms.tiers import note_for_tier
-from handlers.slack.context import deps_of
+from handlers.slack.context import deps_of, requester_from_payload
 
 
 def _release_id(action: dict[str, Any]) -> int | None:
@@ -39,8 +39,14 @@ async def release_ack_callback(
     release_id = _release_id(action)
     if release_id is None:
         return
-    reply = await Announcements(deps_of(context)).acknowledge(body["user"]["id"], release_id)
-    await respond(**_settled_message(body, reply))
+    deps = deps_of(context)
+
+    async def acknowledge() -> None:
+        reply = await Announcements(deps).acknowledge(requester_from_payload(deps, body), release_id)
+        await respond(**_settled_message(body, reply))
+
+    # Bolt answers Slack when this listener returns (process_before_response), so the work runs after it.
+    deps.background.spawn(acknowledge(), name="release:acknowledge")
 
 
 async def release_approve_callback(
@@ -50,11 +56,16 @@ async def release_approve_callback(
     release_id = _release_id(action)
     if release_id is None:
         return
-    reply = await Announcements(deps_of(context)).approve(body["user"]["id"], release_id)
-    if reply.kind == "refused":
-        await respond(response_type="ephemeral", replace_original=False, text=reply.text)
-        return
-    await respond(**_settled_message(body, reply))
+    deps = deps_of(context)
+
+    async def approve() -> None:
+        reply = await Announcements(deps).approve(requester_from_payload(deps, body), release_id)
+        if reply.kind == "refused":
+            await respond(response_type="ephemeral", replace_original=False, text=reply.text)
+            return
+        await respond(**_settled_message(body, reply))
+
+    deps.background.spawn(approve(), name="release:approve")
 
 
 async def release_full_note_callback(
@@ -62,7 +73,13 @@ async def release_full_note_callback(
 ) -> None:
     await ack()
     release_id = _release_id(action)
-    release = await Announcements(deps_of(context)).release(release_id) if release_id is not None else None
-    if release is None:
+    if release_id is None:
         return
-    await client.views_open(trigger_id=body["trigger_id"], view=note_modal(note_for_tier(release, "elephant")))
+    deps = deps_of(context)
+
+    async def open_full_note() -> None:
+        release = await Announcements(deps).release(release_id)
+        if release is not None:
+            await client.views_open(trigger_id=body["trigger_id"], view=note_modal(note_for_tier(release, "elephant")))
+
+    deps.background.spawn(open_full_note(), name="release:full-note")

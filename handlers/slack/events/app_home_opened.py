@@ -19,5 +19,11 @@ async def app_home_opened_callback(
         return
     deps = deps_of(context)
     team_id = body.get("team_id") or context.team_id
-    summary = await Intake(deps).home(requester(deps, team_id, event["user"]))
-    await client.views_publish(user_id=event["user"], view=home_view(summary))
+    user_id = event["user"]
+
+    async def publish() -> None:
+        summary = await Intake(deps).home(requester(deps, team_id, user_id))
+        await client.views_publish(user_id=user_id, view=home_view(summary))
+
+    # Bolt acks an event when its listener returns (process_before_response): publish after that.
+    deps.background.spawn(publish(), name="home:publish")

@@ -9,7 +9,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.pulse_desk import PulseDesk
 from comms.render.slack import confirmation_modal
-from handlers.slack.context import deps_of, private_metadata
+from handlers.slack.context import deps_of, private_metadata, requester_from_payload
 from handlers.slack.view_state import ViewState
 
 
@@ -20,8 +20,9 @@ async def pulse_comment_modal_callback(
     if not pulse_id.isdigit():
         await ack(response_action="errors", errors={"comment": "This form has expired: open it again."})
         return
-    reply = await PulseDesk(deps_of(context)).comment(
-        body["user"]["id"], int(pulse_id), ViewState(view).text("comment")
+    deps = deps_of(context)
+    reply = await PulseDesk(deps).comment(
+        requester_from_payload(deps, body), int(pulse_id), ViewState(view).text("comment")
     )
     if reply.kind == "invalid":
         await ack(response_action="errors", errors={"comment": reply.text})

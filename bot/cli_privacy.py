@@ -1,0 +1,50 @@
+"""`feedbot purge --user ID`: a person's request to be forgotten, carried out from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from bot.app import build_deps
+from bot.cli_support import CommandFailed
+from bot.config import Settings
+from bot.pulse_desk import PulseDesk
+from bot.services import privacy
+from bot.services.stakeholders import parse_target
+from comms.render.text import reply_text
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    purge = commands.add_parser(
+        "purge", help="forget a person: remove or anonymise everything they submitted, keep the counts"
+    )
+    purge.add_argument("--user", required=True, metavar="USER_ID", help="Slack user id (U…, W…) or Teams id (29:…)")
+    purge.add_argument("--team", metavar="TEAM_ID", help="only this workspace (default: every workspace)")
+
+
+def person(word: str) -> str:
+    """A user id as typed, or as Slack writes a mention (<@U123|ada>); never a channel."""
+    cleaned = word.strip()
+    target = parse_target(cleaned)
+    if target is not None and target.kind == "channel":
+        raise CommandFailed(f"{cleaned} is a channel, not a person: pass a user id (U…, W…, 29:…)")
+    if target is None and (not cleaned or any(character.isspace() for character in cleaned)):
+        raise CommandFailed(f"“{word}” is not a user id: pass one like U012ABCDEF (or a Teams id 29:…)")
+    return target.id if target is not None else cleaned
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    user_id = person(args.user)
+
+    async def main() -> privacy.Purged:
+        deps = build_deps(settings)
+        try:
+            # The key pulse answers are filed under: the person's answers are found by recomputing it.
+            secret = await PulseDesk(deps).secret()
+            async with deps.db.sessions.begin() as session:
+                return await privacy.purge_person(session, secret, user_id, args.team)
+        finally:
+            await deps.db.close()
+
+    print(reply_text(asyncio.run(main()).reply()))
+    return 0
