@@ -28,9 +28,9 @@ from sqlalchemy import create_engine, func, select
 
 from storage.db import sync_url
 from storage.models import Feedback
-from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
-from tests.fakes.slack_requests import SIGNING_SECRET, signed_headers, slash_command
-from tests.support import free_port, start_serve, wait_healthy
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import signed_headers, slash_command
+from tests.support import free_port, serve_env, start_serve, wait_healthy
 
 LATE_ACK = "Saving your feedback"  # the ack sent when storage missed the ack budget; the id follows
 
@@ -130,13 +130,7 @@ async def stop(process: asyncio.subprocess.Process) -> None:
 async def run(requests: int, concurrency: int, rounds: int, database_url: str) -> bool:
     fake = FakeSlack()
     await fake.start()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake.api_url,
-    }
+    env = serve_env(database_url, fake)
     ours_port, floor_port = free_port(), free_port()
     server = await start_serve(ours_port, env)
     floor = await start_floor(floor_port, fake.api_url)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import tempfile
 import time
@@ -27,9 +26,9 @@ from sqlalchemy import create_engine, func, select
 from benchmarks.ack_load import LATE_ACK
 from storage.db import sync_url
 from storage.models import Feedback
-from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
-from tests.fakes.slack_requests import SIGNING_SECRET, signed_headers, slash_command
-from tests.support import free_port, start_serve, wait_healthy
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import signed_headers, slash_command
+from tests.support import free_port, serve_env, start_serve, wait_healthy
 
 SLACK_TIMEOUT_SECONDS = 3.0  # Slack shows the person an error if the ack takes longer
 REPORT_EVERY_SECONDS = 30.0
@@ -87,13 +86,7 @@ async def run(rate: float, seconds: float, database_url: str) -> bool:
     fake = FakeSlack()
     await fake.start()
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake.api_url,
-    }
+    env = serve_env(database_url, fake)
     server = await start_serve(port, env)
     url = f"http://127.0.0.1:{port}/slack/events"
     total = int(rate * seconds)

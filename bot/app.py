@@ -16,8 +16,11 @@ from bot.background import Background
 from bot.config import Settings
 from bot.metrics import Metrics
 from comms.audience import Directory, SlackDirectory
+from comms.trackers.filing import TrackerFiling
+from comms.webhooks import WebhookEvents
 from comms.workspaces import InstalledWorkspaces, OneWorkspace, SlackClients
 from storage.db import Database, open_database
+from storage.group_commit import chain_after_insert
 from storage.installations import EncryptedInstallationStore, state_store
 
 # What an install asks for: manifest.yml's bot scopes (a test keeps the two equal).
@@ -26,6 +29,7 @@ BOT_SCOPES = (
     "chat:write",
     "chat:write.public",
     "users:read",
+    "users:read.email",  # POST /api/feedback finds a person by email (users.lookupByEmail)
     "channels:read",
     "groups:read",
     "files:write",
@@ -42,6 +46,8 @@ class Deps:
     clients: SlackClients = field(init=False)
     installations: EncryptedInstallationStore | None = field(init=False, default=None)
     directory: Directory = field(init=False)
+    webhooks: WebhookEvents = field(init=False)
+    trackers: TrackerFiling = field(init=False)
     # Set by the runtime in `feedbot serve`: look at the releases table now rather than at the next tick.
     nudge_scheduler: Callable[[], None] = field(default=lambda: None)
 
@@ -58,6 +64,16 @@ class Deps:
             self.installations = store
             self.clients = InstalledWorkspaces(store, self.db, settings.slack_api_url)
         self.directory = SlackDirectory(self.clients)
+        self.webhooks = WebhookEvents.from_settings(settings)
+        if self.webhooks.enabled:
+            # New feedback and bugs are announced from inside the group commit's transaction (comms/webhooks.py).
+            self.db.group_commit.after_insert = self.webhooks.items_created
+        self.trackers = TrackerFiling(settings)
+        if self.trackers.enabled:
+            # New bugs are queued for their issue tracker inside the group commit's transaction, after the webhook
+            # event (comms/trackers/filing.py): a stored bug is always queued, a rolled-back one never.
+            group_commit = self.db.group_commit
+            group_commit.after_insert = chain_after_insert(group_commit.after_insert, self.trackers.items_created)
 
 
 def build_deps(settings: Settings) -> Deps:

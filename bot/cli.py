@@ -1,4 +1,4 @@
-"""The `feedbot` command: serve, shell, db upgrade, export, stakeholders, release, pulse, digest, purge."""
+"""The `feedbot` command: serve, shell, db upgrade, export, stakeholders, release, pulse, digest, purge, webhooks."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
-from bot import cli_announce, cli_digest, cli_privacy, cli_pulse, cli_support
+from bot import cli_announce, cli_digest, cli_privacy, cli_pulse, cli_support, cli_trackers, cli_webhooks
 from bot.config import Settings, SettingsError, load_settings, require_slack_credentials
 from bot.export import EXPORT_KINDS, FORMATS, write_export
 from storage.db import DatabaseDriverMissing
@@ -53,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     cli_pulse.add_parsers(commands)
     cli_digest.add_parsers(commands)
     cli_privacy.add_parsers(commands)
+    cli_webhooks.add_parsers(commands)
+    cli_trackers.add_parsers(commands)
     return parser
 
 
@@ -110,6 +112,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "pulse":
         upgrade_to_head(settings.database_url)
         return cli_pulse.run(args, settings)
+    if args.command == "webhooks":
+        upgrade_to_head(settings.database_url)
+        return cli_webhooks.run(args, settings)
+    if args.command == "tracker":
+        upgrade_to_head(settings.database_url)
+        return cli_trackers.run(args, settings)
     if args.command in {"stakeholders", "release"}:
         upgrade_to_head(settings.database_url)
         return cli_announce.run(args, settings)

@@ -7,11 +7,29 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+MIN_SHARED_SECRET = 16
+TRACKERS = ("jira", "linear", "github")
+# What each tracker needs before it is on; a partial set is a mistake worth stopping for (_check_trackers).
+TRACKER_REQUIRED = {
+    "jira": ("jira_url", "jira_email", "jira_token", "jira_project"),
+    "linear": ("linear_token", "linear_team"),
+    "github": ("github_token", "github_repo"),
+}
+TRACKER_TEXT_SETTINGS = (
+    *(name for names in TRACKER_REQUIRED.values() for name in names),
+    "jira_webhook_secret",
+    "linear_webhook_secret",
+    "github_webhook_secret",
+    "tracker_default",
+)
 
 
 class SettingsError(Exception):
@@ -55,6 +73,28 @@ class Settings(BaseSettings):
     digest_hour: int = Field(9, validation_alias="FEEDBOT_DIGEST_HOUR")
     # None keeps texts forever; N empties feedback texts, bug descriptions and pulse comments after N days.
     retention_days: int | None = Field(None, validation_alias="FEEDBOT_RETENTION_DAYS")
+    # POST /api/feedback answers 404 until this is set (bot/api_intake.py).
+    api_token: str | None = Field(None, validation_alias="FEEDBOT_API_TOKEN", repr=False)
+    # Events out (comms/webhooks.py); the secret signs every POST and is required once the URL is set.
+    webhook_url: str | None = Field(None, validation_alias="FEEDBOT_WEBHOOK_URL")
+    webhook_secret: str | None = Field(None, validation_alias="FEEDBOT_WEBHOOK_SECRET", repr=False)
+    # Issue trackers (comms/trackers/): each is on once all its required settings are set (_check_trackers).
+    jira_url: str | None = Field(None, validation_alias="FEEDBOT_JIRA_URL")
+    jira_email: str | None = Field(None, validation_alias="FEEDBOT_JIRA_EMAIL")
+    jira_token: str | None = Field(None, validation_alias="FEEDBOT_JIRA_TOKEN", repr=False)
+    jira_project: str | None = Field(None, validation_alias="FEEDBOT_JIRA_PROJECT")
+    jira_webhook_secret: str | None = Field(None, validation_alias="FEEDBOT_JIRA_WEBHOOK_SECRET", repr=False)
+    linear_token: str | None = Field(None, validation_alias="FEEDBOT_LINEAR_TOKEN", repr=False)
+    linear_team: str | None = Field(None, validation_alias="FEEDBOT_LINEAR_TEAM")
+    linear_api_url: str = Field("https://api.linear.app/graphql", validation_alias="FEEDBOT_LINEAR_API_URL")
+    linear_webhook_secret: str | None = Field(None, validation_alias="FEEDBOT_LINEAR_WEBHOOK_SECRET", repr=False)
+    github_token: str | None = Field(None, validation_alias="FEEDBOT_GITHUB_TOKEN", repr=False)
+    github_repo: str | None = Field(None, validation_alias="FEEDBOT_GITHUB_REPO")
+    github_api_url: str = Field("https://api.github.com", validation_alias="FEEDBOT_GITHUB_API_URL")
+    github_webhook_secret: str | None = Field(None, validation_alias="FEEDBOT_GITHUB_WEBHOOK_SECRET", repr=False)
+    # "expenses=jira,mobile=github": a bug's product (case-insensitive) picks its tracker; others go to the default.
+    tracker_routes: Annotated[dict[str, str], NoDecode] = Field({}, validation_alias="FEEDBOT_TRACKER_ROUTES")
+    tracker_default: str | None = Field(None, validation_alias="FEEDBOT_TRACKER_DEFAULT")
 
     @field_validator(
         "slack_bot_token",
@@ -66,6 +106,10 @@ class Settings(BaseSettings):
         "microsoft_app_password",
         "microsoft_app_tenant_id",
         "secret_key",
+        "api_token",
+        "webhook_url",
+        "webhook_secret",
+        *TRACKER_TEXT_SETTINGS,
         mode="before",
     )
     @classmethod
@@ -172,6 +216,66 @@ class Settings(BaseSettings):
             raise ValueError("must be an IANA time zone such as Europe/Berlin") from None
         return str(name)
 
+    @field_validator("api_token", "webhook_secret")
+    @classmethod
+    def _long_secret(cls, value: str | None) -> str | None:
+        # Short shared secrets can be guessed (API token) or brute-forced from one signed body (webhook secret).
+        if value is not None and len(value) < MIN_SHARED_SECRET:
+            raise ValueError(f"must be at least {MIN_SHARED_SECRET} characters (e.g. openssl rand -hex 32)")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL such as https://hooks.example.com/feedbot")
+        return value
+
+    @field_validator("jira_url", "linear_api_url", "github_api_url", mode="before")
+    @classmethod
+    def _tracker_url(cls, value: Any, info: ValidationInfo) -> Any:
+        value = _blank_to_none(value)
+        if value is None:
+            # Set but empty means unset: the API's public address, or no Jira site (`_check_trackers` reports it).
+            return cls.model_fields[str(info.field_name)].default
+        parts = urlsplit(str(value))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL such as https://acme.atlassian.net")
+        return str(value).rstrip("/")
+
+    @field_validator("github_repo")
+    @classmethod
+    def _owner_and_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", value):
+            raise ValueError("must be owner/name, e.g. acme/mobile")
+        return value
+
+    @field_validator("tracker_routes", mode="before")
+    @classmethod
+    def _routes(cls, value: Any) -> dict[str, str]:
+        pairs: list[tuple[Any, ...]]
+        if isinstance(value, dict):
+            pairs = list(value.items())
+        else:
+            text = _blank_to_none(value) or ""
+            pairs = [tuple(part.split("=", 1)) for part in str(text).split(",") if part.strip()]
+        routes: dict[str, str] = {}
+        for pair in pairs:
+            if len(pair) != 2 or not str(pair[0]).strip() or str(pair[1]).strip().lower() not in TRACKERS:
+                raise ValueError(f"write product=tracker pairs, comma-separated; trackers: {', '.join(TRACKERS)}")
+            routes[str(pair[0]).strip().lower()] = str(pair[1]).strip().lower()
+        return routes
+
+    @field_validator("tracker_default")
+    @classmethod
+    def _tracker_name(cls, value: str | None) -> str | None:
+        if value is not None and value.lower() not in TRACKERS:
+            raise ValueError(f"must be one of {', '.join(TRACKERS)}")
+        return value.lower() if value is not None else None
+
     @field_validator("secret_key")
     @classmethod
     def _secret_key(cls, value: str | None) -> str | None:
@@ -197,6 +301,19 @@ class Settings(BaseSettings):
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.admins
 
+    @property
+    def trackers(self) -> tuple[str, ...]:
+        """The issue trackers whose required settings are all set, in TRACKERS order."""
+        return tuple(name for name in TRACKERS if all(getattr(self, f) for f in TRACKER_REQUIRED[name]))
+
+    def tracker_for(self, product: str | None) -> str | None:
+        """Where a bug of this product goes: its route, else the default, else the only tracker; None: nowhere."""
+        routed = self.tracker_routes.get((product or "").strip().lower())
+        if routed is not None:
+            return routed
+        configured = self.trackers
+        return self.tracker_default or (configured[0] if len(configured) == 1 else None)
+
     def may_approve(self, user_id: str) -> bool:
         return user_id in self.release_approvers
 
@@ -204,13 +321,45 @@ class Settings(BaseSettings):
 def load_settings(**overrides: Any) -> Settings:
     """Read the environment once; raise SettingsError with a one-line, variable-naming message."""
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else "?"
         variable = _env_name(field)
         reason = str(error["msg"]).removeprefix("Value error, ")
         raise SettingsError(f"{variable} is malformed: {reason}") from None
+    if settings.webhook_url is not None and settings.webhook_secret is None:
+        # Checked here, not in a model validator: pydantic would report it without a variable to name.
+        raise SettingsError(
+            "FEEDBOT_WEBHOOK_URL is set but FEEDBOT_WEBHOOK_SECRET is not: webhooks are always signed "
+            "(generate one with openssl rand -hex 32)"
+        )
+    _check_trackers(settings)
+    return settings
+
+
+def _check_trackers(settings: Settings) -> None:
+    """A half-configured tracker, or a route to one that is not configured, would silently file nothing."""
+    for name, fields in TRACKER_REQUIRED.items():
+        present = [field for field in fields if getattr(settings, field)]
+        if present and len(present) < len(fields):
+            missing = [_env_name(field) for field in fields if field not in present]
+            verb = "is" if len(missing) == 1 else "are"
+            raise SettingsError(
+                f"{_env_name(present[0])} is set but {' and '.join(missing)} {verb} not: the {name} tracker needs all"
+            )
+    configured = settings.trackers
+    wanted = [("FEEDBOT_TRACKER_DEFAULT", settings.tracker_default)] if settings.tracker_default else []
+    wanted += [("FEEDBOT_TRACKER_ROUTES", tracker) for tracker in settings.tracker_routes.values()]
+    for variable, tracker in wanted:
+        if tracker not in configured:
+            needs = " and ".join(_env_name(field) for field in TRACKER_REQUIRED[tracker])
+            raise SettingsError(f"{variable} names {tracker}, which is not configured (set {needs})")
+    if len(configured) > 1 and settings.tracker_default is None:
+        raise SettingsError(
+            f"FEEDBOT_TRACKER_DEFAULT is not set: with {' and '.join(configured)} configured, say which one gets "
+            "bugs whose product has no route"
+        )
 
 
 def _env_name(field_or_alias: str) -> str:

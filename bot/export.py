@@ -21,9 +21,9 @@ EXPORT_KINDS = ("feedback", "bugs", "pulse-responses", "audit")
 FORMATS = ("csv", "json")
 COLUMNS = {
     "feedback": ["id", "created_at", "platform", "team", "user", "anonymous", "category", "product", "text", "status",
-                 "channel", "permalink"],
+                 "channel", "permalink", "tracker", "tracker_key", "tracker_url", "tracker_status"],
     "bugs": ["id", "created_at", "platform", "team", "reporter", "title", "what_happened", "expected", "severity",
-             "product", "status", "channel", "permalink", "tracker_key"],
+             "product", "status", "channel", "permalink", "tracker_key", "tracker", "tracker_url", "tracker_status"],
     # No person, no respondent hash, and the day only: nothing here can be matched to who answered.
     "pulse-responses": ["id", "created_at", "pulse", "platform", "team", "question", "score", "group", "comment"],
     "audit": ["id", "created_at", "platform", "team", "actor", "action", "subject", "detail"],
@@ -44,6 +44,16 @@ def _feedback_row(row: Feedback) -> dict[str, Any]:
         "status": row.status,
         "channel": row.channel_id,
         "permalink": row.permalink,
+        **_tracker_columns(row),
+    }
+
+
+def _tracker_columns(row: Feedback | Bug) -> dict[str, Any]:
+    return {
+        "tracker": row.tracker,
+        "tracker_key": row.tracker_key,
+        "tracker_url": row.tracker_url,
+        "tracker_status": row.tracker_status,
     }
 
 
@@ -62,7 +72,8 @@ def _bug_row(row: Bug) -> dict[str, Any]:
         "status": row.status,
         "channel": row.channel_id,
         "permalink": row.permalink,
-        "tracker_key": row.tracker_key,
+        "tracker_key": row.tracker_key,  # the bugs export's last column before trackers came in: kept in place
+        **_tracker_columns(row),
     }
 
 

@@ -26,6 +26,7 @@ class Outcome:
     reply: Reply
     item_id: int | None = None  # the stored row's id; None when nothing was stored
     created: bool = False  # False for a repeat of an earlier submission (retry, double-click)
+    errors: dict[str, str] | None = None  # field → message when the submission was invalid
 
 
 class Intake:
@@ -51,7 +52,7 @@ class Intake:
             # The group commit returns only once the row is committed: an id in the outcome is durable.
             outcome = await store()
         except InvalidSubmission as invalid:
-            return Outcome(Reply.invalid(invalid.errors))
+            return Outcome(Reply.invalid(invalid.errors), errors=invalid.errors)
         except DBAPIError as error:
             # Only the error class: the statement's parameters would carry the person's text.
             log.error("storing %s failed: %s", kind, type(error.orig or error).__name__)
@@ -69,4 +70,4 @@ class Intake:
 
     async def home(self, requester: Requester) -> home.HomeSummary:
         async with self._deps.db.sessions.begin() as session:
-            return await home.summary(session, requester)
+            return await home.summary(session, requester, trackers=self._deps.trackers.enabled)

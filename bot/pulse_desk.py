@@ -50,7 +50,8 @@ class PulseDesk:
         if command.action == "start":
             return await self.start(requester, command.channel_id, command.question)
         if command.action == "close":
-            return await self._run(lambda session: pulses.close(session, requester, command.pulse_id))
+            on_closed = self._deps.webhooks.pulse_closed
+            return await self._run(lambda session: pulses.close(session, requester, command.pulse_id, on_closed))
         if command.action == "answer":
             assert command.score is not None
             return await self.answer_latest(requester, command.score, command.comment)

@@ -15,6 +15,9 @@ from comms.delivery import DeliveryWorker
 from comms.releases import report_finished
 from comms.schedule import ReleaseScheduler
 from comms.senders import Sender, Sent, SlackSender
+from comms.trackers.sender import tracker_senders
+from comms.webhooks import PLATFORM as WEBHOOK_PLATFORM
+from comms.webhooks import WebhookSender
 
 # Retention is a slow sweep, not a reaction: once an hour is plenty, and it keeps the reconcile tick light.
 RETENTION_EVERY_SECONDS = 3600.0
@@ -24,6 +27,12 @@ class Runtime:
     def __init__(self, deps: Deps) -> None:
         settings = deps.settings
         self.senders: dict[str, Sender] = {"slack": SlackSender(deps.clients)}
+        self._webhook_sender: WebhookSender | None = None
+        if settings.webhook_url is not None and settings.webhook_secret is not None:
+            self._webhook_sender = WebhookSender(settings.webhook_url, settings.webhook_secret)
+            self.senders[WEBHOOK_PLATFORM] = self._webhook_sender
+        self._tracker_senders = tracker_senders(settings)
+        self.senders.update(self._tracker_senders)
         self.worker = DeliveryWorker(
             deps.db,
             self.senders,
@@ -32,6 +41,8 @@ class Runtime:
             retry_seconds=settings.delivery_retry_seconds,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
             after_sent=self._after_sent,
+            on_sent=deps.trackers.on_sent,
+            on_failed=deps.trackers.on_failed,
         )
         self.scheduler = ReleaseScheduler(
             deps.db,
@@ -49,7 +60,7 @@ class Runtime:
 
     async def _after_reconcile(self) -> None:
         deps = self._deps
-        reported = await report_finished(deps.db, self.senders.get)
+        reported = await report_finished(deps.db, self.senders.get, deps.webhooks)
         if self._secret is None:
             self._secret = await PulseDesk(deps).secret()
         secret = self._secret
@@ -88,3 +99,7 @@ class Runtime:
             # A send in flight finishes and is settled; what is still queued stays in the outbox for next time.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._worker_task), seconds)
+        if self._webhook_sender is not None:
+            await self._webhook_sender.close()
+        for tracker in self._tracker_senders.values():
+            await tracker.close()

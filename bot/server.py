@@ -13,9 +13,13 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from bot.api_intake import FeedbackApi
 from bot.app import Deps, build_slack_app
 from bot.runtime import Runtime
 from bot.socket_mode import SocketModeLink
+from bot.tracker_desk import TrackerDesk
+from handlers import trackers as tracker_webhooks
+from handlers.api import feedback as feedback_api
 from handlers.slack.guard import check_request
 
 log = logging.getLogger("feedbot.server")
@@ -114,6 +118,8 @@ def build_web_app(deps: Deps, *, socket_mode: bool = False) -> web.Application:
     app.router.add_get("/slack/oauth_redirect", slack_oauth)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    feedback_api.register(app, FeedbackApi(deps))
+    tracker_webhooks.register(app, TrackerDesk(deps), deps.settings)
     app[RUNTIME] = Runtime(deps)
     app.on_startup.append(_start_runtime)
     if socket_mode:

@@ -16,6 +16,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.metrics import Metrics
 from comms.local_time import in_zone
 from comms.senders import Permanent, RateLimited, Sender, Sent, Transient
@@ -26,6 +28,12 @@ from storage.models import Delivery, utcnow
 log = logging.getLogger("feedbot.delivery")
 
 CHART_KEY = "chart"  # a payload extra, done after the message is sent (the digest picture)
+
+# Run inside the transaction that settles a row, so what they write (an issue's key on its bug, a DM about it)
+# is committed together with the verdict. If one raises, the row is settled without it (and the error logged):
+# a sent row must never be left to be sent again, which for an issue tracker would file a duplicate.
+OnSent = Callable[[AsyncSession, Delivery, Sent], Awaitable[None]]
+OnFailed = Callable[[AsyncSession, Delivery, str], Awaitable[None]]
 
 BATCH_SIZE = 50
 LEASE = timedelta(minutes=2)
@@ -49,6 +57,8 @@ class DeliveryWorker:
         lease: timedelta = LEASE,
         after_batch: Callable[[], Awaitable[None]] | None = None,
         after_sent: Callable[[Sender, Sent, dict[str, str]], Awaitable[None]] | None = None,
+        on_sent: OnSent | None = None,
+        on_failed: OnFailed | None = None,
     ) -> None:
         self._db = db
         self._senders = senders
@@ -58,9 +68,12 @@ class DeliveryWorker:
         self._lease = lease
         self._after_batch = after_batch
         self._after_sent = after_sent
+        self._on_sent = on_sent
+        self._on_failed = on_failed
         self._wake = asyncio.Event()
         self._last_post: dict[str, float] = {}
-        self._paused_until = 0.0
+        # Per platform: Slack asking us to slow down must not hold back a tracker or a webhook, nor the reverse.
+        self._paused_until: dict[str, float] = {}
 
     def wake(self) -> None:
         self._wake.set()
@@ -83,10 +96,12 @@ class DeliveryWorker:
     async def run_once(self) -> int:
         """Claim and settle one batch; return how many rows were claimed."""
         loop = asyncio.get_running_loop()
-        if loop.time() < self._paused_until:
-            await asyncio.sleep(self._paused_until - loop.time())
+        paused = self._paused(loop.time())
+        if paused and paused >= set(self._senders):
+            await asyncio.sleep(min(self._paused_until[platform] for platform in paused) - loop.time())
+            paused = self._paused(loop.time())
         async with self._db.sessions.begin() as session:
-            batch = await outbox.claim_due(session, utcnow(), BATCH_SIZE, self._lease)
+            batch = await outbox.claim_due(session, utcnow(), BATCH_SIZE, self._lease, skip_platforms=paused)
             depth = await outbox.pending_count(session)
         self._metrics.outbox_depth.set(depth)
         waiting = deque(batch)
@@ -94,12 +109,11 @@ class DeliveryWorker:
 
         async def lane() -> None:
             while waiting:
-                if loop.time() < self._paused_until:
-                    # Rate limited: hand the rest back untouched, to be sent after the pause.
-                    handed_back.extend(row.id for row in waiting)
-                    waiting.clear()
-                    return
                 row = waiting.popleft()
+                if loop.time() < self._paused_until.get(row.platform, 0.0):
+                    # Rate limited: hand it back untouched, to be sent after the pause.
+                    handed_back.append(row.id)
+                    continue
                 try:
                     await self._deliver(row)
                 except Exception as error:  # the row keeps its lease and is tried again when that runs out
@@ -124,13 +138,15 @@ class DeliveryWorker:
             held = await self._hold_for_local_time(row, sender)
             if held is not None:
                 return held
-        await self._pace(row.recipient_id)
+        # The per-channel pace is Slack's limit; a sender for an endpoint that takes every event (a webhook)
+        # opts out, or its events would queue up at one per second.
+        if getattr(sender, "paces_recipients", True):
+            await self._pace(row.recipient_id)
         message = json.loads(row.payload)
         follow_up = message.pop(CHART_KEY, None)
         result = await sender.send(row.team_id, row.recipient_id, message)
         if isinstance(result, Sent):
-            async with self._db.sessions.begin() as session:
-                await outbox.mark_sent(session, row.id, result.channel, result.ts)
+            await self._settle_sent(row, result)
             self._metrics.deliveries.labels(row.platform).inc()
             if follow_up is not None and self._after_sent is not None:
                 try:
@@ -140,7 +156,7 @@ class DeliveryWorker:
             return True
         async with self._db.sessions.begin() as session:
             if isinstance(result, RateLimited):
-                self._paused_until = asyncio.get_running_loop().time() + result.retry_after
+                self._paused_until[row.platform] = asyncio.get_running_loop().time() + result.retry_after
                 at = utcnow() + timedelta(seconds=result.retry_after)
                 await outbox.retry_later(session, row.id, at, "ratelimited", counts_as_attempt=False)
                 self._metrics.delivery_failures.labels(row.platform, "ratelimited").inc()
@@ -165,7 +181,7 @@ class DeliveryWorker:
         if zone is None:
             looked_up = await sender.timezone(row.team_id, row.recipient_id)
             if isinstance(looked_up, RateLimited):
-                self._paused_until = asyncio.get_running_loop().time() + looked_up.retry_after
+                self._paused_until[row.platform] = asyncio.get_running_loop().time() + looked_up.retry_after
                 async with self._db.sessions.begin() as session:
                     at = utcnow() + timedelta(seconds=looked_up.retry_after)
                     await outbox.retry_later(session, row.id, at, "ratelimited", counts_as_attempt=False)
@@ -184,11 +200,36 @@ class DeliveryWorker:
         # Held rows are picked up again when due; one whose time has come goes out in the next batch.
         return True
 
-    async def _settle_failed(self, row: Delivery, error: str) -> None:
+    async def _settle_sent(self, row: Delivery, result: Sent) -> None:
+        if self._on_sent is not None:
+            try:
+                async with self._db.sessions.begin() as session:
+                    await outbox.mark_sent(session, row.id, result.channel, result.ts)
+                    await self._on_sent(session, row, result)
+                return
+            except Exception as problem:
+                log.error("on-sent step for delivery %s failed: %s: %s", row.id, type(problem).__name__, problem)
         async with self._db.sessions.begin() as session:
-            await outbox.mark_failed(session, row.id, error)
+            await outbox.mark_sent(session, row.id, result.channel, result.ts)
+
+    async def _settle_failed(self, row: Delivery, error: str) -> None:
+        settled = False
+        if self._on_failed is not None:
+            try:
+                async with self._db.sessions.begin() as session:
+                    await outbox.mark_failed(session, row.id, error)
+                    await self._on_failed(session, row, error)
+                settled = True
+            except Exception as problem:
+                log.error("on-failed step for delivery %s failed: %s: %s", row.id, type(problem).__name__, problem)
+        if not settled:
+            async with self._db.sessions.begin() as session:
+                await outbox.mark_failed(session, row.id, error)
         self._metrics.delivery_failures.labels(row.platform, "gave_up").inc()
         log.warning("delivery %s to a %s failed for good: %s", row.id, row.recipient_kind, error)
+
+    def _paused(self, now: float) -> set[str]:
+        return {platform for platform, until in self._paused_until.items() if until > now}
 
     async def _pace(self, recipient_id: str) -> None:
         """Wait for this recipient's next slot. The slot is booked before sleeping, so two lanes sending to the

@@ -20,6 +20,7 @@ from bot.services.requester import Requester
 from comms.audience import Directory
 from comms.notes import Action, Note
 from comms.render.slack import note_message
+from comms.webhooks import WebhookEvents
 from storage import audit, outbox
 from storage import pulses as pulse_store
 from storage.db import Database
@@ -106,6 +107,7 @@ async def tick(db: Database, directory: Directory, secret: Callable[[], str], se
             session, Pulse.status == "open", Pulse.reminded_at.is_(None), Pulse.reminder_at <= now
         )
         to_close = await pulse_store.ids_where(session, Pulse.status == "open", Pulse.closes_at <= now)
+    webhooks = WebhookEvents.from_settings(settings)
     for pulse_id in stuck:
         async with db.sessions.begin() as session:
             # Take the launch; the lease keeps a second replica from taking it at the same time.
@@ -119,6 +121,9 @@ async def tick(db: Database, directory: Directory, secret: Callable[[], str], se
         async with db.sessions.begin() as session:
             if await pulse_store.transition(session, pulse_id, ("open",), status="closed", closed_at=now):
                 await _audit_closed(session, pulse_id)
+                closed = await pulse_store.get(session, pulse_id)
+                assert closed is not None
+                await webhooks.pulse_closed(session, closed)
     return bool(queued or stuck or reminded)
 
 

@@ -17,6 +17,7 @@ from comms.notes import Note
 from comms.render.slack import note_message
 from comms.senders import Sender
 from comms.tiers import TIERS, approval_request, delivery_report, item_shipped, note_for_tier
+from comms.webhooks import WebhookEvents
 from storage import outbox, submissions
 from storage import releases as release_store
 from storage.db import Database
@@ -111,8 +112,11 @@ async def ask_approvers(session: AsyncSession, release: Release, approvers: froz
     return asked
 
 
-async def report_finished(db: Database, sender_for: Callable[[str], Sender | None]) -> int:
-    """Releases whose deliveries are all settled become `sent`, and whoever scheduled them hears how it went."""
+async def report_finished(
+    db: Database, sender_for: Callable[[str], Sender | None], webhooks: WebhookEvents | None = None
+) -> int:
+    """Releases whose deliveries are all settled become `sent`, and whoever scheduled them hears how it went
+    (and, with `webhooks`, a `release.sent` event is queued in the same transaction)."""
     async with db.sessions() as session:
         candidates = [release.id for release in await release_store.delivered_but_unfinished(session)]
     reported = 0
@@ -130,6 +134,10 @@ async def report_finished(db: Database, sender_for: Callable[[str], Sender | Non
             acknowledged = await release_store.acknowledged_by(session, release_id)
             failures = [(_mention(row.recipient_id, row.recipient_kind), row.last_error or "?") for row in failed_rows]
             posts = [(row.sent_channel or row.recipient_id, row.sent_ts) for row in post_rows]
+            if webhooks is not None:
+                sent = sum(sent for sent, _ in outcomes.values())
+                failed = sum(failed for _, failed in outcomes.values())
+                await webhooks.release_sent(session, release, sent, failed)
             if _is_person(release.platform, release.created_by):
                 links = await _post_links(sender_for(release.platform), release.team_id, posts)
                 note = delivery_report(release, outcomes, failures, links, acknowledged)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import aiohttp
@@ -24,6 +26,7 @@ TRANSIENT_SLACK_ERRORS = {
 class Sent:
     channel: str | None
     ts: str | None
+    link: str | None = None  # where the created thing lives, when that is a page (an issue tracker's issue)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ SendResult = Sent | RateLimited | Transient | Permanent
 
 
 NOT_INSTALLED = "not_installed"  # the workspace has no token (uninstalled, or never installed)
+# A tracker or a webhook receiver may ask for any pause; the worker stops that platform for this long at most.
+MAX_RETRY_AFTER_SECONDS = 60.0
 
 
 class Sender(Protocol):
@@ -63,6 +68,36 @@ class Sender(Protocol):
     ) -> bool:
         """Share a file into a conversation; False if the platform refused (the caller carries on without it)."""
         ...
+
+
+class PostOnlySender:
+    """For platforms that only receive posts (issue trackers, webhook receivers): no conversations, no people,
+    so no permalinks, time zones or file uploads."""
+
+    async def permalink(self, team_id: str, channel: str, ts: str) -> str | None:
+        return None
+
+    async def timezone(self, team_id: str, user_id: str) -> str | RateLimited | Transient | None:
+        return None
+
+    async def upload(
+        self, team_id: str, channel: str, thread_ts: str | None, content: bytes, filename: str, title: str
+    ) -> bool:
+        return False
+
+
+def retry_after_seconds(value: str | None) -> float:
+    """Retry-After as seconds or an HTTP date (RFC 9110), capped; 1 s when absent or unreadable."""
+    if value is None:
+        return 1.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError):
+            return 1.0
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
 
 
 class SlackSender:

@@ -15,7 +15,7 @@ caller's transaction would do.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -28,6 +28,10 @@ from storage.models import Base
 
 Row = TypeVar("Row", bound=Base)
 Key = tuple[Any, ...]
+
+# Called inside a batch's transaction with the rows it created (repeats excluded), before the commit: whatever it
+# writes (an outbox row announcing the new item) is committed with them, or rolled back with them.
+AfterInsert = Callable[[AsyncSession, Sequence[Base]], Awaitable[None]]
 
 # Bounds one transaction (and its statement sizes) when a burst queues thousands of rows; the rest go next.
 MAX_BATCH = 256
@@ -53,9 +57,15 @@ class _Pending:
 class GroupCommit:
     """`insert_once` for many concurrent callers, committed together. Safe to share in one event loop."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        max_batch: int = MAX_BATCH,
+        after_insert: AfterInsert | None = None,
+    ) -> None:
         self._sessions = sessions
         self._max_batch = max_batch
+        self.after_insert = after_insert
         self._queue: list[_Pending] = []
         self._flusher: asyncio.Task[None] | None = None
 
@@ -113,6 +123,10 @@ class GroupCommit:
         async with self._sessions.begin() as session:
             for (model, conflict, _columns), members in groups.items():
                 results |= await _store_group(session, model, conflict, members)
+            if self.after_insert is not None:
+                created = [row for row, is_new in results.values() if is_new]
+                if created:
+                    await self.after_insert(session, created)
         # The transaction is committed here: only now may anyone see these ids.
         return [results[pending] for pending in batch]
 
@@ -144,3 +158,16 @@ async def _store_group(
     return {
         pending: (rows[pending.key], pending.key in created and firsts[pending.key] is pending) for pending in members
     }
+
+
+def chain_after_insert(*hooks: AfterInsert | None) -> AfterInsert | None:
+    """Several after-insert hooks in one (webhook events, tracker filing), run in order in the same transaction."""
+    present = [hook for hook in hooks if hook is not None]
+    if len(present) <= 1:
+        return present[0] if present else None
+
+    async def chained(session: AsyncSession, rows: Sequence[Base]) -> None:
+        for hook in present:
+            await hook(session, rows)
+
+    return chained

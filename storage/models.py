@@ -47,6 +47,7 @@ class Feedback(Base):
         Index("ix_feedback_submitter", "platform", "team_id", "user_id", "created_at"),
         Index("ix_feedback_team_created", "team_id", "created_at"),
         Index("ix_feedback_team_shipped", "team_id", "shipped_at"),
+        Index("ix_feedback_tracker", "tracker", "tracker_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +69,12 @@ class Feedback(Base):
     # What makes a Slack retry or a double-click the same submission (trigger id, view id, message ts).
     source_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Filed in an issue tracker (comms/trackers/): which one, its key (EXP-12, ENG-3, #42) and link, and its
+    # status there ("queued" and "failed" are ours, until the tracker has one).
+    tracker: Mapped[str | None] = mapped_column(String(16))
+    tracker_key: Mapped[str | None] = mapped_column(String(64))
+    tracker_url: Mapped[str | None] = mapped_column(Text)
+    tracker_status: Mapped[str | None] = mapped_column(String(64))
 
 
 class Bug(Base):
@@ -77,6 +84,7 @@ class Bug(Base):
         Index("ix_bugs_reporter", "platform", "team_id", "reporter_id", "created_at"),
         Index("ix_bugs_team_status", "team_id", "status", "severity"),
         Index("ix_bugs_team_shipped", "team_id", "shipped_at"),
+        Index("ix_bugs_tracker", "tracker", "tracker_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,10 +96,14 @@ class Bug(Base):
     expected: Mapped[str] = mapped_column(Text, default="")
     severity: Mapped[str] = mapped_column(String(16))
     product: Mapped[str | None] = mapped_column(String(200))
+    # open → shipped (in a release) | fixed, closed (its tracker issue done, or closed as not planned)
     status: Mapped[str] = mapped_column(String(16), default="open")
     channel_id: Mapped[str | None] = mapped_column(String(64))
     permalink: Mapped[str | None] = mapped_column(Text)
     tracker_key: Mapped[str | None] = mapped_column(String(64))
+    tracker: Mapped[str | None] = mapped_column(String(16))  # as on Feedback
+    tracker_url: Mapped[str | None] = mapped_column(Text)
+    tracker_status: Mapped[str | None] = mapped_column(String(64))
     shipped_release_id: Mapped[int | None] = mapped_column(
         ForeignKey("releases.id", ondelete="SET NULL", name="fk_bugs_shipped_release")
     )

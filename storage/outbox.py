@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, literal, null, or_, select, update
+from sqlalchemy import case, func, literal, null, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,15 +96,19 @@ async def hold_until_local_time(session: AsyncSession, delivery_id: int, at: dat
     )
 
 
-async def claim_due(session: AsyncSession, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:
-    """Claim up to `limit` due rows for `lease`. On PostgreSQL, SKIP LOCKED lets replicas claim side by side
-    without ever taking the same row; an expired lease (a crashed worker) makes a row claimable again."""
+async def claim_due(
+    session: AsyncSession, now: datetime, limit: int, lease: timedelta, skip_platforms: Collection[str] = ()
+) -> list[Delivery]:
+    """Claim up to `limit` due rows for `lease`, none for `skip_platforms` (paused by a rate limit). On
+    PostgreSQL, SKIP LOCKED lets replicas claim side by side without ever taking the same row; an expired lease
+    (a crashed worker) makes a row claimable again."""
     due = (
         select(Delivery.id)
         .where(
             Delivery.status == "pending",
             Delivery.next_attempt_at <= now,
             or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+            Delivery.platform.not_in(skip_platforms) if skip_platforms else true(),
         )
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
@@ -206,4 +210,15 @@ async def release_channel_posts(session: AsyncSession, release_id: int, limit: i
 
 async def for_subject(session: AsyncSession, subject: str) -> list[Delivery]:
     result = await session.execute(select(Delivery).where(Delivery.subject == subject).order_by(Delivery.id))
+    return list(result.scalars())
+
+
+async def recent_for_platform(
+    session: AsyncSession, platform: str, team_id: str | None = None, limit: int = 20
+) -> list[Delivery]:
+    """The newest deliveries of one platform (e.g. every webhook event), newest first."""
+    query = select(Delivery).where(Delivery.platform == platform)
+    if team_id is not None:
+        query = query.where(Delivery.team_id == team_id)
+    result = await session.execute(query.order_by(Delivery.created_at.desc(), Delivery.id.desc()).limit(limit))
     return list(result.scalars())

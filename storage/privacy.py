@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, delete, func, literal, or_, select, true, update
+from sqlalchemy import String, and_, case, cast, delete, func, literal, or_, select, true, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -145,6 +145,8 @@ async def erase_person(
 
     `respondent_of(pulse)` is the respondent key the person's answer to that pulse would carry."""
     changes = Changes()
+
+    await _forget_tracker_issues(session, user_id, team_id, changes)  # while their items still name them
 
     result = await session.execute(
         update(Feedback)
@@ -280,6 +282,42 @@ async def erase_person(
     return changes
 
 
+async def _forget_tracker_issues(session: AsyncSession, user_id: str, team_id: str | None, changes: Changes) -> None:
+    """An issue of theirs not filed yet is not filed at all: its queued payload holds their words. One already
+    filed keeps its key and link here, but our copy of its text goes (the tracker's copy is its admins' to purge)."""
+    theirs = union_all(
+        select(literal("tracker:bug:").concat(cast(Bug.id, String)), Bug.platform, Bug.team_id).where(
+            Bug.reporter_id == user_id, _in_team(Bug, team_id)
+        ),
+        select(
+            literal("tracker:feedback:").concat(cast(Feedback.id, String)), Feedback.platform, Feedback.team_id
+        ).where(Feedback.user_id == user_id, _in_team(Feedback, team_id)),
+    )
+    workspace_of = {subject: (platform, team) for subject, platform, team in (await session.execute(theirs)).all()}
+    subjects = list(workspace_of)
+    for start in range(0, len(subjects), KEY_CHUNK):
+        chunk = subjects[start : start + KEY_CHUNK]
+        result = await session.execute(
+            delete(Delivery).where(Delivery.subject.in_(chunk), Delivery.status != "sent").returning(Delivery.subject)
+        )
+        changes.add_rows([workspace_of[subject] for (subject,) in result.all()], "deliveries", "deleted")
+        result = await session.execute(
+            update(Delivery)
+            .where(Delivery.subject.in_(chunk), Delivery.payload != EMPTY_PAYLOAD)
+            .values(payload=EMPTY_PAYLOAD)
+            .returning(Delivery.subject)
+            .execution_options(synchronize_session=False)
+        )
+        changes.add_rows([workspace_of[subject] for (subject,) in result.all()], "deliveries", "quotes cleared")
+    for model, person in ((Bug, Bug.reporter_id), (Feedback, Feedback.user_id)):
+        await session.execute(
+            update(model)
+            .where(person == user_id, _in_team(model, team_id), model.tracker_key.is_(None))
+            .values(tracker=None, tracker_status=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def _unlink_answers(
     session: AsyncSession, team_id: str | None, respondent_of: Callable[[Pulse], str], changes: Changes
 ) -> None:
@@ -394,7 +432,10 @@ async def clear_old_texts(session: AsyncSession, cutoff: datetime, batch: int) -
     more |= len(pulse_ids) >= batch
 
     old_quotes = and_(
-        Delivery.subject.startswith("loop:", autoescape=True),
+        or_(
+            Delivery.subject.startswith("loop:", autoescape=True),
+            Delivery.subject.startswith("tracker:", autoescape=True),  # issues filed, and the DMs about them
+        ),
         Delivery.status != "pending",
         Delivery.created_at < cutoff,
         Delivery.payload != EMPTY_PAYLOAD,

@@ -11,8 +11,11 @@ from bot.services.ids import bug_label, feedback_label
 from bot.services.requester import Requester
 from storage import bugs as bug_store
 from storage import feedback as feedback_store
+from storage import trackers as tracker_store
+from storage.models import Bug, Feedback
 
 RECENT_LIMIT = 10
+TRACKER_CARDS = 5  # of each kind: App Home is a glance, `feedbot tracker send` takes any id
 
 
 @dataclass(frozen=True)
@@ -22,12 +25,32 @@ class Submission:
     summary: str
     status: str
     created_at: datetime
+    tracker_key: str | None = None  # EXP-12 once filed in an issue tracker, with its link and status there
+    tracker_url: str | None = None
+    tracker_status: str | None = None
+
+
+@dataclass(frozen=True)
+class TrackerCard:
+    """An item an admin can send to the issue tracker: feedback not filed yet, or a send that failed."""
+
+    label: str
+    kind: str
+    summary: str
+    error: str | None = None  # the tracker's answer, for a failed send
+
+
+@dataclass(frozen=True)
+class TrackerOverview:
+    failed: list[TrackerCard]
+    unfiled_feedback: list[TrackerCard]
 
 
 @dataclass(frozen=True)
 class AdminOverview:
     feedback_by_status: dict[str, int]
     open_bugs_by_severity: dict[str, int]
+    trackers: TrackerOverview | None = None  # None when no issue tracker is configured
 
 
 @dataclass(frozen=True)
@@ -36,7 +59,9 @@ class HomeSummary:
     admin: AdminOverview | None
 
 
-async def summary(session: AsyncSession, requester: Requester, limit: int = RECENT_LIMIT) -> HomeSummary:
+async def summary(
+    session: AsyncSession, requester: Requester, limit: int = RECENT_LIMIT, *, trackers: bool = False
+) -> HomeSummary:
     feedback_rows = await feedback_store.recent_by_user(
         session, requester.platform, requester.team_id, requester.user_id, limit
     )
@@ -44,13 +69,39 @@ async def summary(session: AsyncSession, requester: Requester, limit: int = RECE
         session, requester.platform, requester.team_id, requester.user_id, limit
     )
     submissions = [
-        Submission(feedback_label(row.id), "feedback", row.text, row.status, row.created_at) for row in feedback_rows
-    ] + [Submission(bug_label(row.id), "bug", row.title, row.status, row.created_at) for row in bug_rows]
+        Submission(feedback_label(row.id), "feedback", row.text, row.status, row.created_at, *_tracker_fields(row))
+        for row in feedback_rows
+    ] + [
+        Submission(bug_label(row.id), "bug", row.title, row.status, row.created_at, *_tracker_fields(row))
+        for row in bug_rows
+    ]
     submissions.sort(key=lambda item: item.created_at, reverse=True)
     admin = None
     if requester.is_admin:
         admin = AdminOverview(
             feedback_by_status=await feedback_store.count_by_status(session, requester.team_id),
             open_bugs_by_severity=await bug_store.open_by_severity(session, requester.team_id),
+            trackers=await _tracker_overview(session, requester.team_id) if trackers else None,
         )
     return HomeSummary(submissions[:limit], admin)
+
+
+def _tracker_fields(row: Feedback | Bug) -> tuple[str | None, str | None, str | None]:
+    return row.tracker_key, row.tracker_url, row.tracker_status
+
+
+async def _tracker_overview(session: AsyncSession, team_id: str) -> TrackerOverview:
+    failed = [
+        TrackerCard(
+            bug_label(item.id) if kind == "bug" else feedback_label(item.id),
+            kind,
+            item.title if isinstance(item, Bug) else item.text,
+            error or "failed",
+        )
+        for kind, item, error in await tracker_store.failed(session, team_id, TRACKER_CARDS)
+    ]
+    unfiled = [
+        TrackerCard(feedback_label(row.id), "feedback", row.text)
+        for row in await tracker_store.unfiled_feedback(session, team_id, TRACKER_CARDS)
+    ]
+    return TrackerOverview(failed, unfiled)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -190,11 +191,20 @@ async def latest_open(session: AsyncSession, requester: Requester) -> Pulse:
     return await _find(session, requester, None, ("open",))
 
 
-async def close(session: AsyncSession, requester: Requester, pulse_id: int | None) -> Reply:
+async def close(
+    session: AsyncSession,
+    requester: Requester,
+    pulse_id: int | None,
+    on_closed: Callable[[AsyncSession, Pulse], Awaitable[None]] | None = None,
+) -> Reply:
+    """`on_closed` runs in the same transaction once the pulse is closed (the webhook event)."""
     require_admin(requester, "close pulses")
     pulse = await _find(session, requester, pulse_id, ("open",))
     if await pulse_store.transition(session, pulse.id, ("open", "launching"), status="closed", closed_at=utcnow()):
         await audit.record(session, requester, "pulse.closed", pulse_label(pulse.id), "closed early")
+        if on_closed is not None:
+            await session.refresh(pulse)  # closed_at as stored
+            await on_closed(session, pulse)
         return Reply.ok(f"*{pulse_label(pulse.id)}* is closed. `/pulse results {pulse.id}` shows how it went.")
     return Reply.info(f"*{pulse_label(pulse.id)}* was already closed.")
 

@@ -26,7 +26,7 @@ from slack_sdk.models.views import View
 from bot.messages import Reply
 from bot.services.bugs import SEVERITIES
 from bot.services.feedback import CATEGORIES
-from bot.services.home import HomeSummary
+from bot.services.home import HomeSummary, Submission, TrackerCard, TrackerOverview
 from bot.services.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
 from comms.notes import Note
 from comms.render.limits import CONTEXT_TEXT, HEADER_TEXT, MODAL_TITLE, SECTION_TEXT, escape_mrkdwn, truncate
@@ -171,7 +171,9 @@ def home_view(summary: HomeSummary) -> View:
         summary_text = escape_mrkdwn(truncate(" ".join(item.summary.split()), 200))
         blocks.append(
             SectionBlock(
-                text=MarkdownTextObject(text=f"*{item.label}* · {item.kind} · _{item.status}_\n{summary_text}")
+                text=MarkdownTextObject(
+                    text=f"*{item.label}* · {item.kind} · _{item.status}_{_tracker_note(item)}\n{summary_text}"
+                )
             )
         )
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Sent {item.created_at:%Y-%m-%d %H:%M} UTC")]))
@@ -192,7 +194,47 @@ def home_view(summary: HomeSummary) -> View:
                 ]
             )
         )
+        if summary.admin.trackers is not None:
+            blocks += _tracker_blocks(summary.admin.trackers)
     return View(type="home", blocks=blocks[:100], callback_id="home")
+
+
+TRACKER_SEND_FEEDBACK = "tracker_send_feedback"
+TRACKER_RESEND_BUG = "tracker_resend_bug"
+
+
+def _tracker_note(item: Submission) -> str:
+    """· <link|EXP-12> (In Progress) once filed; a hint while it is on its way."""
+    if item.tracker_key and item.tracker_url:
+        status = f" ({escape_mrkdwn(item.tracker_status)})" if item.tracker_status else ""
+        return f" · <{item.tracker_url}|{escape_mrkdwn(item.tracker_key)}>{status}"
+    return " · _filing in the issue tracker_" if item.tracker_status == "queued" else ""
+
+
+def _tracker_card(card: TrackerCard, button: str) -> SectionBlock:
+    text = f"*{card.label}* · {card.kind}"
+    if card.error:
+        text += f" · :x: `{escape_mrkdwn(truncate(card.error, 200))}`"
+    text += f"\n{escape_mrkdwn(truncate(' '.join(card.summary.split()), 200))}"
+    action = TRACKER_RESEND_BUG if card.kind == "bug" else TRACKER_SEND_FEEDBACK
+    return SectionBlock(
+        text=MarkdownTextObject(text=text), accessory=ButtonElement(text=button, action_id=action, value=card.label)
+    )
+
+
+def _tracker_blocks(trackers: TrackerOverview) -> list[Block]:
+    blocks: list[Block] = [HeaderBlock(text="Issue tracker")]
+    if trackers.failed:
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text="Could not be filed: fix the cause, then re-send")])
+        )
+        blocks += [_tracker_card(card, "Re-send") for card in trackers.failed]
+    if trackers.unfiled_feedback:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text="Feedback not in the tracker")]))
+        blocks += [_tracker_card(card, "Send to tracker") for card in trackers.unfiled_feedback]
+    if len(blocks) == 1:
+        blocks.append(SectionBlock(text="Nothing waiting: every bug is filed, and no feedback is left to send."))
+    return blocks
 
 
 # -- outbound messages (the outbox stores these as JSON) -----------------------------------------------------------

@@ -140,6 +140,7 @@ class FakeSlack:
         self.users: list[dict[str, Any]] = []  # users.list, served a page at a time
         self.members: dict[str, list[str]] = {}  # conversations.members per channel
         self.timezones: dict[str, str] = {}  # users.info tz per user id (default America/Los_Angeles, as Slack)
+        self.emails: dict[str, str] = {}  # users.lookupByEmail: email → user id; others answer users_not_found
         self.uploads: dict[str, bytes] = {}  # file id → bytes POSTed to the upload URL
         self._failures: dict[str, list[PlannedFailure]] = {}
         self.post_limits: PostLimits | None = None
@@ -308,6 +309,8 @@ class FakeSlack:
             return {"ok": False, "error": "channel_not_found"}
         if method == "conversations.members" and channel not in self.members:
             return {"ok": False, "error": "channel_not_found"}
+        if method == "users.lookupByEmail" and str(args.get("email") or "").lower() not in self.emails:
+            return {"ok": False, "error": "users_not_found"}
         return None
 
     async def _response_url(self, request: web.Request) -> web.Response:
@@ -434,6 +437,10 @@ class FakeSlack:
                 "tz_offset": 0,
             }
         }
+
+    def _users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
+        email = str(args.get("email")).lower()  # Slack matches addresses case-insensitively
+        return {"user": {"id": self.emails[email], "team_id": self.team_id, "profile": {"email": email}}}
 
     def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"message_ts": self._next_ts()}

@@ -3,6 +3,7 @@ import re
 from slack_bolt.async_app import AsyncApp
 
 from comms.pulses import ANSWER_ACTION_PREFIX, COMMENT_ACTION
+from comms.render.slack import TRACKER_RESEND_BUG, TRACKER_SEND_FEEDBACK
 from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION
 from handlers.slack.actions.pulse_buttons import pulse_answer_callback, pulse_comment_callback
 from handlers.slack.actions.release_buttons import (
@@ -10,6 +11,7 @@ from handlers.slack.actions.release_buttons import (
     release_approve_callback,
     release_full_note_callback,
 )
+from handlers.slack.actions.tracker_buttons import tracker_send_callback
 
 
 def register(app: AsyncApp) -> None:
@@ -18,3 +20,5 @@ def register(app: AsyncApp) -> None:
     app.action(FULL_NOTE_ACTION)(release_full_note_callback)
     app.action(re.compile(rf"^{ANSWER_ACTION_PREFIX}\d+$"))(pulse_answer_callback)
     app.action(COMMENT_ACTION)(pulse_comment_callback)
+    app.action(TRACKER_SEND_FEEDBACK)(tracker_send_callback)
+    app.action(TRACKER_RESEND_BUG)(tracker_send_callback)

@@ -1,0 +1,69 @@
+"""Issue-tracker use cases shared by App Home, the CLI and the inbound webhooks: file an item (admins), and take
+a tracker's word on an issue's status. Each is one transaction; refusals and outcomes come back as replies."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.app import Deps
+from bot.messages import Reply
+from bot.services import audit
+from bot.services.admin import NotAllowed, require_admin
+from bot.services.ids import parse_label
+from bot.services.requester import Requester
+from comms.trackers.filing import TRACKER_NAMES, StatusChange, label_of, queue
+from storage import trackers as tracker_store
+
+
+class TrackerDesk:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def send(self, requester: Requester, label: str, *, any_team: bool = False) -> Reply:
+        """File FB-12 or BUG-7 in its tracker, or send a failed one again. Within the requester's workspace,
+        unless `any_team` (the CLI without --team: the operator owns every workspace in the database)."""
+        try:
+            require_admin(requester, "send items to the issue tracker")
+        except NotAllowed as refusal:
+            return refusal.reply
+        parsed = parse_label(label)
+        if parsed is None or parsed[0] not in ("feedback", "bug"):
+            return Reply.error(f"`{label}` is not a feedback or bug id: use FB-12 or BUG-7.")
+        if not self._deps.trackers.enabled:
+            return Reply.error(
+                "No issue tracker is configured (see FEEDBOT_JIRA_*, FEEDBOT_LINEAR_*, FEEDBOT_GITHUB_*)."
+            )
+        kind, item_id = parsed
+        name = label_of(kind, item_id)
+        async with self._deps.db.sessions.begin() as session:
+            item = await tracker_store.get(session, kind, item_id)
+            if item is None or (not any_team and item.team_id != requester.team_id):
+                return Reply.error(f"There is no {name} here.")
+            if item.tracker_key:
+                tracker = TRACKER_NAMES.get(item.tracker or "", item.tracker)
+                return Reply.info(f"*{name}* is already in {tracker} as {item.tracker_key}: {item.tracker_url}")
+            tracker = self._deps.trackers.tracker_for(item)
+            if tracker is None:
+                return Reply.error(
+                    f"No tracker takes *{name}*: set FEEDBOT_TRACKER_DEFAULT or a route for its product."
+                )
+            outcome = await queue(session, kind, item, tracker)
+            if outcome not in ("pending", "sent"):
+                # Under the item's workspace: the CLI may act without naming one.
+                actor = replace(requester, team_id=item.team_id)
+                await audit.record(session, actor, "tracker.sent", name, f"{tracker} ({outcome})")
+        if outcome == "pending":
+            return Reply.info(f"*{name}* is already on its way to {TRACKER_NAMES[tracker]}.")
+        if outcome == "sent":
+            return Reply.info(f"*{name}* was filed in {TRACKER_NAMES[tracker]} already: it is not filed twice.")
+        self._deps.nudge_scheduler()  # wakes the delivery worker in `feedbot serve`
+        again = " again" if outcome == "requeued" else ""
+        return Reply.ok(f"*{name}* is queued for {TRACKER_NAMES[tracker]}{again}.", item_id=name)
+
+    async def status_changed(self, change: StatusChange) -> str | None:
+        """Apply an inbound webhook's status; the item's label, or None when the issue is not one we filed."""
+        async with self._deps.db.sessions.begin() as session:
+            label = await self._deps.trackers.status_changed(session, change)
+        if label is not None:
+            self._deps.nudge_scheduler()  # a closing-the-loop DM may be waiting in the outbox
+        return label

@@ -1,0 +1,71 @@
+"""POST /api/feedback: parse the HTTP request, call bot/api_intake.py, answer JSON. No rules here."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from bot.api_intake import ApiFeedback, ApiRefusal, FeedbackApi
+
+PATH = "/api/feedback"
+FIELDS = {"text", "user", "category", "product", "team"}
+
+
+def register(app: web.Application, api: FeedbackApi) -> None:
+    app.router.add_post(PATH, FeedbackEndpoint(api).post)
+
+
+def _refusal(status: int, error: str, field: str | None = None, **headers: str) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error": error}
+    if field is not None:
+        body["field"] = field
+    return web.json_response(body, status=status, headers=headers or None)
+
+
+class FeedbackEndpoint:
+    def __init__(self, api: FeedbackApi) -> None:
+        self._api = api
+
+    async def post(self, request: web.Request) -> web.Response:
+        if not self._api.enabled:
+            # Off unless configured: a server nobody meant to expose answers as if the route were not there.
+            return _refusal(404, "the feedback API is off: set FEEDBOT_API_TOKEN to turn it on")
+        if not self._api.authorised(request.headers.get("Authorization")):
+            return _refusal(401, "missing or wrong API token", **{"WWW-Authenticate": 'Bearer realm="feedbot"'})
+        try:
+            submission = _parse(await request.read(), request.headers.get("Idempotency-Key"))
+            stored = await self._api.submit(submission)
+        except ApiRefusal as refusal:
+            return _refusal(refusal.status, refusal.error, refusal.field)
+        # 201 for a new row; 200 with the same id for a repeat of an Idempotency-Key (nothing new was made).
+        return web.json_response({"ok": True, "id": stored.id}, status=201 if stored.created else 200)
+
+
+def _parse(raw: bytes, idempotency_key: str | None) -> ApiFeedback:
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, ValueError):
+        raise ApiRefusal(400, "the body must be a JSON object", "body") from None
+    if not isinstance(body, dict):
+        raise ApiRefusal(400, "the body must be a JSON object", "body")
+    unknown = sorted(set(body) - FIELDS)
+    if unknown:
+        # Refused rather than ignored: a misspelt "categroy" would otherwise be dropped without a word.
+        raise ApiRefusal(400, f"unknown field {unknown[0]!r}: use {', '.join(sorted(FIELDS))}", unknown[0])
+    for name in ("text", "user"):
+        if name not in body or body[name] is None:
+            raise ApiRefusal(400, f"{name} is required", name)
+    for name, value in body.items():
+        if value is not None and not isinstance(value, str):
+            raise ApiRefusal(400, f"{name} must be a string", name)
+    return ApiFeedback(
+        text=body["text"],
+        user=body["user"].strip(),
+        # "" counts as not given, as an empty field in the /feedback modal does.
+        category=body.get("category") or None,
+        product=body.get("product") or None,
+        team=(body.get("team") or "").strip() or None,
+        idempotency_key=idempotency_key,
+    )
