@@ -7,7 +7,7 @@ import asyncio
 import io
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
@@ -97,30 +97,22 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         serve(settings, host=args.host, port=args.port, socket_mode=args.socket_mode)
         return 0
-    if args.command == "shell":
+    # Every other command works on the database: bring it to the newest schema first.
+    commands: dict[str, Callable[[], int]] = {
+        "shell": lambda: _shell(settings),
+        "export": lambda: _export(settings, args.kind, args.format, args.team, args.output),
+        "purge": lambda: cli_privacy.run(args, settings),
+        "digest": lambda: cli_digest.run(args, settings),
+        "pulse": lambda: cli_pulse.run(args, settings),
+        "webhooks": lambda: cli_webhooks.run(args, settings),
+        "tracker": lambda: cli_trackers.run(args, settings),
+        "stakeholders": lambda: cli_announce.run(args, settings),
+        "release": lambda: cli_announce.run(args, settings),
+    }
+    command = commands.get(args.command)
+    if command is not None:
         upgrade_to_head(settings.database_url)
-        return _shell(settings)
-    if args.command == "export":
-        upgrade_to_head(settings.database_url)
-        return _export(settings, args.kind, args.format, args.team, args.output)
-    if args.command == "purge":
-        upgrade_to_head(settings.database_url)
-        return cli_privacy.run(args, settings)
-    if args.command == "digest":
-        upgrade_to_head(settings.database_url)
-        return cli_digest.run(args, settings)
-    if args.command == "pulse":
-        upgrade_to_head(settings.database_url)
-        return cli_pulse.run(args, settings)
-    if args.command == "webhooks":
-        upgrade_to_head(settings.database_url)
-        return cli_webhooks.run(args, settings)
-    if args.command == "tracker":
-        upgrade_to_head(settings.database_url)
-        return cli_trackers.run(args, settings)
-    if args.command in {"stakeholders", "release"}:
-        upgrade_to_head(settings.database_url)
-        return cli_announce.run(args, settings)
+        return command()
     raise CommandFailed(f"unknown command {args.command}")
 
 

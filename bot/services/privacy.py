@@ -74,16 +74,7 @@ async def purge_person(
         respondent_of=lambda pulse: respondent_key(secret, pulse, user_id),
         audit_pseudonym=pseudonym,
     )
-    for (platform, team), counts in sorted(changes.by_workspace.items()):
-        await audit_store.record(
-            session,
-            platform=platform,
-            team_id=team,
-            actor=actor,
-            action="purge.user",
-            subject=pseudonym,
-            detail="; ".join(describe(counts)),
-        )
+    await _record_per_workspace(session, changes, actor, "purge.user", pseudonym)
     return Purged(user_id, team_id, pseudonym, changes)
 
 
@@ -100,16 +91,21 @@ async def apply_retention(
             total.merge(cleared.changes)
             if cleared.more:
                 continue
-            for (platform, team), counts in sorted(total.by_workspace.items()):
-                await audit_store.record(
-                    session,
-                    platform=platform,
-                    team_id=team,
-                    actor=SYSTEM,
-                    action="retention.purged",
-                    subject=f"before {cutoff:%Y-%m-%d %H:%M} UTC",
-                    detail=f"older than {days} days: " + "; ".join(describe(counts)),
-                )
+            subject = f"before {cutoff:%Y-%m-%d %H:%M} UTC"
+            await _record_per_workspace(
+                session, total, SYSTEM, "retention.purged", subject, f"older than {days} days: "
+            )
         if total:
             log.info("retention: %s", "; ".join(describe(total.totals())))
         return total
+
+
+async def _record_per_workspace(
+    session: AsyncSession, changes: Changes, actor: str, action: str, subject: str, prefix: str = ""
+) -> None:
+    """One audit entry per workspace the change touched, with its counts, in the caller's transaction."""
+    for (platform, team), counts in sorted(changes.by_workspace.items()):
+        detail = prefix + "; ".join(describe(counts))
+        await audit_store.record(
+            session, platform=platform, team_id=team, actor=actor, action=action, subject=subject, detail=detail
+        )

@@ -11,6 +11,7 @@ import asyncio
 import base64
 import itertools
 import uuid
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +41,7 @@ class Planned:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeTracker:
+class FakeTracker(ABC):
     """The shared plumbing: a server on port 0, a record of every request, planned failures."""
 
     routes: tuple[str, ...] = ()
@@ -101,11 +102,13 @@ class FakeTracker:
             self._changed.set()
         return web.json_response(answer, status=status)
 
+    @abstractmethod
     def error_body(self, status: int) -> Any:
-        raise NotImplementedError
+        """The body this tracker answers an error with."""
 
+    @abstractmethod
     def answer(self, request: web.Request, body: Any) -> tuple[int, Any]:
-        raise NotImplementedError
+        """Check a create request as the real API does; the status and body it would answer."""
 
     def refuse(self, status: int, problem: str) -> tuple[int, Any]:
         self.problems.append(problem)
