@@ -15,7 +15,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.background import Background
 from bot.config import Settings
 from bot.metrics import Metrics
-from comms.audience import Directory, SlackDirectory
+from comms.audience import Directory, PlatformDirectory, SlackDirectory, TeamsDirectory
+from comms.teams_link import TeamsLink
 from comms.trackers.filing import TrackerFiling
 from comms.webhooks import WebhookEvents
 from comms.workspaces import InstalledWorkspaces, OneWorkspace, SlackClients
@@ -46,6 +47,7 @@ class Deps:
     clients: SlackClients = field(init=False)
     installations: EncryptedInstallationStore | None = field(init=False, default=None)
     directory: Directory = field(init=False)
+    teams: TeamsLink = field(init=False)
     webhooks: WebhookEvents = field(init=False)
     trackers: TrackerFiling = field(init=False)
     # Set by the runtime in `feedbot serve`: look at the releases table now rather than at the next tick.
@@ -63,7 +65,8 @@ class Deps:
             store = EncryptedInstallationStore(settings.slack_client_id, self.db.engine, settings.secret_key)
             self.installations = store
             self.clients = InstalledWorkspaces(store, self.db, settings.slack_api_url)
-        self.directory = SlackDirectory(self.clients)
+        self.teams = TeamsLink(settings)
+        self.directory = PlatformDirectory(SlackDirectory(self.clients), TeamsDirectory(self.teams, self.db))
         self.webhooks = WebhookEvents.from_settings(settings)
         if self.webhooks.enabled:
             # New feedback and bugs are announced from inside the group commit's transaction (comms/webhooks.py).

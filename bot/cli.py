@@ -12,7 +12,16 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
-from bot import cli_announce, cli_digest, cli_privacy, cli_pulse, cli_support, cli_trackers, cli_webhooks
+from bot import (
+    cli_announce,
+    cli_digest,
+    cli_privacy,
+    cli_pulse,
+    cli_support,
+    cli_teams,
+    cli_trackers,
+    cli_webhooks,
+)
 from bot.config import Settings, SettingsError, load_settings, require_slack_credentials
 from bot.export import EXPORT_KINDS, FORMATS, write_export
 from storage.db import DatabaseDriverMissing
@@ -55,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_privacy.add_parsers(commands)
     cli_webhooks.add_parsers(commands)
     cli_trackers.add_parsers(commands)
+    cli_teams.add_parsers(commands)
     return parser
 
 
@@ -97,6 +107,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         serve(settings, host=args.host, port=args.port, socket_mode=args.socket_mode)
         return 0
+    if args.command == "teams":
+        return cli_teams.run(args, settings)
     # Every other command works on the database: bring it to the newest schema first.
     commands: dict[str, Callable[[], int]] = {
         "shell": lambda: _shell(settings),

@@ -1,4 +1,4 @@
-"""Command lines typed as text (the local shell today, Teams messages later) are parsed here and only here."""
+"""Command lines typed as text (the local shell, messages typed to the bot in Teams) are parsed here only."""
 
 from __future__ import annotations
 

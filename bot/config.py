@@ -298,6 +298,18 @@ class Settings(BaseSettings):
         """OAuth distribution to many workspaces, instead of one workspace's SLACK_BOT_TOKEN."""
         return self.slack_client_id is not None and self.slack_client_secret is not None
 
+    @property
+    def teams_only(self) -> bool:
+        """Serving Microsoft Teams alone: a Teams app is registered and no Slack setting is given at all."""
+        slack = (
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_client_id,
+            self.slack_client_secret,
+            self.slack_app_token,
+        )
+        return self.microsoft_app_id is not None and not any(slack)
+
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.admins
 
@@ -335,7 +347,18 @@ def load_settings(**overrides: Any) -> Settings:
             "(generate one with openssl rand -hex 32)"
         )
     _check_trackers(settings)
+    _check_microsoft(settings)
     return settings
+
+
+def _check_microsoft(settings: Settings) -> None:
+    """Teams runs anonymous (Bot Framework Emulator) with none of these, or authenticated with an app id and its
+    password; half a set would accept Teams' requests and then fail every reply."""
+    if settings.microsoft_app_id and not settings.microsoft_app_password:
+        raise SettingsError("MICROSOFT_APP_ID is set but MICROSOFT_APP_PASSWORD is not: Teams replies need both")
+    if not settings.microsoft_app_id and (settings.microsoft_app_password or settings.microsoft_app_tenant_id):
+        variable = "MICROSOFT_APP_PASSWORD" if settings.microsoft_app_password else "MICROSOFT_APP_TENANT_ID"
+        raise SettingsError(f"{variable} is set but MICROSOFT_APP_ID is not")
 
 
 def _check_trackers(settings: Settings) -> None:
@@ -376,6 +399,8 @@ def require_slack_credentials(settings: Settings, *, socket_mode: bool = False) 
     if settings.oauth_enabled:
         _require_oauth_credentials(settings)
         return
+    if settings.teams_only:
+        return
     if (settings.slack_client_id is None) != (settings.slack_client_secret is None):
         present, absent = (
             ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
@@ -394,7 +419,8 @@ def require_slack_credentials(settings: Settings, *, socket_mode: bool = False) 
     if missing:
         raise SettingsError(
             f"feedbot serve needs {' and '.join(missing)}: copy them from your Slack app's Basic Information "
-            "and OAuth & Permissions pages (or try the bot without Slack: feedbot shell)"
+            "and OAuth & Permissions pages (or serve Teams alone with MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD, "
+            "or try the bot without either: feedbot shell)"
         )
 
 

@@ -15,6 +15,7 @@ from bot.services.admin import NotAllowed
 from bot.services.pulses import pulse_label
 from bot.services.requester import Requester
 from bot.services.validation import InvalidSubmission
+from comms.platforms import is_teams_id
 from comms.pulses import launch
 from storage import pulses as pulse_store
 from storage.models import Pulse
@@ -104,7 +105,13 @@ class PulseDesk:
             return reply
         pulse = created[0]
         self._deps.background.spawn(self._launch(pulse.id), name="pulse:launch")
-        audience = f"the people in <#{channel_id}>" if channel_id else "everyone in the workspace"
+        audience = "everyone in the workspace"
+        if channel_id:
+            audience = (
+                f"the people of Teams channel `{channel_id}`"
+                if is_teams_id(channel_id)
+                else f"the people in <#{channel_id}>"
+            )
         return Reply.ok(
             f"*{pulse_label(pulse.id)}* is on its way to {audience}: “{pulse.question}”. "
             f"Results show once {self._deps.settings.anonymity_threshold} people have answered "

@@ -15,9 +15,11 @@ from comms.delivery import DeliveryWorker
 from comms.releases import report_finished
 from comms.schedule import ReleaseScheduler
 from comms.senders import Sender, Sent, SlackSender
+from comms.teams_sender import TeamsSender
 from comms.trackers.sender import tracker_senders
 from comms.webhooks import PLATFORM as WEBHOOK_PLATFORM
 from comms.webhooks import WebhookSender
+from storage.teams import TEAMS
 
 # Retention is a slow sweep, not a reaction: once an hour is plenty, and it keeps the reconcile tick light.
 RETENTION_EVERY_SECONDS = 3600.0
@@ -26,7 +28,7 @@ RETENTION_EVERY_SECONDS = 3600.0
 class Runtime:
     def __init__(self, deps: Deps) -> None:
         settings = deps.settings
-        self.senders: dict[str, Sender] = {"slack": SlackSender(deps.clients)}
+        self.senders: dict[str, Sender] = {"slack": SlackSender(deps.clients), TEAMS: TeamsSender(deps.teams, deps.db)}
         self._webhook_sender: WebhookSender | None = None
         if settings.webhook_url is not None and settings.webhook_secret is not None:
             self._webhook_sender = WebhookSender(settings.webhook_url, settings.webhook_secret)

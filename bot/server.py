@@ -1,4 +1,5 @@
-"""The aiohttp server: Slack at /slack/events (or over Socket Mode), health and metrics. One process, one loop."""
+"""The aiohttp server: Slack at /slack/events (or over Socket Mode), Teams at /api/messages, health and metrics.
+One process, one loop."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.app import Deps, build_slack_app
 from bot.runtime import Runtime
 from bot.socket_mode import SocketModeLink
 from bot.tracker_desk import TrackerDesk
+from handlers import teams as teams_handlers
 from handlers import trackers as tracker_webhooks
 from handlers.api import feedback as feedback_api
 from handlers.slack.guard import check_request
@@ -107,18 +109,12 @@ json_errors = web.middleware(_json_errors)
 def build_web_app(deps: Deps, *, socket_mode: bool = False) -> web.Application:
     app = web.Application(middlewares=[count_requests, json_errors], client_max_size=1024 * 1024)
     app[DEPS] = deps
-    app[SLACK_APP] = build_slack_app(deps)
-    if socket_mode:
-        # Not mounted in Socket Mode: Slack sends nothing over HTTP then, and with no signing secret required there
-        # is nothing to check a POST against, so the route would let anyone who reaches the port run commands.
-        app[SOCKET_MODE] = SocketModeLink(app[SLACK_APP], deps.settings, deps.metrics)
-    else:
-        app.router.add_post("/slack/events", slack_events)
-    app.router.add_get("/slack/install", slack_oauth)
-    app.router.add_get("/slack/oauth_redirect", slack_oauth)
+    if not deps.settings.teams_only:
+        _mount_slack(app, deps, socket_mode)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     feedback_api.register(app, FeedbackApi(deps))
+    teams_handlers.register(app, deps)
     tracker_webhooks.register(app, TrackerDesk(deps), deps.settings)
     app[RUNTIME] = Runtime(deps)
     app.on_startup.append(_start_runtime)
@@ -129,6 +125,18 @@ def build_web_app(deps: Deps, *, socket_mode: bool = False) -> web.Application:
     app.on_shutdown.append(_finish_background_work)
     app.on_cleanup.append(_close_database)
     return app
+
+
+def _mount_slack(app: web.Application, deps: Deps, socket_mode: bool) -> None:
+    app[SLACK_APP] = build_slack_app(deps)
+    if socket_mode:
+        # Not mounted in Socket Mode: Slack sends nothing over HTTP then, and with no signing secret required there
+        # is nothing to check a POST against, so the route would let anyone who reaches the port run commands.
+        app[SOCKET_MODE] = SocketModeLink(app[SLACK_APP], deps.settings, deps.metrics)
+    else:
+        app.router.add_post("/slack/events", slack_events)
+    app.router.add_get("/slack/install", slack_oauth)
+    app.router.add_get("/slack/oauth_redirect", slack_oauth)
 
 
 async def _start_runtime(app: web.Application) -> None:

@@ -7,7 +7,12 @@ from typing import Any, Protocol
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from comms.platforms import is_teams_id
+from comms.teams_link import TeamsLink
 from comms.workspaces import SlackClients
+from storage import teams as teams_store
+from storage.db import Database
+from storage.teams import StoredReference
 
 PAGE_SIZE = 200
 NOT_A_PERSON = {"USLACKBOT"}
@@ -60,3 +65,44 @@ class SlackDirectory:
             cursor = (response.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return items
+
+
+class TeamsDirectory:
+    """A Teams channel's people (its team's roster) or a group chat's members, from the Bot Framework. Each
+    person becomes reachable even if they never wrote to the bot: the sender opens their 1:1 chat."""
+
+    def __init__(self, link: TeamsLink, db: Database) -> None:
+        self._link = link
+        self._db = db
+
+    async def humans(self, team_id: str, channel_id: str | None) -> list[str]:
+        if channel_id is None:
+            return []
+        async with self._db.sessions() as session:
+            conversation = await teams_store.find(session, channel_id)
+        if conversation is None:
+            return []
+        members = [
+            member for member in dict.fromkeys(await self._link.members(conversation)) if member.startswith("29:")
+        ]
+        async with self._db.sessions.begin() as session:
+            for member in members:
+                await teams_store.remember(
+                    session,
+                    StoredReference(member, "user", conversation.tenant_id, "", conversation.service_url, ""),
+                    replace=False,
+                )
+        return members
+
+
+class PlatformDirectory:
+    """Slack channels ask Slack, Teams channels (19:…) ask Teams."""
+
+    def __init__(self, slack: Directory, teams: Directory) -> None:
+        self._slack = slack
+        self._teams = teams
+
+    async def humans(self, team_id: str, channel_id: str | None) -> list[str]:
+        if channel_id is not None and is_teams_id(channel_id):
+            return await self._teams.humans(team_id, channel_id)
+        return await self._slack.humans(team_id, channel_id)

@@ -14,6 +14,7 @@ from bot.services.digest import Digest, compose, enps_line
 from comms.charts import digest_chart
 from comms.delivery import CHART_KEY
 from comms.notes import Note
+from comms.platforms import TEAMS, note_payload, platform_for
 from comms.render.limits import truncate
 from comms.render.slack import note_message
 from comms.senders import Sender, Sent
@@ -89,22 +90,24 @@ async def send(db: Database, settings: Settings, team_id: str, now: datetime | N
     if not waiting:
         return 0, len(already)
     digest = await digest_for(db, settings, team_id, now)
-    message = note_message(digest_note(digest, settings.zone)) | {
-        CHART_KEY: {"team_id": team_id, "as_of": now.isoformat()}
-    }
+    note = digest_note(digest, settings.zone)
+    # Slack gets the chart as a file in the DM's thread; a Teams card carries no uploads, so it gets the figures.
+    slack_message = note_message(note) | {CHART_KEY: {"team_id": team_id, "as_of": now.isoformat()}}
+    payloads = {"slack": json.dumps(slack_message, ensure_ascii=False), TEAMS: note_payload(TEAMS, note)}
     queued = 0
     async with db.sessions.begin() as session:
         for lion in waiting:
+            platform = platform_for(lion, "slack")
             queued += int(
                 await outbox.enqueue(
                     session,
                     {
                         "subject": subject,
-                        "platform": "slack",
+                        "platform": platform,
                         "team_id": team_id,
                         "recipient_id": lion,
                         "recipient_kind": "user",
-                        "payload": json.dumps(message, ensure_ascii=False),
+                        "payload": payloads[platform],
                     },
                 )
             )
@@ -128,18 +131,18 @@ async def _roll_up(session: AsyncSession, settings: Settings, team_id: str, dige
         ),
         context="Your weekly roll-up as an elephant stakeholder.",
     )
-    payload = json.dumps(note_message(note), ensure_ascii=False)
     subject = f"rollup:{team_id}:{week_of(now, settings.zone)}"
     for target in await figures.targets(session, "slack", team_id, "elephant", None):
+        platform = platform_for(target, "slack")
         await outbox.enqueue(
             session,
             {
                 "subject": subject,
-                "platform": "slack",
+                "platform": platform,
                 "team_id": team_id,
                 "recipient_id": target,
-                "recipient_kind": "channel" if target[:1] in {"C", "G"} else "user",
-                "payload": payload,
+                "recipient_kind": "channel" if target[:1] in {"C", "G"} or target.startswith("19:") else "user",
+                "payload": note_payload(platform, note),
             },
         )
 

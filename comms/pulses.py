@@ -3,7 +3,6 @@ launch recurring pulses. Every step is safe to repeat (unique outbox rows, compa
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -19,7 +18,7 @@ from bot.services.pulses import pulse_label, respondent_key
 from bot.services.requester import Requester
 from comms.audience import Directory
 from comms.notes import Action, Note
-from comms.render.slack import note_message
+from comms.platforms import TEAMS, note_payload, platform_for
 from comms.webhooks import WebhookEvents
 from storage import audit, outbox
 from storage import pulses as pulse_store
@@ -59,8 +58,9 @@ def question_note(pulse: Pulse, threshold: int, *, chosen: int | None = None, re
     )
 
 
-def _payload(note: Note) -> str:
-    return json.dumps(note_message(note), ensure_ascii=False)
+def _payloads(note: Note) -> dict[str, str]:
+    """The question as Block Kit and as an Adaptive Card: a Teams channel's pulse asks Teams people."""
+    return {platform: note_payload(platform, note) for platform in ("slack", TEAMS)}
 
 
 async def launch(db: Database, pulse_id: int, directory: Directory, threshold: int) -> int | None:
@@ -70,19 +70,20 @@ async def launch(db: Database, pulse_id: int, directory: Directory, threshold: i
     if pulse is None or pulse.status != "launching":
         return None
     people = await directory.humans(pulse.team_id, pulse.channel_id)
-    payload = _payload(question_note(pulse, threshold))
+    payloads = _payloads(question_note(pulse, threshold))
     for start in range(0, len(people), ENQUEUE_BATCH):
         async with db.sessions.begin() as session:
             for person in people[start : start + ENQUEUE_BATCH]:
+                platform = platform_for(person, pulse.platform)
                 await outbox.enqueue(
                     session,
                     {
                         "subject": f"pulse:{pulse.id}",
-                        "platform": pulse.platform,
+                        "platform": platform,
                         "team_id": pulse.team_id,
                         "recipient_id": person,
                         "recipient_kind": "user",
-                        "payload": payload,
+                        "payload": payloads.get(platform) or payloads["slack"],
                     },
                 )
     async with db.sessions.begin() as session:
@@ -149,10 +150,11 @@ async def _remind(db: Database, pulse_id: int, secret: str, threshold: int) -> b
         assert pulse is not None
         answered = await pulse_store.respondents(session, pulse_id)
         asked = await outbox.for_subject(session, f"pulse:{pulse_id}")
-        payload = _payload(question_note(pulse, threshold, reminder=True))
+        payloads = _payloads(question_note(pulse, threshold, reminder=True))
         reminded = 0
         for row in asked:
             if row.status == "sent" and respondent_key(secret, pulse, row.recipient_id) not in answered:
+                payload = payloads.get(row.platform) or payloads["slack"]
                 reminded += int(await outbox.enqueue(session, _reminder(pulse, row, payload)))
     log.info("%s: reminded %d people who had not answered", pulse_label(pulse_id), reminded)
     return reminded > 0
@@ -161,7 +163,7 @@ async def _remind(db: Database, pulse_id: int, secret: str, threshold: int) -> b
 def _reminder(pulse: Pulse, asked: Delivery, payload: str) -> dict[str, object]:
     return {
         "subject": f"pulse-reminder:{pulse.id}",
-        "platform": pulse.platform,
+        "platform": asked.platform,
         "team_id": pulse.team_id,
         "recipient_id": asked.recipient_id,
         "recipient_kind": "user",

@@ -3,7 +3,6 @@ people whose feedback shipped, ask approvers, and report back once everything is
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -14,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.ids import bug_label, feedback_label, parse_label, release_label
 from comms.local_time import wall_time
 from comms.notes import Note
-from comms.render.slack import note_message
+from comms.platforms import TEAMS, is_teams_id, note_payload, platform_for
 from comms.senders import Sender
 from comms.tiers import TIERS, approval_request, delivery_report, item_shipped, note_for_tier
 from comms.webhooks import WebhookEvents
@@ -26,13 +25,8 @@ from storage.models import Bug, Feedback, Release, utcnow
 log = logging.getLogger("feedbot.releases")
 
 
-def render(platform: str, note: Note) -> str:
-    """The outbox payload for a platform. Teams gets its own renderer when it lands."""
-    return json.dumps(note_message(note), ensure_ascii=False)
-
-
 def _is_person(platform: str, user_id: str) -> bool:
-    return platform == "slack" and user_id[:1] in {"U", "W"}
+    return (platform == "slack" and user_id[:1] in {"U", "W"}) or user_id.startswith("29:")
 
 
 async def fan_out(session: AsyncSession, release_id: int, zone: ZoneInfo) -> int | None:
@@ -48,13 +42,15 @@ async def fan_out(session: AsyncSession, release_id: int, zone: ZoneInfo) -> int
     local = release.per_recipient_time
     total = 0
     for tier in TIERS:
+        note = note_for_tier(release, tier)
         total += await outbox.enqueue_tier(
             session,
             subject=f"release:{release.id}",
             platform=release.platform,
             team_id=release.team_id,
             tier=tier,
-            payload=render(release.platform, note_for_tier(release, tier)),
+            # Teams ids on the map get the same tier as an Adaptive Card: one release, both platforms.
+            payloads={release.platform: note_payload(release.platform, note), TEAMS: note_payload(TEAMS, note)},
             release_id=release.id,
             channels_at=release.send_at if local else None,
             people_wall_time=wall_time(release.send_at, zone) if local else None,
@@ -76,10 +72,10 @@ async def _close_the_loop(session: AsyncSession, release: Release) -> int:
     )
     for item in shipped_feedback:
         # Anonymous feedback keeps no user id, so there is nobody to tell: that is the promise.
-        if item.user_id and not item.anonymous and item.platform == release.platform:
+        if item.user_id and not item.anonymous:
             told += await _tell_submitter(session, release, item.user_id, feedback_label(item.id), item.text)
     for bug in await submissions.mark_shipped(session, Bug, release.team_id, numbers["bug"], release.id):
-        if bug.reporter_id and bug.platform == release.platform:
+        if bug.reporter_id:
             told += await _tell_submitter(session, release, bug.reporter_id, bug_label(bug.id), bug.title)
     return told
 
@@ -89,17 +85,18 @@ async def _tell_submitter(session: AsyncSession, release: Release, user_id: str,
 
 
 async def _direct_message(session: AsyncSession, release: Release, subject: str, user_id: str, note: Note) -> bool:
-    """One DM about a release, at most once per subject and person."""
+    """One DM about a release, at most once per subject and person, on the platform the person is on."""
+    platform = platform_for(user_id, release.platform)
     return await outbox.enqueue(
         session,
         {
             "subject": subject,
-            "platform": release.platform,
+            "platform": platform,
             "team_id": release.team_id,
             "release_id": release.id,
             "recipient_id": user_id,
             "recipient_kind": "user",
-            "payload": render(release.platform, note),
+            "payload": note_payload(platform, note),
         },
     )
 
@@ -149,12 +146,17 @@ async def report_finished(
 async def _post_links(sender: Sender | None, team_id: str, posts: list[tuple[str, str | None]]) -> list[str]:
     links = []
     for channel, ts in posts:
+        if is_teams_id(channel):
+            links.append(f"`{channel}` (Teams)")
+            continue
         link = await sender.permalink(team_id, channel, ts) if sender is not None and ts else None
         links.append(f"<{link}|<#{channel}>>" if link else f"<#{channel}>")
     return links
 
 
 def _mention(recipient_id: str, kind: str) -> str:
+    if is_teams_id(recipient_id):
+        return f"`{recipient_id}` (Teams)"
     return f"<@{recipient_id}>" if kind == "user" else f"<#{recipient_id}>"
 
 

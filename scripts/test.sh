@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev]'
+npm ci --prefix tests/cards --no-audit --no-fund --loglevel=error
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy

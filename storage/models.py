@@ -330,3 +330,27 @@ class SlackWorkspace(Base):
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     enterprise_id: Mapped[str] = mapped_column(String(32))
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TeamsConversation(Base):
+    """Where feedbot can reach a Teams person or channel without being spoken to first: the conversation
+    reference Teams gave us when the bot was installed there or first messaged (Bot Framework proactive
+    messaging needs the conversation id and the service URL of that tenant's region)."""
+
+    __tablename__ = "teams_conversations"
+    __table_args__ = (
+        UniqueConstraint("target_id", name="uq_teams_conversations_target"),
+        Index("ix_teams_conversations_tenant", "tenant_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # What stakeholder maps and pulses name: a person's 29:… id (their personal chat with the bot), or the
+    # conversation id of a channel or group chat (19:…).
+    target_id: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))  # "user" or "channel"
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    conversation_id: Mapped[str] = mapped_column(String(255))
+    service_url: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str] = mapped_column(Text)  # the serialized ConversationReference
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

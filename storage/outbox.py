@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, literal, null, or_, select, true, update
+from sqlalchemy import ColumnElement, case, func, literal, not_, null, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.idempotent import insert_once
 from storage.models import Delivery, Stakeholder, utcnow
+from storage.teams import TEAMS, TEAMS_PREFIXES
 
 SUBJECT_RECIPIENT = ("subject", "recipient_id")
 
@@ -36,21 +37,55 @@ async def enqueue_tier(
     platform: str,
     team_id: str,
     tier: str,
-    payload: str,
+    payloads: Mapping[str, str],
     release_id: int | None,
     channels_at: datetime | None = None,
     people_wall_time: str | None = None,
 ) -> int:
     """Every stakeholder of a tier, in one INSERT … SELECT: nothing is loaded, however many recipients.
     `channels_at` holds channel posts until then; `people_wall_time` sends to people at that wall-clock
-    time in their own time zone (the worker resolves it)."""
+    time in their own time zone (the worker resolves it). `payloads` holds one rendering per platform: the
+    map's own `platform`, and "teams" for Teams ids on it (one release reaches both platforms)."""
+    total = 0
+    for target_platform, payload in payloads.items():
+        on_teams = or_(*(Stakeholder.target_id.startswith(prefix) for prefix in TEAMS_PREFIXES))
+        total += await _enqueue_targets(
+            session,
+            subject=subject,
+            platform=platform,
+            target_platform=target_platform,
+            targets=on_teams if target_platform == TEAMS else not_(on_teams),
+            team_id=team_id,
+            tier=tier,
+            payload=payload,
+            release_id=release_id,
+            channels_at=channels_at,
+            people_wall_time=people_wall_time,
+        )
+    return total
+
+
+async def _enqueue_targets(
+    session: AsyncSession,
+    *,
+    subject: str,
+    platform: str,
+    target_platform: str,
+    targets: ColumnElement[bool],
+    team_id: str,
+    tier: str,
+    payload: str,
+    release_id: int | None,
+    channels_at: datetime | None,
+    people_wall_time: str | None,
+) -> int:
     now = utcnow()
     table = Delivery.__table__
     when = table.c.next_attempt_at.type
     is_channel = Stakeholder.target_kind == "channel"
     rows = select(
         literal(subject),
-        literal(platform),
+        literal(target_platform),
         literal(team_id),
         literal(release_id),
         literal(tier),
@@ -62,7 +97,7 @@ async def enqueue_tier(
         case((is_channel, literal(channels_at or now, type_=when)), else_=literal(now, type_=when)),
         literal(now, type_=table.c.created_at.type),
         case((is_channel, null()), else_=literal(people_wall_time, type_=table.c.local_wall_time.type)),
-    ).where(Stakeholder.platform == platform, Stakeholder.team_id == team_id, Stakeholder.tier == tier)
+    ).where(Stakeholder.platform == platform, Stakeholder.team_id == team_id, Stakeholder.tier == tier, targets)
     columns = [
         "subject",
         "platform",
@@ -222,3 +257,12 @@ async def recent_for_platform(
         query = query.where(Delivery.team_id == team_id)
     result = await session.execute(query.order_by(Delivery.created_at.desc(), Delivery.id.desc()).limit(limit))
     return list(result.scalars())
+
+
+async def workspace_that_asked(session: AsyncSession, subject: str, recipient_id: str) -> str | None:
+    """The workspace whose message about `subject` went to this recipient: a Teams person answering a pulse or a
+    release from a Slack workspace's map acts in that workspace, and only if it really asked them."""
+    result = await session.execute(
+        select(Delivery.team_id).where(Delivery.subject == subject, Delivery.recipient_id == recipient_id).limit(1)
+    )
+    return result.scalar_one_or_none()

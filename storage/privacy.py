@@ -32,6 +32,7 @@ from storage.models import (
     Release,
     ReleaseAcknowledgement,
     Stakeholder,
+    TeamsConversation,
     UserTimezone,
 )
 
@@ -244,6 +245,17 @@ async def erase_person(
         .returning(UserTimezone.platform, UserTimezone.team_id)
     )
     changes.add_rows(result.all(), "user_timezones", "deleted")
+
+    # Where to reach them in Teams: their 1:1 chat's reference names them (and carries their display name).
+    result = await session.execute(
+        delete(TeamsConversation)
+        .where(
+            TeamsConversation.target_id == user_id,
+            TeamsConversation.tenant_id == team_id if team_id is not None else true(),
+        )
+        .returning(literal("teams"), TeamsConversation.tenant_id)
+    )
+    changes.add_rows(result.all(), "teams_conversations", "deleted")
 
     for model, table in ((Pulse, "pulses"), (PulseSchedule, "pulse_schedules")):
         result = await session.execute(

@@ -15,6 +15,8 @@ import pytest
 from bot.config import Settings, load_settings
 from storage.migrate import upgrade_to_head
 from storage.models import Base
+from tests.adaptive_cards import assert_valid_cards
+from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.fakes.slack_requests import SIGNING_SECRET
 from tests.support import RunningServer, running_server
@@ -68,6 +70,16 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     yield fake
     await fake.stop()
     assert fake.invalid == [], f"the bot sent Block Kit that Slack rejects: {fake.invalid}"
+
+
+@pytest.fixture
+async def fake_connector() -> AsyncIterator[FakeBotConnector]:
+    """The Bot Framework connector Teams would be; every Adaptive Card the bot sent must pass Microsoft's parser."""
+    connector = FakeBotConnector()
+    await connector.start()
+    yield connector
+    await connector.stop()
+    assert_valid_cards([card for posted in connector.posted for card in posted.cards])
 
 
 @pytest.fixture

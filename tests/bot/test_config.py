@@ -126,3 +126,33 @@ def test_oauth_distribution_needs_both_client_credentials_and_the_secret_key(mon
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
     with pytest.raises(SettingsError, match=r"^SLACK_BOT_TOKEN is set together with SLACK_CLIENT_ID"):
         require_slack_credentials(load_settings())
+
+
+def test_microsoft_settings_come_as_a_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD", "MICROSOFT_APP_TENANT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MICROSOFT_APP_ID", "00000000-0000-4000-8000-000000000001")
+    with pytest.raises(SettingsError, match=r"^MICROSOFT_APP_ID is set but MICROSOFT_APP_PASSWORD is not"):
+        load_settings()
+    monkeypatch.delenv("MICROSOFT_APP_ID")
+    monkeypatch.setenv("MICROSOFT_APP_TENANT_ID", "72f988bf-0000-0000-0000-000000000001")
+    with pytest.raises(SettingsError, match=r"^MICROSOFT_APP_TENANT_ID is set but MICROSOFT_APP_ID is not"):
+        load_settings()
+
+
+def test_teams_alone_needs_no_slack_settings_and_half_of_slack_is_still_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "MICROSOFT_APP_TENANT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(SettingsError, match="or serve Teams alone with MICROSOFT_APP_ID"):
+        require_slack_credentials(load_settings())
+    monkeypatch.setenv("MICROSOFT_APP_ID", "00000000-0000-4000-8000-000000000001")
+    monkeypatch.setenv("MICROSOFT_APP_PASSWORD", "app-password")
+    settings = load_settings()
+    assert settings.teams_only
+    require_slack_credentials(settings)
+    assert "app-password" not in repr(settings)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s3cret")  # some Slack, but not enough of it
+    with pytest.raises(SettingsError, match="needs SLACK_BOT_TOKEN:"):
+        require_slack_credentials(load_settings())

@@ -8,7 +8,7 @@ import hmac
 import io
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -28,7 +28,7 @@ from tests.fakes.slack_requests import (
     text_value,
     view_submission,
 )
-from tests.support import RunningServer
+from tests.support import RunningServer, eventually
 
 JIRA_SECRET = "jira-webhook-secret-0123456789"
 LINEAR_SECRET = "lin_wh_fake0123456789abcdef"
@@ -86,17 +86,6 @@ def settings_overrides(
         "delivery_retry_seconds": 0.05,
         "delivery_max_attempts": 4,
     }
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError("not within the time limit")
-        await asyncio.sleep(0.05)
 
 
 async def report_bug(server: RunningServer, fake_slack: FakeSlack, product: str, title: str = "Login fails") -> None:

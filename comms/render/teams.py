@@ -1,0 +1,399 @@
+"""Adaptive Cards and markdown messages for everything feedbot shows in Microsoft Teams.
+
+The Teams counterpart of comms/render/slack.py: the same notes, replies and forms, drawn with Adaptive Card 1.5
+elements only (tests/cards/validate.mjs checks every card with Microsoft's own parser)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from bot.messages import Reply, ReplyKind
+from bot.services.bugs import SEVERITIES
+from bot.services.feedback import CATEGORIES
+from bot.services.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
+from comms.notes import Action, Note
+from comms.render.limits import truncate
+
+CARD_VERSION = "1.5"
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+SUBMIT_KEY = "feedbot"
+FEEDBACK_SUBMIT = "feedback_submit"
+BUG_SUBMIT = "bug_submit"
+
+# Teams refuses a message over about 28 KB. A card keeps 4 KB of that for the activity around it (ids,
+# conversation, service url) and for a summary; a text reply is capped well below it too.
+MESSAGE_BYTES = 28_000
+CARD_BYTES = 24_000
+REPLY_TEXT = 20_000
+REPLY_BYTES = 24_000
+SUMMARY_TEXT = 500
+# Per-piece caps, so the title, facts, context and buttons always fit and the paragraphs get what is left.
+TITLE_BYTES = 600
+CONTEXT_BYTES = 1_500
+FACT_TITLE_BYTES = 200
+FACT_VALUE_BYTES = 600
+MAX_FACTS = 10
+ACTION_TITLE = 75
+# The adaptivecards renderer shows 5 actions in a row by default; Teams at most 6 at the top of a card.
+ACTIONS_PER_ROW = 5
+SHORTENED = "_(shortened)_"
+
+_ICONS: dict[ReplyKind, str] = {"ok": "✅", "info": "ℹ️", "invalid": "⚠️", "refused": "⛔", "failed": "❌"}
+_STYLES = {"primary": "positive", "danger": "destructive"}
+
+
+# -- Slack mrkdwn → Teams markdown ----------------------------------------------------------------------------------
+
+# Code is left alone, and so are <…> references: their URLs may hold asterisks that are not emphasis.
+_PROTECTED = re.compile(r"```.*?```|`[^`\n]+`|<[^<>\n]+>", re.DOTALL)
+# Slack's *bold*: opened by an asterisk followed by a non-space, closed by one after a non-space, neither touching
+# a letter, a digit or another asterisk. "5 * 3", a footnote's "*" and markdown's own "**bold**" do not match.
+_BOLD = re.compile(r"(?<![*])(?<![^\W_])\*(?![*\s])([^*\n]*?[^*\s])\*(?![*])(?![^\W_])")
+_LINE_BREAKS = re.compile(r"(?:\r?\n)+")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
+
+
+def _bold(text: str) -> str:
+    return _BOLD.sub(r"**\1**", text)
+
+
+def _link(target: str, label: str | None) -> str:
+    if not label:
+        return target
+    # A bracket in the label or a parenthesis or space in the URL would end the markdown link early.
+    label = _bold(label).replace("[", "\\[").replace("]", "\\]")
+    target = target.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    return f"[{label}]({target})"
+
+
+def _reference(token: str) -> str:
+    """<https://x|label>, <@U1|name>, <#C1|name>, <!here>: what Teams shows for each (it has no Slack ids)."""
+    inner, _, label = token[1:-1].partition("|")
+    if inner.startswith("@"):
+        return f"@{label or inner[1:]}"
+    if inner.startswith("#"):
+        return f"#{label or inner[1:]}"
+    if inner.startswith("!"):
+        # <!here>, <!channel>, <!subteam^S1|@devs>, <!date^…|fallback>
+        return label or f"@{inner[1:].partition('^')[0]}"
+    if _SCHEME.match(inner):
+        return _link(inner, label)
+    return token
+
+
+def _protected_part(token: str) -> str:
+    return token if token.startswith("`") else _reference(token)
+
+
+def to_teams_markdown(mrkdwn: str) -> str:
+    """Slack mrkdwn, as notes and replies are written, in the markdown Teams renders.
+
+    Line breaks become blank lines: outside lists Teams joins lines that a single newline separates."""
+    kept: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        kept.append(_protected_part(match.group()))
+        return f"\ue000{len(kept) - 1}\ue001"
+
+    text = _bold(_PROTECTED.sub(hold, mrkdwn))
+    text = _LINE_BREAKS.sub("\n\n", text)
+    return _PLACEHOLDER.sub(lambda match: kept[int(match.group(1))], text)
+
+
+# -- sizes ----------------------------------------------------------------------------------------------------------
+
+
+def _json_bytes(value: object) -> int:
+    """What a value adds to the message, the way the outbox stores it (UTF-8 JSON)."""
+    return len(json.dumps(value, ensure_ascii=False).encode())
+
+
+def _clip(text: str, max_bytes: int) -> str:
+    """The text, shortened with an ellipsis if its JSON is over max_bytes ("" if not even that fits)."""
+    size = _json_bytes(text)
+    while size > max_bytes:
+        limit = min(len(text) - 1, len(text) * max_bytes // size)
+        if limit < 2:
+            return ""
+        text = truncate(text, limit)
+        size = _json_bytes(text)
+    return text
+
+
+# -- card elements --------------------------------------------------------------------------------------------------
+
+
+def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {
+        "type": "AdaptiveCard",
+        "$schema": CARD_SCHEMA,
+        "version": CARD_VERSION,
+        "body": body,
+        "actions": actions or [],
+    }
+
+
+def _text_block(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def _heading(text: str) -> dict[str, Any]:
+    # style "heading" (1.5) is what screen readers announce as the card's heading.
+    return _text_block(_clip(text, TITLE_BYTES), size="Medium", weight="Bolder", style="heading")
+
+
+def _submit(title: str, data: dict[str, str], style: str | None = None) -> dict[str, Any]:
+    action: dict[str, Any] = {"type": "Action.Submit", "title": truncate(title, ACTION_TITLE), "data": data}
+    if style:
+        action["style"] = style
+    return action
+
+
+def _note_action(action: Action) -> dict[str, Any]:
+    data = {SUBMIT_KEY: action.action_id, "value": action.value}
+    return _submit(action.label, data, _STYLES.get(action.style or ""))
+
+
+def _family(action: Action) -> str:
+    """pulse_answer_0 … pulse_answer_10 are one scale; its buttons stay together."""
+    return action.action_id.rstrip("0123456789")
+
+
+def _rows(actions: Sequence[Action]) -> list[list[Action]]:
+    """Each run of a family in as few rows as fit, evenly filled: 11 scores are 4 + 4 + 3, not 5 + 5 + 1."""
+    rows: list[list[Action]] = []
+    for _, run in itertools.groupby(actions, key=_family):
+        group = list(run)
+        count = -(-len(group) // ACTIONS_PER_ROW)
+        size = -(-len(group) // count)
+        rows += [group[start : start + size] for start in range(0, len(group), size)]
+    return rows
+
+
+def _action_sets(actions: Sequence[Action]) -> list[dict[str, Any]]:
+    return [{"type": "ActionSet", "actions": [_note_action(action) for action in row]} for row in _rows(actions)]
+
+
+def _fact_set(facts: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    # An empty title or value is invalid in a card; a dash keeps the row readable.
+    return {
+        "type": "FactSet",
+        "facts": [
+            {
+                "title": _clip(title, FACT_TITLE_BYTES) or "—",
+                "value": _clip(to_teams_markdown(value), FACT_VALUE_BYTES) or "—",
+            }
+            for title, value in facts
+        ],
+    }
+
+
+def _context_block(context: str) -> dict[str, Any]:
+    return _text_block(_clip(to_teams_markdown(context), CONTEXT_BYTES), size="Small", isSubtle=True)
+
+
+def _fit_paragraphs(paragraphs: Iterable[str], budget: int) -> list[dict[str, Any]]:
+    """A TextBlock per paragraph while they fit in budget bytes; the one that does not is cut and marked."""
+    marker = f"\n\n{SHORTENED}"
+    budget -= _json_bytes(marker)  # so the marker always has room
+    blocks: list[dict[str, Any]] = []
+    for paragraph in paragraphs:
+        if not paragraph.strip():
+            continue  # a TextBlock needs text; an empty one would only add space
+        block = _text_block(to_teams_markdown(paragraph))
+        cost = _json_bytes(block) + 2  # the ", " between blocks
+        if cost <= budget:
+            blocks.append(block)
+            budget -= cost
+            continue
+        room = budget - _json_bytes(_text_block("")) - 2
+        text = _clip(block["text"], room) if room > 0 else ""
+        if text:
+            blocks.append(_text_block(text + marker))
+        elif blocks:
+            blocks[-1]["text"] += marker
+        break
+    return blocks
+
+
+def note_card(note: Note) -> dict[str, Any]:
+    """Title, paragraphs, facts, buttons, context, in Slack's order. More buttons than fit in one row go into the
+    body as rows of ActionSets (pulse scores); a few stay in the card's own actions."""
+    tail: list[dict[str, Any]] = []
+    if note.facts:
+        tail.append(_fact_set(note.facts[:MAX_FACTS]))
+    many = len(note.actions) > ACTIONS_PER_ROW
+    if many:
+        tail += _action_sets(note.actions)
+    if note.context:
+        tail.append(_context_block(note.context))
+    actions = [] if many else [_note_action(action) for action in note.actions]
+    card = _card([_heading(note.title), *tail], actions)
+    card["body"][1:1] = _fit_paragraphs(note.paragraphs, CARD_BYTES - _json_bytes(card))
+    return card
+
+
+def _attachment_activity(card: dict[str, Any], summary: str) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "summary": truncate(summary, SUMMARY_TEXT),
+        "attachments": [{"contentType": ADAPTIVE_CARD, "content": card}],
+    }
+
+
+def note_activity(note: Note) -> dict[str, Any]:
+    """The outbox payload for a note: a message activity carrying its card; the summary is what a notification
+    shows."""
+    return _attachment_activity(note_card(note), note.fallback)
+
+
+def form_activity(card: dict[str, Any], summary: str) -> dict[str, Any]:
+    return _attachment_activity(card, summary)
+
+
+# -- replies --------------------------------------------------------------------------------------------------------
+
+
+def reply_activity(reply: Reply) -> dict[str, Any]:
+    """A confirmation or answer, worded as Slack's ephemeral reply: the icon and text, then the lines."""
+    sections = [f"{_ICONS[reply.kind]} {reply.text}"]
+    if reply.lines:
+        sections.append("\n".join(reply.lines))
+    text = to_teams_markdown("\n\n".join(sections))
+    return {"type": "message", "textFormat": "markdown", "text": _clip(truncate(text, REPLY_TEXT), REPLY_BYTES)}
+
+
+def help_activity() -> dict[str, Any]:
+    return reply_activity(
+        Reply.info(
+            "Here is what you can type to me (in a channel, @mention me first):",
+            "• `feedback <text>`: send feedback right away",
+            "• `feedback`: open the feedback form",
+            "• `bug <title>`: open the bug form with the title filled in",
+            "• `bug`: open the bug form",
+            "• `help`: show this list",
+        )
+    )
+
+
+# -- forms ----------------------------------------------------------------------------------------------------------
+
+
+def _error_block(message: str) -> dict[str, Any]:
+    return _text_block(message, color="Attention", size="Small", spacing="Small")
+
+
+def _text_input(
+    input_id: str,
+    label: str,
+    *,
+    max_length: int,
+    value: str | None = None,
+    multiline: bool = False,
+    required: str | None = None,
+    placeholder: str | None = None,
+) -> dict[str, Any]:
+    """`required` is the message Teams shows when the field is left empty (and makes the field required)."""
+    element: dict[str, Any] = {
+        "type": "Input.Text",
+        "id": input_id,
+        "label": label,
+        "isMultiline": multiline,
+        "maxLength": max_length,
+    }
+    if required:
+        element |= {"isRequired": True, "errorMessage": required}
+    if value:
+        element["value"] = truncate(value, max_length)
+    if placeholder:
+        element["placeholder"] = placeholder
+    return element
+
+
+def _choice_set(
+    input_id: str, label: str, choices: Sequence[str], *, value: str | None = None, required: str | None = None
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "Input.ChoiceSet",
+        "id": input_id,
+        "label": label,
+        "style": "compact",
+        "placeholder": "Choose one",
+        "choices": [{"title": choice.capitalize(), "value": choice} for choice in choices],
+    }
+    if required:
+        element |= {"isRequired": True, "errorMessage": required}
+    if value in choices:
+        element["value"] = value
+    return element
+
+
+def _form(
+    title: str, fields: Sequence[dict[str, Any]], errors: dict[str, str] | None, submit: dict[str, Any]
+) -> dict[str, Any]:
+    """Each field followed by its error, if any; errors about fields the form lacks go at the top."""
+    errors = errors or {}
+    ids = {field["id"] for field in fields}
+    body = [_heading(title)]
+    body += [_error_block(message) for name, message in errors.items() if name not in ids]
+    for field in fields:
+        body.append(field)
+        if field["id"] in errors:
+            body.append(_error_block(errors[field["id"]]))
+    return _card(body, [submit])
+
+
+def feedback_form(*, text: str | None = None, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    fields = [
+        _text_input(
+            "text",
+            "What would you like to tell us?",
+            max_length=MAX_TEXT,
+            value=text,
+            multiline=True,
+            required="Please write your feedback.",
+        ),
+        _choice_set("category", "Kind of feedback", CATEGORIES),
+        {
+            "type": "Input.Toggle",
+            "id": "anonymous",
+            "label": "Anonymity",
+            "title": "Share anonymously: your name is not stored",
+            "value": "false",
+            "valueOn": "true",
+            "valueOff": "false",
+            "wrap": True,
+        },
+    ]
+    return _form("Share feedback", fields, errors, _submit("Send", {SUBMIT_KEY: FEEDBACK_SUBMIT}, "positive"))
+
+
+def bug_form(
+    *, title: str | None = None, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """`values` are what the person typed last time (a form sent back with errors keeps them); they win over
+    `title`."""
+    value: Callable[[str], str | None] = (values or {}).get
+    fields = [
+        _text_input(
+            "title", "Title", max_length=MAX_TITLE, value=value("title") or title, required="Please give a title."
+        ),
+        _text_input(
+            "what_happened",
+            "What happened?",
+            max_length=MAX_TEXT,
+            value=value("what_happened"),
+            multiline=True,
+            required="Please say what happened.",
+        ),
+        _text_input("expected", "What did you expect?", max_length=MAX_TEXT, value=value("expected"), multiline=True),
+        _choice_set("severity", "Severity", SEVERITIES, value=value("severity"), required="Please pick a severity."),
+        _text_input("product", "Product or area", max_length=MAX_PRODUCT, value=value("product")),
+    ]
+    return _form("Report a bug", fields, errors, _submit("Report bug", {SUBMIT_KEY: BUG_SUBMIT}, "positive"))

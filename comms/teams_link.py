@@ -1,0 +1,158 @@
+"""feedbot's side of the Bot Framework: authentication built from our settings, and the connector calls that
+reach Teams without being spoken to first (proactive messages, 1:1 chats, channel rosters)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
+from botframework.connector.aio import ConnectorClient
+
+from bot.config import Settings
+from storage.teams import StoredReference
+
+TEAMS_CHANNEL = "msteams"
+ROSTER_PAGE_SIZE = 500
+
+
+@dataclass(frozen=True)
+class BotConfiguration:
+    """The attribute names ConfigurationBotFrameworkAuthentication reads. With no app id the SDK runs in
+    anonymous mode (the Bot Framework Emulator, local tests); with one, every inbound JWT is validated and
+    outbound calls carry a token for that app."""
+
+    APP_ID: str | None
+    APP_PASSWORD: str | None
+    APP_TENANTID: str | None
+    APP_TYPE: str
+
+
+def bot_framework_authentication(settings: Settings) -> ConfigurationBotFrameworkAuthentication:
+    tenant = settings.microsoft_app_tenant_id
+    configuration = BotConfiguration(
+        APP_ID=settings.microsoft_app_id,
+        APP_PASSWORD=settings.microsoft_app_password,
+        APP_TENANTID=tenant,
+        APP_TYPE="SingleTenant" if tenant else "MultiTenant",
+    )
+    return ConfigurationBotFrameworkAuthentication(configuration)
+
+
+def reference_of(activity: Activity) -> ConversationReference:
+    return TurnContext.get_conversation_reference(activity)
+
+
+def serialize_reference(reference: ConversationReference) -> str:
+    return json.dumps(reference.serialize(), ensure_ascii=False)
+
+
+def tenant_of(activity: Activity) -> str:
+    """Teams puts the tenant on the conversation and in channelData; older clients only in channelData."""
+    conversation_tenant = getattr(activity.conversation, "tenant_id", None) if activity.conversation else None
+    channel_data: dict[str, Any] = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = channel_data.get("tenant")
+    tenant_id = tenant.get("id") if isinstance(tenant, dict) else None
+    return str(conversation_tenant or tenant_id or "")
+
+
+@dataclass(frozen=True)
+class Delivered:
+    conversation_id: str
+    activity_id: str | None
+    opened: StoredReference | None = None  # set when this send opened a new 1:1 chat: remember it
+
+
+class TeamsLink:
+    def __init__(self, settings: Settings) -> None:
+        self.authentication = bot_framework_authentication(settings)
+        self.app_id = settings.microsoft_app_id
+        # Its own adapter, without an error handler: a failed proactive send must reach the delivery worker as an
+        # exception to classify, not be swallowed the way a failed inbound turn is.
+        self._adapter = CloudAdapter(self.authentication)
+
+    async def send(self, target: StoredReference, activity: dict[str, Any]) -> Delivered:
+        """Post into a known conversation, or open the person's 1:1 chat first when we only know their tenant
+        (a channel roster told us about them, but they never wrote to the bot)."""
+        if target.conversation_id:
+            reference = ConversationReference().deserialize(json.loads(target.reference))
+            sent_id = await self._continue(reference, activity)
+            return Delivered(target.conversation_id, sent_id)
+        return await self._open_and_send(target, activity)
+
+    async def _continue(self, reference: ConversationReference, activity: dict[str, Any]) -> str | None:
+        sent: list[str | None] = []
+
+        async def post(turn_context: TurnContext) -> None:
+            sent.append(await self._post_new(turn_context, reference, activity))
+
+        await self._adapter.continue_conversation(reference, post, bot_app_id=self.app_id)
+        return sent[0] if sent else None
+
+    async def _open_and_send(self, target: StoredReference, activity: dict[str, Any]) -> Delivered:
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=f"28:{self.app_id}" if self.app_id else None),
+            members=[ChannelAccount(id=target.target_id)],
+            tenant_id=target.tenant_id,
+            channel_data={"tenant": {"id": target.tenant_id}},
+        )
+        opened: list[tuple[StoredReference, str | None]] = []
+
+        async def post(turn_context: TurnContext) -> None:
+            reference = reference_of(turn_context.activity)
+            activity_id = await self._post_new(turn_context, reference, activity)
+            conversation_id = reference.conversation.id if reference.conversation else ""
+            stored = StoredReference(
+                target.target_id,
+                "user",
+                target.tenant_id,
+                conversation_id,
+                target.service_url,
+                serialize_reference(reference),
+            )
+            opened.append((stored, activity_id))
+
+        await self._adapter.create_conversation(
+            self.app_id or "",
+            post,
+            parameters,
+            channel_id=TEAMS_CHANNEL,
+            service_url=target.service_url,
+        )
+        stored, activity_id = opened[0]
+        return Delivered(stored.conversation_id, activity_id, opened=stored)
+
+    async def _post_new(
+        self, turn_context: TurnContext, reference: ConversationReference, activity: dict[str, Any]
+    ) -> str | None:
+        """A new message in the conversation (SendToConversation). TurnContext.send_activity would make it a reply
+        to the continuation's made-up activity id, which in a channel is a reply to a thread that does not exist."""
+        outgoing = TurnContext.apply_conversation_reference(Activity().deserialize(activity), reference)
+        outgoing.reply_to_id = None
+        connector: ConnectorClient = turn_context.turn_state[self._adapter.BOT_CONNECTOR_CLIENT_KEY]
+        response = await connector.conversations.send_to_conversation(outgoing.conversation.id, outgoing)
+        return response.id if response else None
+
+    async def members(self, conversation: StoredReference) -> list[str]:
+        """Everyone in a channel's team or a group chat, page by page (Teams' roster API)."""
+        reference = ConversationReference().deserialize(json.loads(conversation.reference))
+        found: list[str] = []
+
+        async def page_through(turn_context: TurnContext) -> None:
+            connector: ConnectorClient = turn_context.turn_state[self._adapter.BOT_CONNECTOR_CLIENT_KEY]
+            token = None
+            while True:
+                page = await connector.conversations.get_conversation_paged_members(
+                    conversation.conversation_id, ROSTER_PAGE_SIZE, token
+                )
+                found.extend(member.id for member in page.members or [] if member.id)
+                token = page.continuation_token
+                if not token:
+                    return
+
+        await self._adapter.continue_conversation(reference, page_through, bot_app_id=self.app_id)
+        return found

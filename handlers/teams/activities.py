@@ -1,0 +1,94 @@
+"""The bot as Teams sees it: messages typed to it, cards submitted, and being added to or removed from chats."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+from comms.render.teams import (
+    bug_form,
+    feedback_form,
+    form_activity,
+    help_activity,
+    note_activity,
+    reply_activity,
+)
+
+from bot.teams_desk import Answer, TeamsDesk
+
+log = logging.getLogger("feedbot.teams")
+
+
+def _activity(payload: dict[str, Any]) -> Activity:
+    return Activity().deserialize(payload)
+
+
+def _source_key(activity: Activity) -> str:
+    """What makes a redelivered activity or a second click on the same card one submission: the card's own
+    message id for card submits, the activity id for typed messages."""
+    if isinstance(activity.value, dict) and activity.reply_to_id:
+        return f"teams-card:{activity.reply_to_id}"
+    return f"teams:{activity.id}"
+
+
+class FeedbotActivities(ActivityHandler):
+    def __init__(self, desk: TeamsDesk) -> None:
+        self._desk = desk
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        if turn_context.activity.type in (ActivityTypes.message, ActivityTypes.conversation_update):
+            removed = turn_context.activity.members_removed or []
+            if not self._is_bot_among(turn_context, removed):
+                await self._desk.remember(turn_context.activity)
+        await super().on_turn(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        requester = self._desk.requester(activity)
+        if isinstance(activity.value, dict):
+            answer = await self._desk.submitted(requester, activity.value, _source_key(activity))
+        else:
+            # In a channel the text starts with "<at>feedbot</at>"; the command is what follows.
+            text = TurnContext.remove_recipient_mention(activity) or ""
+            answer = await self._desk.typed(requester, text, _source_key(activity))
+        await self._render(turn_context, answer)
+
+    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        # Installed for one person: say hello there. In a team or group chat a greeting would be noise for everyone.
+        if self._is_bot_among(turn_context, members_added) and activity.conversation.conversation_type == "personal":
+            await turn_context.send_activity(_activity(help_activity()))
+
+    async def on_members_removed_activity(
+        self, members_removed: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        if self._is_bot_among(turn_context, members_removed):
+            await self._desk.forget(turn_context.activity)
+
+    @staticmethod
+    def _is_bot_among(turn_context: TurnContext, members: list[ChannelAccount]) -> bool:
+        recipient = turn_context.activity.recipient
+        return recipient is not None and any(member.id == recipient.id for member in members)
+
+    async def _render(self, turn_context: TurnContext, answer: Answer) -> None:
+        if answer.updated_card is not None and turn_context.activity.reply_to_id:
+            updated = _activity(note_activity(answer.updated_card))
+            updated.id = turn_context.activity.reply_to_id
+            await turn_context.update_activity(updated)
+        if answer.reply is not None:
+            await turn_context.send_activity(_activity(reply_activity(answer.reply)))
+        if answer.form is not None:
+            form = answer.form
+            if form.kind == "feedback":
+                card = feedback_form(text=form.values.get("text"), errors=form.errors)
+                summary = "Share feedback"
+            else:
+                card = bug_form(title=form.values.get("title"), values=form.values, errors=form.errors)
+                summary = "Report a bug"
+            await turn_context.send_activity(_activity(form_activity(card, summary)))
+        if answer.note is not None:
+            await turn_context.send_activity(_activity(note_activity(answer.note)))
+        if answer.help:
+            await turn_context.send_activity(_activity(help_activity()))

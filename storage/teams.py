@@ -1,0 +1,66 @@
+"""Teams conversation references. Functions take a session; the caller owns the transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import TeamsConversation, utcnow
+
+TEAMS = "teams"
+# Teams ids carry a Bot Framework prefix (29: people, 19: channels and group chats, a: 1:1 chats); Slack's never do.
+TEAMS_PREFIXES = ("29:", "19:", "a:")
+
+
+@dataclass(frozen=True)
+class StoredReference:
+    target_id: str
+    kind: str
+    tenant_id: str
+    conversation_id: str
+    service_url: str
+    reference: str
+
+
+async def remember(session: AsyncSession, reference: StoredReference, *, replace: bool = True) -> None:
+    """Insert or refresh: Teams may move a tenant to another service URL, and the newest one is the one to use.
+    With replace=False an existing row wins (a roster entry must not overwrite a real 1:1 conversation)."""
+    insert: Any = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    now = utcnow()
+    values = {
+        "target_id": reference.target_id,
+        "kind": reference.kind,
+        "tenant_id": reference.tenant_id,
+        "conversation_id": reference.conversation_id,
+        "service_url": reference.service_url,
+        "reference": reference.reference,
+    }
+    statement = insert(TeamsConversation).values(**values, created_at=now, updated_at=now)
+    if replace:
+        statement = statement.on_conflict_do_update(index_elements=["target_id"], set_={**values, "updated_at": now})
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=["target_id"])
+    await session.execute(statement)
+
+
+async def find(session: AsyncSession, target_id: str) -> StoredReference | None:
+    row = (
+        await session.execute(select(TeamsConversation).where(TeamsConversation.target_id == target_id))
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    return StoredReference(row.target_id, row.kind, row.tenant_id, row.conversation_id, row.service_url, row.reference)
+
+
+async def forget(session: AsyncSession, target_id: str) -> bool:
+    row = (
+        await session.execute(select(TeamsConversation).where(TeamsConversation.target_id == target_id))
+    ).scalar_one_or_none()
+    if row is None:
+        return False
+    await session.delete(row)
+    return True
