@@ -11,6 +11,15 @@ from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
 from botframework.connector.aio import ConnectorClient
+from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    AuthenticationConstants,
+    BotFrameworkAuthentication,
+    ClaimsIdentity,
+    ConnectorFactory,
+    UserTokenClient,
+)
+from botframework.connector.skills import BotFrameworkClient
 
 from bot.config import Settings
 from storage.teams import StoredReference
@@ -42,6 +51,72 @@ def bot_framework_authentication(settings: Settings) -> ConfigurationBotFramewor
     return ConfigurationBotFrameworkAuthentication(configuration)
 
 
+def _app_of(identity: ClaimsIdentity | None) -> str:
+    claims = identity.claims if identity is not None and identity.claims else {}
+    return str(
+        claims.get(AuthenticationConstants.AUDIENCE_CLAIM) or claims.get(AuthenticationConstants.APP_ID_CLAIM) or ""
+    )
+
+
+class _ReusingConnectorFactory(ConnectorFactory):
+    def __init__(self, inner: ConnectorFactory, app: str, clients: dict[tuple[str, str, str], ConnectorClient]) -> None:
+        self._inner = inner
+        self._app = app
+        self._clients = clients
+
+    async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
+        key = (self._app, service_url, audience or "")
+        client = self._clients.get(key)
+        if client is None:
+            client = await self._inner.create(service_url, audience)  # type: ignore[arg-type]
+            self._clients[key] = client
+        return client
+
+
+class ReusingAuthentication(BotFrameworkAuthentication):
+    """ConfigurationBotFrameworkAuthentication, except that connector and token clients are made once per app and
+    service URL instead of once per turn. msrest spends about 10 ms of CPU building each client's retry policy and
+    the SDK builds two per turn: that capped /api/messages at about 50 activities/s on two cores. A kept client
+    also keeps its HTTP connections, and its credentials cache their token until it expires."""
+
+    def __init__(self, inner: BotFrameworkAuthentication) -> None:
+        self._inner = inner
+        self._connectors: dict[tuple[str, str, str], ConnectorClient] = {}
+        self._token_clients: dict[str, UserTokenClient] = {}
+
+    async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
+        result = await self._inner.authenticate_request(activity, auth_header)
+        app = _app_of(result.claims_identity)
+        result.connector_factory = _ReusingConnectorFactory(result.connector_factory, app, self._connectors)
+        return result
+
+    async def authenticate_streaming_request(
+        self, auth_header: str, channel_id_header: str
+    ) -> AuthenticateRequestResult:
+        return await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        inner = self._inner.create_connector_factory(claims_identity)
+        return _ReusingConnectorFactory(inner, _app_of(claims_identity), self._connectors)
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
+        app = _app_of(claims_identity)
+        client = self._token_clients.get(app)
+        if client is None:
+            client = await self._inner.create_user_token_client(claims_identity)
+            self._token_clients[app] = client
+        return client
+
+    def create_bot_framework_client(self) -> BotFrameworkClient:
+        return self._inner.create_bot_framework_client()
+
+    def get_originating_audience(self) -> str:
+        return self._inner.get_originating_audience()
+
+    async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
+        return await self._inner.authenticate_channel_request(auth_header)
+
+
 def reference_of(activity: Activity) -> ConversationReference:
     return TurnContext.get_conversation_reference(activity)
 
@@ -68,7 +143,7 @@ class Delivered:
 
 class TeamsLink:
     def __init__(self, settings: Settings) -> None:
-        self.authentication = bot_framework_authentication(settings)
+        self.authentication = ReusingAuthentication(bot_framework_authentication(settings))
         self.app_id = settings.microsoft_app_id
         # Its own adapter, without an error handler: a failed proactive send must reach the delivery worker as an
         # exception to classify, not be swallowed the way a failed inbound turn is.

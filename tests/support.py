@@ -135,30 +135,35 @@ def serve_env(database_url: str, fake: FakeSlack, **extra: str) -> dict[str, str
 
 def seed_lions(database_url: str, recipients: int) -> list[str]:
     """Migrate the (empty) database and put `recipients` people in the lion tier, 1,000 rows per INSERT."""
+    people = [f"U{n:08d}" for n in range(recipients)]
+    seed_tier(database_url, people, "lion")
+    return people
+
+
+def seed_tier(database_url: str, targets: Sequence[str], tier: str) -> None:
+    """Migrate the database and put these people (or channels: C…, 19:…) in a tier of TEAM's map."""
     upgrade_to_head(database_url)
     engine = create_engine(sync_url(database_url))
     now = utcnow()
-    people = [f"U{n:08d}" for n in range(recipients)]
     with engine.begin() as connection:
-        for start in range(0, recipients, 1000):
+        for start in range(0, len(targets), 1000):
             connection.execute(
                 insert(Stakeholder),
                 [
                     {
                         "platform": "slack",
                         "team_id": TEAM,
-                        "target_id": person,
-                        "target_kind": "user",
-                        "tier": "lion",
+                        "target_id": target,
+                        "target_kind": "channel" if target.startswith(("C", "19:")) else "user",
+                        "tier": tier,
                         "added_by": "bench",
                         "created_at": now,
                         "updated_at": now,
                     }
-                    for person in people[start : start + 1000]
+                    for target in targets[start : start + 1000]
                 ],
             )
     engine.dispose()
-    return people
 
 
 def memory_mib(pid: int, field: str = "VmRSS") -> float:

@@ -7,6 +7,8 @@ from typing import Any
 
 from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+
+from bot.teams_desk import Answer, TeamsDesk
 from comms.render.teams import (
     bug_form,
     feedback_form,
@@ -15,8 +17,6 @@ from comms.render.teams import (
     note_activity,
     reply_activity,
 )
-
-from bot.teams_desk import Answer, TeamsDesk
 
 log = logging.getLogger("feedbot.teams")
 
