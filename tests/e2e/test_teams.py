@@ -10,6 +10,7 @@ import pytest
 
 from bot.announce import Announcements
 from bot.pulse_desk import PulseDesk
+from bot.services import privacy
 from bot.services.releases import ReleaseDraft
 from bot.services.requester import Requester
 from bot.services.stakeholders import Target
@@ -424,3 +425,21 @@ async def test_malformed_activities_get_a_clear_4xx_and_change_nothing(
         assert "error" in await response.json()
     assert await server.count(Feedback) == 0
     assert await server.count(TeamsConversation) == 0
+
+
+async def test_purging_a_teams_person_forgets_their_words_and_where_to_reach_them(
+    server: RunningServer, fake_connector: FakeBotConnector
+) -> None:
+    await send(server, message("feedback Only mine to take back", service_url=fake_connector.url))
+    await install_in_channel(server, fake_connector)
+    secret = await PulseDesk(server.deps).secret()
+    async with server.deps.db.sessions.begin() as session:
+        purged = await privacy.purge_person(session, secret, USER, None)
+
+    assert "teams_conversations: 1 deleted" in purged.reply().lines
+    [row] = await server.rows(Feedback)
+    assert (row.user_id, row.text, row.platform) == (None, "", "teams")
+    # The channel stays reachable, and its stored reference names nobody.
+    [channel] = await server.rows(TeamsConversation)
+    assert channel.target_id == CHANNEL_CONVERSATION
+    assert USER not in channel.reference and "Ada" not in channel.reference
