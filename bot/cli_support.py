@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.messages import Reply
 from bot.services.requester import Requester
 from comms.render.text import reply_text
+from storage import teams as teams_store
 
 
 class CommandFailed(Exception):
@@ -23,6 +24,8 @@ async def resolve_team(team: str | None, deps: Deps) -> str:
     """--team, or the workspace of SLACK_BOT_TOKEN (auth.test), so a one-workspace install needs no flag."""
     if team:
         return team
+    if deps.settings.teams_only:
+        return await _the_only_tenant(deps)
     if deps.settings.slack_bot_token is None:
         raise CommandFailed("pass --team TEAM_ID (or set SLACK_BOT_TOKEN so feedbot can look the workspace up)")
     client: AsyncWebClient = deps.slack
@@ -35,6 +38,16 @@ async def resolve_team(team: str | None, deps: Deps) -> str:
             f"could not reach Slack to look up the workspace ({type(error).__name__}): pass --team"
         ) from None
     return str(response["team_id"])
+
+
+async def _the_only_tenant(deps: Deps) -> str:
+    """Serving Teams alone, the workspace is a Teams tenant: the one the bot is installed in, if there is one."""
+    async with deps.db.sessions() as session:
+        known = await teams_store.tenants(session)
+    if len(known) == 1:
+        return known[0]
+    seen = f" (installed in {', '.join(known)})" if known else " (the bot is not installed in any tenant yet)"
+    raise CommandFailed(f"pass --team TENANT_ID, the Teams tenant to act in{seen}")
 
 
 def run_as_operator(

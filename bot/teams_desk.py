@@ -21,8 +21,8 @@ from bot.services.bugs import BugDraft
 from bot.services.feedback import FeedbackDraft
 from bot.services.requester import Requester
 from comms.notes import Note
-from comms.pulses import ANSWER_ACTION_PREFIX, question_note
-from comms.render.teams import BUG_SUBMIT, FEEDBACK_SUBMIT, SUBMIT_KEY
+from comms.pulses import ANSWER_ACTION_PREFIX, COMMENT_ACTION, question_note
+from comms.render.teams import BUG_SUBMIT, FEEDBACK_SUBMIT, PULSE_COMMENT_SUBMIT, SUBMIT_KEY
 from comms.teams_link import reference_of, serialize_reference, tenant_of
 from comms.tiers import ACK_ACTION, FULL_NOTE_ACTION, note_for_tier
 from storage import outbox
@@ -38,7 +38,7 @@ _THREAD_SUFFIX = re.compile(r";messageid=\d+$")
 
 @dataclass(frozen=True)
 class Form:
-    kind: Literal["feedback", "bug"]
+    kind: Literal["feedback", "bug", "comment"]
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] | None = None
 
@@ -144,6 +144,12 @@ class TeamsDesk:
             return await self._bug_form(requester, values, source_key)
         if action.startswith(ANSWER_ACTION_PREFIX):
             return await self._pulse_answer(requester, str(values.get("value") or ""))
+        if action == COMMENT_ACTION:
+            pulse_id = str(values.get("value") or "")
+            if pulse_id.isdigit():
+                return Answer(form=Form("comment", {"pulse": pulse_id}))
+        if action == PULSE_COMMENT_SUBMIT:
+            return await self._pulse_comment(requester, str(values.get("value") or ""), _text(values, "comment"))
         if action in (ACK_ACTION, FULL_NOTE_ACTION):
             release_id = str(values.get("value") or "")
             if release_id.isdigit():
@@ -196,10 +202,23 @@ class TeamsDesk:
             return Answer(reply=STORAGE_UNAVAILABLE)
         if reply.kind != "ok" or pulse is None:
             return Answer(reply=reply)
-        # The chat is theirs alone: the card can show their choice.
+        # The chat is theirs alone: the card can show their choice (and still take a new one, or a comment).
         chosen = question_note(pulse, self._deps.settings.anonymity_threshold, chosen=int(score))
-        plain = Note(chosen.title, chosen.fallback, chosen.paragraphs, chosen.facts, chosen.context)
-        return Answer(reply=reply, updated_card=plain)
+        return Answer(reply=reply, updated_card=chosen)
+
+    async def _pulse_comment(self, requester: Requester, pulse_id: str, text: str) -> Answer:
+        if not pulse_id.isdigit():
+            return Answer(reply=Reply.error("That comment could not be matched to a pulse."))
+        try:
+            acting = await self._acting_for(requester, f"pulse:{pulse_id}")
+            if acting is None:
+                return Answer(reply=Reply.refused("This pulse was not sent to you, so your comment was not saved."))
+            reply = await PulseDesk(self._deps).comment(acting, int(pulse_id), text)
+        except DBAPIError:
+            return Answer(reply=STORAGE_UNAVAILABLE)
+        if reply.kind == "invalid":
+            return Answer(reply=reply, form=Form("comment", {"pulse": pulse_id, "comment": text}))
+        return Answer(reply=reply)
 
     async def _release_button(self, requester: Requester, action: str, release_id: int) -> Answer:
         try:

@@ -64,3 +64,9 @@ async def forget(session: AsyncSession, target_id: str) -> bool:
         return False
     await session.delete(row)
     return True
+
+
+async def tenants(session: AsyncSession) -> list[str]:
+    """Every Teams tenant the bot was installed in or spoken to from."""
+    result = await session.execute(select(TeamsConversation.tenant_id).distinct().order_by(TeamsConversation.tenant_id))
+    return [tenant for tenant in result.scalars() if tenant]

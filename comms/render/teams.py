@@ -24,6 +24,7 @@ ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 SUBMIT_KEY = "feedbot"
 FEEDBACK_SUBMIT = "feedback_submit"
 BUG_SUBMIT = "bug_submit"
+PULSE_COMMENT_SUBMIT = "pulse_comment_submit"
 
 # Teams refuses a message over about 28 KB. A card keeps 4 KB of that for the activity around it (ids,
 # conversation, service url) and for a summary; a text reply is capped well below it too.
@@ -397,3 +398,17 @@ def bug_form(
         _text_input("product", "Product or area", max_length=MAX_PRODUCT, value=value("product")),
     ]
     return _form("Report a bug", fields, errors, _submit("Report bug", {SUBMIT_KEY: BUG_SUBMIT}, "positive"))
+
+
+def pulse_comment_form(pulse_id: int, *, text: str | None = None) -> dict[str, Any]:
+    """Teams' counterpart of Slack's comment modal: one text field, sent with the pulse it belongs to."""
+    field = _text_input(
+        "comment",
+        "Your comment (stored without your name)",
+        max_length=MAX_TEXT,
+        value=text,
+        multiline=True,
+        required="Write a comment, or leave this card be.",
+    )
+    submit = _submit("Save comment", {SUBMIT_KEY: PULSE_COMMENT_SUBMIT, "value": str(pulse_id)}, "positive")
+    return _form("Add a comment to your answer", [field], None, submit)

@@ -15,6 +15,7 @@ from comms.render.teams import (
     form_activity,
     help_activity,
     note_activity,
+    pulse_comment_form,
     reply_activity,
 )
 
@@ -84,6 +85,9 @@ class FeedbotActivities(ActivityHandler):
             if form.kind == "feedback":
                 card = feedback_form(text=form.values.get("text"), errors=form.errors)
                 summary = "Share feedback"
+            elif form.kind == "comment":
+                card = pulse_comment_form(int(form.values["pulse"]), text=form.values.get("comment"))
+                summary = "Add a comment"
             else:
                 card = bug_form(title=form.values.get("title"), values=form.values, errors=form.errors)
                 summary = "Report a bug"

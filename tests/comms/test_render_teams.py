@@ -26,6 +26,7 @@ from comms.render.teams import (
     CARD_VERSION,
     FEEDBACK_SUBMIT,
     MESSAGE_BYTES,
+    PULSE_COMMENT_SUBMIT,
     SUBMIT_KEY,
     bug_form,
     feedback_form,
@@ -33,6 +34,7 @@ from comms.render.teams import (
     help_activity,
     note_activity,
     note_card,
+    pulse_comment_form,
     reply_activity,
     to_teams_markdown,
 )
@@ -360,6 +362,15 @@ def test_feedback_form() -> None:
         {"type": "Action.Submit", "title": "Send", "data": {SUBMIT_KEY: FEEDBACK_SUBMIT}, "style": "positive"}
     ]
     assert not any(element.get("color") == "Attention" for element in blank["body"])
+
+
+def test_pulse_comment_form_carries_its_pulse() -> None:
+    blank, kept = pulse_comment_form(12), pulse_comment_form(12, text="Kept from the first try")
+    assert_valid_cards([blank, kept])
+    comment = _inputs(blank)["comment"]
+    assert comment["isRequired"] is True and comment["maxLength"] == MAX_TEXT and "value" not in comment
+    assert _inputs(kept)["comment"]["value"] == "Kept from the first try"
+    assert [action["data"] for action in blank["actions"]] == [{SUBMIT_KEY: PULSE_COMMENT_SUBMIT, "value": "12"}]
 
 
 def test_feedback_form_shows_each_error_under_its_field() -> None:

@@ -350,6 +350,28 @@ async def test_a_pulse_in_a_teams_channel_asks_its_people_and_counts_their_answe
     updates = [posted for posted in fake_connector.to(bob_chat) if posted.kind == "update"]
     assert len(updates) == 2 and "You answered" in card_text(updates[-1])
 
+    # "Add a comment" on the updated card asks for it; the comment joins the answer, without a name.
+    async def bob_clicks(data: dict[str, Any], on_card: str) -> None:
+        clicked = message(
+            None,
+            service_url=fake_connector.url,
+            user="29:2user-bob",
+            conversation=bob_chat,
+            value=data,
+            reply_to_id=on_card,
+        )
+        await send(server, clicked)
+
+    [chosen_card] = updates[-1].cards
+    await bob_clicks(submit_data(chosen_card, "pulse_comment"), card_id)
+    [comment_form] = [
+        posted for posted in fake_connector.to(bob_chat) if posted.cards and "comment" in inputs(posted.cards[0])
+    ]
+    comment = submit_data(comment_form.cards[0], "pulse_comment_submit") | {"comment": "Onboarding was rough"}
+    await bob_clicks(comment, comment_form.activity_id)
+    [response] = await server.rows(PulseResponse)
+    assert (response.score, response.comment) == (3, "Onboarding was rough")
+
     # Someone the pulse never asked cannot add an answer by forging the button.
     await send(
         server,
