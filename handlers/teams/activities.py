@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
-from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
 from bot.teams_desk import Answer, TeamsDesk
@@ -55,6 +56,12 @@ class FeedbotActivities(ActivityHandler):
             text = TurnContext.remove_recipient_mention(activity) or ""
             answer = await self._desk.typed(requester, text, _source_key(activity))
         await self._render(turn_context, answer)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        # Our cards only use Action.Submit (a message activity); an invoke (Action.Execute, task modules, message
+        # extensions) is nothing we offer, so it gets a plain answer rather than the SDK's default handling.
+        body = {"error": "feedbot does not handle invoke activities; its cards use Action.Submit"}
+        return InvokeResponse(status=HTTPStatus.BAD_REQUEST, body=body)
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         activity = turn_context.activity

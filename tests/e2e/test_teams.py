@@ -465,3 +465,21 @@ async def test_purging_a_teams_person_forgets_their_words_and_where_to_reach_the
     [channel] = await server.rows(TeamsConversation)
     assert channel.target_id == CHANNEL_CONVERSATION
     assert USER not in channel.reference and "Ada" not in channel.reference
+
+
+async def test_anonymous_mode_answers_only_the_emulator_on_this_machine(
+    server: RunningServer, fake_connector: FakeBotConnector
+) -> None:
+    # With no MICROSOFT_APP_ID nothing is authenticated, so a serviceUrl elsewhere would turn the bot into a proxy.
+    for service_url in ("https://smba.trafficmanager.net/emea/", "http://10.0.0.8/", "not a url", None):
+        activity = message("feedback let me in", service_url=fake_connector.url) | {"serviceUrl": service_url}
+        status, body = await post_activity(server.url, activity)
+        assert status == 401 and "MICROSOFT_APP_ID" in body
+    assert await server.count(Feedback) == 0 and await server.count(TeamsConversation) == 0
+
+
+async def test_invoke_activities_get_a_plain_refusal(server: RunningServer, fake_connector: FakeBotConnector) -> None:
+    invoke = message(None, service_url=fake_connector.url) | {"type": "invoke", "name": "adaptiveCard/action"}
+    status, body = await post_activity(server.url, invoke)
+    assert status == 400 and "Action.Submit" in body
+    assert await server.count(Feedback) == 0 and await server.count(Bug) == 0
