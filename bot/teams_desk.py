@@ -19,6 +19,7 @@ from bot.messages import Reply
 from bot.pulse_desk import PulseDesk
 from bot.services.bugs import BugDraft
 from bot.services.feedback import FeedbackDraft
+from bot.services.home import HomeSummary
 from bot.services.requester import Requester
 from comms.notes import Note
 from comms.pulses import ANSWER_ACTION_PREFIX, COMMENT_ACTION, question_note
@@ -52,6 +53,7 @@ class Answer:
     form: Form | None = None
     note: Note | None = None
     updated_card: Note | None = None
+    home: HomeSummary | None = None
     help: bool = False
 
 
@@ -131,6 +133,11 @@ class TeamsDesk:
                 return Answer(form=Form("feedback"))
             outcome = await self._intake.feedback(requester, FeedbackDraft(text=line.argument), source_key)
             return Answer(reply=outcome.reply)
+        if line.name in ("status", "home"):
+            try:
+                return Answer(home=await self._intake.home(requester))
+            except DBAPIError:
+                return Answer(reply=STORAGE_UNAVAILABLE)
         if line.name == "bug":
             # A bug needs what happened and a severity: the title opens the form rather than a half-filled report.
             return Answer(form=Form("bug", {"title": line.argument} if line.argument else {}))

@@ -14,6 +14,7 @@ from typing import Any
 from bot.messages import Reply, ReplyKind
 from bot.services.bugs import SEVERITIES
 from bot.services.feedback import CATEGORIES
+from bot.services.home import HomeSummary
 from bot.services.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
 from comms.notes import Action, Note
 from comms.render.limits import truncate
@@ -278,6 +279,7 @@ def help_activity() -> dict[str, Any]:
             "• `feedback`: open the feedback form",
             "• `bug <title>`: open the bug form with the title filled in",
             "• `bug`: open the bug form",
+            "• `status`: your feedback and bugs, and where they stand",
             "• `help`: show this list",
         )
     )
@@ -412,3 +414,30 @@ def pulse_comment_form(pulse_id: int, *, text: str | None = None) -> dict[str, A
     )
     submit = _submit("Save comment", {SUBMIT_KEY: PULSE_COMMENT_SUBMIT, "value": str(pulse_id)}, "positive")
     return _form("Add a comment to your answer", [field], None, submit)
+
+
+def home_note(summary: HomeSummary) -> Note:
+    """What Slack's App Home shows, as one card: the person's own submissions, and team counts for admins."""
+    paragraphs = [
+        f"*{item.label}* · {item.kind} · _{item.status}_"
+        + (f" · <{item.tracker_url}|{item.tracker_key}>" if item.tracker_key and item.tracker_url else "")
+        + f"\n{truncate(' '.join(item.summary.split()), 200)}"
+        for item in summary.submissions
+    ]
+    if not paragraphs:
+        paragraphs = ["Nothing yet. Type `feedback` followed by what you think, or `bug` and a title."]
+    facts: tuple[tuple[str, str], ...] = ()
+    if summary.admin is not None:
+        feedback, bugs = summary.admin.feedback_by_status, summary.admin.open_bugs_by_severity
+        facts = (
+            ("New feedback", str(feedback.get("new", 0))),
+            ("All feedback", str(sum(feedback.values()))),
+            ("Open bugs", " · ".join(f"{severity} {bugs.get(severity, 0)}" for severity in SEVERITIES)),
+        )
+    return Note(
+        title="Your feedback and bugs",
+        fallback=f"Your feedback and bugs ({len(summary.submissions)})",
+        paragraphs=tuple(paragraphs),
+        facts=facts,
+        context="Team overview: you are a feedbot admin." if summary.admin is not None else None,
+    )

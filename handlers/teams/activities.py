@@ -15,6 +15,7 @@ from comms.render.teams import (
     feedback_form,
     form_activity,
     help_activity,
+    home_note,
     note_activity,
     pulse_comment_form,
     reply_activity,
@@ -101,5 +102,7 @@ class FeedbotActivities(ActivityHandler):
             await turn_context.send_activity(_activity(form_activity(card, summary)))
         if answer.note is not None:
             await turn_context.send_activity(_activity(note_activity(answer.note)))
+        if answer.home is not None:
+            await turn_context.send_activity(_activity(note_activity(home_note(answer.home))))
         if answer.help:
             await turn_context.send_activity(_activity(help_activity()))

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = ROOT / "handlers" / "teams" / "app_package"
 SCHEMA = ROOT / "tests" / "fixtures" / "teams-manifest-schema" / "MicrosoftTeams.schema.json"
 APP_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
-COMMAND_TITLES = {"feedback", "bug", "help"}
+COMMAND_TITLES = {"feedback", "bug", "status", "help"}
 
 
 def source_manifest() -> dict[str, Any]:

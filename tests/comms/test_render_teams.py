@@ -14,6 +14,7 @@ from bot.messages import Reply
 from bot.services.bugs import SEVERITIES
 from bot.services.digest import Digest
 from bot.services.feedback import CATEGORIES
+from bot.services.home import AdminOverview, HomeSummary, Submission
 from bot.services.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
 from comms.digests import digest_note
 from comms.notes import Action, Note
@@ -32,6 +33,7 @@ from comms.render.teams import (
     feedback_form,
     form_activity,
     help_activity,
+    home_note,
     note_activity,
     note_card,
     pulse_comment_form,
@@ -487,11 +489,27 @@ def test_long_replies_are_capped() -> None:
         assert text.endswith("…")
 
 
+def test_status_card_lists_submissions_and_admin_counts() -> None:
+    when = datetime(2026, 11, 1, tzinfo=UTC)
+    mine = [
+        Submission("FB-3", "feedback", "Dark *mode* please " * 30, "new", when),
+        Submission("BUG-2", "bug", "Login fails", "open", when, "EXP-12", "https://acme.atlassian.net/browse/EXP-12"),
+    ]
+    overview = AdminOverview({"new": 4, "shipped": 2}, {"blocker": 1, "major": 0, "minor": 3})
+    empty, person, admin = HomeSummary([], None), HomeSummary(mine, None), HomeSummary(mine, overview)
+    cards = [note_card(home_note(summary)) for summary in (empty, person, admin)]
+    assert_valid_cards(cards)
+    assert "Nothing yet" in json.dumps(cards[0])
+    assert "[EXP-12](https://acme.atlassian.net/browse/EXP-12)" in json.dumps(cards[1])
+    assert "FactSet" not in json.dumps(cards[1])
+    assert {"title": "Open bugs", "value": "blocker 1 · major 0 · minor 3"} in cards[2]["body"][-2]["facts"]
+
+
 def test_help_lists_what_can_be_typed() -> None:
     activity = help_activity()
     assert activity["type"] == "message" and activity["textFormat"] == "markdown"
     text = activity["text"]
-    for command in ("`feedback <text>`", "`feedback`", "`bug <title>`", "`bug`", "`help`"):
+    for command in ("`feedback <text>`", "`feedback`", "`bug <title>`", "`bug`", "`status`", "`help`"):
         assert command in text
     assert "form with the title filled in" in text
     assert "\n\n• `bug`: " in text  # each command on a line of its own

@@ -483,3 +483,13 @@ async def test_invoke_activities_get_a_plain_refusal(server: RunningServer, fake
     status, body = await post_activity(server.url, invoke)
     assert status == 400 and "Action.Submit" in body
     assert await server.count(Feedback) == 0 and await server.count(Bug) == 0
+
+
+async def test_status_lists_my_own_submissions(server: RunningServer, fake_connector: FakeBotConnector) -> None:
+    await send(server, message("feedback The search is great", service_url=fake_connector.url))
+    await send(server, message("feedback Someone else's idea", service_url=fake_connector.url, user="29:1other-oz"))
+    await send(server, message("status", service_url=fake_connector.url))
+
+    [status] = [posted for posted in fake_connector.to(PERSONAL_CONVERSATION) if posted.cards]
+    assert "FB-1" in card_text(status) and "The search is great" in card_text(status)
+    assert "Someone else" not in card_text(status) and "FB-2" not in card_text(status)
