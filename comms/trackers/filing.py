@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.services.ids import bug_label, feedback_label, parse_label
 from comms.notes import Note
-from comms.render.slack import note_message
+from comms.platforms import TEAMS, note_payload, platform_for
 from comms.senders import Sent
 from comms.trackers import Issue
 from storage import outbox
@@ -151,7 +151,7 @@ class TrackerFiling:
             ),
         )
         for admin in sorted(self._settings.admins):
-            await _direct_message(session, item, f"tracker:failed:{label}", admin, note, platform="slack")
+            await _direct_message(session, item, f"tracker:failed:{label}", admin, note)
 
     async def status_changed(self, session: AsyncSession, change: StatusChange) -> str | None:
         """Apply a tracker's status to the item filed as `change.key`; the item's label, or None if it is not ours."""
@@ -184,25 +184,26 @@ class TrackerFiling:
 
 
 def _submitter(item: Bug | Feedback | None) -> str | None:
-    """Who may be told about the item: its Slack submitter; nobody for anonymous feedback (there is no one)."""
-    if item is None or item.platform != "slack":
+    """Who may be told about the item: its Slack or Teams submitter; nobody for anonymous feedback (there is no
+    one) or for items that came in over the API or the shell (nobody to message there)."""
+    if item is None or item.platform not in ("slack", TEAMS):
         return None
     if isinstance(item, Feedback):
         return None if item.anonymous else item.user_id
     return item.reporter_id
 
 
-async def _direct_message(
-    session: AsyncSession, item: Bug | Feedback, subject: str, user_id: str, note: Note, platform: str | None = None
-) -> bool:
+async def _direct_message(session: AsyncSession, item: Bug | Feedback, subject: str, user_id: str, note: Note) -> bool:
+    """A DM on the platform the person is on (admins may be Slack or Teams people, whatever the item's platform)."""
+    platform = platform_for(user_id, "slack")
     return await outbox.enqueue(
         session,
         {
             "subject": subject,
-            "platform": platform or item.platform,
+            "platform": platform,
             "team_id": item.team_id,
             "recipient_id": user_id,
             "recipient_kind": "user",
-            "payload": json.dumps(note_message(note), ensure_ascii=False),
+            "payload": note_payload(platform, note),
         },
     )

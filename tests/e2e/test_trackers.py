@@ -17,6 +17,9 @@ from bot.export import write_export
 from storage.models import Bug, Delivery, Feedback
 from tests.conftest import ADMIN_USER
 from tests.fakes import trackers as fakes
+from tests.fakes.bot_connector import PERSONAL_CONVERSATION as TEAMS_CHAT
+from tests.fakes.bot_connector import FakeBotConnector, post_activity
+from tests.fakes.bot_connector import message as teams_message
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import (
     block_actions,
@@ -29,6 +32,12 @@ from tests.fakes.slack_requests import (
     view_submission,
 )
 from tests.support import RunningServer, eventually
+
+
+async def send_activity(server: RunningServer, activity: dict[str, Any]) -> None:
+    status, body = await post_activity(server.url, activity)
+    assert status in (200, 201), body
+
 
 JIRA_SECRET = "jira-webhook-secret-0123456789"
 LINEAR_SECRET = "lin_wh_fake0123456789abcdef"
@@ -365,3 +374,24 @@ async def test_a_stale_linear_webhook_is_refused(server: RunningServer, fake_sla
         assert response.status == 401
     (unchanged,) = await server.rows(Bug)
     assert unchanged.status == "open"
+
+
+async def test_a_bug_reported_in_teams_is_filed_and_its_reporter_hears_back_in_teams(
+    server: RunningServer, fake_github: fakes.FakeGitHub, fake_connector: FakeBotConnector
+) -> None:
+    await send_activity(server, teams_message("help", service_url=fake_connector.url))  # the bot knows their chat
+    values = {"feedbot": "bug_submit", "title": "Crash on upload", "what_happened": "It closes", "severity": "minor"}
+    card = teams_message(None, service_url=fake_connector.url, value=values | {"product": "Mobile"})
+    await send_activity(server, card)
+
+    bug = await filed_bug(server)
+    assert (bug.platform, bug.tracker, bug.tracker_key) == ("teams", "github", "#42")
+    [filed] = await fake_connector.wait_for(lambda posted: bool(posted.cards) and "#42" in str(posted.cards))
+    assert filed.conversation_id == TEAMS_CHAT and "[#42](https://github.com/acme/mobile/issues/42)" in str(filed.cards)
+
+    body = json.dumps(done_payload("github", "#42")).encode()
+    async with server.http.post(
+        f"{server.url}/api/trackers/github", data=body, headers=_sign("github", body, GITHUB_SECRET)
+    ) as response:
+        assert response.status == 200
+    await fake_connector.wait_for(lambda posted: "Done: BUG-1" in str(posted.cards))
