@@ -493,3 +493,18 @@ async def test_status_lists_my_own_submissions(server: RunningServer, fake_conne
     [status] = [posted for posted in fake_connector.to(PERSONAL_CONVERSATION) if posted.cards]
     assert "FB-1" in card_text(status) and "The search is great" in card_text(status)
     assert "Someone else" not in card_text(status) and "FB-2" not in card_text(status)
+
+
+async def test_a_teams_submitter_hears_when_their_feedback_ships(
+    server: RunningServer, fake_connector: FakeBotConnector
+) -> None:
+    await send(server, message("feedback Let me export to CSV", service_url=fake_connector.url))
+    operator = Requester("slack", TENANT, "cli", is_admin=True)  # `feedbot release create --team <tenant>`
+    draft = ReleaseDraft(title="CSV export", summary="Export any list as CSV.", linked=["FB-1"])
+    assert (await Announcements(server.deps).create(operator, draft)).kind == "ok"
+
+    [shipped] = await fake_connector.wait_for(lambda posted: "Your feedback shipped" in card_text(posted))
+    assert shipped.conversation_id == PERSONAL_CONVERSATION and shipped.kind == "send"
+    assert "Let me export to CSV" in card_text(shipped) and "CSV export" in card_text(shipped)
+    [row] = await server.rows(Feedback)
+    assert row.shipped_release_id is not None
