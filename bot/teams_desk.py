@@ -7,6 +7,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botbuilder.schema import Activity, ChannelAccount
 from sqlalchemy.exc import DBAPIError
@@ -55,6 +56,17 @@ class Answer:
     updated_card: Note | None = None
     home: HomeSummary | None = None
     help: bool = False
+
+
+def _zone(name: object) -> str | None:
+    """The client's IANA zone (Teams sends e.g. "Europe/Berlin"), if it is one this machine knows."""
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
 
 
 def _text(values: dict[str, Any], name: str) -> str:
@@ -115,14 +127,10 @@ class TeamsDesk:
         # Keep no names: a personal chat needs only the person's id, a channel not even that (whoever spoke there
         # last is nobody we need to remember).
         reference.user = ChannelAccount(id=target) if kind == "user" else None
-        return StoredReference(
-            target,
-            kind,
-            tenant_of(activity),
-            conversation_id,
-            str(activity.service_url),
-            serialize_reference(reference),
-        )
+        zone = _zone(activity.local_timezone) if kind == "user" else None
+        service_url = str(activity.service_url)
+        reference_json = serialize_reference(reference)
+        return StoredReference(target, kind, tenant_of(activity), conversation_id, service_url, reference_json, zone)
 
     async def typed(self, requester: Requester, text: str, source_key: str) -> Answer:
         line = parse_command_line(text)

@@ -22,8 +22,8 @@ PERMANENT_STATUSES = {400, 401, 403, 404}
 
 
 class TeamsSender(PostOnlySender):
-    """Teams has no permalinks our reports could use, time zones need a Graph permission we do not ask for, and
-    charts travel inside the card: those parts of the Sender protocol stay the post-only defaults."""
+    """Teams has no permalinks our reports could use and the digest's chart is not uploaded: those parts of the
+    Sender protocol stay the post-only defaults. A person's time zone is the one their Teams client reported."""
 
     def __init__(self, link: TeamsLink, db: Database) -> None:
         self._link = link
@@ -44,6 +44,11 @@ class TeamsSender(PostOnlySender):
             async with self._db.sessions.begin() as session:
                 await teams_store.remember(session, delivered.opened)
         return Sent(delivered.conversation_id, delivered.activity_id)
+
+    async def timezone(self, team_id: str, user_id: str) -> str | RateLimited | Transient | None:
+        async with self._db.sessions() as session:
+            target = await teams_store.find(session, user_id)
+        return target.timezone if target is not None else None
 
 
 def classify(error: HttpOperationError) -> SendResult:

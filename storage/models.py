@@ -352,5 +352,7 @@ class TeamsConversation(Base):
     conversation_id: Mapped[str] = mapped_column(String(255))
     service_url: Mapped[str] = mapped_column(Text)
     reference: Mapped[str] = mapped_column(Text)  # the serialized ConversationReference
+    # A person's IANA zone as their Teams client reports it (localTimezone): "local time" releases use it.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

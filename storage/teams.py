@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,7 @@ class StoredReference:
     conversation_id: str
     service_url: str
     reference: str
+    timezone: str | None = None
 
 
 async def remember(session: AsyncSession, reference: StoredReference, *, replace: bool = True) -> None:
@@ -39,9 +40,12 @@ async def remember(session: AsyncSession, reference: StoredReference, *, replace
         "service_url": reference.service_url,
         "reference": reference.reference,
     }
-    statement = insert(TeamsConversation).values(**values, created_at=now, updated_at=now)
+    statement = insert(TeamsConversation).values(**values, timezone=reference.timezone, created_at=now, updated_at=now)
     if replace:
-        statement = statement.on_conflict_do_update(index_elements=["target_id"], set_={**values, "updated_at": now})
+        # An activity without localTimezone (an install, a card click from an old client) keeps the known zone.
+        zone = func.coalesce(statement.excluded.timezone, TeamsConversation.timezone)
+        changes = {**values, "timezone": zone, "updated_at": now}
+        statement = statement.on_conflict_do_update(index_elements=["target_id"], set_=changes)
     else:
         statement = statement.on_conflict_do_nothing(index_elements=["target_id"])
     await session.execute(statement)
@@ -53,7 +57,9 @@ async def find(session: AsyncSession, target_id: str) -> StoredReference | None:
     ).scalar_one_or_none()
     if row is None:
         return None
-    return StoredReference(row.target_id, row.kind, row.tenant_id, row.conversation_id, row.service_url, row.reference)
+    return StoredReference(
+        row.target_id, row.kind, row.tenant_id, row.conversation_id, row.service_url, row.reference, row.timezone
+    )
 
 
 async def forget(session: AsyncSession, target_id: str) -> bool:

@@ -15,6 +15,7 @@ from bot.services.releases import ReleaseDraft
 from bot.services.requester import Requester
 from bot.services.stakeholders import Target
 from comms import digests
+from comms.teams_sender import TeamsSender
 from storage.models import Bug, Delivery, Feedback, PulseResponse, TeamsConversation
 from tests.conftest import ADMIN_USER
 from tests.fakes.bot_connector import (
@@ -508,3 +509,19 @@ async def test_a_teams_submitter_hears_when_their_feedback_ships(
     assert "Let me export to CSV" in card_text(shipped) and "CSV export" in card_text(shipped)
     [row] = await server.rows(Feedback)
     assert row.shipped_release_id is not None
+
+
+async def test_a_persons_time_zone_comes_from_their_teams_client(
+    server: RunningServer, fake_connector: FakeBotConnector
+) -> None:
+    sender = TeamsSender(server.deps.teams, server.deps.db)
+    await send(server, message("help", service_url=fake_connector.url) | {"localTimezone": "Asia/Tokyo"})
+    assert await sender.timezone(TENANT, USER) == "Asia/Tokyo"
+    # An install event carries no zone: the known one stays. A zone this machine does not know is not kept.
+    await install_for(server, fake_connector, USER, PERSONAL_CONVERSATION)
+    assert await sender.timezone(TENANT, USER) == "Asia/Tokyo"
+    await send(server, message("help", service_url=fake_connector.url) | {"localTimezone": "Mars/Olympus_Mons"})
+    assert await sender.timezone(TENANT, USER) == "Asia/Tokyo"
+    # Channels have no time zone.
+    await install_in_channel(server, fake_connector)
+    assert await sender.timezone(TENANT, CHANNEL_CONVERSATION) is None

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("conversation_id", sa.String(255), nullable=False),
         sa.Column("service_url", sa.Text(), nullable=False),
         sa.Column("reference", sa.Text(), nullable=False),
+        sa.Column("timezone", sa.String(64), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.UniqueConstraint("target_id", name="uq_teams_conversations_target"),
