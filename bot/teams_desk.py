@@ -74,6 +74,13 @@ def _text(values: dict[str, Any], name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _sent(reply: Reply) -> Answer:
+    """A form that was stored becomes its confirmation, so it cannot be filled in and sent a second time."""
+    if reply.kind != "ok":
+        return Answer(reply=reply)
+    return Answer(reply=reply, updated_card=Note(title="Sent", fallback=reply.text, paragraphs=(reply.text,)))
+
+
 class TeamsDesk:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
@@ -181,7 +188,7 @@ class TeamsDesk:
         if outcome.errors:
             kept = {name: _text(values, name) for name in ("text", "category", "anonymous")}
             return Answer(reply=outcome.reply, form=Form("feedback", kept, outcome.errors))
-        return Answer(reply=outcome.reply)
+        return _sent(outcome.reply)
 
     async def _bug_form(self, requester: Requester, values: dict[str, Any], source_key: str) -> Answer:
         draft = BugDraft(
@@ -195,7 +202,7 @@ class TeamsDesk:
         if outcome.errors:
             kept = {name: _text(values, name) for name in ("title", "what_happened", "expected", "severity", "product")}
             return Answer(reply=outcome.reply, form=Form("bug", kept, outcome.errors))
-        return Answer(reply=outcome.reply)
+        return _sent(outcome.reply)
 
     async def _acting_for(self, requester: Requester, subject: str) -> Requester | None:
         async with self._deps.db.sessions() as session:

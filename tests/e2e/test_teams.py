@@ -186,6 +186,10 @@ async def test_a_bug_reported_through_its_card_is_stored_once(
         "Mobile",
     )
     assert "BUG-1" in (fake_connector.to(PERSONAL_CONVERSATION)[-1].text or "")
+    # The form itself became the confirmation: nothing left on it to send again.
+    [replaced] = [posted for posted in fake_connector.to(PERSONAL_CONVERSATION) if posted.kind == "update"]
+    assert replaced.activity_id == form.activity_id and "BUG-1" in card_text(replaced)
+    assert not any(node.get("type", "").startswith("Input.") for node in replaced.cards[0]["body"])
 
     # A second click on the same card, a new activity: still the same report.
     await send(server, message(None, service_url=fake_connector.url, value=values, reply_to_id=form.activity_id))
