@@ -26,7 +26,7 @@ from comms.notes import Note
 from comms.pulses import ANSWER_ACTION_PREFIX, COMMENT_ACTION, question_note
 from comms.render.teams import BUG_SUBMIT, FEEDBACK_SUBMIT, PULSE_COMMENT_SUBMIT, SUBMIT_KEY
 from comms.teams_link import reference_of, serialize_reference, tenant_of
-from comms.tiers import ACK_ACTION, FULL_NOTE_ACTION, note_for_tier
+from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION, note_for_tier
 from storage import outbox
 from storage import releases as release_store
 from storage import teams as teams_store
@@ -172,7 +172,7 @@ class TeamsDesk:
                 return Answer(form=Form("comment", {"pulse": pulse_id}))
         if action == PULSE_COMMENT_SUBMIT:
             return await self._pulse_comment(requester, str(values.get("value") or ""), _text(values, "comment"))
-        if action in (ACK_ACTION, FULL_NOTE_ACTION):
+        if action in (ACK_ACTION, FULL_NOTE_ACTION, APPROVE_ACTION):
             release_id = str(values.get("value") or "")
             if release_id.isdigit():
                 return await self._release_button(requester, action, int(release_id))
@@ -243,10 +243,14 @@ class TeamsDesk:
         return Answer(reply=reply)
 
     async def _release_button(self, requester: Requester, action: str, release_id: int) -> Answer:
+        # An approver was asked in their own message; everyone else got the release itself.
+        subject = f"approval:release:{release_id}" if action == APPROVE_ACTION else f"release:{release_id}"
         try:
-            acting = await self._acting_for(requester, f"release:{release_id}")
+            acting = await self._acting_for(requester, subject)
             if acting is None:
                 return Answer(reply=Reply.refused("This release note was not sent to you."))
+            if action == APPROVE_ACTION:
+                return Answer(reply=await Announcements(self._deps).approve(acting, release_id))
             if action == ACK_ACTION:
                 return Answer(reply=await Announcements(self._deps).acknowledge(acting, release_id))
             async with self._deps.db.sessions() as session:
