@@ -89,7 +89,7 @@ def item_shipped(release: Release, label: str, item_text: str) -> Note:
             f"You told us: _{truncate(' '.join(item_text.split()), 300)}_ ({label})",
             f"It shipped in *{release.title}{_version(release)}*: {truncate(release.summary, 1000)}",
         ),
-        context="Thank you for telling us. Keep it coming: /feedback in Slack, feedback … to feedbot in Teams.",
+        context="Thank you for telling us. Keep it coming.",
     )
 
 
