@@ -271,7 +271,10 @@ def reply_activity(reply: Reply) -> dict[str, Any]:
     return {"type": "message", "textFormat": "markdown", "text": _clip(truncate(text, REPLY_TEXT), REPLY_BYTES)}
 
 
-def help_activity() -> dict[str, Any]:
+def help_activity(*, person: str | None = None, channel: str | None = None) -> dict[str, Any]:
+    """The commands; with the ids an admin needs to put this person or channel on the stakeholder map."""
+    ids = [f"Your Teams id (for release stakeholder lists): `{person}`"] if person else []
+    ids += [f"This conversation's id: `{channel}`"] if channel else []
     return reply_activity(
         Reply.info(
             "Here is what you can type to me (in a channel, @mention me first):",
@@ -281,6 +284,7 @@ def help_activity() -> dict[str, Any]:
             "• `bug`: open the bug form",
             "• `status`: your feedback and bugs, and where they stand",
             "• `help`: show this list",
+            *ids,
         )
     )
 

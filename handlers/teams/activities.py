@@ -105,4 +105,10 @@ class FeedbotActivities(ActivityHandler):
         if answer.home is not None:
             await turn_context.send_activity(_activity(note_activity(home_note(answer.home))))
         if answer.help:
-            await turn_context.send_activity(_activity(help_activity()))
+            activity = turn_context.activity
+            conversation = activity.conversation
+            channel = None
+            if conversation is not None and conversation.conversation_type not in (None, "personal"):
+                channel = str(conversation.id).split(";messageid=", 1)[0]
+            person = activity.from_property.id if activity.from_property is not None else None
+            await turn_context.send_activity(_activity(help_activity(person=person, channel=channel)))

@@ -154,8 +154,15 @@ async def test_help_and_unknown_words_are_answered(server: RunningServer, fake_c
 
     help_reply, unknown = fake_connector.to(PERSONAL_CONVERSATION)
     assert "feedback" in (help_reply.text or "") and "bug" in (help_reply.text or "")
+    assert f"Your Teams id (for release stakeholder lists): `{USER}`" in (help_reply.text or "")
     assert "launch" in (unknown.text or "") and "help" in (unknown.text or "")
     assert await server.count(Feedback) == 0 and await server.count(Bug) == 0
+
+    # In a channel, help also names the channel: what an admin puts on the stakeholder map.
+    in_channel = {"conversation": CHANNEL_CONVERSATION, "conversation_type": "channel", "mention_bot": True}
+    await send(server, message("help", service_url=fake_connector.url, **in_channel))
+    [channel_help] = fake_connector.to(CHANNEL_CONVERSATION)
+    assert f"This conversation's id: `{CHANNEL_CONVERSATION}`" in (channel_help.text or "")
 
 
 async def test_a_bug_reported_through_its_card_is_stored_once(
