@@ -15,16 +15,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
 
-import aiohttp
-
 from tests.fakes.slack_api import FakeSlack
-from tests.support import TEAM, free_port, memory_mib, seed_lions, serve_env, start_serve, wait_healthy
+from tests.support import memory_mib, release_from_cli, seed_lions, serve_env, served
 
 
 async def run(recipients: int, per_minute: int, database_url: str) -> bool:
@@ -33,21 +29,15 @@ async def run(recipients: int, per_minute: int, database_url: str) -> bool:
     fake.limit_posts(per_minute, channel_seconds=1.0)
     await fake.start()
     env = serve_env(database_url, fake)
-    port = free_port()
-    server = await start_serve(port, env)
     try:
-        async with aiohttp.ClientSession() as http:
-            await wait_healthy(http, f"http://127.0.0.1:{port}", seconds=60)
-        idle = memory_mib(server.pid)
-        started = time.monotonic()
-        command = [sys.executable, "-m", "bot", "release", "create", "--title", "Fan-out", "--summary", "Hello"]
-        await asyncio.to_thread(subprocess.run, [*command, "--team", TEAM], env=env, check=True, capture_output=True)
-        await fake.wait_delivered(recipients, timeout=3600)
-        await asyncio.sleep(2)  # anything sent twice would arrive now
-        peak = memory_mib(server.pid, "VmHWM")
+        async with served(env) as (server, _):
+            idle = memory_mib(server.pid)
+            started = time.monotonic()
+            await release_from_cli(env, "Fan-out", "Hello")
+            await fake.wait_delivered(recipients, timeout=3600)
+            await asyncio.sleep(2)  # anything sent twice would arrive now
+            peak = memory_mib(server.pid, "VmHWM")
     finally:
-        server.terminate()
-        await server.wait()
         await fake.stop()
 
     posts = [call for call in fake.calls if call.method == "chat.postMessage"]

@@ -12,16 +12,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
 
-import aiohttp
-
 from tests.fakes.slack_api import FakeSlack
-from tests.support import TEAM, free_port, memory_mib, seed_lions, serve_env, start_serve, wait_healthy
+from tests.support import memory_mib, release_from_cli, seed_lions, serve_env, served
 
 
 async def run(recipients: int, database_url: str) -> None:
@@ -29,21 +25,15 @@ async def run(recipients: int, database_url: str) -> None:
     fake = FakeSlack()
     await fake.start()
     env = serve_env(database_url, fake)
-    port = free_port()
-    server = await start_serve(port, env)
     try:
-        async with aiohttp.ClientSession() as http:
-            await wait_healthy(http, f"http://127.0.0.1:{port}", seconds=60)
-        idle_rss = memory_mib(server.pid, "VmHWM")
-        started = time.perf_counter()
-        command = [sys.executable, "-m", "bot", "release", "create", "--title", "Scale", "--summary", "Hi"]
-        await asyncio.to_thread(subprocess.run, [*command, "--team", TEAM], env=env, check=True, capture_output=True)
-        await fake.wait_delivered(recipients, timeout=3600)
-        elapsed = time.perf_counter() - started
-        peak_rss = memory_mib(server.pid, "VmHWM")
+        async with served(env) as (server, _):
+            idle_rss = memory_mib(server.pid, "VmHWM")
+            started = time.perf_counter()
+            await release_from_cli(env, "Scale", "Hi")
+            await fake.wait_delivered(recipients, timeout=3600)
+            elapsed = time.perf_counter() - started
+            peak_rss = memory_mib(server.pid, "VmHWM")
     finally:
-        server.terminate()
-        await server.wait()
         await fake.stop()
     counts = Counter(call["channel"] for call in fake.delivered())
     print(f"backend={database_url.split(':', 1)[0]} recipients={recipients}")

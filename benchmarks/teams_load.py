@@ -16,8 +16,6 @@ import argparse
 import asyncio
 import json
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -29,7 +27,7 @@ from storage.db import sync_url
 from storage.models import Feedback, TeamsConversation, utcnow
 from tests.fakes.bot_connector import FakeBotConnector, message
 from tests.fakes.slack_api import FakeSlack
-from tests.support import TEAM, free_port, memory_mib, seed_tier, serve_env, start_serve, wait_healthy
+from tests.support import memory_mib, release_from_cli, seed_tier, serve_env, served
 
 
 async def post_feedback(base: str, connector: FakeBotConnector, total: int, concurrency: int) -> list[float]:
@@ -104,28 +102,21 @@ async def run(activities: int, concurrency: int, recipients: int, database_url: 
     await slack.start()
     people = seed_teams_people(database_url, recipients, connector.url)
     env = serve_env(database_url, slack)
-    port = free_port()
-    server = await start_serve(port, env)
-    base = f"http://127.0.0.1:{port}"
     try:
-        async with aiohttp.ClientSession() as http:
-            await wait_healthy(http, base, seconds=60)
-        started = time.perf_counter()
-        latencies = await post_feedback(base, connector, activities, concurrency)
-        intake_seconds = time.perf_counter() - started
-        stored = stored_feedback(database_url)
-        replies = len(connector.posted)
+        async with served(env) as (server, base):
+            started = time.perf_counter()
+            latencies = await post_feedback(base, connector, activities, concurrency)
+            intake_seconds = time.perf_counter() - started
+            stored = stored_feedback(database_url)
+            replies = len(connector.posted)
 
-        before = len(connector.posted)
-        started = time.perf_counter()
-        command = [sys.executable, "-m", "bot", "release", "create", "--title", "Scale", "--summary", "Hi"]
-        await asyncio.to_thread(subprocess.run, [*command, "--team", TEAM], env=env, check=True, capture_output=True)
-        await connector.wait_for(lambda posted: bool(posted.cards), count=recipients, timeout=3600)
-        fan_out_seconds = time.perf_counter() - started
-        peak_rss = memory_mib(server.pid, "VmHWM")
+            before = len(connector.posted)
+            started = time.perf_counter()
+            await release_from_cli(env, "Scale", "Hi")
+            await connector.wait_for(lambda posted: bool(posted.cards), count=recipients, timeout=3600)
+            fan_out_seconds = time.perf_counter() - started
+            peak_rss = memory_mib(server.pid, "VmHWM")
     finally:
-        server.terminate()
-        await server.wait()
         await connector.stop()
         await slack.stop()
     cards = Counter(posted.conversation_id for posted in connector.posted[before:] if posted.cards)

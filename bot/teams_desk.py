@@ -4,7 +4,6 @@ Platform-neutral services do the work; this only translates Teams' shapes into t
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,7 +24,7 @@ from bot.services.requester import Requester
 from comms.notes import Note
 from comms.pulses import ANSWER_ACTION_PREFIX, COMMENT_ACTION, question_note
 from comms.render.teams import BUG_SUBMIT, FEEDBACK_SUBMIT, PULSE_COMMENT_SUBMIT, SUBMIT_KEY
-from comms.teams_link import reference_of, serialize_reference, tenant_of
+from comms.teams_link import channel_of, reference_of, serialize_reference, tenant_of
 from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION, note_for_tier
 from storage import outbox
 from storage import releases as release_store
@@ -33,9 +32,6 @@ from storage import teams as teams_store
 from storage.teams import StoredReference
 
 log = logging.getLogger("feedbot.teams")
-
-# A reply in a channel thread carries the thread in the conversation id; the channel itself is what we keep.
-_THREAD_SUFFIX = re.compile(r";messageid=\d+$")
 
 
 @dataclass(frozen=True)
@@ -119,7 +115,7 @@ class TeamsDesk:
         if conversation is None or not conversation.id or not activity.service_url:
             return None
         reference = reference_of(activity)
-        conversation_id = _THREAD_SUFFIX.sub("", str(conversation.id))
+        conversation_id = channel_of(str(conversation.id))
         if conversation.conversation_type in (None, "personal"):
             sender = activity.from_property
             if sender is None or not sender.id:

@@ -125,6 +125,11 @@ def serialize_reference(reference: ConversationReference) -> str:
     return json.dumps(reference.serialize(), ensure_ascii=False)
 
 
+def channel_of(conversation_id: str) -> str:
+    """A message in a channel thread carries the thread in its conversation id; the channel is what precedes it."""
+    return conversation_id.split(";messageid=", 1)[0]
+
+
 def tenant_of(activity: Activity) -> str:
     """Teams puts the tenant on the conversation and in channelData; older clients only in channelData."""
     conversation_tenant = getattr(activity.conversation, "tenant_id", None) if activity.conversation else None

@@ -72,3 +72,28 @@ def cards_in(activity: dict[str, Any]) -> list[dict[str, Any]]:
         for attachment in activity.get("attachments") or []
         if attachment.get("contentType") == ADAPTIVE_CARD
     ]
+
+
+def walk(value: Any) -> list[dict[str, Any]]:
+    """Every JSON object in a card, depth first."""
+    if isinstance(value, list):
+        return [found for item in value for found in walk(item)]
+    if isinstance(value, dict):
+        return [value] + [found for item in value.values() for found in walk(item)]
+    return []
+
+
+def inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The card's inputs by id."""
+    return {element["id"]: element for element in walk(card) if str(element.get("type", "")).startswith("Input.")}
+
+
+def submit_data(card: dict[str, Any], action: str) -> dict[str, Any]:
+    """The data of the card's Action.Submit whose `feedbot` is `action`, wherever the card puts it."""
+    found = [
+        element["data"]
+        for element in walk(card)
+        if element.get("type") == "Action.Submit" and (element.get("data") or {}).get("feedbot") == action
+    ]
+    assert found, f"no {action} button on the card"
+    return dict(found[0])

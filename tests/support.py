@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -116,6 +117,27 @@ async def start_serve(
         stdout=output if output is not None else asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.STDOUT if output is not None else asyncio.subprocess.DEVNULL,
     )
+
+
+@asynccontextmanager
+async def served(env: dict[str, str], seconds: float = 60) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
+    """`feedbot serve` as a process, healthy, as (process, base URL); stopped with SIGTERM on the way out."""
+    port = free_port()
+    process = await start_serve(port, env)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            await wait_healthy(http, base_url, seconds=seconds)
+        yield process, base_url
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def release_from_cli(env: dict[str, str], title: str, summary: str) -> None:
+    """`feedbot release create … --team TEAM --at now`, as a deploy pipeline runs it."""
+    command = [sys.executable, "-m", "bot", "release", "create", "--title", title, "--summary", summary]
+    await asyncio.to_thread(subprocess.run, [*command, "--team", TEAM], env=env, check=True, capture_output=True)
 
 
 TEAM = "T0001"

@@ -20,6 +20,7 @@ from comms.render.teams import (
     pulse_comment_form,
     reply_activity,
 )
+from comms.teams_link import channel_of
 
 log = logging.getLogger("feedbot.teams")
 
@@ -109,6 +110,6 @@ class FeedbotActivities(ActivityHandler):
             conversation = activity.conversation
             channel = None
             if conversation is not None and conversation.conversation_type not in (None, "personal"):
-                channel = str(conversation.id).split(";messageid=", 1)[0]
+                channel = channel_of(str(conversation.id))
             person = activity.from_property.id if activity.from_property is not None else None
             await turn_context.send_activity(_activity(help_activity(person=person, channel=channel)))

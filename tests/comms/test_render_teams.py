@@ -42,7 +42,8 @@ from comms.render.teams import (
 )
 from comms.tiers import approval_request, delivery_report, note_for_tier
 from storage.models import Pulse, Release
-from tests.adaptive_cards import assert_valid_cards, card_errors, cards_in
+from tests.adaptive_cards import assert_valid_cards, card_errors, cards_in, walk
+from tests.adaptive_cards import inputs as inputs_of
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
@@ -51,21 +52,8 @@ def _bytes(value: object) -> int:
     return len(json.dumps(value, ensure_ascii=False).encode())
 
 
-def _walk(value: Any) -> list[dict[str, Any]]:
-    """Every JSON object in a card, depth first."""
-    if isinstance(value, list):
-        return [found for item in value for found in _walk(item)]
-    if isinstance(value, dict):
-        return [value] + [found for item in value.values() for found in _walk(item)]
-    return []
-
-
 def _of_type(card: dict[str, Any], type_name: str) -> list[dict[str, Any]]:
-    return [element for element in _walk(card) if element.get("type") == type_name]
-
-
-def _inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {element["id"]: element for element in _walk(card) if str(element.get("type", "")).startswith("Input.")}
+    return [element for element in walk(card) if element.get("type") == type_name]
 
 
 def _release(**changes: Any) -> Release:
@@ -344,14 +332,14 @@ def test_feedback_form() -> None:
     filled = feedback_form(text="The *export* is slow")
     huge = feedback_form(text="🙂" * 5000)
     assert_valid_cards([blank, filled, huge])
-    inputs = _inputs(blank)
+    inputs = inputs_of(blank)
     assert list(inputs) == ["text", "category", "anonymous"]
     text = inputs["text"]
     assert text["type"] == "Input.Text" and text["isMultiline"] is True and text["isRequired"] is True
     assert text["maxLength"] == MAX_TEXT == 3000
     assert "value" not in text
-    assert _inputs(filled)["text"]["value"] == "The *export* is slow"  # what they typed, not markdown
-    assert len(_inputs(huge)["text"]["value"]) == MAX_TEXT
+    assert inputs_of(filled)["text"]["value"] == "The *export* is slow"  # what they typed, not markdown
+    assert len(inputs_of(huge)["text"]["value"]) == MAX_TEXT
     category = inputs["category"]
     assert category["type"] == "Input.ChoiceSet" and category["style"] == "compact"
     assert not category.get("isRequired")
@@ -369,9 +357,9 @@ def test_feedback_form() -> None:
 def test_pulse_comment_form_carries_its_pulse() -> None:
     blank, kept = pulse_comment_form(12), pulse_comment_form(12, text="Kept from the first try")
     assert_valid_cards([blank, kept])
-    comment = _inputs(blank)["comment"]
+    comment = inputs_of(blank)["comment"]
     assert comment["isRequired"] is True and comment["maxLength"] == MAX_TEXT and "value" not in comment
-    assert _inputs(kept)["comment"]["value"] == "Kept from the first try"
+    assert inputs_of(kept)["comment"]["value"] == "Kept from the first try"
     assert [action["data"] for action in blank["actions"]] == [{SUBMIT_KEY: PULSE_COMMENT_SUBMIT, "value": "12"}]
 
 
@@ -392,9 +380,9 @@ def test_bug_form() -> None:
     blank = bug_form()
     titled = bug_form(title="Export hangs")
     assert_valid_cards([blank, titled])
-    inputs = _inputs(blank)
+    inputs = inputs_of(blank)
     assert list(inputs) == ["title", "what_happened", "expected", "severity", "product"]
-    assert "value" not in inputs["title"] and _inputs(titled)["title"]["value"] == "Export hangs"
+    assert "value" not in inputs["title"] and inputs_of(titled)["title"]["value"] == "Export hangs"
     assert [inputs[name]["maxLength"] for name in ("title", "what_happened", "expected", "product")] == [
         MAX_TITLE,
         MAX_TEXT,
@@ -423,7 +411,7 @@ def test_bug_form_sent_back_keeps_values_and_shows_errors() -> None:
     card = bug_form(title="older title", values=values, errors=errors)
     odd = bug_form(values={"severity": "catastrophic"}, errors={"severity": "Severity must be one of: blocker."})
     assert_valid_cards([card, odd])
-    inputs = _inputs(card)
+    inputs = inputs_of(card)
     assert inputs["title"]["value"] == "Export hangs"
     assert inputs["what_happened"]["value"] == "It spins *forever*"
     assert "value" not in inputs["expected"]
@@ -433,7 +421,7 @@ def test_bug_form_sent_back_keeps_values_and_shows_errors() -> None:
         error = _error_after(card, field)
         assert error is not None and error["text"] == message
     assert _error_after(card, "title") is None
-    assert "value" not in _inputs(odd)["severity"]  # not one of the choices: the person picks again
+    assert "value" not in inputs_of(odd)["severity"]  # not one of the choices: the person picks again
     assert _error_after(odd, "severity") is not None
 
 

@@ -17,7 +17,9 @@ from bot.services.stakeholders import Target
 from comms import digests
 from comms.teams_sender import TeamsSender
 from storage.models import Bug, Delivery, Feedback, PulseResponse, TeamsConversation
+from tests.adaptive_cards import inputs, submit_data
 from tests.conftest import ADMIN_USER
+from tests.e2e.teams_steps import card_text, install_for, install_in_channel, send
 from tests.fakes.bot_connector import (
     BOT_ID,
     CHANNEL_CONVERSATION,
@@ -26,7 +28,6 @@ from tests.fakes.bot_connector import (
     USER,
     FakeBotConnector,
     Member,
-    Posted,
     conversation_update,
     message,
     post_activity,
@@ -35,75 +36,11 @@ from tests.fakes.slack_api import FakeSlack
 from tests.support import RunningServer, eventually
 
 SLACK_ADMIN = Requester("slack", "T0001", ADMIN_USER, is_admin=True)
-ACCEPTED = {200, 201, 202}
 
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     return {"delivery_retry_seconds": 0.2}
-
-
-async def send(server: RunningServer, activity: dict[str, Any]) -> None:
-    status, body = await post_activity(server.url, activity)
-    assert status in ACCEPTED, (status, body)
-
-
-async def install_for(server: RunningServer, connector: FakeBotConnector, user: str, conversation: str) -> None:
-    """The bot installed in a person's personal scope: Teams tells it with a conversationUpdate."""
-    activity = conversation_update(
-        service_url=connector.url, members_added=[BOT_ID], conversation=conversation, user=user
-    )
-    await send(server, activity)
-
-
-async def install_in_channel(server: RunningServer, connector: FakeBotConnector) -> None:
-    activity = conversation_update(
-        service_url=connector.url,
-        members_added=[BOT_ID],
-        conversation=CHANNEL_CONVERSATION,
-        conversation_type="channel",
-    )
-    await send(server, activity)
-
-
-def submit_data(card: dict[str, Any], action: str) -> dict[str, Any]:
-    """The data of the card's Action.Submit whose `feedbot` is `action`, wherever the card puts it."""
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Submit" and (node.get("data") or {}).get("feedbot") == action:
-                found.append(node["data"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    assert found, f"no {action} button on the card"
-    return dict(found[0])
-
-
-def inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Input.") and "id" in node:
-                found[node["id"]] = node
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
-
-
-def card_text(posted: Posted) -> str:
-    return repr(posted.cards)
 
 
 async def test_feedback_typed_to_the_bot_is_stored_for_teams_and_confirmed(
@@ -331,38 +268,6 @@ async def test_a_pulse_in_a_teams_channel_asks_its_people_and_counts_their_answe
     [card] = bob_question.cards
     assert "Would you recommend us?" in repr(card)
 
-    answer = submit_data(card, "pulse_answer_9")
-    card_id = bob_question.activity_id
-    await send(
-        server,
-        message(
-            None,
-            service_url=fake_connector.url,
-            user="29:2user-bob",
-            conversation=bob_chat,
-            value=answer,
-            reply_to_id=card_id,
-        ),
-    )
-    changed = submit_data(card, "pulse_answer_3")
-    await send(
-        server,
-        message(
-            None,
-            service_url=fake_connector.url,
-            user="29:2user-bob",
-            conversation=bob_chat,
-            value=changed,
-            reply_to_id=card_id,
-        ),
-    )
-    [response] = await server.rows(PulseResponse)
-    assert response.score == 3  # one answer per person; the second replaced the first
-    assert "29:2user-bob" not in response.respondent
-    updates = [posted for posted in fake_connector.to(bob_chat) if posted.kind == "update"]
-    assert len(updates) == 2 and "You answered" in card_text(updates[-1])
-
-    # "Add a comment" on the updated card asks for it; the comment joins the answer, without a name.
     async def bob_clicks(data: dict[str, Any], on_card: str) -> None:
         clicked = message(
             None,
@@ -374,6 +279,17 @@ async def test_a_pulse_in_a_teams_channel_asks_its_people_and_counts_their_answe
         )
         await send(server, clicked)
 
+    answer = submit_data(card, "pulse_answer_9")
+    card_id = bob_question.activity_id
+    await bob_clicks(answer, card_id)
+    await bob_clicks(submit_data(card, "pulse_answer_3"), card_id)
+    [response] = await server.rows(PulseResponse)
+    assert response.score == 3  # one answer per person; the second replaced the first
+    assert "29:2user-bob" not in response.respondent
+    updates = [posted for posted in fake_connector.to(bob_chat) if posted.kind == "update"]
+    assert len(updates) == 2 and "You answered" in card_text(updates[-1])
+
+    # "Add a comment" on the updated card asks for it; the comment joins the answer, without a name.
     [chosen_card] = updates[-1].cards
     await bob_clicks(submit_data(chosen_card, "pulse_comment"), card_id)
     [comment_form] = [

@@ -10,8 +10,9 @@ from bot.announce import Announcements
 from bot.services.releases import ReleaseDraft
 from bot.services.requester import Requester
 from storage.models import Release
+from tests.adaptive_cards import submit_data
 from tests.conftest import ADMIN_USER
-from tests.e2e.test_teams import card_text, install_for, send, submit_data
+from tests.e2e.teams_steps import card_text, install_for, send
 from tests.fakes.bot_connector import FakeBotConnector, message
 from tests.support import RunningServer, eventually
 

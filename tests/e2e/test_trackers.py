@@ -16,9 +16,10 @@ import pytest
 from bot.export import write_export
 from storage.models import Bug, Delivery, Feedback
 from tests.conftest import ADMIN_USER
+from tests.e2e.teams_steps import send as send_activity
 from tests.fakes import trackers as fakes
 from tests.fakes.bot_connector import PERSONAL_CONVERSATION as TEAMS_CHAT
-from tests.fakes.bot_connector import FakeBotConnector, post_activity
+from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.bot_connector import message as teams_message
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import (
@@ -32,12 +33,6 @@ from tests.fakes.slack_requests import (
     view_submission,
 )
 from tests.support import RunningServer, eventually
-
-
-async def send_activity(server: RunningServer, activity: dict[str, Any]) -> None:
-    status, body = await post_activity(server.url, activity)
-    assert status in (200, 201), body
-
 
 JIRA_SECRET = "jira-webhook-secret-0123456789"
 LINEAR_SECRET = "lin_wh_fake0123456789abcdef"
