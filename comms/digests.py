@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,10 +79,16 @@ async def digest_for(db: Database, settings: Settings, team_id: str, now: dateti
         return await compose(session, team_id, now or utcnow(), settings.anonymity_threshold)
 
 
-async def send(db: Database, settings: Settings, team_id: str, now: datetime | None = None) -> tuple[int, int]:
-    """Queue this week's digest for every lion who is a person: (queued now, already had it this week)."""
+async def send(
+    db: Database, settings: Settings, team_id: str, now: datetime | None = None, week: str | None = None
+) -> tuple[int, int]:
+    """Queue this week's digest for every lion who is a person: (queued now, already had it this week).
+
+    `week` is the ISO week the digest counts against, by default the one `now` falls in; the weekly slot passes
+    its own week, so a Sunday-night slot still sending after midnight does not count as next week's digest."""
     now = now or utcnow()
-    subject = f"digest:{team_id}:{week_of(now, settings.zone)}"
+    week = week or week_of(now, settings.zone)
+    subject = f"digest:{team_id}:{week}"
     async with db.sessions() as session:
         lions = await figures.targets(session, "slack", team_id, "lion", "user")
         already = {row.recipient_id for row in await outbox.for_subject(session, subject)}
@@ -111,19 +117,24 @@ async def send(db: Database, settings: Settings, team_id: str, now: datetime | N
                     },
                 )
             )
-        await _roll_up(session, settings, team_id, digest, now)
+        await _roll_up(session, settings, team_id, digest, week)
     log.info("digest for %s queued for %d lions", team_id, queued)
     return queued, len(lions) - queued
 
 
-async def _roll_up(session: AsyncSession, settings: Settings, team_id: str, digest: Digest, now: datetime) -> None:
-    """Elephants get the week's releases with their details, one message each."""
-    sent = await figures.releases_sent(session, team_id, digest.start, digest.end)
+async def _roll_up(session: AsyncSession, settings: Settings, team_id: str, digest: Digest, week: str) -> None:
+    """Elephants get the releases sent since their last roll-up, with details, one message each.
+
+    Counting from the last roll-up rather than a fixed 7 days means a digest sent mid-week by hand and the
+    weekly slot neither repeat a release nor drop one, whatever weekdays they fall on."""
+    prefix = f"rollup:{team_id}:"
+    since = await outbox.latest_with_subject_prefix(session, prefix) or digest.start
+    sent = await figures.releases_sent(session, team_id, since, digest.end)
     if not sent:
         return
     note = Note(
-        title=f"This week's releases ({len(sent)})",
-        fallback=f"This week's releases: {', '.join(release.title for release in sent)}",
+        title=f"Releases since {since.astimezone(settings.zone):%d %b} ({len(sent)})",
+        fallback=f"Releases since your last roll-up: {', '.join(release.title for release in sent)}",
         paragraphs=tuple(
             f"*{release.title}{' ' + release.version if release.version else ''}*\n{release.summary}"
             + (f"\n{release.details}" if release.details else "")
@@ -131,13 +142,13 @@ async def _roll_up(session: AsyncSession, settings: Settings, team_id: str, dige
         ),
         context="Your weekly roll-up as an elephant stakeholder.",
     )
-    subject = f"rollup:{team_id}:{week_of(now, settings.zone)}"
     for target in await figures.targets(session, "slack", team_id, "elephant", None):
         platform = platform_for(target, "slack")
         await outbox.enqueue(
             session,
             {
-                "subject": subject,
+                "subject": prefix + week,
+                "created_at": digest.end,  # the next roll-up counts from the moment this one covered
                 "platform": platform,
                 "team_id": team_id,
                 "recipient_id": target,
@@ -147,27 +158,32 @@ async def _roll_up(session: AsyncSession, settings: Settings, team_id: str, dige
         )
 
 
-def this_weeks_slot(now: datetime, settings: Settings) -> datetime:
+def latest_slot(now: datetime, settings: Settings) -> datetime:
+    """The most recent weekly slot at or before `now` (UTC): this week's, or last week's if this week's is
+    still ahead. Wall-clock arithmetic in the configured zone, so 09:00 stays 09:00 across daylight saving."""
     local = now.astimezone(settings.zone)
-    monday = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    monday = datetime.combine(local.date() - timedelta(days=local.weekday()), time(), tzinfo=settings.zone)
     slot = monday + timedelta(days=WEEKDAYS.index(settings.digest_day), hours=settings.digest_hour)
-    return slot.replace(tzinfo=settings.zone)
+    if slot.astimezone(UTC) > now:
+        slot -= timedelta(weeks=1)
+    return slot.astimezone(UTC)
 
 
-async def tick(db: Database, settings: Settings) -> bool:
-    """Weekly: in the day after this week's slot, every team's lions get the digest (once, however often this
+async def tick(db: Database, settings: Settings, now: datetime | None = None) -> bool:
+    """Weekly: in the day after the latest slot, every team's lions get the digest (once, however often this
     runs; a server started mid-week waits for the next slot rather than surprising anyone)."""
     if settings.digest_day == "off":
         return False
-    now = utcnow()
-    slot = this_weeks_slot(now, settings)
-    if not slot <= now < slot + DIGEST_WINDOW:
+    now = now or utcnow()
+    slot = latest_slot(now, settings)
+    if now >= slot + DIGEST_WINDOW:
         return False
     async with db.sessions() as session:
         teams = await figures.teams_with_lions(session, "slack")
     queued = 0
+    week = week_of(slot, settings.zone)
     for team_id in teams:
-        queued += (await send(db, settings, team_id, now))[0]
+        queued += (await send(db, settings, team_id, now, week))[0]
     return queued > 0
 
 

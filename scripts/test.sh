@@ -1,13 +1,30 @@
 #!/usr/bin/env bash
 # Install feedbot with its test tools into ./.venv, lint, type-check, and run the whole suite
 # (every storage and end-to-end test runs on SQLite and on the PostgreSQL at 127.0.0.1:5432).
+#
+#   bash scripts/test.sh [PYTEST ARGS]    the suite (extra arguments go to pytest)
+#   bash scripts/test.sh --repeat N       the flaky-test guard: the end-to-end tests N times over, a line per round
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev]'
-npm ci --prefix tests/cards --no-audit --no-fund --loglevel=error
+bash scripts/dev-install.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+
+if [ "${1:-}" = "--repeat" ]; then
+    rounds=${2:?"--repeat takes a number of rounds"}
+    shift 2
+    failed=0
+    for round in $(seq 1 "$rounds"); do
+        started=$(date +%s)
+        if .venv/bin/pytest -q -p no:randomly tests/e2e "$@" >".venv/repeat-$round.log" 2>&1; then status=passed; else
+            status=FAILED
+            failed=$((failed + 1))
+        fi
+        echo "round $round/$rounds: $status in $(($(date +%s) - started)) s: $(tail -n 1 ".venv/repeat-$round.log")"
+    done
+    echo "$((rounds - failed)) passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit
+fi
 exec .venv/bin/pytest -q "$@"

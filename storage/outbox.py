@@ -248,6 +248,13 @@ async def for_subject(session: AsyncSession, subject: str) -> list[Delivery]:
     return list(result.scalars())
 
 
+async def latest_with_subject_prefix(session: AsyncSession, prefix: str) -> datetime | None:
+    """When the newest row whose subject starts with `prefix` was queued (e.g. a team's last weekly roll-up)."""
+    return await session.scalar(
+        select(func.max(Delivery.created_at)).where(Delivery.subject.startswith(prefix, autoescape=True))
+    )
+
+
 async def recent_for_platform(
     session: AsyncSession, platform: str, team_id: str | None = None, limit: int = 20
 ) -> list[Delivery]:

@@ -19,7 +19,10 @@ from tests.adaptive_cards import assert_valid_cards
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.fakes.slack_requests import SIGNING_SECRET
-from tests.support import RunningServer, running_server
+from tests.support import PINNED_SCHEDULES, RunningServer, running_server
+
+# Settings built in this process (load_settings reads the environment) get the same pins as served processes.
+os.environ.update(PINNED_SCHEDULES)
 
 POSTGRES_ADMIN_URL = os.environ.get("FEEDBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = [name.strip() for name in os.environ.get("FEEDBOT_TEST_BACKENDS", "sqlite,postgresql").split(",")]
@@ -96,7 +99,6 @@ def settings(database_url: str, fake_slack: FakeSlack, settings_overrides: dict[
         "slack_signing_secret": SIGNING_SECRET,
         "slack_api_url": fake_slack.api_url,
         "admins": ADMIN_USER,
-        "digest_day": "off",  # the weekly digest would otherwise join any test that has lions on its day
     }
     return load_settings(**(values | settings_overrides))
 

@@ -142,11 +142,25 @@ async def release_from_cli(env: dict[str, str], title: str, summary: str) -> Non
 
 TEAM = "T0001"
 
+# Every time-driven behaviour that a test or benchmark does not test is pinned here, and only here: the
+# conftest puts these in the environment that in-process settings read, and serve_env hands them to every
+# `feedbot serve` and CLI process. Without it the weekly digest joins any run with lions on its weekday and
+# hour, and a retention sweep could empty seeded texts. A test about one of them sets it explicitly.
+# FEEDBOT_TEST_TIMEZONE runs the whole suite in another zone (scripts/test-calendar.sh does, for daylight saving).
+PINNED_SCHEDULES = {
+    "FEEDBOT_DIGEST_DAY": "off",
+    "FEEDBOT_RETENTION_DAYS": "",
+    "FEEDBOT_TIMEZONE": os.environ.get("FEEDBOT_TEST_TIMEZONE", "UTC"),
+}
+
 
 def serve_env(database_url: str, fake: FakeSlack, **extra: str) -> dict[str, str]:
-    """The process environment without the caller's own Slack or feedbot settings, pointed at the fake."""
+    """The process environment without the caller's own Slack or feedbot settings, pointed at the fake, with
+    every schedule it does not test pinned."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "FEEDBOT_"))}
-    return env | {
+    return {
+        **env,
+        **PINNED_SCHEDULES,
         "DATABASE_URL": database_url,
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,

@@ -29,7 +29,6 @@ def oauth_settings(database_url: str, fake_slack: FakeSlack, settings_overrides:
         slack_client_secret=CLIENT_SECRET,
         secret_key=SECRET_KEY,
         admins=ADMIN_USER,
-        digest_day="off",
         **settings_overrides,
     )
 

@@ -26,7 +26,7 @@ from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.fakes.slack_requests import SIGNING_SECRET, signed_headers, slash_command, trigger_id
 from tests.fakes.tcp_proxy import TcpProxy
-from tests.support import free_port, start_serve, wait_healthy
+from tests.support import PINNED_SCHEDULES, free_port, start_serve, wait_healthy
 
 pytestmark = pytest.mark.skipif("postgresql" not in BACKENDS, reason="the outage is staged in front of PostgreSQL")
 
@@ -144,7 +144,7 @@ async def serve(fresh_postgres: str, fake_slack: FakeSlack, tmp_path: Path) -> A
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake_slack.api_url,
-        "FEEDBOT_DIGEST_DAY": "off",
+        **PINNED_SCHEDULES,
     }
     port = free_port()
     log = tmp_path / "serve.log"

@@ -9,8 +9,12 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.services.digest import Digest, compose, sparkline
-from storage.models import Bug, Feedback, Pulse, PulseResponse, Release, Stakeholder
+from comms import digests
+from comms.digests import latest_slot, week_of
+from storage.models import Bug, Delivery, Feedback, Pulse, PulseResponse, Release, Stakeholder, utcnow
 from tests.conftest import ADMIN_USER
 from tests.e2e.test_release_delivery import _cli
 from tests.fakes.slack_api import FakeSlack
@@ -19,10 +23,6 @@ from tests.support import RunningServer
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 TEAM = "T0001"
-
-
-def days_ago(days: float) -> datetime:
-    return NOW - timedelta(days=days)
 
 
 def feedback(n: int, *, text: str, user: str | None, created: datetime, **extra: Any) -> Feedback:
@@ -39,7 +39,7 @@ def feedback(n: int, *, text: str, user: str | None, created: datetime, **extra:
     )
 
 
-def pulse(pulse_id: int, status: str, audience: int, created: datetime) -> Pulse:
+def pulse(pulse_id: int, status: str, audience: int, created: datetime, now: datetime) -> Pulse:
     return Pulse(
         id=pulse_id,
         platform="slack",
@@ -49,7 +49,7 @@ def pulse(pulse_id: int, status: str, audience: int, created: datetime) -> Pulse
         audience_size=audience,
         created_by=ADMIN_USER,
         created_at=created,
-        closes_at=NOW + timedelta(days=3),
+        closes_at=now + timedelta(days=3),
     )
 
 
@@ -60,7 +60,15 @@ def answers(pulse_id: int, scores: list[int]) -> list[PulseResponse]:
     ]
 
 
-async def seed(server: RunningServer, *, latest_scores: list[int], blocker_age: float, this_week: int) -> None:
+async def seed(
+    server: RunningServer, *, latest_scores: list[int], blocker_age: float, this_week: int, now: datetime = NOW
+) -> None:
+    """Known data around `now`: NOW for the figures composed here, the real time for a running server's sends
+    (which read the clock), so that what is "this week" and "upcoming" does not depend on the date of the run."""
+
+    def days_ago(days: float) -> datetime:
+        return now - timedelta(days=days)
+
     rows: list[Any] = []
     texts = [
         "Search is slow on the expenses page",
@@ -145,11 +153,11 @@ async def seed(server: RunningServer, *, latest_scores: list[int], blocker_age: 
             summary="s",
             linked_items="",
             status="scheduled",
-            send_at=NOW + timedelta(days=2),
+            send_at=now + timedelta(days=2),
             created_by=ADMIN_USER,
         ),
-        pulse(1, "closed", 10, days_ago(20)),
-        pulse(2, "open", 10, days_ago(2)),
+        pulse(1, "closed", 10, days_ago(20), now),
+        pulse(2, "open", 10, days_ago(2), now),
         Stakeholder(platform="slack", team_id=TEAM, target_id="U0LION1", target_kind="user", tier="lion"),
         Stakeholder(platform="slack", team_id=TEAM, target_id="U0LION2", target_kind="user", tier="lion"),
         Stakeholder(platform="slack", team_id=TEAM, target_id="C0BOARD", target_kind="channel", tier="lion"),
@@ -220,7 +228,7 @@ async def test_a_pulse_below_the_threshold_is_withheld_with_the_reason(server: R
 async def test_lions_get_it_once_per_week_and_nobody_else(
     server: RunningServer, fake_slack: FakeSlack, database_url: str
 ) -> None:
-    await seed(server, latest_scores=[10, 9, 9, 6, 5, 8], blocker_age=9, this_week=6)
+    await seed(server, latest_scores=[10, 9, 9, 6, 5, 8], blocker_age=9, this_week=6, now=utcnow())
 
     first = await asyncio.to_thread(_cli, database_url, "digest", "--send-now", "--team", TEAM)
     assert first.returncode == 0, first.stderr
@@ -245,7 +253,7 @@ async def test_lions_get_it_once_per_week_and_nobody_else(
 
 
 async def test_the_text_digest_stands_alone_when_the_upload_fails(server: RunningServer, fake_slack: FakeSlack) -> None:
-    await seed(server, latest_scores=[10, 9, 9, 6, 5, 8], blocker_age=1, this_week=1)
+    await seed(server, latest_scores=[10, 9, 9, 6, 5, 8], blocker_age=1, this_week=1, now=utcnow())
     fake_slack.fail("files.getUploadURLExternal", error="not_allowed_token_type", times=5)
 
     _, answer = await server.slack(slash_command("/digest", "send", user_id=ADMIN_USER))
@@ -258,7 +266,7 @@ async def test_the_text_digest_stands_alone_when_the_upload_fails(server: Runnin
 async def test_digest_shows_the_caller_a_copy_and_only_admins_send(
     server: RunningServer, fake_slack: FakeSlack
 ) -> None:
-    await seed(server, latest_scores=[10, 9, 9, 6, 5, 8], blocker_age=9, this_week=6)
+    await seed(server, latest_scores=[10, 9, 9, 6, 5, 8], blocker_age=9, this_week=6, now=utcnow())
     _, ack = await server.slack(
         slash_command("/digest", "", user_id="U0LION1", response_url=fake_slack.response_url("copy"))
     )
@@ -284,3 +292,60 @@ async def test_the_weekly_slot_sends_the_digest_by_itself(settings: Any, fake_sl
         await fake_slack.wait_delivered(1, timeout=10)
         await asyncio.sleep(3)  # more scheduler rounds in the same week: nothing more
     assert [call["channel"] for call in fake_slack.delivered()] == ["U0LION1"]
+
+
+def test_the_latest_slot_is_found_across_week_and_daylight_saving_boundaries(settings: Any) -> None:
+    sunday_night = settings.model_copy(update={"digest_day": "sun", "digest_hour": 23})
+    # Monday 00:00:05 UTC: this week's Sunday slot is ahead, last week's (23:00 the night before) is the latest.
+    assert latest_slot(datetime(2026, 11, 30, 0, 0, 5, tzinfo=UTC), sunday_night) == datetime(
+        2026, 11, 29, 23, 0, tzinfo=UTC
+    )
+    berlin = settings.model_copy(update={"digest_day": "sun", "digest_hour": 9, "timezone": "Europe/Berlin"})
+    # 25 Oct 2026, Berlin leaves summer time at 03:00: 09:00 local is 08:00 UTC that day, 07:00 UTC a week before.
+    assert latest_slot(datetime(2026, 10, 25, 8, 0, tzinfo=UTC), berlin) == datetime(2026, 10, 25, 8, 0, tzinfo=UTC)
+    assert latest_slot(datetime(2026, 10, 25, 7, 59, tzinfo=UTC), berlin) == datetime(2026, 10, 18, 7, 0, tzinfo=UTC)
+    monday = settings.model_copy(update={"digest_day": "mon", "digest_hour": 9})
+    new_year = datetime(2027, 1, 1, 0, 0, 5, tzinfo=UTC)  # a Friday in ISO week 2026-W53
+    assert latest_slot(new_year, monday) == datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
+    assert week_of(latest_slot(new_year, monday), monday.zone) == "2026-W53"
+
+
+async def test_a_slot_still_sending_after_midnight_counts_as_its_own_week(server: RunningServer) -> None:
+    """Sunday 23:00 slot: the tick at 23:30 and the one after midnight (a new ISO week) send each lion one digest."""
+    await seed(server, latest_scores=[10, 9, 9, 6, 5, 8], blocker_age=9, this_week=6, now=utcnow())
+    sunday_night = server.deps.settings.model_copy(update={"digest_day": "sun", "digest_hour": 23})
+    assert await digests.tick(server.deps.db, sunday_night, datetime(2026, 11, 29, 23, 30, tzinfo=UTC))
+    assert not await digests.tick(server.deps.db, sunday_night, datetime(2026, 11, 30, 0, 0, 5, tzinfo=UTC))
+    async with server.deps.db.sessions() as session:
+        subjects = Counter(row.subject for row in await session.scalars(select(Delivery)))
+    assert subjects == Counter({"digest:T0001:2026-W48": 2, "rollup:T0001:2026-W48": 1})
+
+
+async def test_each_release_reaches_the_elephants_in_exactly_one_roll_up(server: RunningServer) -> None:
+    """A digest sent by hand on a Thursday, then the Monday slot: no release twice, none dropped."""
+    thursday = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # REL-1 went out on Monday, 3 days before
+    await seed(server, latest_scores=[10, 9, 9, 6, 5, 8], blocker_age=1, this_week=1, now=thursday)
+    async with server.deps.db.sessions.begin() as session:
+        session.add(
+            Release(
+                id=3,
+                platform="slack",
+                team_id=TEAM,
+                title="Approvals 1.1",
+                summary="s",
+                linked_items="",
+                status="sent",
+                send_at=thursday + timedelta(days=2),
+                finished_at=thursday + timedelta(days=2),
+                created_by=ADMIN_USER,
+            )
+        )
+    settings = server.deps.settings
+    await digests.send(server.deps.db, settings, TEAM, thursday)
+    await digests.send(server.deps.db, settings, TEAM, datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+
+    async with server.deps.db.sessions() as session:
+        rows = await session.scalars(select(Delivery).order_by(Delivery.id))
+        rollups = [row for row in rows if row.subject.startswith("rollup:")]
+    titles = [[title for title in ("Expenses 3.0", "Approvals 1.1") if title in row.payload] for row in rollups]
+    assert titles == [["Expenses 3.0"], ["Approvals 1.1"]]
