@@ -154,19 +154,23 @@ PINNED_SCHEDULES = {
 }
 
 
+def process_env(**values: str) -> dict[str, str]:
+    """The environment for a feedbot process a test starts: none of the caller's own Slack, feedbot or database
+    settings, every schedule it does not test pinned, then `values`."""
+    own = ("SLACK_", "FEEDBOT_", "DATABASE_URL")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(own)}
+    return {**env, **PINNED_SCHEDULES, **values}
+
+
 def serve_env(database_url: str, fake: FakeSlack, **extra: str) -> dict[str, str]:
-    """The process environment without the caller's own Slack or feedbot settings, pointed at the fake, with
-    every schedule it does not test pinned."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "FEEDBOT_"))}
-    return {
-        **env,
-        **PINNED_SCHEDULES,
-        "DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake.api_url,
+    """`process_env` for a server pointed at the fake Slack."""
+    return process_env(
+        DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url,
         **extra,
-    }
+    )
 
 
 def seed_lions(database_url: str, recipients: int) -> list[str]:

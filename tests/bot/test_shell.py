@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import pytest
 from bot.app import build_deps
 from bot.config import load_settings
 from bot.shell import Shell, local_requester
+from tests.support import process_env
 
 
 def run_shell(database_url: str, lines: list[str]) -> list[str]:
@@ -71,7 +71,7 @@ def test_help_unknown_commands_and_end_of_input_mid_bug(database_url: str) -> No
 
 @pytest.mark.parametrize("ending", ["exit\n/feedback never stored\n", ""])
 def test_the_real_command_reads_a_pipe_and_exits_0(tmp_path: Path, ending: str) -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "FEEDBOT_", "DATABASE"))}
+    env = process_env()
     result = subprocess.run(
         [sys.executable, "-m", "bot", "shell"],
         input=f"/help\n/feedback Piped in 🚰\n{ending}",

@@ -20,15 +20,14 @@ from storage.models import AuditEntry, Pulse
 from tests.conftest import ADMIN_USER
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import slash_command
-from tests.support import RunningServer
+from tests.support import PINNED_SCHEDULES, RunningServer, process_env
 
 LION = "ULION0001"
 
 
 def feedbot(database_url: str, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
     """The real CLI in its own process, with nothing of the caller's Slack or feedbot settings."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "FEEDBOT_"))}
-    env |= {"DATABASE_URL": database_url, "PYTHONIOENCODING": "utf-8", **extra_env}
+    env = process_env(DATABASE_URL=database_url, PYTHONIOENCODING="utf-8", **extra_env)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], env=env, capture_output=True, text=True, encoding="utf-8", timeout=60
     )
@@ -39,6 +38,8 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith(("SLACK_", "FEEDBOT_", "DATABASE_URL")):
             monkeypatch.delenv(name)
+    for name, value in PINNED_SCHEDULES.items():
+        monkeypatch.setenv(name, value)
 
 
 async def feedbot_here(database_url: str, *args: str) -> int:

@@ -9,7 +9,6 @@ the pool must recover by itself, and nothing a person was told is saved may be m
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
 import time
@@ -26,7 +25,7 @@ from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.fakes.slack_requests import SIGNING_SECRET, signed_headers, slash_command, trigger_id
 from tests.fakes.tcp_proxy import TcpProxy
-from tests.support import PINNED_SCHEDULES, free_port, start_serve, wait_healthy
+from tests.support import free_port, process_env, start_serve, wait_healthy
 
 pytestmark = pytest.mark.skipif("postgresql" not in BACKENDS, reason="the outage is staged in front of PostgreSQL")
 
@@ -138,14 +137,12 @@ async def serve(fresh_postgres: str, fake_slack: FakeSlack, tmp_path: Path) -> A
     """`feedbot serve` as its own process, talking to PostgreSQL only through the proxy."""
     proxy = TcpProxy("127.0.0.1", 5432)
     await proxy.start()
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "FEEDBOT_", "DATABASE"))}
-    env |= {
-        "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{proxy.port}/{fresh_postgres}",
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake_slack.api_url,
-        **PINNED_SCHEDULES,
-    }
+    env = process_env(
+        DATABASE_URL=f"postgresql://postgres@127.0.0.1:{proxy.port}/{fresh_postgres}",
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake_slack.api_url,
+    )
     port = free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as output:  # a file, not a pipe: the outage's error logs must never block the server

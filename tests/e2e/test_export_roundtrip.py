@@ -5,22 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
 
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import interactive, select_value, slash_command, text_value, view_submission
-from tests.support import RunningServer
+from tests.support import RunningServer, process_env
 
 TRICKY = 'Ünïcödé, "quotes", commas,\nnew lines,\r\nCRLF; 日本語 العربية עברית 👩🏽‍💻🎉 <b>&amp;</b> =1+1'
 LONG = (TRICKY + " ") * 100
 
 
 def _export(database_url: str, *args: str) -> str:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "FEEDBOT_"))}
-    env["DATABASE_URL"] = database_url
-    env["PYTHONIOENCODING"] = "ascii"  # the export must not depend on the terminal's encoding
+    # PYTHONIOENCODING: the export must not depend on the terminal's encoding
+    env = process_env(DATABASE_URL=database_url, PYTHONIOENCODING="ascii")
     result = subprocess.run(
         [sys.executable, "-m", "bot", "export", *args], env=env, capture_output=True, timeout=60, check=True
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -24,7 +23,7 @@ from comms.delivery import SEND_LANES
 from storage.models import Delivery, Release, UserTimezone
 from tests.conftest import ADMIN_USER, empty_postgres
 from tests.fakes.slack_api import FakeSlack
-from tests.support import RunningServer, free_port, running_server, serve_env, start_serve, wait_healthy
+from tests.support import RunningServer, free_port, process_env, running_server, serve_env, start_serve, wait_healthy
 
 ADMIN = Requester("slack", "T0001", ADMIN_USER, is_admin=True)
 
@@ -140,8 +139,7 @@ async def test_a_release_missed_beyond_the_grace_window_is_not_sent_but_its_auth
 
 
 def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "FEEDBOT_"))}
-    env["DATABASE_URL"] = database_url
+    env = process_env(DATABASE_URL=database_url)
     return subprocess.run([sys.executable, "-m", "bot", *args], env=env, capture_output=True, text=True, timeout=60)
 
 

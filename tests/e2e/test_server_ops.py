@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import pytest
 from bot.config import load_settings
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.fakes.slack_requests import SIGNING_SECRET, signed_headers, slash_command
-from tests.support import RunningServer, free_port, running_server, start_serve, wait_healthy
+from tests.support import RunningServer, free_port, process_env, running_server, start_serve, wait_healthy
 
 
 async def test_healthz_is_ok_when_the_database_answers(server: RunningServer) -> None:
@@ -62,16 +61,10 @@ async def test_unknown_paths_and_methods_are_4xx_json(server: RunningServer) -> 
 # --- the real process -------------------------------------------------------------------------------------------
 
 
-def _env(**values: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "FEEDBOT_", "DATABASE"))}
-    env.update(values)
-    return env
-
-
 def test_serve_without_slack_credentials_says_what_to_set(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "serve"],
-        env=_env(DATABASE_URL=f"sqlite:///{tmp_path}/x.db"),
+        env=process_env(DATABASE_URL=f"sqlite:///{tmp_path}/x.db"),
         capture_output=True,
         text=True,
         timeout=60,
@@ -89,7 +82,7 @@ def test_serve_without_slack_credentials_says_what_to_set(tmp_path: Path) -> Non
 def test_a_malformed_setting_stops_start_up_with_one_line_naming_it(variable: str, value: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "serve"],
-        env=_env(**{variable: value, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}),
+        env=process_env(**{variable: value, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}),
         capture_output=True,
         text=True,
         timeout=60,
@@ -101,7 +94,7 @@ def test_a_malformed_setting_stops_start_up_with_one_line_naming_it(variable: st
 
 async def test_serve_answers_slack_and_stops_gracefully_on_sigterm(database_url: str, fake_slack: FakeSlack) -> None:
     port = free_port()
-    env = _env(
+    env = process_env(
         DATABASE_URL=database_url,
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,

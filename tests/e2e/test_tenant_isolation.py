@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -28,7 +27,7 @@ from tests.conftest import ADMIN_USER
 from tests.e2e.conftest import install
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import block_actions, interactive, slash_command
-from tests.support import RunningServer
+from tests.support import RunningServer, process_env
 
 A, B = "T0AAAAA", "T0BBBBB"
 PEOPLE = {A: [f"UA{n:04d}" for n in range(6)], B: [f"UB{n:04d}" for n in range(6)]}
@@ -56,8 +55,7 @@ async def command(server: RunningServer, fake: FakeSlack, team: str, text: str, 
 
 
 def export(deps: Deps, *args: str) -> str:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "FEEDBOT_"))}
-    env["DATABASE_URL"] = deps.settings.database_url
+    env = process_env(DATABASE_URL=deps.settings.database_url)
     result = subprocess.run(
         [sys.executable, "-m", "bot", "export", *args], env=env, capture_output=True, timeout=60, check=True
     )
