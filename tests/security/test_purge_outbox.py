@@ -1,6 +1,6 @@
 """Issue 15, hole 7: after `feedbot purge --user U…` a queued `webhook:feedback.created` row still held the
 person's words. Now every outbox row that quotes one of their items goes if it was not sent yet (webhook events,
-tracker filings) and keeps only an empty payload if it was."""
+tracker filings) and keeps only an empty payload if it was. Retention empties old webhook events too."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import asyncio
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from storage.models import Bug, Delivery, Feedback
+from bot.services import privacy
+from storage.models import Bug, Delivery, Feedback, utcnow
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import interactive, select_value, slash_command, text_value, view_submission
 from tests.fakes.webhook_receiver import WebhookReceiver
@@ -124,3 +126,23 @@ async def test_purge_removes_every_queued_and_sent_copy_of_the_persons_items(
     assert OTHER_TEXT in subjects["webhook:feedback.created:FB-3"].payload
     assert [row.text for row in await server.rows(Feedback)] == ["", "", OTHER_TEXT]
     assert [row.title for row in await server.rows(Bug)] == [""]
+
+
+async def test_retention_empties_old_webhook_events_like_every_other_quote(
+    server: RunningServer, receiver: WebhookReceiver
+) -> None:
+    await server.slack(slash_command("/feedback", SENT_TEXT, user_id=PERSON))
+    await receiver.wait_for(1, "feedback.created")
+
+    async def settled() -> list[Delivery]:
+        return [row for row in await rows_with(server, THEIR_WORDS) if row.status == "sent"]
+
+    await eventually(settled)
+
+    # 31 days on, with 30 days of retention: the event's copy of the text goes with the feedback's own.
+    later = utcnow() + timedelta(days=31)
+    await privacy.apply_retention(server.deps.db, days=30, now=later)
+
+    assert await rows_with(server, THEIR_WORDS) == []
+    (event,) = [row for row in await server.rows(Delivery) if row.platform == "webhook"]
+    assert (event.subject, event.payload) == ("webhook:feedback.created:FB-1", "{}")
