@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy.exc import OperationalError
 
@@ -178,25 +179,20 @@ def _export(settings: Settings, kind: str, fmt: str, team: str | None, output: P
 
 
 def _export_to_file(settings: Settings, kind: str, fmt: str, team: str | None, output: Path) -> int:
-    """Written beside FILE and renamed into place: FILE is either the whole export or untouched."""
+    """FILE is either the whole export or untouched, and only its owner can read it (cli_support.replacing)."""
     from storage.db import open_database
 
-    partial = output.with_name(f".{output.name}.partial")
-
-    async def run() -> int:
+    async def run(out: IO[str]) -> int:
         db = open_database(settings.database_url)
         try:
-            with partial.open("w", encoding="utf-8", newline="") as out:
-                return await write_export(db, kind, fmt, out, team)
+            return await write_export(db, kind, fmt, out, team)
         finally:
             await db.close()
 
     try:
-        count = asyncio.run(run())
-        partial.replace(output)
+        with cli_support.replacing(output, "w", encoding="utf-8", newline="") as out:
+            count = asyncio.run(run(out))
     except OSError as error:
         raise CommandFailed(f"cannot write {output}: {error.strerror}") from None
-    finally:
-        partial.unlink(missing_ok=True)
     print(f"exported {count} {kind} rows to {output}", file=sys.stderr)
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.cli_support import CommandFailed
+from bot.cli_support import CommandFailed, replacing
 from bot.config import Settings
 from bot.teams_package import build_package
 
@@ -28,12 +28,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         content = build_package(app_id)
     except ValueError as error:
         raise CommandFailed(str(error)) from None
-    partial = args.output.with_name(f".{args.output.name}.partial")
     try:
-        partial.write_bytes(content)
-        partial.replace(args.output)
+        with replacing(args.output, "wb") as out:
+            out.write(content)
     except OSError as error:
-        partial.unlink(missing_ok=True)
         raise CommandFailed(f"cannot write {args.output}: {error.strerror}") from None
     print(f"wrote {args.output}: upload it in Teams (Apps → Manage your apps → Upload an app)")
     return 0

@@ -1,4 +1,9 @@
-"""`feedbot export`: every row of a kind as CSV (RFC 4180) or a JSON list, streamed, UTF-8."""
+"""`feedbot export`: every row of a kind as CSV (RFC 4180) or a JSON list, streamed, UTF-8.
+
+CSV cells that a spreadsheet would run as a formula are neutralised as OWASP recommends ("CSV Injection"):
+a text starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`. So that this stays
+reversible, a text that already starts with quotes followed by one of those gets one more: remove one leading
+`'` from a cell whose quotes are followed by one of those characters to get the text back. JSON is exact."""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import csv
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time
-from typing import Any, TextIO
+from typing import IO, Any
 
 from bot.services.ids import bug_label, feedback_label
 from bot.services.pulses import pulse_label
@@ -121,15 +126,25 @@ async def _rows(db: Database, kind: str, team_id: str | None) -> AsyncIterator[d
                 yield _bug_row(bug)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        return _neutralised(value)
     return str(value)
 
 
-async def write_export(db: Database, kind: str, fmt: str, out: TextIO, team_id: str | None = None) -> int:
+def _neutralised(text: str) -> str:
+    """`=cmd|' /C calc'!A0` as `'=cmd|' /C calc'!A0`: shown as text, never evaluated, by Excel, Calc or Sheets."""
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
+async def write_export(db: Database, kind: str, fmt: str, out: IO[str], team_id: str | None = None) -> int:
     """Write every row to `out`; return how many."""
     count = 0
     rows = _rows(db, kind, team_id)

@@ -17,8 +17,9 @@ async def add(group_commit: GroupCommit, **values: Any) -> tuple[Feedback, bool]
     return await submissions.add(group_commit, Feedback, {"status": "new", **values})
 
 
-async def set_permalink(session: AsyncSession, feedback_id: int, permalink: str) -> None:
-    await submissions.set_permalink(session, Feedback, feedback_id, permalink)
+async def set_permalink_if_named(session: AsyncSession, feedback_id: int, permalink: str) -> None:
+    """Only on feedback that names its submitter: the condition is in the UPDATE, so no race can slip past it."""
+    await submissions.set_permalink(session, Feedback, feedback_id, permalink, Feedback.anonymous.is_(False))
 
 
 async def recent_by_user(

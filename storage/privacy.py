@@ -45,6 +45,14 @@ KEY_CHUNK = 500  # respondent keys per IN (…): far below SQLite's and PostgreS
 
 Workspace = tuple[str, str]  # (platform, team_id)
 
+# Outbox subjects whose payload quotes one item, as prefixes of the item's id: filing it in a tracker
+# (storage/trackers.py subject) and announcing it to FEEDBOT_WEBHOOK_URL (comms/webhooks.py subject, with the
+# item's label). Other messages about an item name it by label only, or go to its submitter (purged as theirs).
+QUOTING_SUBJECTS: dict[type[Base], tuple[str, ...]] = {
+    Bug: ("tracker:bug:", "webhook:bug.created:BUG-"),
+    Feedback: ("tracker:feedback:", "webhook:feedback.created:FB-"),
+}
+
 # Free text anybody wrote, in which a person can be mentioned (`<@U123>` as Slack writes it, or a bare id).
 FREE_TEXT: dict[type[Base], tuple[InstrumentedAttribute[Any], ...]] = {
     Feedback: (Feedback.text, Feedback.product),
@@ -134,7 +142,8 @@ async def erase_person(
     """Remove or anonymise everything that links `user_id` to anything, in one workspace or (None) in all.
 
     - feedback and bugs they submitted stay (counts, categories, severities, statuses) but lose the person and
-      every word they wrote: submitter, text, title, descriptions, channel, permalink;
+      every word they wrote: submitter, text, title, descriptions, channel, permalink, and every copy in the
+      outbox (tracker filings, webhook events): deleted if not sent yet, emptied if sent;
     - their eNPS answers keep the score (the eNPS does not move) but lose the comment, and the keyed hash that
       tied them to the person becomes a random one, indistinguishable from any other answer;
     - they leave the stakeholder map; their acknowledgements, cached time zone and every message queued for
@@ -147,7 +156,7 @@ async def erase_person(
     `respondent_of(pulse)` is the respondent key the person's answer to that pulse would carry."""
     changes = Changes()
 
-    await _forget_tracker_issues(session, user_id, team_id, changes)  # while their items still name them
+    await _forget_item_payloads(session, user_id, team_id, changes)  # while their items still name them
 
     result = await session.execute(
         update(Feedback)
@@ -294,16 +303,19 @@ async def erase_person(
     return changes
 
 
-async def _forget_tracker_issues(session: AsyncSession, user_id: str, team_id: str | None, changes: Changes) -> None:
-    """An issue of theirs not filed yet is not filed at all: its queued payload holds their words. One already
-    filed keeps its key and link here, but our copy of its text goes (the tracker's copy is its admins' to purge)."""
+async def _forget_item_payloads(session: AsyncSession, user_id: str, team_id: str | None, changes: Changes) -> None:
+    """Every outbox row whose payload quotes an item of theirs: one not sent yet is not sent at all (an issue is
+    not filed, an event not announced); one already sent keeps its row for the counts and loses the quote. An
+    issue already filed keeps its key and link here; the tracker's copy, and whatever a webhook receiver kept,
+    are their admins' to purge."""
     theirs = union_all(
-        select(literal("tracker:bug:").concat(cast(Bug.id, String)), Bug.platform, Bug.team_id).where(
-            Bug.reporter_id == user_id, _in_team(Bug, team_id)
-        ),
-        select(
-            literal("tracker:feedback:").concat(cast(Feedback.id, String)), Feedback.platform, Feedback.team_id
-        ).where(Feedback.user_id == user_id, _in_team(Feedback, team_id)),
+        *(
+            select(literal(prefix).concat(cast(model.id, String)), model.platform, model.team_id).where(
+                person == user_id, _in_team(model, team_id)
+            )
+            for model, person in ((Bug, Bug.reporter_id), (Feedback, Feedback.user_id))
+            for prefix in QUOTING_SUBJECTS[model]
+        )
     )
     workspace_of = {subject: (platform, team) for subject, platform, team in (await session.execute(theirs)).all()}
     subjects = list(workspace_of)
@@ -447,6 +459,12 @@ async def clear_old_texts(session: AsyncSession, cutoff: datetime, batch: int) -
         or_(
             Delivery.subject.startswith("loop:", autoescape=True),
             Delivery.subject.startswith("tracker:", autoescape=True),  # issues filed, and the DMs about them
+            # webhook events that quote an item (the tracker filings among these are covered above already)
+            *(
+                Delivery.subject.startswith(prefix, autoescape=True)
+                for prefixes in QUOTING_SUBJECTS.values()
+                for prefix in prefixes
+            ),
         ),
         Delivery.status != "pending",
         Delivery.created_at < cutoff,

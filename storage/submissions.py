@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -23,8 +23,10 @@ async def add(group_commit: GroupCommit, model: type[Item], values: dict[str, An
     return await group_commit.insert_once(model, values)
 
 
-async def set_permalink(session: AsyncSession, model: type[Item], item_id: int, permalink: str) -> None:
-    await session.execute(update(model).where(model.id == item_id).values(permalink=permalink))
+async def set_permalink(
+    session: AsyncSession, model: type[Item], item_id: int, permalink: str, *conditions: ColumnElement[bool]
+) -> None:
+    await session.execute(update(model).where(model.id == item_id, *conditions).values(permalink=permalink))
 
 
 async def recent_by(

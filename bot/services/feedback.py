@@ -86,13 +86,20 @@ async def submit(
         text=clean.text,
         product=clean.product,
         category=clean.category,
-        # An anonymous item keeps no channel either: in a small channel it would point at the person.
+        # An anonymous item keeps no channel and no message link either: in a small channel the channel points at
+        # the person, and the link names the channel, the message and (in Slack) who wrote it.
         channel_id=None if clean.anonymous else clean.channel_id,
-        permalink=clean.permalink,
+        permalink=None if clean.anonymous else clean.permalink,
         source_key=source_key,
     )
     return FeedbackSubmitted(row, created)
 
 
+def keeps_origin(draft: FeedbackDraft) -> bool:
+    """Whether the message the feedback came from may be recorded with it (its link, fetched after storing)."""
+    return not draft.anonymous
+
+
 async def attach_permalink(session: AsyncSession, feedback_id: int, permalink: str) -> None:
-    await feedback_store.set_permalink(session, feedback_id, permalink)
+    """Record the link to the message the feedback came from; never on anonymous feedback, whoever asks."""
+    await feedback_store.set_permalink_if_named(session, feedback_id, permalink)

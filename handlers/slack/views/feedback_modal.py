@@ -39,5 +39,6 @@ async def feedback_modal_callback(
         retry_field="text",
         validate=lambda: feedback.validate(draft),
         store=lambda intake: intake.feedback(requester, draft, source_key=f"view:{view.get('id')}"),
-        metadata=metadata,
+        # Without the message's coordinates nobody even asks Slack for the link of an anonymous item's message.
+        metadata=metadata if feedback.keeps_origin(draft) else {},
     )
