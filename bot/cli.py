@@ -53,7 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply migrations up to the newest schema")
 
-    export = commands.add_parser("export", help="print every row of a kind as CSV or JSON")
+    export = commands.add_parser(
+        "export",
+        help="print every row of a kind as CSV or JSON (pulse-responses: closed pulses that reached "
+        "FEEDBOT_ANONYMITY_THRESHOLD answers only)",
+    )
     export.add_argument("kind", choices=EXPORT_KINDS)
     export.add_argument("--format", choices=FORMATS, default="csv")
     export.add_argument("--team", metavar="TEAM_ID", help="only this workspace (Slack team id or Teams tenant id)")
@@ -164,7 +168,7 @@ def _export(settings: Settings, kind: str, fmt: str, team: str | None, output: P
     async def run() -> int:
         db = open_database(settings.database_url)
         try:
-            return await write_export(db, kind, fmt, out, team)
+            return await write_export(db, kind, fmt, out, team, anonymity_threshold=settings.anonymity_threshold)
         finally:
             await db.close()
 
@@ -173,8 +177,14 @@ def _export(settings: Settings, kind: str, fmt: str, team: str | None, output: P
         out.flush()
     finally:
         out.detach()
-    print(f"exported {count} {kind} rows", file=sys.stderr)
+    print(f"exported {count} {kind} rows{_export_scope(kind, settings)}", file=sys.stderr)
     return 0
+
+
+def _export_scope(kind: str, settings: Settings) -> str:
+    if kind != "pulse-responses":
+        return ""
+    return f" (closed pulses with at least {settings.anonymity_threshold} answers only; running ones are left out)"
 
 
 def _export_to_file(settings: Settings, kind: str, fmt: str, team: str | None, output: Path) -> int:
@@ -187,7 +197,7 @@ def _export_to_file(settings: Settings, kind: str, fmt: str, team: str | None, o
         db = open_database(settings.database_url)
         try:
             with partial.open("w", encoding="utf-8", newline="") as out:
-                return await write_export(db, kind, fmt, out, team)
+                return await write_export(db, kind, fmt, out, team, anonymity_threshold=settings.anonymity_threshold)
         finally:
             await db.close()
 
@@ -198,5 +208,5 @@ def _export_to_file(settings: Settings, kind: str, fmt: str, team: str | None, o
         raise CommandFailed(f"cannot write {output}: {error.strerror}") from None
     finally:
         partial.unlink(missing_ok=True)
-    print(f"exported {count} {kind} rows to {output}", file=sys.stderr)
+    print(f"exported {count} {kind} rows to {output}{_export_scope(kind, settings)}", file=sys.stderr)
     return 0

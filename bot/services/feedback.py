@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +20,7 @@ from bot.services.validation import (
 )
 from storage import feedback as feedback_store
 from storage.group_commit import GroupCommit
-from storage.models import Feedback
+from storage.models import Feedback, utcnow
 
 CATEGORIES = ("idea", "problem", "praise")
 
@@ -90,8 +91,15 @@ async def submit(
         channel_id=None if clean.anonymous else clean.channel_id,
         permalink=clean.permalink,
         source_key=source_key,
+        **({"created_at": on_the_hour(utcnow())} if clean.anonymous else {}),
     )
     return FeedbackSubmitted(row, created)
+
+
+def on_the_hour(moment: datetime) -> datetime:
+    """An anonymous item's time, coarse enough not to line up with anything else its author did (a message, a
+    login, a row touched in the same second)."""
+    return moment.replace(minute=0, second=0, microsecond=0)
 
 
 async def attach_permalink(session: AsyncSession, feedback_id: int, permalink: str) -> None:
