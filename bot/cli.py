@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply migrations up to the newest schema")
+    db_commands.add_parser(
+        "rotate-key",
+        help="re-encrypt every stored token with the first key of FEEDBOT_SECRET_KEY (comma-separated, newest "
+        "first), after which the older keys can be removed",
+    )
 
     export = commands.add_parser(
         "export",
@@ -96,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "db":
         upgrade_to_head(settings.database_url)
+        if args.db_command == "rotate-key":
+            return _rotate_key(settings)
         print("database is at the newest schema")
         return 0
     if args.command == "serve":
@@ -130,6 +137,29 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         upgrade_to_head(settings.database_url)
         return command()
     raise CommandFailed(f"unknown command {args.command}")
+
+
+def _rotate_key(settings: Settings) -> int:
+    from storage.db import open_database
+    from storage.installations import TokenKeyMismatch, reencrypt_tokens
+
+    if not settings.secret_keys:
+        raise CommandFailed("FEEDBOT_SECRET_KEY is not set: there is nothing to rotate to")
+
+    async def run() -> int:
+        db = open_database(settings.database_url)
+        try:
+            async with db.sessions.begin() as session:
+                return await reencrypt_tokens(session, settings.secret_keys)
+        finally:
+            await db.close()
+
+    try:
+        count = asyncio.run(run())
+    except TokenKeyMismatch as problem:
+        raise CommandFailed(str(problem)) from None
+    print(f"re-encrypted {count} stored tokens with the first key of FEEDBOT_SECRET_KEY: the others can go now")
+    return 0
 
 
 def _shell(settings: Settings) -> int:

@@ -80,6 +80,30 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
         return opened
 
 
+async def reencrypt_tokens(session: AsyncSession, keys: list[str]) -> int:
+    """Rotation's last step: every stored token re-encrypted with the first key, so the others can be dropped
+    from FEEDBOT_SECRET_KEY. Returns how many tokens were rewritten; nothing changes if one fails to decrypt."""
+    cipher = token_cipher(keys)
+    rewritten = 0
+    for table in (SLACK_INSTALLATIONS, SLACK_BOTS):
+        columns = [table.c[name] for name in TOKEN_FIELDS if name in table.c]
+        for row in (await session.execute(select(table.c.id, *columns))).all():
+            changes = {}
+            for column, value in zip(columns, row[1:], strict=True):
+                if isinstance(value, str) and value.startswith(FERNET_PREFIX):
+                    try:
+                        changes[column.name] = cipher.rotate(value.encode()).decode()
+                    except InvalidToken:
+                        raise TokenKeyMismatch(
+                            f"a stored token in {table.name} decrypts with none of FEEDBOT_SECRET_KEY's keys: add the "
+                            "key it was saved with to the list"
+                        ) from None
+            if changes:
+                await session.execute(table.update().where(table.c.id == row[0]).values(**changes))
+                rewritten += len(changes)
+    return rewritten
+
+
 def state_store(engine: AsyncEngine) -> AsyncSQLAlchemyOAuthStateStore:
     return AsyncSQLAlchemyOAuthStateStore(STATE_SECONDS, engine, table_name=SLACK_OAUTH_STATES.name)
 
