@@ -52,7 +52,7 @@ def question_note(pulse: Pulse, threshold: int, *, chosen: int | None = None, re
         fallback=f"{lead}{pulse.question}",
         paragraphs=tuple(paragraphs),
         context=f"{pulse_label(pulse.id)} · Anonymous: your name is never stored with your answer, and results "
-        f"stay hidden until {threshold} people have answered.",
+        f"show only after the pulse closes, if at least {threshold} people answered.",
         actions=actions,
     )
 
