@@ -62,7 +62,7 @@ class Deps:
         self.slack = AsyncWebClient(token=token, base_url=settings.slack_api_url)
         self.clients = OneWorkspace(self.slack)
         if settings.oauth_enabled and settings.slack_client_id and settings.secret_key:
-            store = EncryptedInstallationStore(settings.slack_client_id, self.db.engine, settings.secret_key)
+            store = EncryptedInstallationStore(settings.slack_client_id, self.db.engine, settings.secret_keys)
             self.installations = store
             self.clients = InstalledWorkspaces(store, self.db, settings.slack_api_url)
         self.teams = TeamsLink(settings)

@@ -53,8 +53,17 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply migrations up to the newest schema")
+    db_commands.add_parser(
+        "rotate-key",
+        help="re-encrypt every stored token with the first key of FEEDBOT_SECRET_KEY (comma-separated, newest "
+        "first), after which the older keys can be removed",
+    )
 
-    export = commands.add_parser("export", help="print every row of a kind as CSV or JSON")
+    export = commands.add_parser(
+        "export",
+        help="print every row of a kind as CSV or JSON (pulse-responses: closed pulses that reached "
+        "FEEDBOT_ANONYMITY_THRESHOLD answers only)",
+    )
     export.add_argument("kind", choices=EXPORT_KINDS)
     export.add_argument("--format", choices=FORMATS, default="csv")
     export.add_argument("--team", metavar="TEAM_ID", help="only this workspace (Slack team id or Teams tenant id)")
@@ -93,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "db":
         upgrade_to_head(settings.database_url)
+        if args.db_command == "rotate-key":
+            return _rotate_key(settings)
         print("database is at the newest schema")
         return 0
     if args.command == "serve":
@@ -127,6 +138,29 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         upgrade_to_head(settings.database_url)
         return command()
     raise CommandFailed(f"unknown command {args.command}")
+
+
+def _rotate_key(settings: Settings) -> int:
+    from storage.db import open_database
+    from storage.installations import TokenKeyMismatch, reencrypt_tokens
+
+    if not settings.secret_keys:
+        raise CommandFailed("FEEDBOT_SECRET_KEY is not set: there is nothing to rotate to")
+
+    async def run() -> int:
+        db = open_database(settings.database_url)
+        try:
+            async with db.sessions.begin() as session:
+                return await reencrypt_tokens(session, settings.secret_keys)
+        finally:
+            await db.close()
+
+    try:
+        count = asyncio.run(run())
+    except TokenKeyMismatch as problem:
+        raise CommandFailed(str(problem)) from None
+    print(f"re-encrypted {count} stored tokens with the first key of FEEDBOT_SECRET_KEY: the others can go now")
+    return 0
 
 
 def _shell(settings: Settings) -> int:
@@ -165,7 +199,7 @@ def _export(settings: Settings, kind: str, fmt: str, team: str | None, output: P
     async def run() -> int:
         db = open_database(settings.database_url)
         try:
-            return await write_export(db, kind, fmt, out, team)
+            return await write_export(db, kind, fmt, out, team, anonymity_threshold=settings.anonymity_threshold)
         finally:
             await db.close()
 
@@ -174,8 +208,14 @@ def _export(settings: Settings, kind: str, fmt: str, team: str | None, output: P
         out.flush()
     finally:
         out.detach()
-    print(f"exported {count} {kind} rows", file=sys.stderr)
+    print(f"exported {count} {kind} rows{_export_scope(kind, settings)}", file=sys.stderr)
     return 0
+
+
+def _export_scope(kind: str, settings: Settings) -> str:
+    if kind != "pulse-responses":
+        return ""
+    return f" (closed pulses with at least {settings.anonymity_threshold} answers only; running ones are left out)"
 
 
 def _export_to_file(settings: Settings, kind: str, fmt: str, team: str | None, output: Path) -> int:
@@ -185,7 +225,7 @@ def _export_to_file(settings: Settings, kind: str, fmt: str, team: str | None, o
     async def run(out: IO[str]) -> int:
         db = open_database(settings.database_url)
         try:
-            return await write_export(db, kind, fmt, out, team)
+            return await write_export(db, kind, fmt, out, team, anonymity_threshold=settings.anonymity_threshold)
         finally:
             await db.close()
 
@@ -194,5 +234,5 @@ def _export_to_file(settings: Settings, kind: str, fmt: str, team: str | None, o
             count = asyncio.run(run(out))
     except OSError as error:
         raise CommandFailed(f"cannot write {output}: {error.strerror}") from None
-    print(f"exported {count} {kind} rows to {output}", file=sys.stderr)
+    print(f"exported {count} {kind} rows to {output}{_export_scope(kind, settings)}", file=sys.stderr)
     return 0

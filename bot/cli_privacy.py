@@ -8,7 +8,6 @@ import asyncio
 from bot.app import build_deps
 from bot.cli_support import CommandFailed
 from bot.config import Settings
-from bot.pulse_desk import PulseDesk
 from bot.services import privacy
 from bot.services.stakeholders import parse_target
 from comms.render.text import reply_text
@@ -39,10 +38,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     async def main() -> privacy.Purged:
         deps = build_deps(settings)
         try:
-            # The key pulse answers are filed under: the person's answers are found by recomputing it.
-            secret = await PulseDesk(deps).secret()
             async with deps.db.sessions.begin() as session:
-                return await privacy.purge_person(session, secret, user_id, args.team)
+                return await privacy.purge_person(session, settings.pseudonym_key, user_id, args.team)
         finally:
             await deps.db.close()
 

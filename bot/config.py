@@ -279,15 +279,29 @@ class Settings(BaseSettings):
     @field_validator("secret_key")
     @classmethod
     def _secret_key(cls, value: str | None) -> str | None:
+        """One Fernet key, or several separated by commas while rotating: the first encrypts, all decrypt."""
         if value is None:
             return None
-        try:
-            raw = base64.urlsafe_b64decode(value.encode())
-        except (binascii.Error, ValueError):
-            raw = b""
-        if len(raw) != 32:
-            raise ValueError("must be a Fernet key: 32 url-safe base64-encoded bytes")
-        return value
+        keys = [key.strip() for key in value.split(",")]
+        for key in keys:
+            try:
+                raw = base64.urlsafe_b64decode(key.encode())
+            except (binascii.Error, ValueError):
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError(
+                    "must be a Fernet key (32 url-safe base64-encoded bytes), or several separated by commas"
+                )
+        return ",".join(keys)
+
+    @property
+    def secret_keys(self) -> list[str]:
+        """FEEDBOT_SECRET_KEY as a list, newest first."""
+        return self.secret_key.split(",") if self.secret_key else []
+
+    @property
+    def pseudonym_key(self) -> str | None:
+        return self.secret_keys[0] if self.secret_keys else None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -29,7 +29,8 @@ COLUMNS = {
                  "channel", "permalink", "tracker", "tracker_key", "tracker_url", "tracker_status"],
     "bugs": ["id", "created_at", "platform", "team", "reporter", "title", "what_happened", "expected", "severity",
              "product", "status", "channel", "permalink", "tracker_key", "tracker", "tracker_url", "tracker_status"],
-    # No person, no respondent hash, and the day only: nothing here can be matched to who answered.
+    # No person, no respondent hash, and the day only: nothing here can be matched to who answered. Only closed
+    # pulses that reached the anonymity threshold: a running pulse's rows could be compared with a later export.
     "pulse-responses": ["id", "created_at", "pulse", "platform", "team", "question", "score", "group", "comment"],
     "audit": ["id", "created_at", "platform", "team", "actor", "action", "subject", "detail"],
 }  # fmt: skip
@@ -110,10 +111,10 @@ def _audit_row(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-async def _rows(db: Database, kind: str, team_id: str | None) -> AsyncIterator[dict[str, Any]]:
+async def _rows(db: Database, kind: str, team_id: str | None, threshold: int) -> AsyncIterator[dict[str, Any]]:
     async with db.sessions() as session:
         if kind == "pulse-responses":
-            async for response, pulse in pulse_store.stream_responses(session, team_id):
+            async for response, pulse in pulse_store.stream_responses(session, team_id, threshold):
                 yield _response_row(response, pulse)
         elif kind == "feedback":
             async for feedback in feedback_store.stream_all(session, team_id):
@@ -144,10 +145,13 @@ def _neutralised(text: str) -> str:
     return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
 
 
-async def write_export(db: Database, kind: str, fmt: str, out: IO[str], team_id: str | None = None) -> int:
-    """Write every row to `out`; return how many."""
+async def write_export(
+    db: Database, kind: str, fmt: str, out: IO[str], team_id: str | None = None, *, anonymity_threshold: int
+) -> int:
+    """Write every row to `out`; return how many. Pulse answers only of closed pulses with at least
+    `anonymity_threshold` answers: what their results show, no more."""
     count = 0
-    rows = _rows(db, kind, team_id)
+    rows = _rows(db, kind, team_id, anonymity_threshold)
     if fmt == "json":
         out.write("[")
         async for row in rows:

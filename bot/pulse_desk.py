@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -20,19 +19,10 @@ from comms.pulses import launch
 from storage import pulses as pulse_store
 from storage.models import Pulse
 
-GENERATED_KEY = "pulse_respondent_key"
-
 
 class PulseDesk:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
-
-    async def secret(self) -> str:
-        """FEEDBOT_SECRET_KEY; on a trial install without it, a random key generated once and kept."""
-        if self._deps.settings.secret_key:
-            return self._deps.settings.secret_key
-        async with self._deps.db.sessions.begin() as session:
-            return await pulse_store.instance_secret(session, GENERATED_KEY, lambda: secrets.token_urlsafe(32))
 
     async def _run(self, work: Callable[[AsyncSession], Awaitable[Reply]]) -> Reply:
         try:
@@ -87,8 +77,8 @@ class PulseDesk:
         pulse = opened[0]
         return Reply.info(
             f"*{pulse_label(pulse.id)}*: {pulse.question}",
-            "Answer with /pulse answer 0-10 [comment]; /pulse results shows the eNPS once "
-            f"{self._deps.settings.anonymity_threshold} people answered.",
+            "Answer with /pulse answer 0-10 [comment]; /pulse results shows how many answered, and the eNPS "
+            f"after /pulse close if {self._deps.settings.anonymity_threshold} people answered.",
         )
 
     async def start(self, requester: Requester, channel_id: str | None, question: str | None) -> Reply:
@@ -114,8 +104,8 @@ class PulseDesk:
             )
         return Reply.ok(
             f"*{pulse_label(pulse.id)}* is on its way to {audience}: “{pulse.question}”. "
-            f"Results show once {self._deps.settings.anonymity_threshold} people have answered "
-            f"(`/pulse results {pulse.id}`).",
+            f"`/pulse results {pulse.id}` shows how many answered; scores show after it closes, if "
+            f"{self._deps.settings.anonymity_threshold} people answered.",
             item_id=pulse_label(pulse.id),
         )
 
@@ -165,18 +155,13 @@ class PulseDesk:
     async def results(self, requester: Requester, pulse_id: int | None) -> Reply:
         threshold = self._deps.settings.anonymity_threshold
 
-        async def work(session: AsyncSession) -> Reply:
-            return pulses.results_reply(await pulses.results(session, requester, pulse_id, threshold))
-
-        return await self._run(work)
+        return await self._run(lambda session: pulses.results(session, requester, pulse_id, threshold))
 
     async def answer(self, requester: Requester, pulse_id: int, score: int) -> tuple[Reply, Pulse | None]:
-        secret = await self.secret()
         async with self._deps.db.sessions.begin() as session:
-            reply = await pulses.answer(session, secret, pulse_id, requester, score)
+            reply = await pulses.answer(session, pulse_id, requester, score)
             pulse = await pulse_store.get(session, pulse_id, requester.team_id)
         return reply, pulse
 
     async def comment(self, requester: Requester, pulse_id: int, text: str) -> Reply:
-        secret = await self.secret()
-        return await self._run(lambda session: pulses.comment(session, secret, pulse_id, requester, text))
+        return await self._run(lambda session: pulses.comment(session, pulse_id, requester, text))

@@ -8,7 +8,6 @@ import time
 from datetime import timedelta
 
 from bot.app import Deps
-from bot.pulse_desk import PulseDesk
 from bot.services import privacy
 from comms import digests, pulses
 from comms.delivery import DeliveryWorker
@@ -54,7 +53,6 @@ class Runtime:
             after_reconcile=self._after_reconcile,
         )
         self._deps = deps
-        self._secret: str | None = None
         self._stop = asyncio.Event()
         self._worker_task: asyncio.Task[None] | None = None
         self._retention_due = 0.0  # time.monotonic() of the next sweep; the first comes with the first tick
@@ -63,10 +61,7 @@ class Runtime:
     async def _after_reconcile(self) -> None:
         deps = self._deps
         reported = await report_finished(deps.db, self.senders.get, deps.webhooks)
-        if self._secret is None:
-            self._secret = await PulseDesk(deps).secret()
-        secret = self._secret
-        pulsed = await pulses.tick(deps.db, deps.directory, lambda: secret, deps.settings)
+        pulsed = await pulses.tick(deps.db, deps.directory, deps.settings)
         digested = await digests.tick(deps.db, deps.settings)
         if reported or pulsed or digested:
             self.worker.wake()

@@ -70,6 +70,13 @@ def _text(values: dict[str, Any], name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _is_anonymous_feedback(activity: Activity) -> bool:
+    values = activity.value
+    return (
+        isinstance(values, dict) and values.get(SUBMIT_KEY) == FEEDBACK_SUBMIT and _text(values, "anonymous") == "true"
+    )
+
+
 def _sent(reply: Reply) -> Answer:
     """A form that was stored becomes its confirmation, so it cannot be filled in and sent a second time."""
     if reply.kind != "ok":
@@ -94,6 +101,9 @@ class TeamsDesk:
     async def remember(self, activity: Activity) -> None:
         """Keep the conversation reference, so releases, digests and pulses can reach this person or channel later.
         Best effort: a database hiccup here must not cost the person their answer."""
+        if _is_anonymous_feedback(activity):
+            # Refreshing the person's row would stamp it with the moment the anonymous item arrived.
+            return
         stored = self._stored_reference(activity)
         if stored is None:
             return

@@ -4,7 +4,6 @@ launch recurring pulses. Every step is safe to repeat (unique outbox rows, compa
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
@@ -53,7 +52,7 @@ def question_note(pulse: Pulse, threshold: int, *, chosen: int | None = None, re
         fallback=f"{lead}{pulse.question}",
         paragraphs=tuple(paragraphs),
         context=f"{pulse_label(pulse.id)} · Anonymous: your name is never stored with your answer, and results "
-        f"stay hidden until {threshold} people have answered.",
+        f"show only after the pulse closes, if at least {threshold} people answered.",
         actions=actions,
     )
 
@@ -92,7 +91,7 @@ async def launch(db: Database, pulse_id: int, directory: Directory, threshold: i
     return len(people)
 
 
-async def tick(db: Database, directory: Directory, secret: Callable[[], str], settings: Settings) -> bool:
+async def tick(db: Database, directory: Directory, settings: Settings) -> bool:
     """One round of pulse housekeeping; True if anything was queued."""
     now = utcnow()
     threshold = settings.anonymity_threshold
@@ -117,10 +116,10 @@ async def tick(db: Database, directory: Directory, secret: Callable[[], str], se
             await launch(db, pulse_id, directory, threshold)
     for pulse_id in queued:
         await launch(db, pulse_id, directory, threshold)
-    reminded = [pulse_id for pulse_id in to_remind if await _remind(db, pulse_id, secret(), threshold)]
+    reminded = [pulse_id for pulse_id in to_remind if await _remind(db, pulse_id, threshold)]
     for pulse_id in to_close:
         async with db.sessions.begin() as session:
-            if await pulse_store.transition(session, pulse_id, ("open",), status="closed", closed_at=now):
+            if await pulse_store.close(session, pulse_id, ("open",), now):
                 await _audit_closed(session, pulse_id)
                 closed = await pulse_store.get(session, pulse_id)
                 assert closed is not None
@@ -142,7 +141,7 @@ async def _audit_closed(session: AsyncSession, pulse_id: int) -> None:
     )
 
 
-async def _remind(db: Database, pulse_id: int, secret: str, threshold: int) -> bool:
+async def _remind(db: Database, pulse_id: int, threshold: int) -> bool:
     async with db.sessions.begin() as session:
         if not await pulse_store.transition(session, pulse_id, ("open",), reminded_at=utcnow()):
             return False
@@ -153,7 +152,7 @@ async def _remind(db: Database, pulse_id: int, secret: str, threshold: int) -> b
         payloads = _payloads(question_note(pulse, threshold, reminder=True))
         reminded = 0
         for row in asked:
-            if row.status == "sent" and respondent_key(secret, pulse, row.recipient_id) not in answered:
+            if row.status == "sent" and respondent_key(pulse, row.recipient_id) not in answered:
                 payload = payloads.get(row.platform) or payloads["slack"]
                 reminded += int(await outbox.enqueue(session, _reminder(pulse, row, payload)))
     log.info("%s: reminded %d people who had not answered", pulse_label(pulse_id), reminded)

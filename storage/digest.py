@@ -104,14 +104,30 @@ async def active_people(session: AsyncSession, team_id: str, start: datetime, en
     return int(await session.scalar(select(func.count()).select_from(people)) or 0)
 
 
-async def recent_pulses(session: AsyncSession, team_id: str, before: datetime, limit: int) -> list[Pulse]:
+async def recent_closed_pulses(session: AsyncSession, team_id: str, before: datetime, limit: int) -> list[Pulse]:
+    """Closed pulses only: a running pulse's figures would change under the reader's eyes, and two digests a
+    day apart would show what the answers in between were."""
     result = await session.execute(
         select(Pulse)
-        .where(Pulse.team_id == team_id, Pulse.status.in_(("open", "closed")), Pulse.created_at < before)
+        .where(Pulse.team_id == team_id, Pulse.status == "closed", Pulse.created_at < before)
         .order_by(Pulse.id.desc())
         .limit(limit)
     )
     return list(reversed(result.scalars().all()))
+
+
+async def latest_open_pulse(session: AsyncSession, team_id: str, before: datetime) -> Pulse | None:
+    result = await session.execute(
+        select(Pulse)
+        .where(Pulse.team_id == team_id, Pulse.status == "open", Pulse.created_at < before)
+        .order_by(Pulse.id.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def answer_count(session: AsyncSession, pulse_id: int) -> int:
+    return int(await session.scalar(select(func.count()).where(PulseResponse.pulse_id == pulse_id)) or 0)
 
 
 async def tallies(session: AsyncSession, pulse_ids: list[int]) -> dict[int, dict[int, int]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any, TypeVar
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
@@ -23,6 +23,11 @@ STATE_SECONDS = 600
 Record = TypeVar("Record", Installation, Bot)
 
 
+def token_cipher(keys: list[str]) -> MultiFernet:
+    """FEEDBOT_SECRET_KEY's keys, newest first: the first encrypts, every one decrypts (key rotation)."""
+    return MultiFernet([Fernet(key.encode()) for key in keys])
+
+
 class TokenKeyMismatch(Exception):
     """Stored tokens cannot be decrypted with FEEDBOT_SECRET_KEY: the key changed since they were saved."""
 
@@ -31,11 +36,11 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
     """slack_sdk's store, but tokens are Fernet-encrypted before they reach a row and decrypted on the way out,
     so a database dump or backup holds no usable token."""
 
-    def __init__(self, client_id: str, engine: AsyncEngine, key: str) -> None:
+    def __init__(self, client_id: str, engine: AsyncEngine, keys: list[str]) -> None:
         super().__init__(
             client_id, engine, bots_table_name=SLACK_BOTS.name, installations_table_name=SLACK_INSTALLATIONS.name
         )
-        self._fernet = Fernet(key.encode())
+        self._fernet = token_cipher(keys)
 
     async def async_save(self, installation: Installation) -> None:
         await super().async_save(self._sealed(installation))
@@ -73,6 +78,30 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
                         "saved with, or reinstall the app"
                     ) from None
         return opened
+
+
+async def reencrypt_tokens(session: AsyncSession, keys: list[str]) -> int:
+    """Rotation's last step: every stored token re-encrypted with the first key, so the others can be dropped
+    from FEEDBOT_SECRET_KEY. Returns how many tokens were rewritten; nothing changes if one fails to decrypt."""
+    cipher = token_cipher(keys)
+    rewritten = 0
+    for table in (SLACK_INSTALLATIONS, SLACK_BOTS):
+        columns = [table.c[name] for name in TOKEN_FIELDS if name in table.c]
+        for row in (await session.execute(select(table.c.id, *columns))).all():
+            changes = {}
+            for column, value in zip(columns, row[1:], strict=True):
+                if isinstance(value, str) and value.startswith(FERNET_PREFIX):
+                    try:
+                        changes[column.name] = cipher.rotate(value.encode()).decode()
+                    except InvalidToken:
+                        raise TokenKeyMismatch(
+                            f"a stored token in {table.name} decrypts with none of FEEDBOT_SECRET_KEY's keys: add the "
+                            "key it was saved with to the list"
+                        ) from None
+            if changes:
+                await session.execute(table.update().where(table.c.id == row[0]).values(**changes))
+                rewritten += len(changes)
+    return rewritten
 
 
 def state_store(engine: AsyncEngine) -> AsyncSQLAlchemyOAuthStateStore:

@@ -264,6 +264,9 @@ class Pulse(Base):
         ForeignKey("pulse_schedules.id", ondelete="SET NULL", name="fk_pulses_schedule")
     )
     run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the schedule's slot this pulse fills
+    # Keys this pulse's answers (bot/services/pulses.respondent_key) while it runs; set to NULL when it closes, so
+    # afterwards nothing anywhere, the operator's FEEDBOT_SECRET_KEY included, links an answer to a person.
+    respondent_salt: Mapped[str | None] = mapped_column(String(64))
 
 
 class PulseResponse(Base):
@@ -302,15 +305,6 @@ class AuditEntry(Base):
     subject: Mapped[str] = mapped_column(String(128))  # e.g. REL-3, PULSE-2, a stakeholder's id
     detail: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class InstanceSecret(Base):
-    """A generated key for installs that set no FEEDBOT_SECRET_KEY (local trials); production sets the key."""
-
-    __tablename__ = "instance_secrets"
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    value: Mapped[str] = mapped_column(String(128))
 
 
 # OAuth distribution: slack_sdk's own installation and state stores own these tables; declaring them here, with

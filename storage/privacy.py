@@ -136,7 +136,7 @@ async def erase_person(
     user_id: str,
     team_id: str | None,
     *,
-    respondent_of: Callable[[Pulse], str],
+    respondent_of: Callable[[Pulse], str | None],
     audit_pseudonym: str,
 ) -> Changes:
     """Remove or anonymise everything that links `user_id` to anything, in one workspace or (None) in all.
@@ -144,8 +144,9 @@ async def erase_person(
     - feedback and bugs they submitted stay (counts, categories, severities, statuses) but lose the person and
       every word they wrote: submitter, text, title, descriptions, channel, permalink, and every copy in the
       outbox (tracker filings, webhook events): deleted if not sent yet, emptied if sent;
-    - their eNPS answers keep the score (the eNPS does not move) but lose the comment, and the keyed hash that
-      tied them to the person becomes a random one, indistinguishable from any other answer;
+    - their answers to running pulses keep the score (the eNPS does not move) but lose the comment, and the
+      keyed hash that tied them to the person becomes a random one, indistinguishable from any other answer
+      (answers to closed pulses are tied to nobody already: their salt was erased at close);
     - they leave the stakeholder map; their acknowledgements, cached time zone and every message queued for
       them or sent to them outside a release go; release messages already sent stay as anonymous rows, so
       release reports still add up;
@@ -153,7 +154,8 @@ async def erase_person(
       (the caller's keyed hash), so the trail of admin actions keeps its shape;
     - mentions of them in anybody's free text become `@erased`.
 
-    `respondent_of(pulse)` is the respondent key the person's answer to that pulse would carry."""
+    `respondent_of(pulse)` is the respondent key the person's answer to that pulse would carry, None once it
+    cannot be known."""
     changes = Changes()
 
     await _forget_item_payloads(session, user_id, team_id, changes)  # while their items still name them
@@ -343,10 +345,10 @@ async def _forget_item_payloads(session: AsyncSession, user_id: str, team_id: st
 
 
 async def _unlink_answers(
-    session: AsyncSession, team_id: str | None, respondent_of: Callable[[Pulse], str], changes: Changes
+    session: AsyncSession, team_id: str | None, respondent_of: Callable[[Pulse], str | None], changes: Changes
 ) -> None:
     pulses = list((await session.execute(select(Pulse).where(_in_team(Pulse, team_id)))).scalars())
-    key_list = [respondent_of(pulse) for pulse in pulses]
+    key_list = [key for key in map(respondent_of, pulses) if key is not None]
     found: list[tuple[int, int]] = []
     for start in range(0, len(key_list), KEY_CHUNK):
         result = await session.execute(
@@ -357,7 +359,7 @@ async def _unlink_answers(
         found.extend((row_id, pulse_id) for row_id, pulse_id in result.all())
     by_pulse = {pulse.id: (pulse.platform, pulse.team_id) for pulse in pulses}
     for row_id, pulse_id in found:
-        # Random, like every other respondent key looks: not even the instance key leads back to the person,
+        # Random, like every other respondent key looks: not even the pulse's salt leads back to the person,
         # and nothing marks this answer as the erased person's.
         await session.execute(
             update(PulseResponse)

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import state
-from storage.models import InstanceSecret, Pulse, PulseResponse, PulseSchedule
+from storage.models import Pulse, PulseResponse, PulseSchedule
 
 
 async def add(session: AsyncSession, values: dict[str, Any]) -> Pulse:
@@ -42,7 +42,7 @@ async def previous(session: AsyncSession, pulse: Pulse) -> Pulse | None:
     result = await session.execute(
         select(Pulse)
         .where(Pulse.platform == pulse.platform, Pulse.team_id == pulse.team_id, Pulse.id < pulse.id)
-        .where(Pulse.status.in_(("open", "closed")))
+        .where(Pulse.status == "closed")
         .order_by(Pulse.id.desc())
         .limit(1)
     )
@@ -51,6 +51,11 @@ async def previous(session: AsyncSession, pulse: Pulse) -> Pulse | None:
 
 async def transition(session: AsyncSession, pulse_id: int, from_statuses: tuple[str, ...], **values: Any) -> bool:
     return await state.transition(session, Pulse, pulse_id, from_statuses, **values)
+
+
+async def close(session: AsyncSession, pulse_id: int, from_statuses: tuple[str, ...], at: datetime) -> bool:
+    """Close the pulse and erase its salt in the same statement: from here on no answer can be tied to anyone."""
+    return await transition(session, pulse_id, from_statuses, status="closed", closed_at=at, respondent_salt=None)
 
 
 async def claim_launch(session: AsyncSession, pulse_id: int, now: datetime, stale_before: datetime) -> bool:
@@ -112,6 +117,10 @@ async def tally(session: AsyncSession, pulse_id: int) -> dict[int, int]:
     return {score: count for score, count in result.all()}
 
 
+async def count_answers(session: AsyncSession, pulse_id: int) -> int:
+    return int(await session.scalar(select(func.count()).where(PulseResponse.pulse_id == pulse_id)) or 0)
+
+
 async def comments(session: AsyncSession, pulse_id: int, limit: int) -> list[str]:
     # Ordered by text, not by arrival: the order must not hint at who answered when.
     result = await session.execute(
@@ -128,8 +137,17 @@ async def respondents(session: AsyncSession, pulse_id: int) -> set[str]:
     return set(result.scalars())
 
 
-async def stream_responses(session: AsyncSession, team_id: str | None) -> AsyncIterator[tuple[PulseResponse, Pulse]]:
-    query = select(PulseResponse, Pulse).join(Pulse, Pulse.id == PulseResponse.pulse_id).order_by(PulseResponse.id)
+async def stream_responses(
+    session: AsyncSession, team_id: str | None, threshold: int
+) -> AsyncIterator[tuple[PulseResponse, Pulse]]:
+    """Answers of closed pulses that reached `threshold` answers: the same rule as their results."""
+    reached = select(PulseResponse.pulse_id).group_by(PulseResponse.pulse_id).having(func.count() >= threshold)
+    query = (
+        select(PulseResponse, Pulse)
+        .join(Pulse, Pulse.id == PulseResponse.pulse_id)
+        .where(Pulse.status == "closed", Pulse.id.in_(reached))
+        .order_by(PulseResponse.id)
+    )
     if team_id is not None:
         query = query.where(Pulse.team_id == team_id)
     result = await session.stream(query.execution_options(yield_per=500))
@@ -160,15 +178,3 @@ async def advance_schedule(session: AsyncSession, schedule_id: int, was: datetim
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def instance_secret(session: AsyncSession, name: str, generate: Any) -> str:
-    existing = await session.get(InstanceSecret, name)
-    if existing is not None:
-        return existing.value
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(insert(InstanceSecret).values(name=name, value=generate()).on_conflict_do_nothing())
-    stored = await session.get(InstanceSecret, name, populate_existing=True)
-    assert stored is not None
-    return stored.value

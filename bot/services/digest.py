@@ -46,6 +46,19 @@ class PulsePoint:
 
 
 @dataclass(frozen=True)
+class RunningPulse:
+    """A pulse still taking answers: only how many answered, never a score (the next digest would show how the
+    newest answers moved it)."""
+
+    pulse: Pulse
+    responses: int
+
+    @property
+    def label(self) -> str:
+        return pulse_label(self.pulse.id)
+
+
+@dataclass(frozen=True)
 class BeforeAfter:
     release: str
     title: str
@@ -61,9 +74,9 @@ class Digest:
     start: datetime
     end: datetime
     threshold: int
-    latest: PulsePoint | None  # the newest pulse, even when its results are withheld
+    latest: PulsePoint | None  # the newest closed pulse, even when its results are withheld
     previous: PulsePoint | None  # the one before it that passed the threshold
-    series: list[PulsePoint]  # pulses that passed the threshold, oldest first
+    series: list[PulsePoint]  # closed pulses that passed the threshold, oldest first
     feedback_now: int
     feedback_before: int
     by_category: dict[str, int]
@@ -78,6 +91,7 @@ class Digest:
     active_people: int
     before_after: list[BeforeAfter]
     weekly_feedback: list[int]  # the last 12 weeks, oldest first
+    running: RunningPulse | None = None  # the newest pulse still open: its answer count only
 
     @property
     def latest_withheld(self) -> bool:
@@ -130,7 +144,8 @@ def themes(texts: list[str], limit: int = 3) -> list[str]:
 
 async def compose(session: AsyncSession, team_id: str, now: datetime, threshold: int) -> Digest:
     start = now - PERIOD
-    pulses = await figures.recent_pulses(session, team_id, now, SERIES_LENGTH + 1)
+    pulses = await figures.recent_closed_pulses(session, team_id, now, SERIES_LENGTH + 1)
+    running = await figures.latest_open_pulse(session, team_id, now)
     tallies = await figures.tallies(session, [pulse.id for pulse in pulses])
     points = [PulsePoint(pulse, Enps.from_tally(tallies[pulse.id])) for pulse in pulses]
     passing = [point for point in points if point.enps.responses >= threshold]
@@ -173,6 +188,7 @@ async def compose(session: AsyncSession, team_id: str, now: datetime, threshold:
         active_people=await figures.active_people(session, team_id, start, now),
         before_after=[await _before_after(session, release, points, threshold, now) for release in sent],
         weekly_feedback=weeks,
+        running=RunningPulse(running, await figures.answer_count(session, running.id)) if running else None,
     )
 
 
@@ -196,15 +212,26 @@ async def _before_after(
 
 
 def enps_line(digest: Digest) -> str:
+    return _closed_enps(digest) + _running_pulse(digest.running)
+
+
+def _running_pulse(running: RunningPulse | None) -> str:
+    if running is None:
+        return ""
+    asked = f" of {running.pulse.audience_size} asked" if running.pulse.audience_size else ""
+    return f" · {running.label} running: {running.responses}{asked} answered so far, scores after it closes"
+
+
+def _closed_enps(digest: Digest) -> str:
     latest = digest.latest
     if latest is None:
+        if digest.running is not None:
+            return "*eNPS* no closed pulse yet"
         return "*eNPS* no pulse yet: `/pulse start` asks your people."
-    running = " (running)" if latest.pulse.status == "open" else ""
     if digest.latest_withheld:
-        missing = digest.threshold - latest.enps.responses
         return (
-            f"*eNPS* {latest.label}{running}: hidden until {digest.threshold} people answer "
-            f"({latest.enps.responses} so far, {missing} more needed), so no one can be singled out."
+            f"*eNPS* {latest.label}: hidden, only {latest.enps.responses} answered (fewer than {digest.threshold}), "
+            "so no one can be singled out"
         )
     change = digest.enps_change
     trend = (
@@ -214,4 +241,4 @@ def enps_line(digest: Digest) -> str:
     )
     spark = f"  {sparkline([p.enps.score for p in digest.series])}" if len(digest.series) > 1 else ""
     rate = f" · {digest.response_rate}% answered" if digest.response_rate is not None else ""
-    return f"*eNPS {signed(latest.enps.score)}*{trend}{spark} · {latest.label}{running}{rate}"
+    return f"*eNPS {signed(latest.enps.score)}*{trend}{spark} · {latest.label}{rate}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +20,7 @@ from bot.services.validation import (
 )
 from storage import feedback as feedback_store
 from storage.group_commit import GroupCommit
-from storage.models import Feedback
+from storage.models import Feedback, utcnow
 
 CATEGORIES = ("idea", "problem", "praise")
 
@@ -91,6 +92,7 @@ async def submit(
         channel_id=None if clean.anonymous else clean.channel_id,
         permalink=None if clean.anonymous else clean.permalink,
         source_key=source_key,
+        **({"created_at": on_the_hour(utcnow())} if clean.anonymous else {}),
     )
     return FeedbackSubmitted(row, created)
 
@@ -98,6 +100,12 @@ async def submit(
 def keeps_origin(draft: FeedbackDraft) -> bool:
     """Whether the message the feedback came from may be recorded with it (its link, fetched after storing)."""
     return not draft.anonymous
+
+
+def on_the_hour(moment: datetime) -> datetime:
+    """An anonymous item's time, coarse enough not to line up with anything else its author did (a message, a
+    login, a row touched in the same second)."""
+    return moment.replace(minute=0, second=0, microsecond=0)
 
 
 async def attach_permalink(session: AsyncSession, feedback_id: int, permalink: str) -> None:

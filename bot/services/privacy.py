@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,15 +29,18 @@ PURGE_ACTOR = "cli"
 RETENTION_BATCH = 500  # rows per kind and transaction: a long backlog never holds SQLite's write lock for long
 
 
-def erased_pseudonym(secret: str, user_id: str) -> str:
+def erased_pseudonym(key: str | None, user_id: str) -> str:
     """How the audit log names a person after their erasure.
 
     Not the id (that is what they asked us to forget), and not a plain hash of it either: user ids are few and
     listed in the workspace directory, so sha256("U0123") is undone by hashing every member. A hash keyed with
-    the instance secret can only be recomputed by someone who holds the key *and* already knows the id: enough
-    for an auditor to confirm that a given request was carried out and to keep the trail of that person's admin
-    actions in one piece, useless to anyone reading an export of the log."""
-    digest = hmac.new(secret.encode(), f"erased-person:{user_id}".encode(), hashlib.sha256).hexdigest()
+    FEEDBOT_SECRET_KEY (which never sits in the database) can only be recomputed by someone who holds the key
+    *and* already knows the id: enough for an auditor to confirm that a given request was carried out and to keep
+    the trail of that person's admin actions in one piece, useless to anyone reading the database or an export of
+    the log. Without the key, a random name: nothing the database holds may recompute it."""
+    if key is None:
+        return f"erased:{secrets.token_hex(8)}"
+    digest = hmac.new(key.encode(), f"erased-person:{user_id}".encode(), hashlib.sha256).hexdigest()
     return f"erased:{digest[:16]}"
 
 
@@ -62,16 +66,21 @@ class Purged:
 
 
 async def purge_person(
-    session: AsyncSession, secret: str, user_id: str, team_id: str | None = None, actor: str = PURGE_ACTOR
+    session: AsyncSession,
+    pseudonym_key: str | None,
+    user_id: str,
+    team_id: str | None = None,
+    actor: str = PURGE_ACTOR,
 ) -> Purged:
     """Erase one person in the caller's transaction, with one audit entry per workspace that held anything of
-    theirs, committed together with the erasure. A second run finds nothing, changes nothing, records nothing."""
-    pseudonym = erased_pseudonym(secret, user_id)
+    theirs, committed together with the erasure. A second run finds nothing, changes nothing, records nothing.
+    `pseudonym_key` (FEEDBOT_SECRET_KEY's first key) keys the audit log's name for them; see erased_pseudonym."""
+    pseudonym = erased_pseudonym(pseudonym_key, user_id)
     changes = await privacy_store.erase_person(
         session,
         user_id,
         team_id,
-        respondent_of=lambda pulse: respondent_key(secret, pulse, user_id),
+        respondent_of=lambda pulse: respondent_key(pulse, user_id),
         audit_pseudonym=pseudonym,
     )
     await _record_per_workspace(session, changes, actor, "purge.user", pseudonym)

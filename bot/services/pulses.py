@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from bot.services.admin import require_admin
 from bot.services.enps import SCORES, Enps, signed
 from bot.services.requester import Requester
 from bot.services.validation import MAX_TEXT, InvalidSubmission, check_length, clean_text
+from storage import outbox
 from storage import pulses as pulse_store
 from storage.models import Pulse, utcnow
 
@@ -26,6 +28,8 @@ MAX_COMMENTS_SHOWN = 20
 BAR_WIDTH = 20
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{2,})$")
 _EVERY = re.compile(r"^(\d{1,3})d$")
+LOCAL_PLATFORM = "local"  # feedbot shell
+NOT_ASKED = "This pulse was not sent to you, so your answer was not counted."
 USAGE = (
     "Usage: /pulse start [#channel] [question] · /pulse answer 0-10 [comment] · /pulse results [PULSE-id] · "
     "/pulse close [PULSE-id]"
@@ -41,11 +45,26 @@ def parse_pulse_id(text: str) -> int | None:
     return int(cleaned) if cleaned.isdigit() else None
 
 
-def respondent_key(secret: str, pulse: Pulse, user_id: str) -> str:
-    """The only link between a person and their answer: a keyed hash. Without the key it cannot be reversed or
-    recomputed, so the table of answers says nothing about who gave them."""
+def new_salt() -> str:
+    return secrets.token_hex(32)
+
+
+def respondent_key(pulse: Pulse, user_id: str) -> str | None:
+    """The only link between a person and their answer: a hash keyed with the pulse's own salt, which exists only
+    while the pulse runs (enough to keep one answer per person and to remind those who have not answered). Once
+    the pulse closes the salt is erased and the key can be recomputed by nobody: None then."""
+    if pulse.respondent_salt is None:
+        return None
     message = f"{pulse.platform}:{pulse.team_id}:{pulse.id}:{user_id}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.new(pulse.respondent_salt.encode(), message, hashlib.sha256).hexdigest()
+
+
+async def was_asked(session: AsyncSession, pulse: Pulse, requester: Requester) -> bool:
+    """Only the people the pulse was sent to answer it: anyone else's score would skew it (and could be cast by
+    someone outside the audience to probe it). The shell's pulse asks the person at the keyboard, in person."""
+    if pulse.platform == LOCAL_PLATFORM:
+        return True
+    return await outbox.workspace_that_asked(session, f"pulse:{pulse.id}", requester.user_id) == pulse.team_id
 
 
 @dataclass(frozen=True)
@@ -126,6 +145,7 @@ async def create(
             "reminder_at": reminder_at,
             "schedule_id": schedule_id,
             "run_at": run_at,
+            "respondent_salt": new_salt(),
         },
     )
     audience = f"channel {channel_id}" if channel_id else "whole workspace"
@@ -139,25 +159,29 @@ async def create(
     return pulse
 
 
-async def answer(session: AsyncSession, secret: str, pulse_id: int, requester: Requester, score: int) -> Reply:
+async def answer(session: AsyncSession, pulse_id: int, requester: Requester, score: int) -> Reply:
     if score not in SCORES:
         return Reply.error("Answers go from 0 to 10.")
     pulse = await pulse_store.get(session, pulse_id, requester.team_id)
     if pulse is None:
         return Reply.error("This pulse no longer exists.")
-    if pulse.status != "open":
+    respondent = respondent_key(pulse, requester.user_id)
+    if pulse.status != "open" or respondent is None:
         return Reply.info("Thank you, but this pulse has closed: answers are no longer counted.")
-    first = await pulse_store.record_answer(
-        session, pulse_id, respondent_key(secret, pulse, requester.user_id), score, utcnow().date()
-    )
+    if not await was_asked(session, pulse, requester):
+        return Reply.refused(NOT_ASKED)
+    first = await pulse_store.record_answer(session, pulse_id, respondent, score, utcnow().date())
     verb = "answered" if first else "changed your answer to"
     return Reply.ok(f"Thank you! You {verb} *{score}*. Only you see this; you can change it until the pulse closes.")
 
 
-async def comment(session: AsyncSession, secret: str, pulse_id: int, requester: Requester, text: str) -> Reply:
+async def comment(session: AsyncSession, pulse_id: int, requester: Requester, text: str) -> Reply:
     pulse = await pulse_store.get(session, pulse_id, requester.team_id)
-    if pulse is None or pulse.status != "open":
+    respondent = respondent_key(pulse, requester.user_id) if pulse is not None else None
+    if pulse is None or pulse.status != "open" or respondent is None:
         return Reply.info("Thank you, but this pulse has closed.")
+    if not await was_asked(session, pulse, requester):
+        return Reply.refused("This pulse was not sent to you, so your comment was not saved.")
     cleaned = clean_text(text)
     errors: dict[str, str] = {}
     if not cleaned:
@@ -165,7 +189,7 @@ async def comment(session: AsyncSession, secret: str, pulse_id: int, requester: 
     check_length(errors, "comment", "A comment", cleaned, MAX_TEXT)
     if errors:
         raise InvalidSubmission(errors)
-    if not await pulse_store.set_comment(session, pulse_id, respondent_key(secret, pulse, requester.user_id), cleaned):
+    if not await pulse_store.set_comment(session, pulse_id, respondent, cleaned):
         return Reply.error("Pick a score first, then add your comment.")
     return Reply.ok("Thank you! Your comment is saved without your name.")
 
@@ -200,7 +224,7 @@ async def close(
     """`on_closed` runs in the same transaction once the pulse is closed (the webhook event)."""
     require_admin(requester, "close pulses")
     pulse = await _find(session, requester, pulse_id, ("open",))
-    if await pulse_store.transition(session, pulse.id, ("open", "launching"), status="closed", closed_at=utcnow()):
+    if await pulse_store.close(session, pulse.id, ("open", "launching"), utcnow()):
         await audit.record(session, requester, "pulse.closed", pulse_label(pulse.id), "closed early")
         if on_closed is not None:
             await session.refresh(pulse)  # closed_at as stored
@@ -209,55 +233,87 @@ async def close(
     return Reply.info(f"*{pulse_label(pulse.id)}* was already closed.")
 
 
-@dataclass(frozen=True)
-class Results:
-    pulse: Pulse
-    enps: Enps
-    tally: dict[int, int]
-    threshold: int
-    comments: list[str]
-    previous: tuple[Pulse, Enps] | None
+def may_see_results(requester: Requester, pulse: Pulse) -> bool:
+    return requester.is_admin or (requester.platform == pulse.platform and requester.user_id == pulse.created_by)
 
-    @property
-    def withheld(self) -> bool:
-        return self.enps.responses < self.threshold
+
+@dataclass(frozen=True)
+class Progress:
+    """All anyone sees of a running pulse: how many answered. A score, a bar or a comment shown while answers
+    still arrive could be compared with the next look, and the difference is the newest person's answer."""
+
+    pulse: Pulse
+    responses: int
+    threshold: int
 
     @property
     def response_rate(self) -> int | None:
         if not self.pulse.audience_size:
             return None
-        return min(100, round(100 * self.enps.responses / self.pulse.audience_size))
+        return min(100, round(100 * self.responses / self.pulse.audience_size))
+
+    @property
+    def rate_text(self) -> str:
+        rate = self.response_rate
+        return f"{rate}% of {self.pulse.audience_size} asked" if rate is not None else "n/a"
 
 
-async def results(session: AsyncSession, requester: Requester, pulse_id: int | None, threshold: int) -> Results:
+@dataclass(frozen=True)
+class Results:
+    progress: Progress
+    enps: Enps
+    tally: dict[int, int]
+    comments: list[str]
+    previous: tuple[Pulse, Enps] | None
+
+
+async def results(session: AsyncSession, requester: Requester, pulse_id: int | None, threshold: int) -> Reply:
+    """A running pulse: its count, to anyone. A closed one: its scores, to admins and its launcher, once it
+    reached the threshold (a closed pulse never changes, so nothing can be differenced)."""
     pulse = await _find(session, requester, pulse_id, ("open", "closed"))
+    progress = Progress(pulse, await pulse_store.count_answers(session, pulse.id), threshold)
+    if pulse.status != "closed":
+        return progress_reply(progress)
+    if not may_see_results(requester, pulse):
+        return Reply.refused(
+            f"Only feedbot admins and the person who launched {pulse_label(pulse.id)} see its results."
+        )
+    if progress.responses < threshold:
+        return withheld_reply(progress)
     tally = await pulse_store.tally(session, pulse.id)
-    enps = Enps.from_tally(tally)
-    shown_comments = (
-        await pulse_store.comments(session, pulse.id, MAX_COMMENTS_SHOWN) if enps.responses >= threshold else []
-    )
+    shown_comments = await pulse_store.comments(session, pulse.id, MAX_COMMENTS_SHOWN)
     previous = None
     earlier = await pulse_store.previous(session, pulse)
     if earlier is not None:
         earlier_enps = Enps.from_tally(await pulse_store.tally(session, earlier.id))
         if earlier_enps.responses >= threshold:
             previous = (earlier, earlier_enps)
-    return Results(pulse, enps, tally, threshold, shown_comments, previous)
+    return results_reply(Results(progress, Enps.from_tally(tally), tally, shown_comments, previous))
+
+
+def progress_reply(progress: Progress) -> Reply:
+    pulse = progress.pulse
+    return Reply.info(
+        f"*{pulse_label(pulse.id)}* (running): {progress.responses} answered so far · response rate "
+        f"{progress.rate_text}. Scores and comments show once it closes, to admins and whoever launched it, "
+        f"if at least {progress.threshold} people answered."
+    )
+
+
+def withheld_reply(progress: Progress) -> Reply:
+    pulse = progress.pulse
+    return Reply.info(
+        f"*{pulse_label(pulse.id)}* (closed): only {progress.responses} answered, fewer than {progress.threshold}, "
+        f"so its results stay hidden for good: nobody's answer can be singled out. "
+        f"Response rate {progress.rate_text}."
+    )
 
 
 def results_reply(result: Results) -> Reply:
-    pulse, enps = result.pulse, result.enps
+    pulse, enps = result.progress.pulse, result.enps
     label = pulse_label(pulse.id)
-    state = "running" if pulse.status == "open" else pulse.status
-    if result.withheld:
-        missing = result.threshold - enps.responses
-        return Reply.info(
-            f"*{label}* ({state}): results are hidden until at least {result.threshold} people have answered, so "
-            f"nobody's answer can be singled out. {enps.responses} so far: {missing} more needed."
-        )
-    rate = f"{result.response_rate}% of {pulse.audience_size} asked" if result.response_rate is not None else "n/a"
     lines = [
-        f"*eNPS {signed(enps.score)}*  ·  {enps.responses} responses  ·  response rate {rate}",
+        f"*eNPS {signed(enps.score)}*  ·  {enps.responses} responses  ·  response rate {result.progress.rate_text}",
         f"Promoters (9–10): {enps.promoters} ({enps.percent(enps.promoters)}%)  ·  "
         f"Passives (7–8): {enps.passives} ({enps.percent(enps.passives)}%)  ·  "
         f"Detractors (0–6): {enps.detractors} ({enps.percent(enps.detractors)}%)",
@@ -276,7 +332,7 @@ def results_reply(result: Results) -> Reply:
     lines.append("```" + "\n".join(bars) + "```")
     if result.comments:
         lines.append("*Comments* (no names)\n" + "\n".join(f"> {' '.join(c.split())[:300]}" for c in result.comments))
-    return Reply.info(f"*{label}* ({state}): {pulse.question}", *lines)
+    return Reply.info(f"*{label}* (closed): {pulse.question}", *lines)
 
 
 def parse_every(text: str) -> int:

@@ -61,7 +61,13 @@ def answers(pulse_id: int, scores: list[int]) -> list[PulseResponse]:
 
 
 async def seed(
-    server: RunningServer, *, latest_scores: list[int], blocker_age: float, this_week: int, now: datetime = NOW
+    server: RunningServer,
+    *,
+    latest_scores: list[int],
+    blocker_age: float,
+    this_week: int,
+    now: datetime = NOW,
+    latest_status: str = "closed",
 ) -> None:
     """Known data around `now`: NOW for the figures composed here, the real time for a running server's sends
     (which read the clock), so that what is "this week" and "upcoming" does not depend on the date of the run."""
@@ -157,7 +163,7 @@ async def seed(
             created_by=ADMIN_USER,
         ),
         pulse(1, "closed", 10, days_ago(20), now),
-        pulse(2, "open", 10, days_ago(2), now),
+        pulse(2, latest_status, 10, days_ago(2), now),
         Stakeholder(platform="slack", team_id=TEAM, target_id="U0LION1", target_kind="user", tier="lion"),
         Stakeholder(platform="slack", team_id=TEAM, target_id="U0LION2", target_kind="user", tier="lion"),
         Stakeholder(platform="slack", team_id=TEAM, target_id="C0BOARD", target_kind="channel", tier="lion"),
@@ -221,8 +227,24 @@ async def test_a_pulse_below_the_threshold_is_withheld_with_the_reason(server: R
     from bot.services.digest import enps_line
 
     line = enps_line(digest)
-    assert "hidden until 5 people answer (3 so far, 2 more needed)" in line and "+" not in line.split("(")[0]
+    assert "PULSE-2: hidden, only 3 answered (fewer than 5)" in line and "+" not in line
     assert digest.attention() == []  # no drop counted, young blocker, 5 vs 3 is not double
+
+
+async def test_a_running_pulse_shows_only_its_answer_count(server: RunningServer) -> None:
+    await seed(server, latest_scores=[10, 9, 9, 6, 5, 8], blocker_age=2, this_week=5, latest_status="open")
+
+    digest = await digest_now(server)
+
+    from bot.services.digest import enps_line
+
+    # The scores come from the closed PULSE-1 alone; PULSE-2's running +17 shows nowhere.
+    assert digest.latest is not None and digest.latest.label == "PULSE-1" and digest.latest.enps.score == 60
+    assert [point.enps.score for point in digest.series] == [60] and digest.enps_change is None
+    assert digest.running is not None and (digest.running.label, digest.running.responses) == ("PULSE-2", 6)
+    line = enps_line(digest)
+    assert "PULSE-2 running: 6 of 10 asked answered so far" in line and "17" not in line
+    assert all(effect.enps_after is None for effect in digest.before_after)
 
 
 async def test_lions_get_it_once_per_week_and_nobody_else(

@@ -1,5 +1,5 @@
-"""eNPS pulses over real HTTP: the right people asked once, answers counted once and anonymously, results
-withheld below the threshold and exactly right above it."""
+"""eNPS pulses over real HTTP: the right people asked once, answers counted once and anonymously, only the count
+while running, results after close exactly right above the threshold."""
 
 from __future__ import annotations
 
@@ -91,15 +91,22 @@ async def test_answers_count_once_and_results_are_exact(server: RunningServer, f
     first_three = list(scores)[:3]
     for user in first_three:
         await click(server, fake_slack, dms[user], 1)  # a first answer, changed below
-    _, withheld = await server.slack(slash_command("/pulse", "results", user_id="UHUMAN012"))
-    assert "hidden until at least 5 people" in withheld["text"] and "3 so far: 2 more needed" in withheld["text"]
+    _, running = await server.slack(slash_command("/pulse", "results", user_id="UHUMAN012"))
+    assert "(running): 3 answered so far" in running["text"] and "25% of 12 asked" in running["text"]
 
     for user, score in scores.items():
         await click(server, fake_slack, dms[user], score)
     updated = [call for call in fake_slack.calls_to("response_url") if call.get("replace_original")]
     assert "You answered *10*" in json.dumps(updated[-10]["blocks"])
 
-    _, results = await server.slack(slash_command("/pulse", "results PULSE-1", user_id="UHUMAN012"))
+    _, running = await server.slack(slash_command("/pulse", "results PULSE-1", user_id=ADMIN_USER))
+    assert "10 answered so far" in running["text"] and "eNPS" not in running["text"]
+    _, closed = await server.slack(slash_command("/pulse", "close", user_id=ADMIN_USER))
+    assert "PULSE-1* is closed" in closed["text"]
+    _, refused = await server.slack(slash_command("/pulse", "results PULSE-1", user_id="UHUMAN012"))
+    assert "Only feedbot admins and the person who launched PULSE-1" in refused["text"]
+
+    _, results = await server.slack(slash_command("/pulse", "results PULSE-1", user_id=ADMIN_USER))
     rendered = results["text"]
     # 4 promoters, 2 passives, 4 detractors of 10: (40% − 40%) = 0; 10 of the 12 asked answered.
     assert "eNPS 0" in rendered and "10 responses" in rendered and "83% of 12 asked" in rendered
@@ -108,20 +115,19 @@ async def test_answers_count_once_and_results_are_exact(server: RunningServer, f
     assert await server.count(PulseResponse) == 10
 
 
-async def test_all_promoters_is_plus_100_and_all_detractors_minus_100(
+async def test_a_changed_answer_counts_once_and_all_detractors_is_minus_100(
     server: RunningServer, fake_slack: FakeSlack
 ) -> None:
     dms = {call["channel"]: call for call in await start_pulse(server, fake_slack)}
     for user in HUMANS[:5]:
         await click(server, fake_slack, dms[user], 9)
-    _, results = await server.slack(slash_command("/pulse", "results", user_id=ADMIN_USER))
-    assert "eNPS +100" in results["text"]
-
     for user in HUMANS[:5]:
         await click(server, fake_slack, dms[user], 6)
+    await server.slack(slash_command("/pulse", "close", user_id=ADMIN_USER))
     _, results = await server.slack(slash_command("/pulse", "results", user_id=ADMIN_USER))
-    assert "eNPS -100" in results["text"]
+    assert "eNPS -100" in results["text"] and "5 responses" in results["text"]
     assert await server.count(PulseResponse) == 5
+    assert Enps.from_tally({9: 5}).score == 100
 
 
 async def test_no_user_id_is_stored_with_an_answer_or_exported(
@@ -150,6 +156,9 @@ async def test_no_user_id_is_stored_with_an_answer_or_exported(
     assert set(rows[0].keys()) == {"id", "pulse_id", "respondent", "score", "comment", "answered_on"}
 
     from tests.e2e.test_export_roundtrip import _export
+
+    assert json.loads(_export(database_url, "pulse-responses", "--format", "json")) == []  # still running
+    await server.slack(slash_command("/pulse", "close", user_id=ADMIN_USER))
 
     exported = _export(database_url, "pulse-responses", "--format", "json")
     assert not any(user in exported for user in HUMANS)

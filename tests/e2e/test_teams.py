@@ -382,9 +382,8 @@ async def test_purging_a_teams_person_forgets_their_words_and_where_to_reach_the
 ) -> None:
     await send(server, message("feedback Only mine to take back", service_url=fake_connector.url))
     await install_in_channel(server, fake_connector)
-    secret = await PulseDesk(server.deps).secret()
     async with server.deps.db.sessions.begin() as session:
-        purged = await privacy.purge_person(session, secret, USER, None)
+        purged = await privacy.purge_person(session, server.deps.settings.pseudonym_key, USER, None)
 
     assert "teams_conversations: 1 deleted" in purged.reply().lines
     [row] = await server.rows(Feedback)

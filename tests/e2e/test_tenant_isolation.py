@@ -55,7 +55,10 @@ async def command(server: RunningServer, fake: FakeSlack, team: str, text: str, 
 
 
 def export(deps: Deps, *args: str) -> str:
-    env = process_env(DATABASE_URL=deps.settings.database_url)
+    # pulse answers are exported above the threshold
+    env = process_env(
+        DATABASE_URL=deps.settings.database_url, FEEDBOT_ANONYMITY_THRESHOLD=str(deps.settings.anonymity_threshold)
+    )
     result = subprocess.run(
         [sys.executable, "-m", "bot", "export", *args], env=env, capture_output=True, timeout=60, check=True
     )
@@ -128,6 +131,7 @@ async def test_two_workspaces_never_see_each_others_data(
     assert "There is no pulse PULSE-1 here" in await command(server, fake_slack, B, "/pulse results PULSE-1")
     assert "PULSE-1" not in await command(server, fake_slack, B, "/pulse close")
     assert [pulse.status for pulse in await server.rows(Pulse)] == ["open"]
+    assert "PULSE-1" in await command(server, fake_slack, A, "/pulse close")
     results_a = await command(server, fake_slack, A, "/pulse results")
     assert "eNPS +50" in results_a and "4 responses" in results_a  # 3 promoters, 1 detractor of 4
     assert await server.count(PulseResponse) == 4

@@ -156,7 +156,7 @@ async def test_a_bug_is_filed_in_its_products_tracker_and_its_key_reaches_bug_ex
     assert expected[1] in dm and expected[2] in dm
 
     out = io.StringIO()
-    await write_export(server.deps.db, "bugs", "json", out)
+    await write_export(server.deps.db, "bugs", "json", out, anonymity_threshold=5)
     (row,) = json.loads(out.getvalue())
     assert (row["tracker"], row["tracker_key"], row["tracker_url"]) == expected
 
@@ -275,7 +275,7 @@ async def test_an_admin_sends_feedback_from_app_home_and_a_non_admin_is_refused(
     published_again = (await fake_slack.wait_for("views.publish", count=2))[-1]
     assert "FB-1" not in json.dumps([b for b in published_again["view"]["blocks"] if b.get("accessory")])
     out = io.StringIO()
-    await write_export(server.deps.db, "feedback", "csv", out)
+    await write_export(server.deps.db, "feedback", "csv", out, anonymity_threshold=5)
     assert "EXP-1" in out.getvalue() and f"{fake_jira.url}/browse/EXP-1" in out.getvalue()
 
 

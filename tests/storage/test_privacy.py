@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import String, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,6 +45,7 @@ OTHER = "UOTHER0001"
 SECRET_WORDS = "my manager Ramona in Lisbon keeps losing receipts"
 PERSON_SCORES = 3
 OTHER_SCORES = [10, 9, 9, 7, 6, 10]
+PSEUDONYM_KEY = Fernet.generate_key().decode()
 
 
 @pytest.fixture
@@ -177,6 +179,7 @@ async def seed(deps: Deps) -> None:
     # A pulse the person started and answered, with a comment; six colleagues answered too, one mentions them.
     desk = PulseDesk(deps)
     await desk.start_local(admin(PERSON), "How likely are you to recommend the scanner?")
+    await ask(deps, [PERSON, *(f"UCOLL{number:05d}" for number in range(len(OTHER_SCORES)))])
     await desk.answer(person(PERSON), 1, PERSON_SCORES)
     await desk.comment(person(PERSON), 1, f"{SECRET_WORDS}, honestly")
     for number, score in enumerate(OTHER_SCORES):
@@ -187,16 +190,33 @@ async def seed(deps: Deps) -> None:
     )
 
 
+async def ask(deps: Deps, people: list[str]) -> None:
+    """The pulse's questions in the outbox: only the people asked may answer."""
+    async with deps.db.sessions.begin() as session:
+        for user in people:
+            await outbox.enqueue(
+                session,
+                {
+                    "subject": "pulse:1",
+                    "platform": "slack",
+                    "team_id": TEAM,
+                    "recipient_id": user,
+                    "recipient_kind": "user",
+                    "payload": '{"text": "Recommend?"}',
+                },
+            )
+
+
 async def test_purge_forgets_the_person_everywhere_and_keeps_every_count(deps: Deps) -> None:
     await seed(deps)
-    secret = await PulseDesk(deps).secret()
+    key = deps.settings.pseudonym_key
     async with deps.db.sessions() as session:
         before = await figures(session)
         digest_before = await digest.compose(session, TEAM, utcnow(), threshold=5)
         found = await mentions(session, PERSON)
         respondents = await pulse_store.respondents(session, 1)
         pulse = await pulse_store.get(session, 1)
-    assert pulse is not None and respondent_key(secret, pulse, PERSON) in respondents
+    assert pulse is not None and respondent_key(pulse, PERSON) in respondents
     # The seed reaches every place a person's id can live, so "none left" below means something.
     assert set(found) >= {
         "feedback",
@@ -213,7 +233,7 @@ async def test_purge_forgets_the_person_everywhere_and_keeps_every_count(deps: D
     }, found
 
     async with deps.db.sessions.begin() as session:
-        purged = await privacy.purge_person(session, secret, PERSON)
+        purged = await privacy.purge_person(session, key, PERSON)
 
     async with deps.db.sessions() as session:
         assert await mentions(session, PERSON) == {}
@@ -232,11 +252,12 @@ async def test_purge_forgets_the_person_everywhere_and_keeps_every_count(deps: D
     assert after == before
     for field in ("feedback_now", "feedback_before", "by_category", "open_bugs", "shipped", "upcoming"):
         assert getattr(digest_after, field) == getattr(digest_before, field), field
-    assert digest_after.latest is not None and digest_before.latest is not None
-    assert digest_after.latest.enps == digest_before.latest.enps
+    # The pulse still runs, so the digest counts its answers (the scores are compared in `figures`).
+    assert digest_after.running is not None and digest_before.running is not None
+    assert digest_after.running.responses == digest_before.running.responses == 1 + len(OTHER_SCORES)
     # Nobody can be counted who cannot be identified: adoption loses exactly the purged person.
     assert digest_after.active_people == digest_before.active_people - 1
-    assert pulse is not None and respondent_key(secret, pulse, PERSON) not in respondents
+    assert pulse is not None and respondent_key(pulse, PERSON) not in respondents
     assert len(respondents) == 1 + len(OTHER_SCORES)
     assert comments == ["ask @erased about it"]
     assert other_text == "like @erased said, the scanner needs Portuguese"
@@ -248,13 +269,15 @@ async def test_purge_forgets_the_person_everywhere_and_keeps_every_count(deps: D
     assert totals[("bugs", "anonymised")] == 1
     assert totals[("pulse_responses", "unlinked")] == 1
     assert totals[("stakeholders", "deleted")] == 1 and totals[("stakeholders", "anonymised")] == 1
-    assert totals[("deliveries", "deleted")] == 1 and totals[("deliveries", "anonymised")] == 1
+    # The digest queued for them and the pulse question sent to them go; the release message stays, anonymous.
+    assert totals[("deliveries", "deleted")] == 2 and totals[("deliveries", "anonymised")] == 1
     assert totals[("release_acknowledgements", "deleted")] == 1
     assert "feedback: 2 anonymised, 1 mentions removed" in purged.reply().lines
 
     purge_entry = entries[-1]
     assert (purge_entry.action, purge_entry.actor, purge_entry.team_id) == ("purge.user", "cli", TEAM)
-    assert purge_entry.subject == purged.pseudonym == privacy.erased_pseudonym(secret, PERSON)
+    assert key == PSEUDONYM_KEY
+    assert purge_entry.subject == purged.pseudonym == privacy.erased_pseudonym(key, PERSON)
     assert "feedback: 2 anonymised" in (purge_entry.detail or "")
     # The person's own admin actions keep their place in the trail, under the same pseudonym.
     assert [e.action for e in entries if e.actor == purged.pseudonym] == [
@@ -267,11 +290,17 @@ async def test_purge_forgets_the_person_everywhere_and_keeps_every_count(deps: D
     async with deps.db.sessions() as session:
         unchanged = await snapshot(session)
     async with deps.db.sessions.begin() as session:
-        again = await privacy.purge_person(session, secret, PERSON)
+        again = await privacy.purge_person(session, key, PERSON)
     async with deps.db.sessions() as session:
         assert await snapshot(session) == unchanged
     assert not again.changes
     assert again.reply().kind == "info" and "Nothing matched UPURGE0001" in again.reply().text
+
+
+def test_without_a_secret_key_the_pseudonym_is_random() -> None:
+    """Nothing in the database may recompute it: no key generated into the database stands in."""
+    first, second = privacy.erased_pseudonym(None, PERSON), privacy.erased_pseudonym(None, PERSON)
+    assert first != second and first.startswith("erased:") and PERSON not in first
 
 
 async def test_purge_with_a_team_leaves_other_workspaces_alone(deps: Deps) -> None:
@@ -280,10 +309,8 @@ async def test_purge_with_a_team_leaves_other_workspaces_alone(deps: Deps) -> No
             session.add(
                 Feedback(platform="slack", team_id=team, user_id=PERSON, text=f"hello from {team}", source_key=team)
             )
-    secret = await PulseDesk(deps).secret()
-
     async with deps.db.sessions.begin() as session:
-        purged = await privacy.purge_person(session, secret, PERSON, "T0002")
+        purged = await privacy.purge_person(session, deps.settings.pseudonym_key, PERSON, "T0002")
 
     async with deps.db.sessions() as session:
         rows = (await session.execute(select(Feedback.team_id, Feedback.user_id, Feedback.text))).all()
@@ -400,7 +427,7 @@ async def test_retention_empties_old_texts_only_and_keeps_every_row(deps: Deps) 
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {"retention_days": 30}
+    return {"retention_days": 30, "secret_key": PSEUDONYM_KEY}
 
 
 async def test_serve_sweeps_old_texts_at_most_hourly(deps: Deps) -> None:
