@@ -39,7 +39,7 @@ def test_environment_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FEEDBOT_TIMEZONE", "Europe/Berlin")
     monkeypatch.setenv("SLACK_BOT_TOKEN", "")
     settings = load_settings()
-    assert settings.admins == {"U1", "U2"} and settings.is_admin("U2") and not settings.is_admin("U3")
+    assert settings.admins == {"U1", "U2"} and settings.is_admin("U2", "slack") and not settings.is_admin("U3", "slack")
     assert settings.slack_api_url == "http://127.0.0.1:9999/api/"
     assert settings.anonymity_threshold == 3 and settings.zone.key == "Europe/Berlin"
     assert settings.slack_bot_token is None
