@@ -37,7 +37,7 @@ ANONYMOUS_IS_LOCAL = (
 )
 EMULATOR_WARNING = (
     "FEEDBOT_TEAMS_EMULATOR is on: /api/messages authenticates nothing and believes whoever an activity says it is "
-    "from. It is for local development with the Bot Framework Emulator only; never set it on a server others reach."
+    "from. It is for local development only (the Bot Framework Emulator); never set it on a server others reach."
 )
 # header.payload.signature, each base64url; Bot Framework tokens are a few KiB at most.
 JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
