@@ -31,10 +31,13 @@ READ_CHUNK = 64 * KIB
 class ServerLimits:
     """`head_seconds`: aiohttp's keep-alive timer, which runs from the moment a connection opens (and from the end
     of each answer) until the next request's line and headers are complete, so it bounds a slow head as well as
-    an idle connection. `body_seconds`: from the handler's first read to the body's last byte."""
+    an idle connection. `body_seconds`: from the handler's first read to the body's last byte. `linger_seconds`:
+    how long aiohttp keeps reading a body nobody read (a 401, 404, 408 or 413 was answered first) so the client
+    can finish sending and see the answer, before it closes the connection."""
 
     head_seconds: float = 15.0
     body_seconds: float = 15.0
+    linger_seconds: float = 2.0
 
 
 LIMITS = web.AppKey("limits", ServerLimits)

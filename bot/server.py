@@ -141,8 +141,10 @@ def build_web_app(deps: Deps, *, socket_mode: bool = False, limits: ServerLimits
 
 def runner_options(app: web.Application) -> dict[str, Any]:
     """What `feedbot serve` (and the tests' server) hand aiohttp's runner: the keep-alive timer closes a connection
-    whose request head has not arrived in time, which is what holds a slowloris connection open otherwise."""
-    return {"keepalive_timeout": app[LIMITS].head_seconds}
+    whose request head has not arrived in time (a slowloris connection would be held for an hour otherwise), and
+    a short linger stops a refused, trickling body from holding its connection after the answer."""
+    limits = app[LIMITS]
+    return {"keepalive_timeout": limits.head_seconds, "lingering_time": limits.linger_seconds}
 
 
 def _mount_slack(app: web.Application, deps: Deps, socket_mode: bool) -> None:
