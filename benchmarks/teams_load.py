@@ -101,7 +101,7 @@ async def run(activities: int, concurrency: int, recipients: int, database_url: 
     slack = FakeSlack()
     await slack.start()
     people = seed_teams_people(database_url, recipients, connector.url)
-    env = serve_env(database_url, slack)
+    env = serve_env(database_url, slack, FEEDBOT_TEAMS_EMULATOR="1")
     try:
         async with served(env) as (server, base):
             started = time.perf_counter()

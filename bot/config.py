@@ -32,6 +32,36 @@ TRACKER_TEXT_SETTINGS = (
 )
 
 
+# Who may be a Teams admin or approver: a person's Bot Framework id (29:…) or their Entra object id (a GUID).
+# Slack ids (U…, W…) are neither, so an id Teams sends is never read as a Slack person's.
+TEAMS_PERSON_PREFIX = "29:"
+QUERY_PASSWORD = re.compile(r"([?&]password=)[^&]*", re.IGNORECASE)
+ENTRA_OBJECT_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def is_teams_person(user_id: str) -> bool:
+    return user_id.startswith(TEAMS_PERSON_PREFIX) or ENTRA_OBJECT_ID.fullmatch(user_id) is not None
+
+
+def _listed_for(ids: frozenset[str], user_id: str, platform: str) -> bool:
+    """FEEDBOT_ADMINS and FEEDBOT_RELEASE_APPROVERS mix Slack and Teams ids; Teams vouches only for Teams ids."""
+    if platform == "teams" and not is_teams_person(user_id):
+        return False
+    return user_id in ids
+
+
+def redact_url_password(url: str) -> str:
+    """postgresql://feedbot:s3cret@db/feedbot → postgresql://feedbot:***@db/feedbot, and a libpq-style
+    ?password=… likewise (for reprs and logs)."""
+    url = QUERY_PASSWORD.sub(r"\1***", url)
+    scheme, separator, rest = url.partition("://")
+    credentials, at, location = rest.rpartition("@")
+    if not separator or not at or ":" not in credentials:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{location}"
+
+
 class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line naming the variable."""
 
@@ -56,6 +86,9 @@ class Settings(BaseSettings):
     microsoft_app_id: str | None = Field(None, validation_alias="MICROSOFT_APP_ID")
     microsoft_app_password: str | None = Field(None, validation_alias="MICROSOFT_APP_PASSWORD", repr=False)
     microsoft_app_tenant_id: str | None = Field(None, validation_alias="MICROSOFT_APP_TENANT_ID")
+    # /api/messages without Microsoft credentials, for the Bot Framework Emulator on this machine: nothing is
+    # authenticated then, so it is never on by default (handlers/teams/route.py).
+    teams_emulator: bool = Field(False, validation_alias="FEEDBOT_TEAMS_EMULATOR")
     admins: Annotated[frozenset[str], NoDecode] = Field(frozenset(), validation_alias="FEEDBOT_ADMINS")
     anonymity_threshold: int = Field(5, validation_alias="FEEDBOT_ANONYMITY_THRESHOLD")
     timezone: str = Field("UTC", validation_alias="FEEDBOT_TIMEZONE")
@@ -76,8 +109,11 @@ class Settings(BaseSettings):
     # POST /api/feedback answers 404 until this is set (bot/api_intake.py).
     api_token: str | None = Field(None, validation_alias="FEEDBOT_API_TOKEN", repr=False)
     # Events out (comms/webhooks.py); the secret signs every POST and is required once the URL is set.
-    webhook_url: str | None = Field(None, validation_alias="FEEDBOT_WEBHOOK_URL")
+    # Not in the repr: a webhook URL often carries its own secret in the path (chat incoming-webhook URLs do).
+    webhook_url: str | None = Field(None, validation_alias="FEEDBOT_WEBHOOK_URL", repr=False)
     webhook_secret: str | None = Field(None, validation_alias="FEEDBOT_WEBHOOK_SECRET", repr=False)
+    # GET /metrics wants `Authorization: Bearer <this>` once it is set (bot/server.py).
+    metrics_token: str | None = Field(None, validation_alias="FEEDBOT_METRICS_TOKEN", repr=False)
     # Issue trackers (comms/trackers/): each is on once all its required settings are set (_check_trackers).
     jira_url: str | None = Field(None, validation_alias="FEEDBOT_JIRA_URL")
     jira_email: str | None = Field(None, validation_alias="FEEDBOT_JIRA_EMAIL")
@@ -109,6 +145,7 @@ class Settings(BaseSettings):
         "api_token",
         "webhook_url",
         "webhook_secret",
+        "metrics_token",
         *TRACKER_TEXT_SETTINGS,
         mode="before",
     )
@@ -216,7 +253,12 @@ class Settings(BaseSettings):
             raise ValueError("must be an IANA time zone such as Europe/Berlin") from None
         return str(name)
 
-    @field_validator("api_token", "webhook_secret")
+    @field_validator("teams_emulator", mode="before")
+    @classmethod
+    def _switch(cls, value: Any) -> Any:
+        return False if _blank_to_none(value) is None else _blank_to_none(value)
+
+    @field_validator("api_token", "webhook_secret", "metrics_token")
     @classmethod
     def _long_secret(cls, value: str | None) -> str | None:
         # Short shared secrets can be guessed (API token) or brute-forced from one signed body (webhook secret).
@@ -314,7 +356,8 @@ class Settings(BaseSettings):
 
     @property
     def teams_only(self) -> bool:
-        """Serving Microsoft Teams alone: a Teams app is registered and no Slack setting is given at all."""
+        """Serving Microsoft Teams alone: a Teams app is registered (or the emulator is on) and no Slack setting
+        is given at all."""
         slack = (
             self.slack_bot_token,
             self.slack_signing_secret,
@@ -322,10 +365,15 @@ class Settings(BaseSettings):
             self.slack_client_secret,
             self.slack_app_token,
         )
-        return self.microsoft_app_id is not None and not any(slack)
+        return self.teams_enabled and not any(slack)
 
-    def is_admin(self, user_id: str) -> bool:
-        return user_id in self.admins
+    @property
+    def teams_enabled(self) -> bool:
+        """/api/messages is mounted: with a Teams app registration, or the emulator mode switched on explicitly."""
+        return self.microsoft_app_id is not None or self.teams_emulator
+
+    def is_admin(self, user_id: str, platform: str) -> bool:
+        return _listed_for(self.admins, user_id, platform)
 
     @property
     def trackers(self) -> tuple[str, ...]:
@@ -340,8 +388,13 @@ class Settings(BaseSettings):
         configured = self.trackers
         return self.tracker_default or (configured[0] if len(configured) == 1 else None)
 
-    def may_approve(self, user_id: str) -> bool:
-        return user_id in self.release_approvers
+    def may_approve(self, user_id: str, platform: str) -> bool:
+        return _listed_for(self.release_approvers, user_id, platform)
+
+    def __repr_args__(self) -> Any:
+        # The database password would otherwise land wherever the settings are printed or logged.
+        for name, value in super().__repr_args__():
+            yield name, redact_url_password(value) if name == "database_url" else value
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -366,13 +419,19 @@ def load_settings(**overrides: Any) -> Settings:
 
 
 def _check_microsoft(settings: Settings) -> None:
-    """Teams runs anonymous (Bot Framework Emulator) with none of these, or authenticated with an app id and its
-    password; half a set would accept Teams' requests and then fail every reply."""
+    """Teams is off with none of these (or, with FEEDBOT_TEAMS_EMULATOR, unauthenticated for the Bot Framework
+    Emulator), or authenticated with an app id and its password; half a set would accept Teams' requests and then
+    fail every reply."""
     if settings.microsoft_app_id and not settings.microsoft_app_password:
         raise SettingsError("MICROSOFT_APP_ID is set but MICROSOFT_APP_PASSWORD is not: Teams replies need both")
     if not settings.microsoft_app_id and (settings.microsoft_app_password or settings.microsoft_app_tenant_id):
         variable = "MICROSOFT_APP_PASSWORD" if settings.microsoft_app_password else "MICROSOFT_APP_TENANT_ID"
         raise SettingsError(f"{variable} is set but MICROSOFT_APP_ID is not")
+    if settings.microsoft_app_id and settings.teams_emulator:
+        raise SettingsError(
+            "FEEDBOT_TEAMS_EMULATOR is set together with MICROSOFT_APP_ID: unset FEEDBOT_TEAMS_EMULATOR (with the "
+            "app id every request to /api/messages is authenticated; the emulator mode authenticates nothing)"
+        )
 
 
 def _check_trackers(settings: Settings) -> None:

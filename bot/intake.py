@@ -38,7 +38,8 @@ class Intake:
             result = await feedback.submit(self._deps.db.group_commit, requester, draft, source_key)
             return Outcome(result.reply(), result.feedback.id, result.created)
 
-        return await self._store("feedback", requester, store)
+        # An anonymous item's time is kept to the hour; a live counter scraped every few seconds would time it.
+        return await self._store("feedback", requester, store, counted=not draft.anonymous)
 
     async def bug(self, requester: Requester, draft: bugs.BugDraft, source_key: str) -> Outcome:
         async def store() -> Outcome:
@@ -47,7 +48,9 @@ class Intake:
 
         return await self._store("bug", requester, store)
 
-    async def _store(self, kind: str, requester: Requester, store: Callable[[], Awaitable[Outcome]]) -> Outcome:
+    async def _store(
+        self, kind: str, requester: Requester, store: Callable[[], Awaitable[Outcome]], *, counted: bool = True
+    ) -> Outcome:
         try:
             # The group commit returns only once the row is committed: an id in the outcome is durable.
             outcome = await store()
@@ -57,7 +60,7 @@ class Intake:
             # Only the error class: the statement's parameters would carry the person's text.
             log.error("storing %s failed: %s", kind, type(error.orig or error).__name__)
             return Outcome(STORAGE_UNAVAILABLE)
-        if outcome.created:
+        if outcome.created and counted:
             self._deps.metrics.submissions.labels(kind, requester.platform).inc()
         return outcome
 

@@ -28,7 +28,7 @@ class Metrics:
         )
         self.submissions = Counter(
             "feedbot_submissions",
-            "Feedback and bugs stored, by kind and platform.",
+            "Feedback and bugs stored, by kind and platform; anonymous feedback is not counted (it would be timed).",
             ["kind", "platform"],
             registry=self.registry,
         )

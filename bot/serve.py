@@ -8,7 +8,7 @@ from aiohttp import web
 
 from bot.app import build_deps
 from bot.config import Settings
-from bot.server import SHUTDOWN_GRACE_SECONDS, build_web_app
+from bot.server import SHUTDOWN_GRACE_SECONDS, build_web_app, runner_options
 
 log = logging.getLogger("feedbot.serve")
 
@@ -27,5 +27,6 @@ def serve(settings: Settings, host: str, port: int, socket_mode: bool = False) -
         access_log=None,
         print=lambda message: log.info("%s", message),
         handle_signals=True,
+        **runner_options(app),
     )
     log.info("stopped")

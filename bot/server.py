@@ -7,6 +7,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -16,6 +17,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.api_intake import FeedbackApi
 from bot.app import Deps, build_slack_app
+from bot.http_guard import LARGEST_BODY, LIMITS, SLACK_BODY_LIMIT, ServerLimits, bearer_matches, read_body
 from bot.runtime import Runtime
 from bot.socket_mode import SocketModeLink
 from bot.tracker_desk import TrackerDesk
@@ -53,7 +55,7 @@ async def count_requests(request: web.Request, handler: Handler) -> web.StreamRe
 async def slack_events(request: web.Request) -> web.Response:
     started = time.perf_counter()
     deps = request.app[DEPS]
-    raw_body = await request.read()
+    raw_body = await read_body(request, SLACK_BODY_LIMIT)
     signing_secret = deps.settings.slack_signing_secret or ""
     rejection = check_request(raw_body, request.headers, signing_secret)
     if rejection is not None:
@@ -89,6 +91,13 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    token = request.app[DEPS].settings.metrics_token
+    if token is not None and not bearer_matches(request.headers.get("Authorization"), token):
+        return web.json_response(
+            {"ok": False, "error": "missing or wrong metrics token"},
+            status=401,
+            headers={"WWW-Authenticate": 'Bearer realm="feedbot-metrics"'},
+        )
     body = generate_latest(request.app[DEPS].metrics.registry)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
@@ -106,15 +115,18 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
 json_errors = web.middleware(_json_errors)
 
 
-def build_web_app(deps: Deps, *, socket_mode: bool = False) -> web.Application:
-    app = web.Application(middlewares=[count_requests, json_errors], client_max_size=1024 * 1024)
+def build_web_app(deps: Deps, *, socket_mode: bool = False, limits: ServerLimits | None = None) -> web.Application:
+    # Each route reads its body with its own cap (bot/http_guard.py); this is the backstop for anything else.
+    app = web.Application(middlewares=[count_requests, json_errors], client_max_size=LARGEST_BODY)
     app[DEPS] = deps
+    app[LIMITS] = limits or ServerLimits()
     if not deps.settings.teams_only:
         _mount_slack(app, deps, socket_mode)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     feedback_api.register(app, FeedbackApi(deps))
-    teams_handlers.register(app, deps)
+    if deps.settings.teams_enabled:
+        teams_handlers.register(app, deps)
     tracker_webhooks.register(app, TrackerDesk(deps), deps.settings)
     app[RUNTIME] = Runtime(deps)
     app.on_startup.append(_start_runtime)
@@ -125,6 +137,14 @@ def build_web_app(deps: Deps, *, socket_mode: bool = False) -> web.Application:
     app.on_shutdown.append(_finish_background_work)
     app.on_cleanup.append(_close_database)
     return app
+
+
+def runner_options(app: web.Application) -> dict[str, Any]:
+    """What `feedbot serve` (and the tests' server) hand aiohttp's runner: the keep-alive timer closes a connection
+    whose request head has not arrived in time (a slowloris connection would be held for an hour otherwise), and
+    a short linger stops a refused, trickling body from holding its connection after the answer."""
+    limits = app[LIMITS]
+    return {"keepalive_timeout": limits.head_seconds, "lingering_time": limits.linger_seconds}
 
 
 def _mount_slack(app: web.Application, deps: Deps, socket_mode: bool) -> None:

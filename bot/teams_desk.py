@@ -93,9 +93,10 @@ class TeamsDesk:
         sender = activity.from_property
         user_id = str(sender.id) if sender and sender.id else ""
         aad = str(getattr(sender, "aad_object_id", "") or "")
-        admin = bool(user_id) and (
-            self._deps.settings.is_admin(user_id) or bool(aad and self._deps.settings.is_admin(aad))
-        )
+        settings = self._deps.settings
+        # Only Teams-shaped ids count here: FEEDBOT_ADMINS also lists Slack ids, and from.id is whatever the
+        # activity says (see Settings.is_admin).
+        admin = bool(user_id) and (settings.is_admin(user_id, "teams") or bool(aad and settings.is_admin(aad, "teams")))
         return Requester(platform="teams", team_id=tenant_of(activity), user_id=user_id, is_admin=admin)
 
     async def remember(self, activity: Activity) -> None:
@@ -212,7 +213,8 @@ class TeamsDesk:
 
     async def _acting_for(self, requester: Requester, subject: str) -> Requester | None:
         async with self._deps.db.sessions() as session:
-            team_id = await outbox.workspace_that_asked(session, subject, requester.user_id)
+            # Only a message sent to Teams: the same string as a Slack recipient's id is somebody else.
+            team_id = await outbox.workspace_that_asked(session, subject, requester.user_id, requester.platform)
         if team_id is None:
             return None
         return Requester(requester.platform, team_id, requester.user_id, requester.is_admin)

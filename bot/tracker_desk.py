@@ -3,7 +3,8 @@ a tracker's word on an issue's status. Each is one transaction; refusals and out
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from bot.app import Deps
 from bot.messages import Reply
@@ -12,7 +13,28 @@ from bot.services.admin import NotAllowed, require_admin
 from bot.services.ids import parse_label
 from bot.services.requester import Requester
 from comms.trackers.filing import TRACKER_NAMES, StatusChange, label_of, queue
+from storage import inbound
 from storage import trackers as tracker_store
+from storage.models import utcnow
+
+# How long a delivery id (and body) is remembered: trackers redeliver within hours (GitHub lets a person press
+# "Redeliver" for three days); a replay after this is still refused by Linear's timestamp check, not by others.
+REMEMBER_DELIVERIES = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One inbound webhook request: whose, its delivery id header (if the tracker sends one) and its raw body."""
+
+    tracker: str
+    delivery_id: str | None
+    body: bytes
+
+
+@dataclass(frozen=True)
+class StatusApplied:
+    label: str | None  # the item's label, or None when the issue is not one we filed
+    repeat: bool = False  # this delivery (or the same body) was applied before: nothing changed
 
 
 class TrackerDesk:
@@ -60,10 +82,14 @@ class TrackerDesk:
         again = " again" if outcome == "requeued" else ""
         return Reply.ok(f"*{name}* is queued for {TRACKER_NAMES[tracker]}{again}.", item_id=name)
 
-    async def status_changed(self, change: StatusChange) -> str | None:
-        """Apply an inbound webhook's status; the item's label, or None when the issue is not one we filed."""
+    async def status_changed(self, change: StatusChange, delivery: WebhookDelivery) -> StatusApplied:
+        """Apply an inbound webhook's status once per delivery: a tracker's retry, a person pressing Redeliver or
+        someone replaying a captured request would otherwise apply an old status again."""
         async with self._deps.db.sessions.begin() as session:
+            await inbound.forget_before(session, utcnow() - REMEMBER_DELIVERIES)
+            if not await inbound.first_time(session, delivery.tracker, delivery.delivery_id, delivery.body):
+                return StatusApplied(None, repeat=True)
             label = await self._deps.trackers.status_changed(session, change)
         if label is not None:
             self._deps.nudge_scheduler()  # a closing-the-loop DM may be waiting in the outbox
-        return label
+        return StatusApplied(label)

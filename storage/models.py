@@ -307,6 +307,25 @@ class AuditEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class InboundWebhook(Base):
+    """A tracker webhook already applied, by the tracker's delivery id (X-GitHub-Delivery, Linear-Delivery,
+    X-Atlassian-Webhook-Identifier) and by the digest of its signed body, so a redelivery or a replay of the same
+    request changes nothing the second time. Rows older than a month are pruned."""
+
+    __tablename__ = "inbound_webhooks"
+    __table_args__ = (
+        UniqueConstraint("tracker", "delivery_id", name="uq_inbound_webhooks_delivery"),
+        UniqueConstraint("tracker", "body_sha256", name="uq_inbound_webhooks_body"),
+        Index("ix_inbound_webhooks_received", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracker: Mapped[str] = mapped_column(String(16))
+    delivery_id: Mapped[str | None] = mapped_column(String(128))  # None when the tracker sent none
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 # OAuth distribution: slack_sdk's own installation and state stores own these tables; declaring them here, with
 # slack_sdk's definitions, keeps them under our migrations. Bot and user tokens in them are Fernet-encrypted
 # (storage/installations.py).

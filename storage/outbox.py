@@ -266,10 +266,13 @@ async def recent_for_platform(
     return list(result.scalars())
 
 
-async def workspace_that_asked(session: AsyncSession, subject: str, recipient_id: str) -> str | None:
-    """The workspace whose message about `subject` went to this recipient: a Teams person answering a pulse or a
-    release from a Slack workspace's map acts in that workspace, and only if it really asked them."""
+async def workspace_that_asked(session: AsyncSession, subject: str, recipient_id: str, platform: str) -> str | None:
+    """The workspace whose message about `subject` went to this recipient on this platform: a Teams person
+    answering a pulse or a release from a Slack workspace's map acts in that workspace, and only if it really
+    asked them there."""
     result = await session.execute(
-        select(Delivery.team_id).where(Delivery.subject == subject, Delivery.recipient_id == recipient_id).limit(1)
+        select(Delivery.team_id)
+        .where(Delivery.subject == subject, Delivery.recipient_id == recipient_id, Delivery.platform == platform)
+        .limit(1)
     )
     return result.scalar_one_or_none()

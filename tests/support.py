@@ -20,7 +20,8 @@ from sqlalchemy import create_engine, func, insert, select
 
 from bot.app import Deps, build_deps
 from bot.config import Settings
-from bot.server import build_web_app
+from bot.http_guard import ServerLimits
+from bot.server import build_web_app, runner_options
 from storage.db import sync_url
 from storage.migrate import upgrade_to_head
 from storage.models import Base, Stakeholder, utcnow
@@ -66,10 +67,12 @@ class RunningServer:
 
 
 @asynccontextmanager
-async def running_server(settings: Settings) -> AsyncIterator[RunningServer]:
-    """The real aiohttp app on a real socket (port 0), shut down as `feedbot serve` would be."""
+async def running_server(settings: Settings, limits: ServerLimits | None = None) -> AsyncIterator[RunningServer]:
+    """The real aiohttp app on a real socket (port 0), shut down as `feedbot serve` would be (`limits`: shorter
+    timeouts for the tests of them)."""
     deps = build_deps(settings)
-    runner = web.AppRunner(build_web_app(deps), access_log=None)
+    app = build_web_app(deps, limits=limits)
+    runner = web.AppRunner(app, access_log=None, **runner_options(app))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -176,7 +176,9 @@ async def schedule(session: AsyncSession, requester: Requester, release_id: int,
     release = await release_store.get(session, release_id, requester.team_id)
     if release is None:
         raise InvalidSubmission({"release": f"There is no release {release_label(release_id)} here."})
-    needs_approval = bool(settings.release_approvers) and not settings.may_approve(requester.user_id)
+    needs_approval = bool(settings.release_approvers) and not settings.may_approve(
+        requester.user_id, requester.platform
+    )
     status = "awaiting_approval" if needs_approval else "scheduled"
     approved_by = None if needs_approval else requester.user_id
     moved = await release_store.transition(session, release.id, ("draft",), status=status, approved_by=approved_by)
@@ -215,7 +217,7 @@ def describe_time(moment: datetime, zone: ZoneInfo, per_recipient: bool = False)
 
 async def approve(session: AsyncSession, approver_as: Requester, release_id: int, settings: Settings) -> Reply:
     approver = approver_as.user_id
-    if not settings.may_approve(approver):
+    if not settings.may_approve(approver, approver_as.platform):
         return Reply.refused("Only the people in FEEDBOT_RELEASE_APPROVERS can approve releases.")
     release = await release_store.get(session, release_id, approver_as.team_id)
     if release is None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
 from bot.api_intake import ApiFeedback, ApiRefusal, FeedbackApi
+from bot.http_guard import API_BODY_LIMIT, JsonTooDeep, parse_json, read_body
 
 PATH = "/api/feedback"
 FIELDS = {"text", "user", "category", "product", "team"}
@@ -35,7 +35,7 @@ class FeedbackEndpoint:
         if not self._api.authorised(request.headers.get("Authorization")):
             return _refusal(401, "missing or wrong API token", **{"WWW-Authenticate": 'Bearer realm="feedbot"'})
         try:
-            submission = _parse(await request.read(), request.headers.get("Idempotency-Key"))
+            submission = _parse(await read_body(request, API_BODY_LIMIT), request.headers.get("Idempotency-Key"))
             stored = await self._api.submit(submission)
         except ApiRefusal as refusal:
             return _refusal(refusal.status, refusal.error, refusal.field)
@@ -45,8 +45,10 @@ class FeedbackEndpoint:
 
 def _parse(raw: bytes, idempotency_key: str | None) -> ApiFeedback:
     try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
+        body = parse_json(raw)
+    except JsonTooDeep as too_deep:
+        raise ApiRefusal(400, str(too_deep), "body") from None
+    except ValueError:
         raise ApiRefusal(400, "the body must be a JSON object", "body") from None
     if not isinstance(body, dict):
         raise ApiRefusal(400, "the body must be a JSON object", "body")

@@ -41,7 +41,9 @@ def deps_of(context: AsyncBoltContext) -> Deps:
 
 def requester(deps: Deps, team_id: str | None, user_id: str | None) -> Requester:
     user = user_id or ""
-    return Requester(platform="slack", team_id=team_id or "", user_id=user, is_admin=deps.settings.is_admin(user))
+    return Requester(
+        platform="slack", team_id=team_id or "", user_id=user, is_admin=deps.settings.is_admin(user, "slack")
+    )
 
 
 def requester_from_command(deps: Deps, command: Mapping[str, Any]) -> Requester:

@@ -6,13 +6,14 @@ so every request is checked here first and only well-formed, authentic ones reac
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 from slack_sdk.signature import SignatureVerifier
+
+from bot.http_guard import parse_json
 
 INTERACTIVE_NEEDS_TRIGGER = {"shortcut", "message_action", "block_actions"}
 VIEW_PAYLOADS = {"view_submission", "view_closed"}
@@ -48,8 +49,8 @@ def check_request(raw_body: bytes, headers: Mapping[str, str], signing_secret: s
 
 def _json_object(text: str) -> dict[str, Any] | None:
     try:
-        value = json.loads(text)
-    except ValueError:
+        value = parse_json(text)
+    except ValueError:  # JsonTooDeep too: Bolt would walk the payload again
         return None
     return value if isinstance(value, dict) else None
 

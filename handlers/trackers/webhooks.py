@@ -7,14 +7,15 @@ payload into a `StatusChange` and hands it to the tracker desk. This adapter onl
 - Jira Cloud (webhook with a secret): `X-Hub-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`.
 
 A bad or missing signature is 401 and changes nothing; an endpoint whose secret is not set answers 404. An issue
-we did not file is a 200 (trackers retry anything else), and changes nothing.
+we did not file is a 200 (trackers retry anything else), and changes nothing. So is a delivery applied before:
+the same delivery id (`X-GitHub-Delivery`, `Linear-Delivery`, `X-Atlassian-Webhook-Identifier`) or the same
+signed body.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -23,7 +24,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.config import Settings
-from bot.tracker_desk import TrackerDesk
+from bot.http_guard import TRACKER_BODY_LIMIT, parse_json, read_body
+from bot.tracker_desk import TrackerDesk, WebhookDelivery
 from comms.trackers.filing import CLOSED, FIXED, OPEN, StatusChange
 
 log = logging.getLogger("feedbot.trackers")
@@ -34,6 +36,11 @@ JIRA_NOT_FIXED = {"won't do", "won't fix", "duplicate", "cannot reproduce", "dec
 GITHUB_NOT_FIXED = {"not_planned", "duplicate"}
 
 Parse = Callable[[web.Request, dict[str, Any]], StatusChange | None]
+DELIVERY_HEADERS = {
+    "jira": "X-Atlassian-Webhook-Identifier",
+    "linear": "Linear-Delivery",
+    "github": "X-GitHub-Delivery",
+}
 
 
 def hex_hmac(secret: str, body: bytes) -> str:
@@ -112,11 +119,11 @@ def _endpoint(
     async def receive(request: web.Request) -> web.Response:
         if secret is None:
             raise web.HTTPNotFound()  # nothing to check a signature against: the endpoint is off
-        body = await request.read()
+        body = await read_body(request, TRACKER_BODY_LIMIT)
         if not check(secret, body, request):
             return web.json_response({"ok": False, "error": "invalid_signature"}, status=401)
         try:
-            payload = json.loads(body)
+            payload = parse_json(body)
         except ValueError:
             payload = None
         if not isinstance(payload, dict):
@@ -126,10 +133,13 @@ def _endpoint(
         change = parse(request, payload)
         if change is None:
             return web.json_response({"ok": True, "item": None})
-        label = await desk.status_changed(change)
-        if label is not None:
-            log.info("%s %s is now %r (%s)", tracker, change.key, change.status, label)
-        return web.json_response({"ok": True, "item": label})
+        delivery = WebhookDelivery(tracker, request.headers.get(DELIVERY_HEADERS[tracker]), body)
+        applied = await desk.status_changed(change, delivery)
+        if applied.repeat:
+            return web.json_response({"ok": True, "item": None, "repeat": True})
+        if applied.label is not None:
+            log.info("%s %s is now %r (%s)", tracker, change.key, change.status, applied.label)
+        return web.json_response({"ok": True, "item": applied.label})
 
     return receive
 

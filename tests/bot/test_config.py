@@ -39,7 +39,7 @@ def test_environment_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FEEDBOT_TIMEZONE", "Europe/Berlin")
     monkeypatch.setenv("SLACK_BOT_TOKEN", "")
     settings = load_settings()
-    assert settings.admins == {"U1", "U2"} and settings.is_admin("U2") and not settings.is_admin("U3")
+    assert settings.admins == {"U1", "U2"} and settings.is_admin("U2", "slack") and not settings.is_admin("U3", "slack")
     assert settings.slack_api_url == "http://127.0.0.1:9999/api/"
     assert settings.anonymity_threshold == 3 and settings.zone.key == "Europe/Berlin"
     assert settings.slack_bot_token is None
@@ -156,3 +156,34 @@ def test_teams_alone_needs_no_slack_settings_and_half_of_slack_is_still_refused(
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "s3cret")  # some Slack, but not enough of it
     with pytest.raises(SettingsError, match="needs SLACK_BOT_TOKEN:"):
         require_slack_credentials(load_settings())
+
+
+def test_the_teams_emulator_mode_is_off_unless_switched_on_and_never_with_an_app_id(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD", "MICROSOFT_APP_TENANT_ID", "FEEDBOT_TEAMS_EMULATOR"):
+        monkeypatch.delenv(name, raising=False)
+    assert not load_settings().teams_enabled
+    monkeypatch.setenv("FEEDBOT_TEAMS_EMULATOR", "")
+    assert not load_settings().teams_emulator
+    monkeypatch.setenv("FEEDBOT_TEAMS_EMULATOR", "maybe")
+    with pytest.raises(SettingsError, match=r"^FEEDBOT_TEAMS_EMULATOR is malformed"):
+        load_settings()
+    monkeypatch.setenv("FEEDBOT_TEAMS_EMULATOR", "1")
+    settings = load_settings()
+    assert settings.teams_emulator and settings.teams_enabled and settings.teams_only
+    monkeypatch.setenv("MICROSOFT_APP_ID", "00000000-0000-4000-8000-000000000001")
+    monkeypatch.setenv("MICROSOFT_APP_PASSWORD", "app-password")
+    with pytest.raises(SettingsError, match=r"^FEEDBOT_TEAMS_EMULATOR is set together with MICROSOFT_APP_ID"):
+        load_settings()
+
+
+def test_teams_ids_alone_count_for_teams_admins_and_approvers(monkeypatch: pytest.MonkeyPatch) -> None:
+    entra = "5e1f0c2a-0000-4000-8000-00000000beef"
+    monkeypatch.setenv("FEEDBOT_ADMINS", f"UADMIN01,29:1boss,{entra}")
+    monkeypatch.setenv("FEEDBOT_RELEASE_APPROVERS", "UAPPROVER,29:1ann")
+    settings = load_settings()
+    assert settings.is_admin("UADMIN01", "slack") and not settings.is_admin("UADMIN01", "teams")
+    assert settings.is_admin("29:1boss", "teams") and settings.is_admin(entra, "teams")
+    assert settings.may_approve("UAPPROVER", "slack") and not settings.may_approve("UAPPROVER", "teams")
+    assert settings.may_approve("29:1ann", "teams")

@@ -37,6 +37,11 @@ overrides = st.dictionaries(
 )
 
 
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"teams_emulator": True}  # activities from this machine, unsigned
+
+
 def activity(connector: FakeBotConnector, text: str | None, value: Any, channel: bool, extra: dict[str, Any]) -> str:
     where = {"conversation": CHANNEL_CONVERSATION, "conversation_type": "channel"} if channel else {}
     built = message(text, service_url=connector.url, value=value, **where)

@@ -40,7 +40,8 @@ SLACK_ADMIN = Requester("slack", "T0001", ADMIN_USER, is_admin=True)
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {"delivery_retry_seconds": 0.2}
+    # The fake connector posts from this machine without Microsoft's tokens: the emulator mode.
+    return {"delivery_retry_seconds": 0.2, "teams_emulator": True}
 
 
 async def test_feedback_typed_to_the_bot_is_stored_for_teams_and_confirmed(

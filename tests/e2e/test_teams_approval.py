@@ -21,7 +21,7 @@ APPROVER, APPROVER_CHAT = "29:1approver-ann", "a:1personal-ann"
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {"release_approvers": APPROVER}
+    return {"release_approvers": APPROVER, "teams_emulator": True}
 
 
 async def test_a_teams_approver_approves_from_the_card(server: RunningServer, fake_connector: FakeBotConnector) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import io
 import json
 import time
@@ -89,6 +87,7 @@ def settings_overrides(
         "tracker_default": "linear",
         "delivery_retry_seconds": 0.05,
         "delivery_max_attempts": 4,
+        "teams_emulator": True,
     }
 
 
@@ -283,12 +282,7 @@ async def _feedback_filed(server: RunningServer) -> list[Feedback]:
     return [row for row in await server.rows(Feedback) if row.tracker_key]
 
 
-def _sign(tracker: str, body: bytes, secret: str) -> dict[str, str]:
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    header = {"jira": "X-Hub-Signature", "linear": "Linear-Signature", "github": "X-Hub-Signature-256"}[tracker]
-    value = digest if tracker == "linear" else f"sha256={digest}"
-    extra = {"X-GitHub-Event": "issues", "X-GitHub-Delivery": "d1"} if tracker == "github" else {}
-    return {"Content-Type": "application/json", header: value, **extra}
+_sign = fakes.webhook_headers
 
 
 def done_payload(tracker: str, key: str, *, done: bool = True) -> dict[str, Any]:

@@ -2,13 +2,16 @@
 
 Each checks what the real API checks before it creates anything (its auth header, the request's shape) and
 answers like it: the created issue in the API's own form, or the API's own error body. `fail()` plans answers
-(a 500, a 401, a 429 with Retry-After) for the next create requests.
+(a 500, a 401, a 429 with Retry-After) for the next create requests. `webhook_headers` signs a status webhook
+the way each tracker does, with the delivery id header each sends.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import hmac
 import itertools
 import uuid
 from abc import ABC, abstractmethod
@@ -24,6 +27,28 @@ LINEAR_TOKEN = "lin_api_fake0123456789"
 LINEAR_TEAM = "9cfb482a-81e3-4154-b5b9-2c805e70a02d"
 GITHUB_TOKEN = "github_pat_fake0123456789"
 GITHUB_REPO = "acme/mobile"
+
+
+SIGNATURE_HEADERS = {"jira": "X-Hub-Signature", "linear": "Linear-Signature", "github": "X-Hub-Signature-256"}
+DELIVERY_HEADERS = {
+    "jira": "X-Atlassian-Webhook-Identifier",
+    "linear": "Linear-Delivery",
+    "github": "X-GitHub-Delivery",
+}
+
+
+def webhook_headers(tracker: str, body: bytes, secret: str, delivery_id: str | None = None) -> dict[str, str]:
+    """What a tracker sends with a webhook: its signature of the body and a delivery id, new for each delivery
+    (a redelivery of the same one repeats it: pass it)."""
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    headers = {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADERS[tracker]: digest if tracker == "linear" else f"sha256={digest}",
+        DELIVERY_HEADERS[tracker]: delivery_id or str(uuid.uuid4()),
+    }
+    if tracker == "github":
+        headers["X-GitHub-Event"] = "issues"
+    return headers
 
 
 @dataclass
