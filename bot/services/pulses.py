@@ -64,7 +64,8 @@ async def was_asked(session: AsyncSession, pulse: Pulse, requester: Requester) -
     someone outside the audience to probe it). The shell's pulse asks the person at the keyboard, in person."""
     if pulse.platform == LOCAL_PLATFORM:
         return True
-    return await outbox.workspace_that_asked(session, f"pulse:{pulse.id}", requester.user_id) == pulse.team_id
+    asked = await outbox.workspace_that_asked(session, f"pulse:{pulse.id}", requester.user_id, requester.platform)
+    return asked == pulse.team_id
 
 
 @dataclass(frozen=True)
