@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Deps
-from bot.messages import Reply
+from bot.messages import Reply, verbatim
 from bot.services import pulses
 from bot.services.admin import NotAllowed
 from bot.services.pulses import pulse_label
@@ -113,7 +113,7 @@ class PulseDesk:
                 else f"the people in <#{channel_id}>"
             )
         return Reply.ok(
-            f"*{pulse_label(pulse.id)}* is on its way to {audience}: “{pulse.question}”. "
+            f"*{pulse_label(pulse.id)}* is on its way to {audience}: “{verbatim(pulse.question)}”. "
             f"Results show once {self._deps.settings.anonymity_threshold} people have answered "
             f"(`/pulse results {pulse.id}`).",
             item_id=pulse_label(pulse.id),

@@ -15,7 +15,7 @@ from bot.announce import Announcements
 from bot.app import Deps
 from bot.commands import parse_command_line
 from bot.intake import STORAGE_UNAVAILABLE, Intake
-from bot.messages import Reply
+from bot.messages import Reply, verbatim
 from bot.pulse_desk import PulseDesk
 from bot.services.bugs import BugDraft
 from bot.services.feedback import FeedbackDraft
@@ -152,7 +152,7 @@ class TeamsDesk:
         if line.name == "bug":
             # A bug needs what happened and a severity: the title opens the form rather than a half-filled report.
             return Answer(form=Form("bug", {"title": line.argument} if line.argument else {}))
-        return Answer(reply=Reply.error(f"I don't know “{line.name}”. Type *help* to see what I can do."))
+        return Answer(reply=Reply.error(f"I don't know “{verbatim(line.name)}”. Type *help* to see what I can do."))
 
     async def submitted(self, requester: Requester, values: dict[str, Any], source_key: str) -> Answer:
         action = str(values.get(SUBMIT_KEY) or "")

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.messages import verbatim
 from bot.services.enps import Enps, signed
 from bot.services.ids import release_label
 from bot.services.pulses import pulse_label
@@ -106,7 +107,7 @@ class Digest:
         if self.oldest_blocker_days is not None and self.oldest_blocker_days > BLOCKER_AGE_ALERT_DAYS:
             asks.append(f"A blocker bug has been open for {self.oldest_blocker_days} days: decide who fixes it.")
         if self.feedback_now >= 5 and self.feedback_now >= 2 * max(self.feedback_before, 1):
-            about = f", most about {self.top_products[0][0]}" if self.top_products else ""
+            about = f", most about {verbatim(self.top_products[0][0])}" if self.top_products else ""
             asks.append(f"Feedback more than doubled ({self.feedback_now} vs {self.feedback_before}){about}.")
         rate = self.response_rate
         if rate is not None and rate < LOW_RESPONSE_RATE and self.latest is not None:
