@@ -25,9 +25,8 @@ from comms.notes import Note
 from comms.pulses import ANSWER_ACTION_PREFIX, COMMENT_ACTION, question_note
 from comms.render.teams import BUG_SUBMIT, FEEDBACK_SUBMIT, PULSE_COMMENT_SUBMIT, SUBMIT_KEY
 from comms.teams_link import channel_of, reference_of, serialize_reference, tenant_of
-from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION, note_for_tier
+from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION
 from storage import outbox
-from storage import releases as release_store
 from storage import teams as teams_store
 from storage.teams import StoredReference
 
@@ -249,10 +248,7 @@ class TeamsDesk:
                 return Answer(reply=await Announcements(self._deps).approve(acting, release_id))
             if action == ACK_ACTION:
                 return Answer(reply=await Announcements(self._deps).acknowledge(acting, release_id))
-            async with self._deps.db.sessions() as session:
-                release = await release_store.get(session, release_id, acting.team_id)
+            note = await Announcements(self._deps).full_note(acting, release_id)
         except DBAPIError:
             return Answer(reply=STORAGE_UNAVAILABLE)
-        if release is None:
-            return Answer(reply=Reply.error("That release no longer exists."))
-        return Answer(note=note_for_tier(release, "elephant"))
+        return Answer(reply=note) if isinstance(note, Reply) else Answer(note=note)

@@ -283,6 +283,20 @@ async def acknowledge(session: AsyncSession, release_id: int, requester: Request
     return Reply.ok(f"Acknowledged “{verbatim(release.title)}”. Thank you.")
 
 
+# Only a release that went out may be read in full: before that its text is a draft, and its date unannounced.
+READABLE = ("sending", "sent")
+NOT_AVAILABLE = Reply.refused("That release note is not available to you.")
+
+
+async def readable(session: AsyncSession, requester: Requester, release_id: int) -> Release | None:
+    """The release behind a "Read the full note" button, if it belongs to the asker's workspace and went out.
+    Whatever the reason it does not, the asker learns nothing about it."""
+    release = await release_store.get(session, release_id, requester.team_id)
+    if release is None or release.status not in READABLE:
+        return None
+    return release
+
+
 async def report(session: AsyncSession, requester: Requester, release_id: int) -> Reply:
     """Where a release stands: per tier sent/failed/pending, what failed and why, who acknowledged."""
     require_admin(requester, "see release reports")

@@ -153,7 +153,12 @@ def test_release_notes_for_every_tier_are_valid_cards() -> None:
         assert card["type"] == "AdaptiveCard" and card["version"] == CARD_VERSION == "1.5"
         assert card["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
         title = card["body"][0]
-        assert title == title | {"type": "TextBlock", "text": unmarked(note.title), "size": "Medium", "weight": "Bolder"}
+        assert title == title | {
+            "type": "TextBlock",
+            "text": unmarked(note.title),
+            "size": "Medium",
+            "weight": "Bolder",
+        }
         assert title["wrap"] is True
 
 

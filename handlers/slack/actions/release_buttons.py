@@ -13,7 +13,6 @@ from bot.announce import Announcements
 from bot.messages import Reply
 from comms.render.limits import CONTEXT_TEXT
 from comms.render.slack import note_modal, reply_mrkdwn
-from comms.tiers import note_for_tier
 from handlers.slack.context import deps_of, requester_from_payload
 
 
@@ -70,7 +69,12 @@ async def release_approve_callback(
 
 
 async def release_full_note_callback(
-    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
 ) -> None:
     await ack()
     release_id = _release_id(action)
@@ -79,8 +83,10 @@ async def release_full_note_callback(
     deps = deps_of(context)
 
     async def open_full_note() -> None:
-        release = await Announcements(deps).release(release_id)
-        if release is not None:
-            await client.views_open(trigger_id=body["trigger_id"], view=note_modal(note_for_tier(release, "elephant")))
+        note = await Announcements(deps).full_note(requester_from_payload(deps, body), release_id)
+        if isinstance(note, Reply):
+            await respond(response_type="ephemeral", replace_original=False, text=reply_mrkdwn(note))
+            return
+        await client.views_open(trigger_id=body["trigger_id"], view=note_modal(note))
 
     deps.background.spawn(open_full_note(), name="release:full-note")
