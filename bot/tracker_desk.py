@@ -28,7 +28,7 @@ class TrackerDesk:
             return refusal.reply
         parsed = parse_label(label)
         if parsed is None or parsed[0] not in ("feedback", "bug"):
-            return Reply.error(f"`{verbatim(label)}` is not a feedback or bug id: use FB-12 or BUG-7.")
+            return Reply.error(f"“{verbatim(label)}” is not a feedback or bug id: use FB-12 or BUG-7.")
         if not self._deps.trackers.enabled:
             return Reply.error(
                 "No issue tracker is configured (see FEEDBOT_JIRA_*, FEEDBOT_LINEAR_*, FEEDBOT_GITHUB_*)."

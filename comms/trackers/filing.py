@@ -122,10 +122,10 @@ class TrackerFiling:
         label = label_of(kind, item_id)
         note = Note(
             title=f"{label} is in {name}",
-            fallback=f"{label} is now {verbatim(sent.channel)} in {name}",
+            fallback=f"{label} is now {sent.channel} in {name}",
             paragraphs=(
                 f"Your {'bug' if kind == 'bug' else 'feedback'} *{label}* is now "
-                f"<{sent.link}|{verbatim(sent.channel)}> in {name}. You will hear from me when it is done.",
+                f"<{sent.link}|{sent.channel}> in {name}. You will hear from me when it is done.",
             ),
         )
         await _direct_message(session, item, f"tracker:filed:{label}", person, note)
@@ -147,7 +147,7 @@ class TrackerFiling:
             title=f"{label} could not be filed in {name}"[:150],
             fallback=f"{label} could not be filed in {name}",
             paragraphs=(
-                f"*{label}* could not be filed in {name}: `{verbatim(error)}`",
+                f"*{label}* could not be filed in {name}: {verbatim(error)}",
                 f"Once that is fixed, re-send it from App Home or with `feedbot tracker send {label}`.",
             ),
         )
@@ -176,7 +176,7 @@ class TrackerFiling:
                 fallback=f"{label} is done",
                 paragraphs=(
                     f"Good news: *{label}* ({verbatim(summary)}) is done in {name} as "
-                    f"<{item.tracker_url}|{verbatim(change.key)}>.",
+                    f"<{item.tracker_url}|{change.key}>.",
                     "Thank you for telling us.",
                 ),
             )
