@@ -95,8 +95,10 @@ def _protected_part(token: str) -> str:
 
 # Everything that could start a link, an image, emphasis, code, a heading, a quote, an HTML entity or an autolink.
 _MARKDOWN_SIGNIFICANT = re.compile(r"([\\`*_~\[\]()#<>&!|])")
-# A list item or a numbered one, at the start of a line.
-_LIST_MARKER = re.compile(r"(?m)^([ \t]*)(?:([-+])|(\d+)\.)(?=\s|$)")
+# What starts a list item, a numbered item or a rule (---, ===) at the start of a line.
+_LINE_START = re.compile(r"(?m)^([ \t]*)(?:([-+=])|(\d+)\.)")
+# Indentation after a line break: four spaces would make a code block.
+_INDENT = re.compile(r"(?<=\n)[ \t]+")
 
 
 def _escaped_marker(match: re.Match[str]) -> str:
@@ -107,8 +109,8 @@ def _escaped_marker(match: re.Match[str]) -> str:
 def escape_markdown(text: str) -> str:
     """What a person typed, as Teams markdown that shows exactly those characters and formats nothing."""
     text = _MARKDOWN_SIGNIFICANT.sub(r"\\\1", text)
-    text = _LIST_MARKER.sub(_escaped_marker, text)
-    return _LINE_BREAKS.sub("\n\n", text)
+    text = _LINE_START.sub(_escaped_marker, text)
+    return _INDENT.sub("", _LINE_BREAKS.sub("\n\n", text))
 
 
 def _plain_markdown(text: str) -> str:
