@@ -95,8 +95,8 @@ def _protected_part(token: str) -> str:
 
 # Everything that could start a link, an image, emphasis, code, a heading, a quote, an HTML entity or an autolink.
 _MARKDOWN_SIGNIFICANT = re.compile(r"([\\`*_~\[\]()#<>&!|])")
-# What starts a list item, a numbered item or a rule (---, ===) at the start of a line.
-_LINE_START = re.compile(r"(?m)^([ \t]*)(?:([-+=])|(\d+)\.)")
+# What makes a line a list item (- x, + x, 1. x) or a rule (---). A version such as 2.4 is neither.
+_LINE_START = re.compile(r"(?m)^([ \t]*)(?:([-+])(?=[\s-]|$)|(\d+)\.(?=\s|$))")
 # Indentation after a line break: four spaces would make a code block.
 _INDENT = re.compile(r"(?<=\n)[ \t]+")
 

@@ -102,6 +102,9 @@ HOSTILE = [
     "> quote",
     "- item",
     "1. first",
+    "---",
+    "+ plus",
+    "    indented code",
     "&lt;",
     "&amp;",
     "&#91;",
@@ -123,7 +126,7 @@ typed_text = st.lists(st.sampled_from(HOSTILE) | st.text(max_size=8), min_size=1
 SLACK_ESCAPE = re.compile(r"&(?!(?:amp|lt|gt);)")
 ASCII_PUNCTUATION = re.compile(r"\\([!-/:-@\[-`{-~])")
 MARKDOWN_SPECIALS = set("[]()*_`~#<>&")
-LINE_START = re.compile(r"(?m)^[ \t]*(?:[-+*=]|\d+[.)])")
+LINE_START = re.compile(r"(?m)^[ \t]*(?:[-+*](?:[ \t-]|$)|\d+[.)](?:[ \t]|$))")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
