@@ -15,8 +15,9 @@ from bot.services import releases, stakeholders
 from bot.services.admin import NotAllowed, require_admin
 from bot.services.requester import Requester
 from bot.services.validation import InvalidSubmission
+from comms.notes import Note
 from comms.releases import ask_approvers
-from storage import releases as release_store
+from comms.tiers import note_for_tier
 from storage.models import Release
 
 
@@ -113,9 +114,11 @@ class Announcements:
     async def report(self, requester: Requester, release_id: int) -> Reply:
         return await self._in_transaction(lambda session: releases.report(session, requester, release_id))
 
-    async def release(self, release_id: int) -> Release | None:
+    async def full_note(self, requester: Requester, release_id: int) -> Note | Reply:
+        """The elephants' version of a sent release of the asker's workspace; a refusal for anything else."""
         async with self._deps.db.sessions() as session:
-            return await release_store.get(session, release_id)
+            release = await releases.readable(session, requester, release_id)
+        return releases.NOT_AVAILABLE if release is None else note_for_tier(release, "elephant")
 
 
 def _refusal(requester: Requester, action: str) -> Reply | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.messages import Reply
+from bot.messages import Reply, verbatim
 
 COMMAND_HELP: dict[str, str] = {
     "feedback": "/feedback [text]  share feedback (without text you are asked for it)",
@@ -35,4 +35,4 @@ def help_reply() -> Reply:
 
 
 def unknown_command_reply(name: str) -> Reply:
-    return Reply.error(f"There is no command /{name}. Type /help for the list.")
+    return Reply.error(f"There is no command /{verbatim(name)}. Type /help for the list.")

@@ -7,17 +7,27 @@ from typing import Any
 from bot.app import Deps
 from bot.messages import Reply
 from bot.services.admin import NotAllowed, require_admin
+from bot.services.digest import NOT_FOR_YOU, may_read
 from bot.services.requester import Requester
 from comms import digests
-from comms.render.slack import note_message
+from comms.render.slack import note_message, reply_message
 
 
 class DigestDesk:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
 
+    async def refusal(self, requester: Requester) -> Reply | None:
+        """None when the requester may read the digest (a lion of this workspace, or an admin)."""
+        async with self._deps.db.sessions() as session:
+            allowed = await may_read(session, requester)
+        return None if allowed else NOT_FOR_YOU
+
     async def preview(self, requester: Requester) -> dict[str, Any]:
         """The digest as the lions get it, as a message for the caller alone (numbers as of now)."""
+        refused = await self.refusal(requester)
+        if refused is not None:
+            return reply_message(refused)
         digest = await digests.digest_for(self._deps.db, self._deps.settings, requester.team_id)
         return note_message(digests.digest_note(digest, self._deps.settings.zone))
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Deps
-from bot.messages import Reply
+from bot.messages import Reply, verbatim
 from bot.services import pulses
 from bot.services.admin import NotAllowed
 from bot.services.pulses import pulse_label
@@ -76,7 +76,7 @@ class PulseDesk:
             return reply
         pulse = opened[0]
         return Reply.info(
-            f"*{pulse_label(pulse.id)}*: {pulse.question}",
+            f"*{pulse_label(pulse.id)}*: {verbatim(pulse.question)}",
             "Answer with /pulse answer 0-10 [comment]; /pulse results shows how many answered, and the eNPS "
             f"after /pulse close if {self._deps.settings.anonymity_threshold} people answered.",
         )
@@ -103,7 +103,7 @@ class PulseDesk:
                 else f"the people in <#{channel_id}>"
             )
         return Reply.ok(
-            f"*{pulse_label(pulse.id)}* is on its way to {audience}: “{pulse.question}”. "
+            f"*{pulse_label(pulse.id)}* is on its way to {audience}: “{verbatim(pulse.question)}”. "
             f"`/pulse results {pulse.id}` shows how many answered; scores show after it closes, if "
             f"{self._deps.settings.anonymity_threshold} people answered.",
             item_id=pulse_label(pulse.id),

@@ -15,7 +15,7 @@ from bot.announce import Announcements
 from bot.app import Deps
 from bot.commands import parse_command_line
 from bot.intake import STORAGE_UNAVAILABLE, Intake
-from bot.messages import Reply
+from bot.messages import Reply, verbatim
 from bot.pulse_desk import PulseDesk
 from bot.services.bugs import BugDraft
 from bot.services.feedback import FeedbackDraft
@@ -25,9 +25,8 @@ from comms.notes import Note
 from comms.pulses import ANSWER_ACTION_PREFIX, COMMENT_ACTION, question_note
 from comms.render.teams import BUG_SUBMIT, FEEDBACK_SUBMIT, PULSE_COMMENT_SUBMIT, SUBMIT_KEY
 from comms.teams_link import channel_of, reference_of, serialize_reference, tenant_of
-from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION, note_for_tier
+from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION
 from storage import outbox
-from storage import releases as release_store
 from storage import teams as teams_store
 from storage.teams import StoredReference
 
@@ -163,7 +162,7 @@ class TeamsDesk:
         if line.name == "bug":
             # A bug needs what happened and a severity: the title opens the form rather than a half-filled report.
             return Answer(form=Form("bug", {"title": line.argument} if line.argument else {}))
-        return Answer(reply=Reply.error(f"I don't know “{line.name}”. Type *help* to see what I can do."))
+        return Answer(reply=Reply.error(f"I don't know “{verbatim(line.name)}”. Type *help* to see what I can do."))
 
     async def submitted(self, requester: Requester, values: dict[str, Any], source_key: str) -> Answer:
         action = str(values.get(SUBMIT_KEY) or "")
@@ -261,10 +260,7 @@ class TeamsDesk:
                 return Answer(reply=await Announcements(self._deps).approve(acting, release_id))
             if action == ACK_ACTION:
                 return Answer(reply=await Announcements(self._deps).acknowledge(acting, release_id))
-            async with self._deps.db.sessions() as session:
-                release = await release_store.get(session, release_id, acting.team_id)
+            note = await Announcements(self._deps).full_note(acting, release_id)
         except DBAPIError:
             return Answer(reply=STORAGE_UNAVAILABLE)
-        if release is None:
-            return Answer(reply=Reply.error("That release no longer exists."))
-        return Answer(note=note_for_tier(release, "elephant"))
+        return Answer(reply=note) if isinstance(note, Reply) else Answer(note=note)

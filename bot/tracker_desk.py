@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from bot.app import Deps
-from bot.messages import Reply
+from bot.messages import Reply, verbatim
 from bot.services import audit
 from bot.services.admin import NotAllowed, require_admin
 from bot.services.ids import parse_label
@@ -50,7 +50,7 @@ class TrackerDesk:
             return refusal.reply
         parsed = parse_label(label)
         if parsed is None or parsed[0] not in ("feedback", "bug"):
-            return Reply.error(f"`{label}` is not a feedback or bug id: use FB-12 or BUG-7.")
+            return Reply.error(f"“{verbatim(label)}” is not a feedback or bug id: use FB-12 or BUG-7.")
         if not self._deps.trackers.enabled:
             return Reply.error(
                 "No issue tracker is configured (see FEEDBOT_JIRA_*, FEEDBOT_LINEAR_*, FEEDBOT_GITHUB_*)."
@@ -63,7 +63,9 @@ class TrackerDesk:
                 return Reply.error(f"There is no {name} here.")
             if item.tracker_key:
                 tracker = TRACKER_NAMES.get(item.tracker or "", item.tracker)
-                return Reply.info(f"*{name}* is already in {tracker} as {item.tracker_key}: {item.tracker_url}")
+                return Reply.info(
+                    f"*{name}* is already in {tracker} as {verbatim(item.tracker_key)}: {verbatim(item.tracker_url)}"
+                )
             tracker = self._deps.trackers.tracker_for(item)
             if tracker is None:
                 return Reply.error(

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.messages import verbatim
 from bot.services.digest import Digest, compose, enps_line
 from comms.charts import digest_chart
 from comms.delivery import CHART_KEY
@@ -42,7 +43,8 @@ def digest_note(digest: Digest, zone: ZoneInfo) -> Note:
         paragraphs.append("*Needs your attention*\n" + "\n".join(f"• {ask}" for ask in asks))
     paragraphs.append(enps_line(digest))
     categories = ", ".join(f"{n} {name}" for name, n in sorted(digest.by_category.items(), key=lambda kv: -kv[1]))
-    themes = ", ".join(digest.themes or [product for product, _ in digest.top_products]) or "none yet"
+    themes = ", ".join(verbatim(theme) for theme in digest.themes or [product for product, _ in digest.top_products])
+    themes = themes or "none yet"
     paragraphs.append(
         f"*Feedback* {digest.feedback_now} this week (previous week {digest.feedback_before})"
         + (f": {categories}" if categories else "")
@@ -51,8 +53,10 @@ def digest_note(digest: Digest, zone: ZoneInfo) -> Note:
     bugs = " · ".join(f"{severity} {digest.open_bugs.get(severity, 0)}" for severity in ("blocker", "major", "minor"))
     oldest = f" · oldest blocker {digest.oldest_blocker_days} days" if digest.oldest_blocker_days is not None else ""
     paragraphs.append(f"*Open bugs* {bugs}{oldest}")
-    shipped = "; ".join(f"{label} {title}" for label, title in digest.shipped) or "nothing"
-    upcoming = "; ".join(f"{label} {title} ({when.astimezone(zone):%d %b})" for label, title, when in digest.upcoming)
+    shipped = "; ".join(f"{label} {verbatim(title)}" for label, title in digest.shipped) or "nothing"
+    upcoming = "; ".join(
+        f"{label} {verbatim(title)} ({when.astimezone(zone):%d %b})" for label, title, when in digest.upcoming
+    )
     paragraphs.append(f"*Shipped* {shipped}" + (f"\n*Next* {upcoming}" if upcoming else ""))
     for effect in digest.before_after:
         enps = (
@@ -134,9 +138,11 @@ async def _roll_up(session: AsyncSession, settings: Settings, team_id: str, dige
         return
     note = Note(
         title=f"Releases since {since.astimezone(settings.zone):%d %b} ({len(sent)})",
-        fallback=f"Releases since your last roll-up: {', '.join(release.title for release in sent)}",
+        fallback=f"Releases since your last roll-up: {', '.join(verbatim(release.title) for release in sent)}",
+        # The summary and details are the PM's own markup, as in the release note itself.
         paragraphs=tuple(
-            f"*{release.title}{' ' + release.version if release.version else ''}*\n{release.summary}"
+            f"*{verbatim(release.title)}{' ' + verbatim(release.version) if release.version else ''}*"
+            + f"\n{release.summary}"
             + (f"\n{release.details}" if release.details else "")
             for release in sent
         ),

@@ -11,6 +11,7 @@ from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.messages import verbatim
 from bot.services import pulses
 from bot.services.enps import SCORES
 from bot.services.pulses import pulse_label, respondent_key
@@ -44,12 +45,12 @@ def question_note(pulse: Pulse, threshold: int, *, chosen: int | None = None, re
     )
     actions = (*buttons, Action("Add a comment", COMMENT_ACTION, str(pulse.id))) if chosen is not None else buttons
     lead = "A reminder, in case it slipped by: " if reminder else ""
-    paragraphs = [f"{lead}*{pulse.question}*", "0 = not at all likely · 10 = extremely likely"]
+    paragraphs = [f"{lead}*{verbatim(pulse.question)}*", "0 = not at all likely · 10 = extremely likely"]
     if chosen is not None:
         paragraphs.append(f"You answered *{chosen}*. Thank you! Change it any time until the pulse closes.")
     return Note(
         title="Quick question (10 seconds)" if chosen is None else "Thanks for answering",
-        fallback=f"{lead}{pulse.question}",
+        fallback=f"{lead}{verbatim(pulse.question)}",
         paragraphs=tuple(paragraphs),
         context=f"{pulse_label(pulse.id)} · Anonymous: your name is never stored with your answer, and results "
         f"show only after the pulse closes, if at least {threshold} people answered.",

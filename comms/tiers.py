@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from bot.messages import verbatim
 from bot.services.ids import release_label
 from bot.services.stakeholders import TIERS
 from comms.notes import Action, Note
@@ -17,16 +18,23 @@ APPROVE_ACTION = "release_approve"
 
 
 def _version(release: Release) -> str:
-    return f" {release.version}" if release.version else ""
+    return f" {verbatim(release.version)}" if release.version else ""
+
+
+def _title(release: Release) -> str:
+    return f"{verbatim(release.title)}{_version(release)}"
 
 
 def _context(release: Release) -> str:
-    return f"{release_label(release.id)}{' · version ' + release.version if release.version else ''}"
+    return f"{release_label(release.id)}{' · version ' + verbatim(release.version) if release.version else ''}"
 
 
 def note_for_tier(release: Release, tier: str) -> Note:
-    """A tier without text of its own gets the summary."""
-    title = f"{release.title}{_version(release)}"
+    """A tier without text of its own gets the summary.
+
+    The texts (summary, details, per-tier texts, who is affected) are the PM's own markup: bold, bullets and
+    links are meant. The title, the version and the linked ids are shown as typed."""
+    title = _title(release)
     if tier == "deer":
         text = release.deer_text or release.summary
         return Note(
@@ -40,7 +48,7 @@ def note_for_tier(release: Release, tier: str) -> Note:
         if release.affected:
             facts.append(("Who is affected", release.affected))
         if release.linked_items:
-            facts.append(("Feedback and bugs addressed", release.linked_items.replace(" ", ", ")))
+            facts.append(("Feedback and bugs addressed", verbatim(release.linked_items.replace(" ", ", "))))
         paragraphs = (release.summary, f"*Details*\n{release.details}") if release.details else (release.summary,)
         return Note(
             title=f"🚀 {title}",
@@ -73,8 +81,8 @@ def approval_request(release: Release, zone: ZoneInfo) -> Note:
     when = f"{release.send_at.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
     label = release_label(release.id)
     return Note(
-        title=f"Approval needed: {release.title}{_version(release)}",
-        fallback=f"{label} “{release.title}” needs your approval",
+        title=f"Approval needed: {_title(release)}",
+        fallback=f"{label} “{verbatim(release.title)}” needs your approval",
         paragraphs=(f"<@{release.created_by}> drafted *{label}*, to go out {when}.", release.summary),
         context=_context(release),
         actions=(Action("Approve", APPROVE_ACTION, str(release.id), style="primary"),),
@@ -84,10 +92,10 @@ def approval_request(release: Release, zone: ZoneInfo) -> Note:
 def item_shipped(release: Release, label: str, item_text: str) -> Note:
     return Note(
         title="Your feedback shipped 🎉",
-        fallback=f"{label} shipped in {release.title}",
+        fallback=f"{label} shipped in {verbatim(release.title)}",
         paragraphs=(
-            f"You told us: _{truncate(' '.join(item_text.split()), 300)}_ ({label})",
-            f"It shipped in *{release.title}{_version(release)}*: {truncate(release.summary, 1000)}",
+            f"You told us: _{verbatim(truncate(' '.join(item_text.split()), 300))}_ ({label})",
+            f"It shipped in *{_title(release)}*: {truncate(release.summary, 1000)}",
         ),
         context="Thank you for telling us. Keep it coming.",
     )
@@ -118,7 +126,7 @@ def delivery_report(
         else "_No lion has acknowledged yet._"
     )
     return Note(
-        title=f"Delivered: {release.title}{_version(release)}",
+        title=f"Delivered: {_title(release)}",
         fallback=f"{label} was delivered",
         paragraphs=tuple(paragraphs),
         context=_context(release),

@@ -48,6 +48,15 @@ async def remove(session: AsyncSession, platform: str, team_id: str, target_id: 
     return result.scalar_one_or_none()
 
 
+async def tier_of(session: AsyncSession, platform: str, team_id: str, target_id: str) -> str | None:
+    result = await session.execute(
+        select(Stakeholder.tier).where(
+            Stakeholder.platform == platform, Stakeholder.team_id == team_id, Stakeholder.target_id == target_id
+        )
+    )
+    return result.scalar_one_or_none()
+
+
 async def by_tier(session: AsyncSession, platform: str, team_id: str) -> dict[str, list[Stakeholder]]:
     result = await session.execute(
         select(Stakeholder)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Reply
+from bot.messages import Reply, verbatim
 from bot.services.ids import bug_label
 from bot.services.requester import Requester
 from bot.services.validation import (
@@ -47,7 +47,7 @@ class BugReported:
 
     def reply(self) -> Reply:
         return Reply.ok(
-            f"Thanks! Bug *{self.label}* is reported ({self.bug.severity}): {self.bug.title}",
+            f"Thanks! Bug *{self.label}* is reported ({self.bug.severity}): {verbatim(self.bug.title)}",
             item_id=self.label,
         )
 

@@ -10,11 +10,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.messages import Reply, verbatim
 from bot.services.enps import Enps, signed
 from bot.services.ids import release_label
 from bot.services.pulses import pulse_label
+from bot.services.requester import Requester
 from storage import bugs as bug_store
 from storage import digest as figures
+from storage import stakeholders as stakeholder_store
 from storage.models import Pulse, Release
 
 PERIOD = timedelta(days=7)
@@ -120,12 +123,27 @@ class Digest:
         if self.oldest_blocker_days is not None and self.oldest_blocker_days > BLOCKER_AGE_ALERT_DAYS:
             asks.append(f"A blocker bug has been open for {self.oldest_blocker_days} days: decide who fixes it.")
         if self.feedback_now >= 5 and self.feedback_now >= 2 * max(self.feedback_before, 1):
-            about = f", most about {self.top_products[0][0]}" if self.top_products else ""
+            about = f", most about {verbatim(self.top_products[0][0])}" if self.top_products else ""
             asks.append(f"Feedback more than doubled ({self.feedback_now} vs {self.feedback_before}){about}.")
         rate = self.response_rate
         if rate is not None and rate < LOW_RESPONSE_RATE and self.latest is not None:
             asks.append(f"Only {rate}% answered {self.latest.label}: a word from you would lift it.")
         return asks[:3]
+
+
+async def may_read(session: AsyncSession, requester: Requester) -> bool:
+    """The digest is for the lions of the asker's own workspace, and for admins: it shows releases nobody has
+    announced yet and figures meant for executives."""
+    if requester.is_admin:
+        return True
+    tier = await stakeholder_store.tier_of(session, requester.platform, requester.team_id, requester.user_id)
+    return tier == "lion"
+
+
+NOT_FOR_YOU = Reply.refused(
+    "The digest is for the executives on the stakeholder map (lions) and feedbot admins. Ask an admin if you "
+    "should get it."
+)
 
 
 def sparkline(values: list[int], low: int = -100, high: int = 100) -> str:

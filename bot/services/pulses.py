@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.messages import Reply
+from bot.messages import Reply, verbatim
 from bot.services import audit
 from bot.services.admin import require_admin
 from bot.services.enps import SCORES, Enps, signed
@@ -99,7 +99,7 @@ def parse_command(text: str) -> PulseCommand:
         if len(words) > 1:
             pulse_id = parse_pulse_id(words[1])
             if pulse_id is None:
-                raise ValueError(f"“{words[1]}” is not a pulse id: use PULSE-3 or 3.")
+                raise ValueError(f"“{verbatim(words[1])}” is not a pulse id: use PULSE-3 or 3.")
         return PulseCommand(action, pulse_id=pulse_id)
     raise ValueError(USAGE)
 
@@ -332,14 +332,15 @@ def results_reply(result: Results) -> Reply:
     ]
     lines.append("```" + "\n".join(bars) + "```")
     if result.comments:
-        lines.append("*Comments* (no names)\n" + "\n".join(f"> {' '.join(c.split())[:300]}" for c in result.comments))
-    return Reply.info(f"*{label}* (closed): {pulse.question}", *lines)
+        comments = (f"> {verbatim(' '.join(c.split())[:300])}" for c in result.comments)
+        lines.append("*Comments* (no names)\n" + "\n".join(comments))
+    return Reply.info(f"*{label}* (closed): {verbatim(pulse.question)}", *lines)
 
 
 def parse_every(text: str) -> int:
     match = _EVERY.match(text.strip())
     if match is None or int(match.group(1)) < 1:
-        raise ValueError(f"“{text}” is not an interval: use a number of days like 30d.")
+        raise ValueError(f"“{verbatim(text)}” is not an interval: use a number of days like 30d.")
     return int(match.group(1))
 
 
@@ -369,7 +370,7 @@ async def add_schedule(
             "created_by": requester.user_id,
         },
     )
-    rhythm = f"on “{cron}” (UTC)" if cron else f"every {every_days} days"
+    rhythm = f"on “{verbatim(cron)}” (UTC)" if cron else f"every {every_days} days"
     when = first_run.astimezone(settings.zone)
     audience = f"channel {channel_id}" if channel_id else "whole workspace"
     detail = f"{audience}; {rhythm}, first {first_run.isoformat()}"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.messages import Reply
+from bot.messages import Reply, verbatim
 from bot.services import audit
 from bot.services.admin import require_admin
 from bot.services.ids import bug_label, feedback_label, parse_label, release_label
@@ -55,7 +55,8 @@ def parse_send_at(
         moment = datetime.fromisoformat(cleaned.replace(" ", "T", 1) if " " in cleaned else cleaned)
     except ValueError:
         raise ValueError(
-            f"“{cleaned}” is not a time I understand: write now, or a date and time like 2026-12-01 09:00 ({zone.key})."
+            f"“{verbatim(cleaned)}” is not a time I understand: write now, or a date and time like "
+            f"2026-12-01 09:00 ({zone.key})."
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
@@ -72,7 +73,7 @@ def parse_linked(text: str | list[str] | None) -> list[str]:
     for word in words:
         parsed = parse_label(word)
         if parsed is None or parsed[0] == "release":
-            raise ValueError(f"“{word}” is not a feedback or bug id: use ids like FB-12 or BUG-3.")
+            raise ValueError(f"“{verbatim(word)}” is not a feedback or bug id: use ids like FB-12 or BUG-3.")
         label = feedback_label(parsed[1]) if parsed[0] == "feedback" else bug_label(parsed[1])
         if label not in labels:
             labels.append(label)
@@ -200,11 +201,12 @@ def scheduled_reply(release: Release, zone: ZoneInfo) -> Reply:
     when = describe_time(release.send_at, zone, release.per_recipient_time)
     if release.status == "awaiting_approval":
         return Reply.ok(
-            f"*{label}* “{release.title}” waits for an approver; once approved it goes out {when}.", item_id=label
+            f"*{label}* “{verbatim(release.title)}” waits for an approver; once approved it goes out {when}.",
+            item_id=label,
         )
     if release.status == "scheduled":
-        return Reply.ok(f"*{label}* “{release.title}” is scheduled {when}.", item_id=label)
-    return Reply.info(f"*{label}* “{release.title}” is {release.status.replace('_', ' ')}.")
+        return Reply.ok(f"*{label}* “{verbatim(release.title)}” is scheduled {when}.", item_id=label)
+    return Reply.info(f"*{label}* “{verbatim(release.title)}” is {release.status.replace('_', ' ')}.")
 
 
 def describe_time(moment: datetime, zone: ZoneInfo, per_recipient: bool = False) -> str:
@@ -239,7 +241,7 @@ async def cancel(session: AsyncSession, requester: Requester, release_id: int) -
         return Reply.error(f"There is no release {release_label(release_id)} here.")
     if await release_store.transition(session, release_id, CANCELLABLE, status="cancelled"):
         await audit.record(session, requester, "release.cancelled", release_label(release_id), f"was {release.status}")
-        return Reply.ok(f"*{release_label(release_id)}* “{release.title}” is cancelled; nobody was told.")
+        return Reply.ok(f"*{release_label(release_id)}* “{verbatim(release.title)}” is cancelled; nobody was told.")
     return Reply.error(f"{release_label(release_id)} is {release.status} and can no longer be cancelled.")
 
 
@@ -268,7 +270,8 @@ async def listing(session: AsyncSession, requester: Requester, zone: ZoneInfo) -
     if not rows:
         return Reply.info("No releases yet.")
     lines = [
-        f"{release_label(row.id)}  {row.status:<17}  {row.send_at.astimezone(zone):%Y-%m-%d %H:%M}  {row.title}"
+        f"{release_label(row.id)}  {row.status:<17}  {row.send_at.astimezone(zone):%Y-%m-%d %H:%M}  "
+        + verbatim(row.title)
         for row in rows
     ]
     return Reply.info(f"Releases (times in {zone.key}):", *lines)
@@ -279,7 +282,21 @@ async def acknowledge(session: AsyncSession, release_id: int, requester: Request
     if release is None:
         return Reply.error(f"There is no release {release_label(release_id)}.")
     await release_store.acknowledge(session, release_id, requester.user_id)
-    return Reply.ok(f"Acknowledged “{release.title}”. Thank you.")
+    return Reply.ok(f"Acknowledged “{verbatim(release.title)}”. Thank you.")
+
+
+# Only a release that went out may be read in full: before that its text is a draft, and its date unannounced.
+READABLE = ("sending", "sent")
+NOT_AVAILABLE = Reply.refused("That release note is not available to you.")
+
+
+async def readable(session: AsyncSession, requester: Requester, release_id: int) -> Release | None:
+    """The release behind a "Read the full note" button, if it belongs to the asker's workspace and went out.
+    Whatever the reason it does not, the asker learns nothing about it."""
+    release = await release_store.get(session, release_id, requester.team_id)
+    if release is None or release.status not in READABLE:
+        return None
+    return release
 
 
 async def report(session: AsyncSession, requester: Requester, release_id: int) -> Reply:
@@ -299,4 +316,6 @@ async def report(session: AsyncSession, requester: Requester, release_id: int) -
     ]
     acknowledged = await release_store.acknowledged_by(session, release_id)
     lines.append("acknowledged by: " + (", ".join(acknowledged) if acknowledged else "nobody yet"))
-    return Reply.info(f"{release_label(release_id)} “{release.title}” is {release.status.replace('_', ' ')}:", *lines)
+    return Reply.info(
+        f"{release_label(release_id)} “{verbatim(release.title)}” is {release.status.replace('_', ' ')}:", *lines
+    )

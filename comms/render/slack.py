@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,7 +24,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.messages import Reply
+from bot.messages import Reply, render, unmarked
 from bot.services.bugs import SEVERITIES
 from bot.services.feedback import CATEGORIES
 from bot.services.home import HomeSummary, Submission, TrackerCard, TrackerOverview
@@ -41,11 +42,36 @@ _ICONS = {"ok": ":white_check_mark:", "info": ":information_source:", "invalid":
 _ICONS |= {"refused": ":no_entry:", "failed": ":x:"}
 
 
+def mrkdwn(text: str) -> str:
+    """Our light markdown as Slack mrkdwn, with everything a person typed escaped: it shows as typed and can
+    never become a mention, a channel broadcast or a disguised link."""
+    return render(text, lambda markup: markup, escape_mrkdwn)
+
+
+def _fit(text: str, limit: int) -> str:
+    """Rendered mrkdwn within `limit` characters, never ending in half an escape (&am…)."""
+    cut = truncate(text, limit)
+    return _PARTIAL_ENTITY.sub("…", cut) if cut != text else cut
+
+
+_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}…$")
+
+
+def reply_mrkdwn(reply: Reply, limit: int = SECTION_TEXT) -> str:
+    """A reply's text as mrkdwn, for the few places that show it on its own (a context line, a respond)."""
+    return _fit(mrkdwn(reply.text), limit)
+
+
+def reply_plain(reply: Reply) -> str:
+    """A reply's text for plain-text places, such as a modal's field error."""
+    return unmarked(reply.text)
+
+
 def _reply_sections(reply: Reply) -> list[str]:
     """The mrkdwn of each section a reply shows: the icon and text, then its lines, each within Slack's limit."""
-    sections = [truncate(f"{_ICONS[reply.kind]} {reply.text}", SECTION_TEXT)]
+    sections = [_fit(f"{_ICONS[reply.kind]} {mrkdwn(reply.text)}", SECTION_TEXT)]
     if reply.lines:
-        sections.append(truncate("\n".join(reply.lines), SECTION_TEXT))
+        sections.append(_fit(mrkdwn("\n".join(reply.lines)), SECTION_TEXT))
     return sections
 
 
@@ -60,13 +86,22 @@ def _mrkdwn_section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def ephemeral_response(reply: Reply) -> dict[str, Any]:
-    """The body of an ack or response_url post: visible only to the person who asked."""
+def reply_message(reply: Reply) -> dict[str, Any]:
+    """A reply as message text (what notifications show) and Block Kit."""
     return {
-        "response_type": "ephemeral",
-        "text": truncate("\n".join([reply.text, *reply.lines]), SECTION_TEXT),
+        "text": _fit(mrkdwn("\n".join([reply.text, *reply.lines])), SECTION_TEXT),
         "blocks": [_mrkdwn_section(text) for text in _reply_sections(reply)],
     }
+
+
+def ephemeral_response(reply: Reply) -> dict[str, Any]:
+    """The body of an ack or response_url post: visible only to the person who asked."""
+    return {"response_type": "ephemeral", **reply_message(reply)}
+
+
+def field_errors(errors: dict[str, str]) -> dict[str, str]:
+    """A modal's field errors, which Slack shows as plain text."""
+    return {field: unmarked(message) for field, message in errors.items()}
 
 
 def _text_input(
@@ -250,7 +285,7 @@ def _chunks(text: str, size: int) -> list[str]:
     rest = text
     while len(rest) > size:
         cut = max(rest.rfind("\n\n", 0, size), rest.rfind("\n", 0, size), rest.rfind(" ", 0, size))
-        cut = cut if cut > size // 2 else size
+        cut = cut if cut > size // 2 else _entity_safe(rest, size)
         chunks.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest:
@@ -258,14 +293,21 @@ def _chunks(text: str, size: int) -> list[str]:
     return chunks
 
 
+def _entity_safe(text: str, cut: int) -> int:
+    """`cut`, moved back to the start of an escape (&amp;) it would split."""
+    start = text.rfind("&", max(0, cut - 4), cut)
+    return start if start > 0 and ";" not in text[start:cut] else cut
+
+
 def note_blocks(note: Note) -> list[Block]:
-    blocks: list[Block] = [HeaderBlock(text=truncate(note.title, HEADER_TEXT))]
+    # The header is plain_text: Slack shows it as written, so typed text needs no escaping there.
+    blocks: list[Block] = [HeaderBlock(text=truncate(unmarked(note.title), HEADER_TEXT))]
     tail: list[Block] = []
     if note.facts:
         tail.append(
             SectionBlock(
                 fields=[
-                    MarkdownTextObject(text=truncate(f"*{label}*\n{value}", FIELD_TEXT))
+                    MarkdownTextObject(text=_fit(mrkdwn(f"*{label}*\n{value}"), FIELD_TEXT))
                     for label, value in note.facts[:MAX_FIELDS]
                 ]
             )
@@ -275,7 +317,7 @@ def note_blocks(note: Note) -> list[Block]:
             ActionsBlock(
                 elements=[
                     ButtonElement(
-                        text=truncate(action.label, 75),
+                        text=truncate(unmarked(action.label), 75),
                         action_id=action.action_id,
                         value=action.value,
                         style=action.style,
@@ -285,23 +327,25 @@ def note_blocks(note: Note) -> list[Block]:
             )
         )
     if note.context:
-        tail.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(note.context, CONTEXT_TEXT))]))
+        tail.append(ContextBlock(elements=[MarkdownTextObject(text=_fit(mrkdwn(note.context), CONTEXT_TEXT))]))
     room = MAX_MESSAGE_BLOCKS - len(blocks) - len(tail)
-    sections = [chunk for paragraph in note.paragraphs for chunk in _chunks(paragraph, SECTION_TEXT)]
+    sections = [chunk for paragraph in note.paragraphs for chunk in _chunks(mrkdwn(paragraph), SECTION_TEXT)]
     if len(sections) > room:
-        sections = [*sections[: room - 1], truncate(sections[room - 1], SECTION_TEXT - 40) + "\n_(shortened)_"]
+        sections = [*sections[: room - 1], _fit(sections[room - 1], SECTION_TEXT - 40) + "\n_(shortened)_"]
     blocks += [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in sections]
     return blocks + tail
 
 
 def note_message(note: Note) -> dict[str, Any]:
     """chat.postMessage arguments (besides channel) for a note: fallback text plus Block Kit."""
-    return {"text": truncate(note.fallback, SECTION_TEXT), "blocks": [block.to_dict() for block in note_blocks(note)]}
+    # The fallback is what notifications show, and Slack reads mentions in it too.
+    text = _fit(mrkdwn(note.fallback), SECTION_TEXT)
+    return {"text": text, "blocks": [block.to_dict() for block in note_blocks(note)]}
 
 
 def note_modal(note: Note) -> View:
     blocks = [block for block in note_blocks(note) if not isinstance(block, ActionsBlock)]
-    return View(type="modal", title=truncate(note.title, MODAL_TITLE), close="Close", blocks=blocks[:100])
+    return View(type="modal", title=truncate(unmarked(note.title), MODAL_TITLE), close="Close", blocks=blocks[:100])
 
 
 # -- releases -------------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from bot.messages import Reply, ReplyKind
+from bot.messages import Reply, ReplyKind, render, unmarked, verbatim
 from bot.services.bugs import SEVERITIES
 from bot.services.feedback import CATEGORIES
 from bot.services.home import HomeSummary
@@ -93,10 +93,40 @@ def _protected_part(token: str) -> str:
     return token if token.startswith("`") else _reference(token)
 
 
+# Everything that could start a link, an image, emphasis, code, a heading, a quote, an HTML entity or an autolink.
+_MARKDOWN_SIGNIFICANT = re.compile(r"([\\`*_~\[\]()#<>&!|])")
+# What makes a line a list item (- x, + x, 1. x) or a rule (---). A version such as 2.4 is neither.
+_LINE_START = re.compile(r"(?m)^([ \t]*)(?:([-+])(?=[\s-]|$)|(\d+)\.(?=\s|$))")
+# Indentation after a line break: four spaces would make a code block.
+_INDENT = re.compile(r"(?<=\n)[ \t]+")
+
+
+def _escaped_marker(match: re.Match[str]) -> str:
+    indent, bullet, number = match.groups()
+    return f"{indent}\\{bullet}" if bullet else f"{indent}{number}\\."
+
+
+def escape_markdown(text: str) -> str:
+    """What a person typed, as Teams markdown that shows exactly those characters and formats nothing."""
+    text = _MARKDOWN_SIGNIFICANT.sub(r"\\\1", text)
+    text = _LINE_START.sub(_escaped_marker, text)
+    return _INDENT.sub("", _LINE_BREAKS.sub("\n\n", text))
+
+
+def _plain_markdown(text: str) -> str:
+    """Our own plain wording (a title, a fact's name) as it is, with what a person typed escaped."""
+    return render(text, lambda markup: markup, escape_markdown)
+
+
 def to_teams_markdown(mrkdwn: str) -> str:
-    """Slack mrkdwn, as notes and replies are written, in the markdown Teams renders.
+    """Slack mrkdwn, as notes and replies are written, in the markdown Teams renders; what a person typed is
+    escaped, so it shows as typed and never becomes a link or formatting.
 
     Line breaks become blank lines: outside lists Teams joins lines that a single newline separates."""
+    return render(mrkdwn, _markup_to_teams, escape_markdown)
+
+
+def _markup_to_teams(mrkdwn: str) -> str:
     kept: list[str] = []
 
     def hold(match: re.Match[str]) -> str:
@@ -147,11 +177,11 @@ def _text_block(text: str, **style: Any) -> dict[str, Any]:
 
 def _heading(text: str) -> dict[str, Any]:
     # style "heading" (1.5) is what screen readers announce as the card's heading.
-    return _text_block(_clip(text, TITLE_BYTES), size="Medium", weight="Bolder", style="heading")
+    return _text_block(_clip(_plain_markdown(text), TITLE_BYTES), size="Medium", weight="Bolder", style="heading")
 
 
 def _submit(title: str, data: dict[str, str], style: str | None = None) -> dict[str, Any]:
-    action: dict[str, Any] = {"type": "Action.Submit", "title": truncate(title, ACTION_TITLE), "data": data}
+    action: dict[str, Any] = {"type": "Action.Submit", "title": truncate(unmarked(title), ACTION_TITLE), "data": data}
     if style:
         action["style"] = style
     return action
@@ -188,7 +218,7 @@ def _fact_set(facts: Iterable[tuple[str, str]]) -> dict[str, Any]:
         "type": "FactSet",
         "facts": [
             {
-                "title": _clip(title, FACT_TITLE_BYTES) or "—",
+                "title": _clip(_plain_markdown(title), FACT_TITLE_BYTES) or "—",
                 "value": _clip(to_teams_markdown(value), FACT_VALUE_BYTES) or "—",
             }
             for title, value in facts
@@ -244,7 +274,7 @@ def note_card(note: Note) -> dict[str, Any]:
 def _attachment_activity(card: dict[str, Any], summary: str) -> dict[str, Any]:
     return {
         "type": "message",
-        "summary": truncate(summary, SUMMARY_TEXT),
+        "summary": truncate(unmarked(summary), SUMMARY_TEXT),
         "attachments": [{"contentType": ADAPTIVE_CARD, "content": card}],
     }
 
@@ -293,7 +323,7 @@ def help_activity(*, person: str | None = None, channel: str | None = None) -> d
 
 
 def _error_block(message: str) -> dict[str, Any]:
-    return _text_block(message, color="Attention", size="Small", spacing="Small")
+    return _text_block(_plain_markdown(message), color="Attention", size="Small", spacing="Small")
 
 
 def _text_input(
@@ -424,8 +454,8 @@ def home_note(summary: HomeSummary) -> Note:
     """What Slack's App Home shows, as one card: the person's own submissions, and team counts for admins."""
     paragraphs = [
         f"*{item.label}* · {item.kind} · _{item.status}_"
-        + (f" · <{item.tracker_url}|{item.tracker_key}>" if item.tracker_key and item.tracker_url else "")
-        + f"\n{truncate(' '.join(item.summary.split()), 200)}"
+        + (f" · <{item.tracker_url}|{verbatim(item.tracker_key)}>" if item.tracker_key and item.tracker_url else "")
+        + f"\n{verbatim(truncate(' '.join(item.summary.split()), 200))}"
         for item in summary.submissions
     ]
     if not paragraphs:

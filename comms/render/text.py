@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.messages import Reply
+from bot.messages import Reply, render
 from bot.services.home import HomeSummary
 
 _PREFIX = {"ok": "✔", "info": "ℹ", "invalid": "⚠", "refused": "⛔", "failed": "✘"}
@@ -13,9 +13,21 @@ _PREFIX = {"ok": "✔", "info": "ℹ", "invalid": "⚠", "refused": "⛔", "fail
 _BOLD = re.compile(r"\*(\S(?:[^*\n]*\S)?)\*")
 
 
+# Control characters could move a terminal's cursor or change its colours: what a person typed never does.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _shown_as_typed(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
+def _markup(text: str) -> str:
+    return _BOLD.sub(r"\1", text).replace("```", "\n")
+
+
 def plain(text: str) -> str:
-    """*bold* becomes bold; a lone asterisk (a cron field, a footnote) stays."""
-    return _BOLD.sub(r"\1", text).replace("```", "\n").strip("\n")
+    """*bold* becomes bold; a lone asterisk (a cron field, a footnote) stays; what a person typed stays as typed."""
+    return render(text, _markup, _shown_as_typed).strip("\n")
 
 
 def reply_text(reply: Reply) -> str:
@@ -27,7 +39,7 @@ def home_text(summary: HomeSummary) -> str:
     if not summary.submissions:
         lines.append("  nothing yet")
     for item in summary.submissions:
-        text = " ".join(item.summary.split())
+        text = _shown_as_typed(" ".join(item.summary.split()))
         lines.append(f"  {item.label:<10} {item.status:<8} {text[:70]}")
     if summary.admin is not None:
         feedback = summary.admin.feedback_by_status

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.messages import verbatim
 from bot.services.ids import bug_label, feedback_label, parse_label
 from comms.notes import Note
 from comms.platforms import TEAMS, note_payload, platform_for
@@ -123,8 +124,8 @@ class TrackerFiling:
             title=f"{label} is in {name}",
             fallback=f"{label} is now {sent.channel} in {name}",
             paragraphs=(
-                f"Your {'bug' if kind == 'bug' else 'feedback'} *{label}* is now <{sent.link}|{sent.channel}> in "
-                f"{name}. You will hear from me when it is done.",
+                f"Your {'bug' if kind == 'bug' else 'feedback'} *{label}* is now "
+                f"<{sent.link}|{sent.channel}> in {name}. You will hear from me when it is done.",
             ),
         )
         await _direct_message(session, item, f"tracker:filed:{label}", person, note)
@@ -146,7 +147,7 @@ class TrackerFiling:
             title=f"{label} could not be filed in {name}"[:150],
             fallback=f"{label} could not be filed in {name}",
             paragraphs=(
-                f"*{label}* could not be filed in {name}: `{error}`",
+                f"*{label}* could not be filed in {name}: {verbatim(error)}",
                 f"Once that is fixed, re-send it from App Home or with `feedbot tracker send {label}`.",
             ),
         )
@@ -174,7 +175,8 @@ class TrackerFiling:
                 title=f"Done: {label}",
                 fallback=f"{label} is done",
                 paragraphs=(
-                    f"Good news: *{label}* ({summary}) is done in {name} as <{item.tracker_url}|{change.key}>.",
+                    f"Good news: *{label}* ({verbatim(summary)}) is done in {name} as "
+                    f"<{item.tracker_url}|{change.key}>.",
                     "Thank you for telling us.",
                 ),
             )

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from botbuilder.schema import Activity
 
-from bot.messages import Reply
+from bot.messages import Reply, unmarked
 from bot.services.bugs import SEVERITIES
 from bot.services.digest import Digest
 from bot.services.feedback import CATEGORIES
@@ -153,7 +153,12 @@ def test_release_notes_for_every_tier_are_valid_cards() -> None:
         assert card["type"] == "AdaptiveCard" and card["version"] == CARD_VERSION == "1.5"
         assert card["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
         title = card["body"][0]
-        assert title == title | {"type": "TextBlock", "text": note.title, "size": "Medium", "weight": "Bolder"}
+        assert title == title | {
+            "type": "TextBlock",
+            "text": unmarked(note.title),
+            "size": "Medium",
+            "weight": "Bolder",
+        }
         assert title["wrap"] is True
 
 
@@ -305,14 +310,14 @@ def test_note_activity_is_a_message_carrying_the_card() -> None:
     activity = note_activity(note)
     assert activity == {
         "type": "message",
-        "summary": note.fallback,
+        "summary": unmarked(note.fallback),
         "attachments": [{"contentType": ADAPTIVE_CARD, "content": note_card(note)}],
     }
     assert ADAPTIVE_CARD == "application/vnd.microsoft.card.adaptive"
     assert json.loads(json.dumps(activity)) == activity
     # The sender turns the stored payload into a Bot Framework activity this way.
     sent = Activity().deserialize(activity)
-    assert sent.type == "message" and sent.summary == note.fallback
+    assert sent.type == "message" and sent.summary == unmarked(note.fallback)
     assert sent.attachments[0].content_type == ADAPTIVE_CARD
     assert sent.attachments[0].content == note_card(note)
 

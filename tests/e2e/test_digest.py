@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.messages import verbatim
 from bot.services.digest import Digest, compose, sparkline
 from comms import digests
 from comms.digests import latest_slot, week_of
@@ -213,7 +214,7 @@ async def test_every_number_is_exactly_right(server: RunningServer) -> None:
     assert digest.attention() == [
         "eNPS fell 43 points since PULSE-1: read the comments (`/pulse results`).",
         "A blocker bug has been open for 9 days: decide who fixes it.",
-        "Feedback more than doubled (6 vs 3), most about Expenses.",
+        f"Feedback more than doubled (6 vs 3), most about {verbatim('Expenses')}.",
     ]
 
 

@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import Deps
 from bot.pulse_desk import PulseDesk
 from comms.pulses import question_note
-from comms.render.slack import note_message, pulse_comment_modal
+from comms.render.slack import note_message, pulse_comment_modal, reply_mrkdwn
 from handlers.slack.context import deps_of, requester_from_payload
 
 
@@ -37,7 +37,7 @@ async def pulse_answer_callback(
 async def _answer(deps: Deps, body: dict[str, Any], parsed: tuple[int, int], respond: AsyncRespond) -> None:
     reply, pulse = await PulseDesk(deps).answer(requester_from_payload(deps, body), *parsed)
     if reply.kind != "ok" or pulse is None:
-        await respond(response_type="ephemeral", replace_original=False, text=reply.text)
+        await respond(response_type="ephemeral", replace_original=False, text=reply_mrkdwn(reply))
         return
     # The DM is theirs alone: showing their choice there shows it to nobody else.
     note = question_note(pulse, deps.settings.anonymity_threshold, chosen=parsed[1])

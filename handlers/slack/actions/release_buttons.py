@@ -11,9 +11,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.announce import Announcements
 from bot.messages import Reply
-from comms.render.limits import CONTEXT_TEXT, truncate
-from comms.render.slack import note_modal
-from comms.tiers import note_for_tier
+from comms.render.limits import CONTEXT_TEXT
+from comms.render.slack import note_modal, reply_mrkdwn
 from handlers.slack.context import deps_of, requester_from_payload
 
 
@@ -28,8 +27,9 @@ def _settled_message(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
     original = message.get("blocks")
     original = original if isinstance(original, list) else []
     blocks = [block for block in original if isinstance(block, dict) and block.get("type") != "actions"]
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(reply.text, CONTEXT_TEXT)}]})
-    return {"replace_original": True, "text": message.get("text") or reply.text, "blocks": blocks}
+    text = reply_mrkdwn(reply, CONTEXT_TEXT)
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": text}]})
+    return {"replace_original": True, "text": message.get("text") or text, "blocks": blocks}
 
 
 async def release_ack_callback(
@@ -61,7 +61,7 @@ async def release_approve_callback(
     async def approve() -> None:
         reply = await Announcements(deps).approve(requester_from_payload(deps, body), release_id)
         if reply.kind == "refused":
-            await respond(response_type="ephemeral", replace_original=False, text=reply.text)
+            await respond(response_type="ephemeral", replace_original=False, text=reply_mrkdwn(reply))
             return
         await respond(**_settled_message(body, reply))
 
@@ -69,7 +69,12 @@ async def release_approve_callback(
 
 
 async def release_full_note_callback(
-    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
 ) -> None:
     await ack()
     release_id = _release_id(action)
@@ -78,8 +83,10 @@ async def release_full_note_callback(
     deps = deps_of(context)
 
     async def open_full_note() -> None:
-        release = await Announcements(deps).release(release_id)
-        if release is not None:
-            await client.views_open(trigger_id=body["trigger_id"], view=note_modal(note_for_tier(release, "elephant")))
+        note = await Announcements(deps).full_note(requester_from_payload(deps, body), release_id)
+        if isinstance(note, Reply):
+            await respond(response_type="ephemeral", replace_original=False, text=reply_mrkdwn(note))
+            return
+        await client.views_open(trigger_id=body["trigger_id"], view=note_modal(note))
 
     deps.background.spawn(open_full_note(), name="release:full-note")

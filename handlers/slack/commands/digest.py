@@ -23,6 +23,10 @@ async def digest_command_callback(
     if (command.get("text") or "").strip().lower() == "send":
         await ack(**ephemeral_response(await desk.send_now(requester)))
         return
+    refusal = await desk.refusal(requester)
+    if refusal is not None:
+        await ack(**ephemeral_response(refusal))
+        return
     # A big workspace's digest can take longer than Slack waits for an ack: the copy follows by response_url.
     await ack(**ephemeral_response(Reply.info("Putting your digest together…")))
 

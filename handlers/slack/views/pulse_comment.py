@@ -8,7 +8,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.pulse_desk import PulseDesk
-from comms.render.slack import confirmation_modal
+from comms.render.slack import confirmation_modal, reply_plain
 from handlers.slack.context import deps_of, private_metadata, requester_from_payload
 from handlers.slack.view_state import ViewState
 
@@ -25,6 +25,6 @@ async def pulse_comment_modal_callback(
         requester_from_payload(deps, body), int(pulse_id), ViewState(view).text("comment")
     )
     if reply.kind == "invalid":
-        await ack(response_action="errors", errors={"comment": reply.text})
+        await ack(response_action="errors", errors={"comment": reply_plain(reply)})
         return
     await ack(response_action="update", view=confirmation_modal("Thank you", reply))

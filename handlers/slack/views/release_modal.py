@@ -12,7 +12,7 @@ from bot.announce import Announcements
 from bot.messages import Reply
 from bot.services.ids import release_label
 from bot.services.releases import ReleaseDraft, describe_time, parse_linked
-from comms.render.slack import LOCAL_TIME_VALUE, confirmation_modal, release_preview
+from comms.render.slack import LOCAL_TIME_VALUE, confirmation_modal, field_errors, release_preview
 from comms.tiers import TIERS, note_for_tier
 from handlers.slack.context import deps_of, private_metadata, requester_from_payload
 from handlers.slack.view_state import ViewState
@@ -28,7 +28,7 @@ async def release_modal_callback(
     try:
         linked = parse_linked(state.text("linked"))
     except ValueError as problem:
-        await ack(response_action="errors", errors={"linked": str(problem)})
+        await ack(response_action="errors", errors=field_errors({"linked": str(problem)}))
         return
     draft = ReleaseDraft(
         title=state.text("title"),
@@ -44,7 +44,7 @@ async def release_modal_callback(
     )
     drafted = await Announcements(deps).draft(requester, draft, source_key=f"view:{view.get('id')}")
     if drafted.errors:
-        await ack(response_action="errors", errors=drafted.errors)
+        await ack(response_action="errors", errors=field_errors(drafted.errors))
         return
     if drafted.release is None:
         refusal = drafted.refusal or Reply.failed("The draft could not be saved.")

@@ -12,8 +12,7 @@ from bot.app import Deps
 from bot.intake import Intake, Outcome
 from bot.services.requester import Requester
 from bot.services.validation import InvalidSubmission
-from comms.render.limits import SECTION_TEXT, truncate
-from comms.render.slack import confirmation_modal, reply_blocks
+from comms.render.slack import confirmation_modal, field_errors, reply_message, reply_plain
 from handlers.slack.answer import outcome_in_time
 
 
@@ -33,16 +32,12 @@ async def submit_modal(
     try:
         validate()
     except InvalidSubmission as invalid:
-        await ack(response_action="errors", errors=invalid.errors)
+        await ack(response_action="errors", errors=field_errors(invalid.errors))
         return
 
     async def deliver_late(outcome: Outcome) -> None:
         # The modal has closed by now: tell the person in a DM from the app instead.
-        await client.chat_postMessage(
-            channel=requester.user_id,
-            text=truncate(outcome.reply.text, SECTION_TEXT),
-            blocks=reply_blocks(outcome.reply),
-        )
+        await client.chat_postMessage(channel=requester.user_id, **reply_message(outcome.reply))
 
     outcome = await outcome_in_time(deps, store(Intake(deps)), deliver_late, name=f"{kind}:modal")
     if outcome is None:
@@ -50,7 +45,7 @@ async def submit_modal(
         return
     if outcome.reply.kind == "failed":
         # Keep the modal open with everything typed, so trying again is one click.
-        await ack(response_action="errors", errors={retry_field: outcome.reply.text})
+        await ack(response_action="errors", errors={retry_field: reply_plain(outcome.reply)})
         return
     await ack(response_action="update", view=confirmation_modal(confirmation_title, outcome.reply))
     if outcome.created and outcome.item_id is not None and metadata.get("message_ts"):
