@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -37,6 +38,12 @@ TEAMS_LION, TEAMS_CHAT = "29:1lion-leo", "a:1personal-leo"
 
 
 # -- the attack over HTTP -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """The digest test installs the bot for a Teams lion through the Emulator's unauthenticated mode."""
+    return {"teams_emulator": True}
 
 
 async def submit_feedback(server: RunningServer, fake_slack: FakeSlack, user: str) -> None:
