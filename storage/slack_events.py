@@ -17,6 +17,10 @@ async def first_sighting(session: AsyncSession, event_id: str, team_id: str | No
     return await insert_if_new(session, SlackEventSeen, values, conflict=("event_id",))
 
 
+async def forget(session: AsyncSession, event_id: str) -> None:
+    await session.execute(delete(SlackEventSeen).where(SlackEventSeen.event_id == event_id))
+
+
 async def forget_older_than(session: AsyncSession, before: datetime) -> int:
     result = await session.execute(delete(SlackEventSeen).where(SlackEventSeen.seen_at < before))
     return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
+from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from sqlalchemy import select
 
 from bot.config import Settings
@@ -114,6 +115,30 @@ async def test_an_uninstall_event_retried_after_a_reinstall_does_not_remove_the_
         assert await bot_teams(first) == ["T0002"]
         for replica in servers:
             assert await replica.deps.clients.for_team("T0002") is not None
+
+
+async def test_an_event_whose_listener_failed_runs_again_on_slacks_retry(
+    oauth_settings: Settings, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handle = AsyncTokenRevocationListeners.handle_app_uninstalled_events
+    failures = [RuntimeError("the installation store hiccuped")]
+
+    async def fails_once(self: AsyncTokenRevocationListeners, context: Any) -> None:
+        if failures:
+            raise failures.pop()
+        await handle(self, context)
+
+    monkeypatch.setattr(AsyncTokenRevocationListeners, "handle_app_uninstalled_events", fails_once)
+    body = event(INSTALL_EVENTS["app_uninstalled"], team_id="T0002")
+    async with running_server(oauth_settings) as server:
+        await install(server, fake_slack.grant("T0002"))
+
+        assert (await server.slack(body, content_type="application/json"))[0] == 500
+        assert await bot_teams(server) == ["T0002"]
+        status, _ = await server.slack(body, headers=dict(RETRIES[1]), content_type="application/json")
+
+        assert status == 200
+        assert await bot_teams(server) == []
 
 
 async def bot_teams(server: RunningServer) -> list[str]:
