@@ -15,7 +15,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.app import Deps
-from handlers.slack.context import DEPS_KEY
+from handlers.slack.context import deps_of
 from storage import slack_events
 from storage.models import SlackEventSeen, utcnow
 
@@ -83,7 +83,7 @@ async def _forget(context: AsyncBoltContext) -> None:
     event_id = context.get(SEEN_EVENT_KEY)
     if event_id is None:
         return
-    deps = context[DEPS_KEY]
+    deps = deps_of(context)
     try:
         async with deps.db.sessions.begin() as session:
             await slack_events.forget(session, event_id)
