@@ -9,7 +9,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from sqlalchemy.exc import OperationalError
 
@@ -35,8 +35,31 @@ class CommandFailed(Exception):
     """A user-facing failure: printed as one line, exit status 1 (2 for configuration)."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="feedbot", description="feedback, bugs and release notes in chat")
+class _OneLineHelp(argparse.HelpFormatter):
+    """Each subcommand and its help on one line. argparse measures subcommand names without the extra indent it
+    prints them with, so a long name (stakeholders, reschedule) would push its help onto a line of its own."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+
+    def add_argument(self, action: argparse.Action) -> None:
+        super().add_argument(action)
+        if isinstance(action, argparse._SubParsersAction):
+            longest = max((len(name) for name in action.choices), default=0)
+            indent = self._current_indent + 2 * self._indent_increment
+            self._action_max_length = max(self._action_max_length, longest + indent)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Subcommand parsers are made of the parent's class, so every level of `--help` is laid out alike."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _OneLineHelp)
+        super().__init__(*args, **kwargs)
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="feedbot", description="feedback, bugs and release notes in chat")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the HTTP server (Slack events, health, metrics)")
@@ -79,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings()

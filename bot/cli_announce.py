@@ -20,7 +20,7 @@ from bot.services.stakeholders import TIERS, BadTargets, parse_targets
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     stakeholders = commands.add_parser("stakeholders", help="who hears about releases, in which tier")
     actions = stakeholders.add_subparsers(dest="action", required=True, metavar="ACTION")
-    add = actions.add_parser("add", help="put people or channels in a tier (moving them if they are elsewhere)")
+    add = actions.add_parser("add", help="put people or channels in a tier, or move them there")
     add.add_argument("tier", choices=TIERS)
     add.add_argument("targets", nargs="+", metavar="TARGET", help="Slack user/channel id (U…, C…) or Teams id")
     remove = actions.add_parser("remove", help="take people or channels off the map")
@@ -31,7 +31,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     for parser in (add, remove, actions.choices["list"], bulk):
         parser.add_argument("--team", metavar="TEAM_ID", help="the workspace (default: the bot token's)")
 
-    release = commands.add_parser("release", help="release notes: create, list, cancel, reschedule")
+    release = commands.add_parser("release", help="release notes: create, list, report, cancel, reschedule")
     release_actions = release.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = release_actions.add_parser("create", help="schedule a release note for every tier")
     create.add_argument("--title", required=True)

@@ -14,9 +14,7 @@ from comms.render.text import reply_text
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    purge = commands.add_parser(
-        "purge", help="forget a person: remove or anonymise everything they submitted, keep the counts"
-    )
+    purge = commands.add_parser("purge", help="forget a person: remove or anonymise all they sent")
     purge.add_argument("--user", required=True, metavar="USER_ID", help="Slack user id (U…, W…) or Teams id (29:…)")
     purge.add_argument("--team", metavar="TEAM_ID", help="only this workspace (default: every workspace)")
 

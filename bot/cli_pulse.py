@@ -26,8 +26,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     rhythm.add_argument("--every", metavar="30d", help="run again every N days")
     rhythm.add_argument("--cron", metavar='"0 9 1 * *"', help="run on a crontab schedule (UTC)")
     start.add_argument("--from", dest="first", default="now", help="first run of a recurring pulse (ISO 8601)")
-    for name in ("results", "close"):
-        parser = actions.add_parser(name, help=f"{name} of a pulse (default: the latest)")
+    for name, does in (("results", "show the results of a pulse"), ("close", "close a pulse")):
+        parser = actions.add_parser(name, help=f"{does} (default: the latest)")
         parser.add_argument("pulse", nargs="?", metavar="PULSE-ID")
     for parser in actions.choices.values():
         parser.add_argument("--team", metavar="TEAM_ID", help="the workspace (default: the bot token's)")

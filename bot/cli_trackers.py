@@ -18,7 +18,7 @@ from comms.render.text import reply_text
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     tracker = commands.add_parser("tracker", help="issue trackers (Jira, Linear, GitHub)")
     actions = tracker.add_subparsers(dest="tracker_command", required=True, metavar="ACTION")
-    send = actions.add_parser("send", help="file a feedback item or bug in its tracker (again, after a failure)")
+    send = actions.add_parser("send", help="file a feedback item or bug in its tracker (or retry)")
     send.add_argument("item", metavar="FB-12|BUG-7")
     send.add_argument("--team", metavar="TEAM_ID", help="refuse unless the item belongs to this workspace")
 

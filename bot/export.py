@@ -13,16 +13,19 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time
 from typing import IO, Any
 
-from bot.services.ids import bug_label, feedback_label
+from bot.services.ids import bug_label, feedback_label, release_label
 from bot.services.pulses import pulse_label
+from bot.services.stakeholders import TIERS
 from storage import audit as audit_store
 from storage import bugs as bug_store
 from storage import feedback as feedback_store
 from storage import pulses as pulse_store
+from storage import releases as release_store
 from storage.db import Database
 from storage.models import AuditEntry, Bug, Feedback, Pulse, PulseResponse
+from storage.releases import ReleaseTally
 
-EXPORT_KINDS = ("feedback", "bugs", "pulse-responses", "audit")
+EXPORT_KINDS = ("feedback", "bugs", "pulse-responses", "releases", "audit")
 FORMATS = ("csv", "json")
 COLUMNS = {
     "feedback": ["id", "created_at", "platform", "team", "user", "anonymous", "category", "product", "text", "status",
@@ -33,6 +36,9 @@ COLUMNS = {
     # pulses that reached the anonymity threshold: a running pulse's rows could be compared with a later export.
     "pulse-responses": ["id", "created_at", "pulse", "platform", "team", "question", "score", "group", "comment"],
     "audit": ["id", "created_at", "platform", "team", "actor", "action", "subject", "detail"],
+    # One row per release, to reconcile its deliveries: recipients queued per tier, then how they went.
+    "releases": ["id", "created_at", "title", "version", "status", "scheduled_at", "sent_at", "author", *TIERS,
+                 "delivered", "failed", "acknowledged", "linked_items"],
 }  # fmt: skip
 
 
@@ -111,6 +117,26 @@ def _audit_row(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
+def _release_row(tally: ReleaseTally) -> dict[str, Any]:
+    release = tally.release
+    return {
+        "id": release_label(release.id),
+        "created_at": release.created_at.isoformat(),
+        "title": release.title,
+        "version": release.version,
+        "status": release.status,
+        "scheduled_at": release.send_at.isoformat(),
+        # When its last delivery settled and it became "sent"; empty until then.
+        "sent_at": release.finished_at.isoformat() if release.finished_at else None,
+        "author": release.created_by,
+        **tally.audience,
+        "delivered": tally.delivered,
+        "failed": tally.failed,
+        "acknowledged": tally.acknowledged,
+        "linked_items": " ".join(release.linked_items.split()),
+    }
+
+
 async def _rows(db: Database, kind: str, team_id: str | None, threshold: int) -> AsyncIterator[dict[str, Any]]:
     async with db.sessions() as session:
         if kind == "pulse-responses":
@@ -119,6 +145,9 @@ async def _rows(db: Database, kind: str, team_id: str | None, threshold: int) ->
         elif kind == "feedback":
             async for feedback in feedback_store.stream_all(session, team_id):
                 yield _feedback_row(feedback)
+        elif kind == "releases":
+            async for tally in release_store.stream_tallies(session, TIERS, team_id):
+                yield _release_row(tally)
         elif kind == "audit":
             async for entry in audit_store.stream(session, team_id):
                 yield _audit_row(entry)

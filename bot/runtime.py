@@ -18,10 +18,16 @@ from comms.teams_sender import TeamsSender
 from comms.trackers.sender import tracker_senders
 from comms.webhooks import PLATFORM as WEBHOOK_PLATFORM
 from comms.webhooks import WebhookSender
+from storage import slack_events
+from storage.models import utcnow
 from storage.teams import TEAMS
 
 # Retention is a slow sweep, not a reaction: once an hour is plenty, and it keeps the reconcile tick light.
 RETENTION_EVERY_SECONDS = 3600.0
+# Slack's last retry of an event comes about five minutes after the first delivery: an hour of event ids is
+# ample to recognise it, and keeps the table to one hour's events.
+SLACK_EVENTS_KEPT = timedelta(hours=1)
+SLACK_EVENTS_PRUNED_EVERY_SECONDS = 600.0
 
 
 class Runtime:
@@ -57,6 +63,7 @@ class Runtime:
         self._worker_task: asyncio.Task[None] | None = None
         self._retention_due = 0.0  # time.monotonic() of the next sweep; the first comes with the first tick
         self._retention: asyncio.Task[object] | None = None
+        self._events_prune_due = 0.0  # time.monotonic(), as for retention
 
     async def _after_reconcile(self) -> None:
         deps = self._deps
@@ -66,6 +73,14 @@ class Runtime:
         if reported or pulsed or digested:
             self.worker.wake()
         self._sweep_old_texts()
+        await self._forget_old_slack_events()
+
+    async def _forget_old_slack_events(self) -> None:
+        if time.monotonic() < self._events_prune_due:
+            return
+        self._events_prune_due = time.monotonic() + SLACK_EVENTS_PRUNED_EVERY_SECONDS
+        async with self._deps.db.sessions.begin() as session:
+            await slack_events.forget_older_than(session, utcnow() - SLACK_EVENTS_KEPT)
 
     def _sweep_old_texts(self) -> None:
         """FEEDBOT_RETENTION_DAYS, at most hourly, in the background: a long first sweep never holds up the

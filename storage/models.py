@@ -345,6 +345,18 @@ class SlackWorkspace(Base):
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class SlackEventSeen(Base):
+    """An Events API event_id this installation has handled: Slack redelivers an event it thinks was missed (with
+    X-Slack-Retry-Num), to any replica, and each must run its listener once. Kept for a bounded time (bot/runtime)."""
+
+    __tablename__ = "slack_events_seen"
+    __table_args__ = (Index("ix_slack_events_seen_at", "seen_at"),)
+
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    team_id: Mapped[str | None] = mapped_column(String(64))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class TeamsConversation(Base):
     """Where feedbot can reach a Teams person or channel without being spoken to first: the conversation
     reference Teams gave us when the bot was installed there or first messaged (Bot Framework proactive

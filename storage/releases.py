@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import String, and_, case, cast, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import state
@@ -82,3 +84,57 @@ async def acknowledged_by(session: AsyncSession, release_id: int) -> list[str]:
         .order_by(ReleaseAcknowledgement.acknowledged_at)
     )
     return list(result.scalars())
+
+
+@dataclass(frozen=True)
+class ReleaseTally:
+    """A release with its deliveries counted: recipients queued per tier, delivered, failed, acknowledged."""
+
+    release: Release
+    audience: dict[str, int]
+    delivered: int
+    failed: int
+    acknowledged: int
+
+
+async def stream_tallies(
+    session: AsyncSession, tiers: Sequence[str], team_id: str | None = None
+) -> AsyncIterator[ReleaseTally]:
+    """Every release (of one workspace, with `team_id`), oldest first, counted in one grouped query: the
+    release's own note only (subject release:N), not the closing-the-loop messages or the author's report."""
+    own_note = Delivery.subject == literal("release:") + cast(Delivery.release_id, String)
+    per_tier = [func.count(case((Delivery.tier == tier, 1))).label(f"tier_{tier}") for tier in tiers]
+    deliveries = (
+        select(
+            Delivery.release_id,
+            *per_tier,
+            func.count(case((Delivery.status == "sent", 1))).label("delivered"),
+            func.count(case((Delivery.status == "failed", 1))).label("failed"),
+        )
+        .where(Delivery.release_id.is_not(None), own_note)
+        .group_by(Delivery.release_id)
+        .subquery()
+    )
+    acknowledgements = (
+        select(ReleaseAcknowledgement.release_id, func.count().label("acknowledged"))
+        .group_by(ReleaseAcknowledgement.release_id)
+        .subquery()
+    )
+    tier_columns = [func.coalesce(deliveries.c[f"tier_{tier}"], 0) for tier in tiers]
+    query = (
+        select(
+            Release,
+            func.coalesce(deliveries.c.delivered, 0),
+            func.coalesce(deliveries.c.failed, 0),
+            func.coalesce(acknowledgements.c.acknowledged, 0),
+            *tier_columns,
+        )
+        .outerjoin(deliveries, deliveries.c.release_id == Release.id)
+        .outerjoin(acknowledgements, acknowledgements.c.release_id == Release.id)
+        .order_by(Release.created_at, Release.id)
+    )
+    if team_id is not None:
+        query = query.where(Release.team_id == team_id)
+    result = await session.stream(query.execution_options(yield_per=500))
+    async for release, delivered, failed, acknowledged, *audience in result:
+        yield ReleaseTally(release, dict(zip(tiers, audience, strict=True)), delivered, failed, acknowledged)

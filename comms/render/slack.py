@@ -196,11 +196,28 @@ def confirmation_modal(title: str, reply: Reply) -> View:
     return View(type="modal", title=title, close="Done", blocks=reply_blocks(reply))
 
 
+HOME_GIVE_FEEDBACK = "home_give_feedback"
+HOME_REPORT_BUG = "home_report_bug"
+
+
 def home_view(summary: HomeSummary) -> View:
-    blocks: list[Block] = [HeaderBlock(text="Your feedback and bugs")]
+    blocks: list[Block] = [
+        HeaderBlock(text="Your feedback and bugs"),
+        # The same modals as /feedback and /bug, for people who start from the Home tab.
+        ActionsBlock(
+            block_id="home_submit",
+            elements=[
+                ButtonElement(text="Give feedback", action_id=HOME_GIVE_FEEDBACK, style="primary"),
+                ButtonElement(text="Report a bug", action_id=HOME_REPORT_BUG),
+            ],
+        ),
+    ]
     if not summary.submissions:
         blocks.append(
-            SectionBlock(text="Nothing yet. Use `/feedback` to tell us what you think, or `/bug` to report a problem.")
+            SectionBlock(
+                text="Nothing yet. Use the buttons above, `/feedback` to tell us what you think or `/bug` to report "
+                "a problem."
+            )
         )
     for item in summary.submissions:
         summary_text = escape_mrkdwn(truncate(" ".join(item.summary.split()), 200))

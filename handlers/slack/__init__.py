@@ -7,11 +7,13 @@ from slack_bolt.async_app import AsyncApp
 from bot.app import Deps
 from handlers.slack import actions, commands, events, shortcuts, views
 from handlers.slack.context import AttachDeps
+from handlers.slack.event_retries import OncePerEvent
 from handlers.slack.organisations import RememberOrganisation
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
     app.use(AttachDeps(deps))
+    app.use(OncePerEvent(deps))
     if deps.installations is not None:
         app.use(RememberOrganisation(deps))
     commands.register(app)

@@ -201,3 +201,30 @@ def block_actions(
             }
         ],
     }
+
+
+def home_block_actions(
+    action_id: str, *, view: dict[str, Any], user_id: str = "U0001", team_id: str = TEAM_ID
+) -> dict[str, Any]:
+    """A button click on the App Home tab (`view` as published): a view container, no channel, no response_url."""
+    return {
+        "type": "block_actions",
+        "user": _user(user_id, team_id),
+        "api_app_id": "A0001",
+        "token": "deprecated-verification-token",
+        "container": {"type": "view", "view_id": "VHOME0001"},
+        "trigger_id": trigger_id(),
+        "team": {"id": team_id, "domain": "fake"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": {**view, "id": "VHOME0001", "team_id": team_id, "app_id": "A0001", "state": {"values": {}}},
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "home_submit",
+                "text": {"type": "plain_text", "text": "button", "emoji": True},
+                "type": "button",
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }

@@ -3,8 +3,9 @@ import re
 from slack_bolt.async_app import AsyncApp
 
 from comms.pulses import ANSWER_ACTION_PREFIX, COMMENT_ACTION
-from comms.render.slack import TRACKER_RESEND_BUG, TRACKER_SEND_FEEDBACK
+from comms.render.slack import HOME_GIVE_FEEDBACK, HOME_REPORT_BUG, TRACKER_RESEND_BUG, TRACKER_SEND_FEEDBACK
 from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION
+from handlers.slack.actions.home_buttons import home_bug_callback, home_feedback_callback
 from handlers.slack.actions.pulse_buttons import pulse_answer_callback, pulse_comment_callback
 from handlers.slack.actions.release_buttons import (
     release_ack_callback,
@@ -22,3 +23,5 @@ def register(app: AsyncApp) -> None:
     app.action(COMMENT_ACTION)(pulse_comment_callback)
     app.action(TRACKER_SEND_FEEDBACK)(tracker_send_callback)
     app.action(TRACKER_RESEND_BUG)(tracker_send_callback)
+    app.action(HOME_GIVE_FEEDBACK)(home_feedback_callback)
+    app.action(HOME_REPORT_BUG)(home_bug_callback)
