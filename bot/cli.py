@@ -78,14 +78,16 @@ def parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply migrations up to the newest schema")
     db_commands.add_parser(
         "rotate-key",
-        help="re-encrypt every stored token with the first key of FEEDBOT_SECRET_KEY (comma-separated, newest "
-        "first), after which the older keys can be removed",
+        help="re-encrypt stored tokens with the first FEEDBOT_SECRET_KEY",
+        description="Re-encrypt every stored token with the first key of FEEDBOT_SECRET_KEY (comma-separated, "
+        "newest first), after which the older keys can be removed.",
     )
 
     export = commands.add_parser(
         "export",
-        help="print every row of a kind as CSV or JSON (pulse-responses: closed pulses that reached "
-        "FEEDBOT_ANONYMITY_THRESHOLD answers only)",
+        help="print every row of a kind as CSV or JSON",
+        description="Print every row of a kind as CSV or JSON. pulse-responses holds closed pulses that reached "
+        "FEEDBOT_ANONYMITY_THRESHOLD answers only.",
     )
     export.add_argument("kind", choices=EXPORT_KINDS)
     export.add_argument("--format", choices=FORMATS, default="csv")
