@@ -19,7 +19,7 @@ new-year-235950|2026-12-31 23:59:50|UTC
 berlin-leaves-summer-time|2026-10-24 23:59:50|Europe/Berlin"
 # The last is 01:59:50 in Berlin on 25 October 2026: summer time ends an hour later, at 03:00 local.
 
-TESTS=(tests/e2e tests/comms tests/storage tests/bot)
+TESTS=(tests/e2e tests/security tests/comms tests/storage tests/bot)
 
 names=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do names+=("$1"); shift; done
@@ -39,7 +39,8 @@ for name in "${names[@]}"; do
     started=$(date +%s)
     offset=$(($(date -ud "$instant" +%s) - $(date +%s)))
     if TZ=UTC FEEDBOT_TEST_TIMEZONE="$zone" \
-        faketime -f "$(printf %+d "$offset")" .venv/bin/pytest -q -p no:cacheprovider "${TESTS[@]}" "$@" >".venv/calendar-$name.log" 2>&1; then
+        faketime -f "$(printf %+d "$offset")" .venv/bin/pytest -q -p no:cacheprovider -n "${FEEDBOT_TEST_WORKERS:-2}" \
+        "${TESTS[@]}" "$@" >".venv/calendar-$name.log" 2>&1; then
         status=passed
     else
         status=FAILED
@@ -48,5 +49,5 @@ for name in "${names[@]}"; do
     echo "$name ($instant UTC, settings in $zone): $status in $(($(date +%s) - started)) s: $(tail -n 1 ".venv/calendar-$name.log")"
     [ "$status" = passed ] || grep -E '^(FAILED|ERROR) ' ".venv/calendar-$name.log" | head -n 20 || true
 done
-echo "calendar: $((${#names[@]} - failed)) passed, $failed failed"
+echo "calendar: $((${#names[@]} - failed)) of ${#names[@]} instants passed"
 [ "$failed" -eq 0 ]

@@ -4,8 +4,12 @@
 #
 #   bash scripts/test.sh [PYTEST ARGS]    the suite (extra arguments go to pytest)
 #   bash scripts/test.sh --repeat N       the flaky-test guard: the end-to-end tests N times over, a line per round
+#
+# Tests run in FEEDBOT_TEST_WORKERS processes (pytest-xdist; default 2, one per core of the CI machine; 0 runs
+# them in this process). Each worker has its own databases and servers on their own ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+workers=${FEEDBOT_TEST_WORKERS:-2}
 bash scripts/dev-install.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
@@ -17,7 +21,7 @@ if [ "${1:-}" = "--repeat" ]; then
     failed=0
     for round in $(seq 1 "$rounds"); do
         started=$(date +%s)
-        if .venv/bin/pytest -q -p no:randomly tests/e2e "$@" >".venv/repeat-$round.log" 2>&1; then status=passed; else
+        if .venv/bin/pytest -q -n "$workers" tests/e2e "$@" >".venv/repeat-$round.log" 2>&1; then status=passed; else
             status=FAILED
             failed=$((failed + 1))
         fi
@@ -27,4 +31,4 @@ if [ "${1:-}" = "--repeat" ]; then
     [ "$failed" -eq 0 ]
     exit
 fi
-exec .venv/bin/pytest -q "$@"
+exec .venv/bin/pytest -q -n "$workers" "$@"
