@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +123,8 @@ async def test_admin_actions_from_slack_and_the_cli_are_audited_and_exported(
     assert pseudonym.startswith("erased:") and entries[0]["subject"] == pseudonym
     assert entries[-1]["actor"] == "cli" and entries[-1]["detail"] == "audit_log: 3 anonymised; stakeholders: 1 deleted"
     assert entries[4]["id"] == "AUDIT-5" and entries[4]["created_at"].endswith("+00:00")
-    assert entries[4]["detail"] == "send at 2099-01-01T09:00:00+00:00: Scanner 2"
+    scheduled = datetime(2099, 1, 1, 9, 0, tzinfo=server.deps.settings.zone).astimezone(UTC)  # typed in that zone
+    assert entries[4]["detail"] == f"send at {scheduled.isoformat()}: Scanner 2"
 
     output = tmp_path / "audit.csv"
     to_file = feedbot(database_url, "export", "audit", "--format", "csv", "--team", "T0002", "--output", str(output))

@@ -213,7 +213,7 @@ async def test_people_get_it_at_that_time_in_their_own_zone_and_channels_at_the_
     await announcements.place_stakeholders(ADMIN, "lion", [Target(early, "user"), Target(late, "user")])
     await announcements.place_stakeholders(ADMIN, "deer", [Target("C0DEER1", "channel")])
     # A wall-clock time that has just come round in Kiritimati (UTC+14) and is hours away in New York and in
-    # FEEDBOT_TIMEZONE (UTC), where the channel post goes out.
+    # FEEDBOT_TIMEZONE, where the channel post goes out.
     wall = datetime.now(ZoneInfo("Pacific/Kiritimati")).replace(second=0, microsecond=0, tzinfo=None)
     draft = ReleaseDraft(title="Good morning", summary="s", send_at=f"{wall:%Y-%m-%d %H:%M}", per_recipient_time=True)
     reply = await announcements.create(ADMIN, draft)
@@ -228,7 +228,7 @@ async def test_people_get_it_at_that_time_in_their_own_zone_and_channels_at_the_
     assert rows[late].status == "pending" and rows[late].local_wall_time is None
     assert rows[late].next_attempt_at == wall.replace(tzinfo=ZoneInfo("America/New_York")).astimezone(UTC)
     assert rows["C0DEER1"].status == "pending"
-    assert rows["C0DEER1"].next_attempt_at == wall.replace(tzinfo=UTC)
+    assert rows["C0DEER1"].next_attempt_at == wall.replace(tzinfo=server.deps.settings.zone).astimezone(UTC)
     assert sorted(call["user"] for call in fake_slack.calls_to("users.info")) == sorted([early, late])
     zones = {row.user_id: row.timezone for row in await server.rows(UserTimezone)}
     assert zones == {early: "Pacific/Kiritimati", late: "America/New_York"}

@@ -4,7 +4,7 @@ each tier in its own form, exactly once; closing the loop; acknowledgement; appr
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from storage.models import Bug, Delivery, Feedback, Release, ReleaseAcknowledgement, Stakeholder
@@ -72,7 +72,8 @@ async def draft_and_schedule(server: RunningServer, fake_slack: FakeSlack, send_
 
 async def test_each_tier_gets_its_own_form_exactly_once(server: RunningServer, fake_slack: FakeSlack) -> None:
     await map_stakeholders(server)
-    send_at = (datetime.now(UTC) + timedelta(seconds=3)).strftime("%Y-%m-%d %H:%M:%S")
+    # Typed as a person would, in FEEDBOT_TIMEZONE, which is where the modal reads it.
+    send_at = (datetime.now(server.deps.settings.zone) + timedelta(seconds=3)).strftime("%Y-%m-%d %H:%M:%S")
 
     confirmation = await draft_and_schedule(server, fake_slack, send_at)
     assert "REL-1" in confirmation and "scheduled" in confirmation
