@@ -9,13 +9,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Deps
-from bot.messages import Reply
+from bot.deps import Deps
+from bot.domain.notes import Note
+from bot.domain.replies import Reply
+from bot.domain.requester import Requester
+from bot.domain.validation import InvalidSubmission
 from bot.services import releases, stakeholders
 from bot.services.admin import NotAllowed, require_admin
-from bot.services.requester import Requester
-from bot.services.validation import InvalidSubmission
-from comms.notes import Note
 from comms.releases import ask_approvers
 from comms.tiers import note_for_tier
 from storage.models import Release

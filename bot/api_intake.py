@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import Deps
+from bot.deps import Deps
+from bot.domain.requester import Requester
 from bot.http_guard import bearer_matches
 from bot.intake import Intake
 from bot.services.feedback import FeedbackDraft
-from bot.services.requester import Requester
 
 log = logging.getLogger("feedbot.api")
 

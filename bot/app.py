@@ -1,28 +1,16 @@
-"""Composition root: settings, database, metrics and background work wired into the Slack app and server."""
+"""Composition root: the one place that wires the platform handlers to the use cases."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
-from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.background import Background
-from bot.config import Settings
-from bot.metrics import Metrics
-from comms.audience import Directory, PlatformDirectory, SlackDirectory, TeamsDirectory
-from comms.teams_link import TeamsLink
-from comms.trackers.filing import TrackerFiling
-from comms.webhooks import WebhookEvents
-from comms.workspaces import InstalledWorkspaces, OneWorkspace, SlackClients
-from storage.db import Database, open_database
-from storage.group_commit import chain_after_insert
-from storage.installations import EncryptedInstallationStore, state_store
+from bot.deps import Deps
+from storage.installations import state_store
 
 # What an install asks for: manifest.yml's bot scopes (a test keeps the two equal).
 BOT_SCOPES = (
@@ -35,52 +23,6 @@ BOT_SCOPES = (
     "groups:read",
     "files:write",
 )
-
-
-@dataclass
-class Deps:
-    settings: Settings
-    db: Database
-    metrics: Metrics = field(default_factory=Metrics)
-    background: Background = field(init=False)
-    slack: AsyncWebClient = field(init=False)
-    clients: SlackClients = field(init=False)
-    installations: EncryptedInstallationStore | None = field(init=False, default=None)
-    directory: Directory = field(init=False)
-    teams: TeamsLink = field(init=False)
-    webhooks: WebhookEvents = field(init=False)
-    trackers: TrackerFiling = field(init=False)
-    # Set by the runtime in `feedbot serve`: look at the releases table now rather than at the next tick.
-    nudge_scheduler: Callable[[], None] = field(default=lambda: None)
-
-    def __post_init__(self) -> None:
-        self.background = Background(on_failure=self.metrics.background_failures.inc)
-        # Every Web API call goes to SLACK_API_URL. With one workspace this client holds its token; with OAuth
-        # distribution it holds none and each workspace's token comes from the installation store.
-        settings = self.settings
-        token = None if settings.oauth_enabled else settings.slack_bot_token
-        self.slack = AsyncWebClient(token=token, base_url=settings.slack_api_url)
-        self.clients = OneWorkspace(self.slack)
-        if settings.oauth_enabled and settings.slack_client_id and settings.secret_key:
-            store = EncryptedInstallationStore(settings.slack_client_id, self.db.engine, settings.secret_keys)
-            self.installations = store
-            self.clients = InstalledWorkspaces(store, self.db, settings.slack_api_url)
-        self.teams = TeamsLink(settings)
-        self.directory = PlatformDirectory(SlackDirectory(self.clients), TeamsDirectory(self.teams, self.db))
-        self.webhooks = WebhookEvents.from_settings(settings)
-        if self.webhooks.enabled:
-            # New feedback and bugs are announced from inside the group commit's transaction (comms/webhooks.py).
-            self.db.group_commit.after_insert = self.webhooks.items_created
-        self.trackers = TrackerFiling(settings)
-        if self.trackers.enabled:
-            # New bugs are queued for their issue tracker inside the group commit's transaction, after the webhook
-            # event (comms/trackers/filing.py): a stored bug is always queued, a rolled-back one never.
-            group_commit = self.db.group_commit
-            group_commit.after_insert = chain_after_insert(group_commit.after_insert, self.trackers.items_created)
-
-
-def build_deps(settings: Settings) -> Deps:
-    return Deps(settings=settings, db=open_database(settings.database_url))
 
 
 def build_slack_app(deps: Deps) -> AsyncApp:

@@ -23,7 +23,7 @@ from bot import (
     cli_trackers,
     cli_webhooks,
 )
-from bot.config import Settings, SettingsError, load_settings, require_slack_credentials
+from bot.domain.settings import Settings, SettingsError, load_settings, require_slack_credentials
 from bot.export import EXPORT_KINDS, FORMATS, write_export
 from storage.db import DatabaseDriverMissing
 from storage.migrate import upgrade_to_head
@@ -189,7 +189,7 @@ def _rotate_key(settings: Settings) -> int:
 
 
 def _shell(settings: Settings) -> int:
-    from bot.app import build_deps
+    from bot.deps import build_deps
     from bot.shell import Shell, local_requester
 
     interactive = sys.stdin.isatty()

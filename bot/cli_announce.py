@@ -7,14 +7,15 @@ import csv
 from pathlib import Path
 
 from bot.announce import Announcements
-from bot.app import Deps
 from bot.cli_support import run_as_operator
-from bot.config import Settings
-from bot.messages import Reply
-from bot.services.ids import parse_release_id
+from bot.deps import Deps
+from bot.domain.ids import parse_release_id
+from bot.domain.replies import Reply
+from bot.domain.requester import Requester
+from bot.domain.settings import Settings
+from bot.domain.vocabulary import TIERS
 from bot.services.releases import ReleaseDraft, parse_linked
-from bot.services.requester import Requester
-from bot.services.stakeholders import TIERS, BadTargets, parse_targets
+from bot.services.stakeholders import BadTargets, parse_targets
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

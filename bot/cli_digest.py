@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from bot.cli_support import run_as_operator
-from bot.config import Settings
 from bot.digest_desk import DigestDesk
+from bot.domain.settings import Settings
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

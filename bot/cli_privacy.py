@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bot.app import build_deps
 from bot.cli_support import CommandFailed
-from bot.config import Settings
+from bot.deps import build_deps
+from bot.domain.settings import Settings
 from bot.services import privacy
 from bot.services.stakeholders import parse_target
 from comms.render.text import reply_text

@@ -7,12 +7,13 @@ import argparse
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.cli_support import run_as_operator
-from bot.config import Settings
-from bot.messages import Reply
+from bot.domain.ids import parse_pulse_id
+from bot.domain.replies import Reply
+from bot.domain.requester import Requester
+from bot.domain.settings import Settings
 from bot.pulse_desk import PulseDesk
-from bot.services.pulses import parse_every, parse_pulse_id
+from bot.services.pulses import parse_every
 from bot.services.releases import parse_send_at
-from bot.services.requester import Requester
 from bot.services.stakeholders import parse_target
 
 

@@ -13,10 +13,10 @@ from typing import IO, Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import Deps, build_deps
-from bot.config import Settings
-from bot.messages import Reply
-from bot.services.requester import Requester
+from bot.deps import Deps, build_deps
+from bot.domain.replies import Reply
+from bot.domain.requester import Requester
+from bot.domain.settings import Settings
 from comms.render.text import reply_text
 from storage import teams as teams_store
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from bot.cli_support import CommandFailed, replacing
-from bot.config import Settings
+from bot.domain.settings import Settings
 from bot.teams_package import build_package
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bot.app import build_deps
-from bot.config import Settings
-from bot.services.requester import Requester
+from bot.deps import build_deps
+from bot.domain.requester import Requester
+from bot.domain.settings import Settings
 from bot.tracker_desk import TrackerDesk
 from comms.render.text import reply_text
 

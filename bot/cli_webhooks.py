@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bot.config import Settings
+from bot.domain.settings import Settings
 from comms.webhooks import PLATFORM
 from storage import outbox
 from storage.db import open_database

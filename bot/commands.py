@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.messages import Reply, verbatim
+from bot.domain.replies import Reply, verbatim
 
 COMMAND_HELP: dict[str, str] = {
     "feedback": "/feedback [text]  share feedback (without text you are asked for it)",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.app import Deps
-from bot.messages import Reply
+from bot.deps import Deps
+from bot.domain.replies import Reply
+from bot.domain.requester import Requester
 from bot.services.admin import NotAllowed, require_admin
 from bot.services.digest import NOT_FOR_YOU, may_read
-from bot.services.requester import Requester
 from comms import digests
 from comms.render.slack import note_message, reply_message
 

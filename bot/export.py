@@ -13,9 +13,8 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time
 from typing import IO, Any
 
-from bot.services.ids import bug_label, feedback_label, release_label
-from bot.services.pulses import pulse_label
-from bot.services.stakeholders import TIERS
+from bot.domain.ids import bug_label, feedback_label, pulse_label, release_label
+from bot.domain.vocabulary import TIERS
 from storage import audit as audit_store
 from storage import bugs as bug_store
 from storage import feedback as feedback_store

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.app import Deps
-from bot.messages import Reply
+from bot.deps import Deps
+from bot.domain.home import HomeSummary
+from bot.domain.replies import Reply
+from bot.domain.requester import Requester
+from bot.domain.validation import InvalidSubmission
 from bot.services import bugs, feedback, home
-from bot.services.requester import Requester
-from bot.services.validation import InvalidSubmission
 
 log = logging.getLogger("feedbot.intake")
 
@@ -71,6 +72,6 @@ class Intake:
             else:
                 await bugs.attach_permalink(session, item_id, permalink)
 
-    async def home(self, requester: Requester) -> home.HomeSummary:
+    async def home(self, requester: Requester) -> HomeSummary:
         async with self._deps.db.sessions.begin() as session:
             return await home.summary(session, requester, trackers=self._deps.trackers.enabled)

@@ -7,14 +7,14 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Deps
-from bot.messages import Reply, verbatim
+from bot.deps import Deps
+from bot.domain.ids import pulse_label
+from bot.domain.platforms import is_teams_id
+from bot.domain.replies import Reply, verbatim
+from bot.domain.requester import Requester
+from bot.domain.validation import InvalidSubmission
 from bot.services import pulses
 from bot.services.admin import NotAllowed
-from bot.services.pulses import pulse_label
-from bot.services.requester import Requester
-from bot.services.validation import InvalidSubmission
-from comms.platforms import is_teams_id
 from comms.pulses import launch
 from storage import pulses as pulse_store
 from storage.models import Pulse

@@ -7,7 +7,8 @@ import contextlib
 import time
 from datetime import timedelta
 
-from bot.app import Deps
+from bot.deps import Deps
+from bot.domain.platforms import TEAMS
 from bot.services import privacy
 from comms import digests, pulses
 from comms.delivery import DeliveryWorker
@@ -20,7 +21,6 @@ from comms.webhooks import PLATFORM as WEBHOOK_PLATFORM
 from comms.webhooks import WebhookSender
 from storage import slack_events
 from storage.models import utcnow
-from storage.teams import TEAMS
 
 # Retention is a slow sweep, not a reaction: once an hour is plenty, and it keeps the reconcile tick light.
 RETENTION_EVERY_SECONDS = 3600.0

@@ -6,8 +6,8 @@ import logging
 
 from aiohttp import web
 
-from bot.app import build_deps
-from bot.config import Settings
+from bot.deps import build_deps
+from bot.domain.settings import Settings
 from bot.server import SHUTDOWN_GRACE_SECONDS, build_web_app, runner_options
 
 log = logging.getLogger("feedbot.serve")

@@ -16,7 +16,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.api_intake import FeedbackApi
-from bot.app import Deps, build_slack_app
+from bot.app import build_slack_app
+from bot.deps import Deps
 from bot.http_guard import LARGEST_BODY, LIMITS, SLACK_BODY_LIMIT, ServerLimits, bearer_matches, read_body
 from bot.runtime import Runtime
 from bot.socket_mode import SocketModeLink

@@ -10,14 +10,15 @@ import getpass
 import uuid
 from collections.abc import Callable
 
-from bot.app import Deps
 from bot.commands import help_reply, parse_command_line, unknown_command_reply
+from bot.deps import Deps
+from bot.domain.replies import Reply
+from bot.domain.requester import Requester
+from bot.domain.vocabulary import CATEGORIES, SEVERITIES
 from bot.intake import Intake
-from bot.messages import Reply
 from bot.pulse_desk import PulseDesk
-from bot.services.bugs import SEVERITIES, BugDraft
-from bot.services.feedback import CATEGORIES, FeedbackDraft
-from bot.services.requester import Requester
+from bot.services.bugs import BugDraft
+from bot.services.feedback import FeedbackDraft
 from comms.render.text import home_text, reply_text
 
 ReadLine = Callable[[str], str | None]  # prompt → the line, or None at end of input

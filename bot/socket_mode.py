@@ -22,8 +22,8 @@ from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Settings, SettingsError
-from bot.metrics import Metrics
+from bot.domain.settings import Settings, SettingsError
+from comms.metrics import Metrics
 
 log = logging.getLogger("feedbot.socket_mode")
 

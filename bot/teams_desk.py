@@ -12,16 +12,16 @@ from botbuilder.schema import Activity, ChannelAccount
 from sqlalchemy.exc import DBAPIError
 
 from bot.announce import Announcements
-from bot.app import Deps
 from bot.commands import parse_command_line
+from bot.deps import Deps
+from bot.domain.home import HomeSummary
+from bot.domain.notes import Note
+from bot.domain.replies import Reply, verbatim
+from bot.domain.requester import Requester
 from bot.intake import STORAGE_UNAVAILABLE, Intake
-from bot.messages import Reply, verbatim
 from bot.pulse_desk import PulseDesk
 from bot.services.bugs import BugDraft
 from bot.services.feedback import FeedbackDraft
-from bot.services.home import HomeSummary
-from bot.services.requester import Requester
-from comms.notes import Note
 from comms.pulses import ANSWER_ACTION_PREFIX, COMMENT_ACTION, question_note
 from comms.render.teams import BUG_SUBMIT, FEEDBACK_SUBMIT, PULSE_COMMENT_SUBMIT, SUBMIT_KEY
 from comms.teams_link import channel_of, reference_of, serialize_reference, tenant_of

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from bot.app import Deps
-from bot.messages import Reply, verbatim
+from bot.deps import Deps
+from bot.domain.ids import parse_label
+from bot.domain.replies import Reply, verbatim
+from bot.domain.requester import Requester
 from bot.services import audit
 from bot.services.admin import NotAllowed, require_admin
-from bot.services.ids import parse_label
-from bot.services.requester import Requester
 from comms.trackers.filing import TRACKER_NAMES, StatusChange, label_of, queue
 from storage import inbound
 from storage import trackers as tracker_store

@@ -7,7 +7,7 @@ from typing import Any, Protocol
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from comms.platforms import is_teams_id
+from bot.domain.platforms import is_teams_id
 from comms.teams_link import TeamsLink
 from comms.workspaces import SlackClients
 from storage import teams as teams_store

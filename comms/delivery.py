@@ -18,8 +18,8 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.metrics import Metrics
 from comms.local_time import in_zone
+from comms.metrics import Metrics
 from comms.senders import Permanent, RateLimited, Sender, Sent, Transient
 from storage import outbox, timezones
 from storage.db import Database

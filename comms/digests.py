@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.messages import verbatim
+from bot.domain.notes import Note
+from bot.domain.platforms import TEAMS, platform_for
+from bot.domain.replies import verbatim
+from bot.domain.settings import Settings
 from bot.services.digest import Digest, compose, enps_line
 from comms.charts import digest_chart
 from comms.delivery import CHART_KEY
-from comms.notes import Note
-from comms.platforms import TEAMS, note_payload, platform_for
+from comms.platforms import note_payload
 from comms.render.limits import truncate
 from comms.render.slack import note_message
 from comms.senders import Sender, Sent

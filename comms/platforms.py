@@ -5,18 +5,10 @@ from __future__ import annotations
 
 import json
 
-from comms.notes import Note
+from bot.domain.notes import Note
+from bot.domain.platforms import TEAMS
 from comms.render.slack import note_message
 from comms.render.teams import note_activity
-from storage.teams import TEAMS, TEAMS_PREFIXES
-
-
-def is_teams_id(target_id: str) -> bool:
-    return target_id.startswith(TEAMS_PREFIXES)
-
-
-def platform_for(target_id: str, default: str) -> str:
-    return TEAMS if is_teams_id(target_id) else default
 
 
 def note_payload(platform: str, note: Note) -> str:

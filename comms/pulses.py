@@ -10,15 +10,17 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.messages import verbatim
+from bot.domain.enps import SCORES
+from bot.domain.ids import pulse_label
+from bot.domain.notes import Action, Note
+from bot.domain.platforms import TEAMS, platform_for
+from bot.domain.replies import verbatim
+from bot.domain.requester import Requester
+from bot.domain.settings import Settings
 from bot.services import pulses
-from bot.services.enps import SCORES
-from bot.services.pulses import pulse_label, respondent_key
-from bot.services.requester import Requester
+from bot.services.pulses import respondent_key
 from comms.audience import Directory
-from comms.notes import Action, Note
-from comms.platforms import TEAMS, note_payload, platform_for
+from comms.platforms import note_payload
 from comms.webhooks import WebhookEvents
 from storage import audit, outbox
 from storage import pulses as pulse_store

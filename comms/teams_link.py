@@ -21,7 +21,7 @@ from botframework.connector.auth import (
 )
 from botframework.connector.skills import BotFrameworkClient
 
-from bot.config import Settings
+from bot.domain.settings import Settings
 from storage.teams import StoredReference
 
 TEAMS_CHANNEL = "msteams"

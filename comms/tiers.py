@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.messages import verbatim
-from bot.services.ids import release_label
-from bot.services.stakeholders import TIERS
-from comms.notes import Action, Note
+from bot.domain.ids import release_label
+from bot.domain.notes import Action, Note
+from bot.domain.replies import verbatim
+from bot.domain.vocabulary import TIERS
 from comms.render.limits import truncate
 from storage.models import Release
 

@@ -25,10 +25,9 @@ from typing import Any
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.services.enps import Enps
-from bot.services.ids import bug_label, feedback_label, release_label
-from bot.services.pulses import pulse_label
+from bot.domain.enps import Enps
+from bot.domain.ids import bug_label, feedback_label, pulse_label, release_label
+from bot.domain.settings import Settings
 from comms.senders import Permanent, PostOnlySender, RateLimited, SendResult, Sent, Transient, retry_after_seconds
 from storage import outbox
 from storage import pulses as pulse_store

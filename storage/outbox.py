@@ -11,9 +11,9 @@ from sqlalchemy import ColumnElement, case, func, literal, not_, null, or_, sele
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.platforms import TEAMS, TEAMS_PREFIXES
 from storage.idempotent import insert_once
 from storage.models import Delivery, Stakeholder, utcnow
-from storage.teams import TEAMS, TEAMS_PREFIXES
 
 SUBJECT_RECIPIENT = ("subject", "recipient_id")
 

@@ -11,10 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import TeamsConversation, utcnow
 
-TEAMS = "teams"
-# Teams ids carry a Bot Framework prefix (29: people, 19: channels and group chats, a: 1:1 chats); Slack's never do.
-TEAMS_PREFIXES = ("29:", "19:", "a:")
-
 
 @dataclass(frozen=True)
 class StoredReference:

@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from bot.config import Settings, load_settings
+from bot.domain.settings import Settings, load_settings
 from storage.migrate import upgrade_to_head
 from storage.models import Base
 from tests.adaptive_cards import assert_valid_cards

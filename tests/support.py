@@ -18,8 +18,8 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import create_engine, func, insert, select
 
-from bot.app import Deps, build_deps
-from bot.config import Settings
+from bot.deps import Deps, build_deps
+from bot.domain.settings import Settings
 from bot.http_guard import ServerLimits
 from bot.server import build_web_app, runner_options
 from storage.db import sync_url

@@ -11,7 +11,7 @@ import jsonschema
 import yaml
 from referencing import Registry, Resource
 
-from bot.app import Deps
+from bot.deps import Deps
 from handlers.slack import register
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.messages import Reply
-from bot.services.requester import Requester
+from bot.domain.replies import Reply
+from bot.domain.requester import Requester
 
 
 class NotAllowed(Exception):

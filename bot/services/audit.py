@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.requester import Requester
+from bot.domain.requester import Requester
 from storage import audit as audit_store
 
 SYSTEM = "system"  # the actor of what feedbot does by itself (a pulse closing on time, retention)

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Reply, verbatim
-from bot.services.ids import bug_label
-from bot.services.requester import Requester
-from bot.services.validation import (
+from bot.domain.ids import bug_label
+from bot.domain.replies import Reply, verbatim
+from bot.domain.requester import Requester
+from bot.domain.validation import (
     MAX_PRODUCT,
     MAX_TEXT,
     MAX_TITLE,
@@ -18,11 +18,10 @@ from bot.services.validation import (
     check_length,
     clean_text,
 )
+from bot.domain.vocabulary import SEVERITIES
 from storage import bugs as bug_store
 from storage.group_commit import GroupCommit
 from storage.models import Bug
-
-SEVERITIES = ("blocker", "major", "minor")
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Reply, verbatim
-from bot.services.enps import Enps, signed
-from bot.services.ids import release_label
-from bot.services.pulses import pulse_label
-from bot.services.requester import Requester
+from bot.domain.enps import Enps, signed
+from bot.domain.ids import pulse_label, release_label
+from bot.domain.replies import Reply, verbatim
+from bot.domain.requester import Requester
 from storage import bugs as bug_store
 from storage import digest as figures
 from storage import stakeholders as stakeholder_store

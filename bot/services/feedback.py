@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Reply
-from bot.services.ids import feedback_label
-from bot.services.requester import Requester
-from bot.services.validation import (
+from bot.domain.ids import feedback_label
+from bot.domain.replies import Reply
+from bot.domain.requester import Requester
+from bot.domain.validation import (
     MAX_PRODUCT,
     MAX_TEXT,
     InvalidSubmission,
@@ -18,11 +18,10 @@ from bot.services.validation import (
     check_length,
     clean_text,
 )
+from bot.domain.vocabulary import CATEGORIES
 from storage import feedback as feedback_store
 from storage.group_commit import GroupCommit
 from storage.models import Feedback, utcnow
-
-CATEGORIES = ("idea", "problem", "praise")
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.ids import bug_label, feedback_label
-from bot.services.requester import Requester
+from bot.domain.home import AdminOverview, HomeSummary, Submission, TrackerCard, TrackerOverview
+from bot.domain.ids import bug_label, feedback_label
+from bot.domain.requester import Requester
 from storage import bugs as bug_store
 from storage import feedback as feedback_store
 from storage import trackers as tracker_store
@@ -16,47 +14,6 @@ from storage.models import Bug, Feedback
 
 RECENT_LIMIT = 10
 TRACKER_CARDS = 5  # of each kind: App Home is a glance, `feedbot tracker send` takes any id
-
-
-@dataclass(frozen=True)
-class Submission:
-    label: str
-    kind: str  # "feedback" or "bug"
-    summary: str
-    status: str
-    created_at: datetime
-    tracker_key: str | None = None  # EXP-12 once filed in an issue tracker, with its link and status there
-    tracker_url: str | None = None
-    tracker_status: str | None = None
-
-
-@dataclass(frozen=True)
-class TrackerCard:
-    """An item an admin can send to the issue tracker: feedback not filed yet, or a send that failed."""
-
-    label: str
-    kind: str
-    summary: str
-    error: str | None = None  # the tracker's answer, for a failed send
-
-
-@dataclass(frozen=True)
-class TrackerOverview:
-    failed: list[TrackerCard]
-    unfiled_feedback: list[TrackerCard]
-
-
-@dataclass(frozen=True)
-class AdminOverview:
-    feedback_by_status: dict[str, int]
-    open_bugs_by_severity: dict[str, int]
-    trackers: TrackerOverview | None = None  # None when no issue tracker is configured
-
-
-@dataclass(frozen=True)
-class HomeSummary:
-    submissions: list[Submission]
-    admin: AdminOverview | None
 
 
 async def summary(

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Reply
+from bot.domain.replies import Reply
 from bot.services.audit import SYSTEM
 from bot.services.pulses import respondent_key
 from storage import audit as audit_store

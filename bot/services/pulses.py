@@ -12,18 +12,18 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.messages import Reply, verbatim
+from bot.domain.enps import SCORES, Enps, signed
+from bot.domain.ids import parse_pulse_id, pulse_label
+from bot.domain.replies import Reply, verbatim
+from bot.domain.requester import Requester
+from bot.domain.settings import Settings
+from bot.domain.validation import MAX_TEXT, InvalidSubmission, check_length, clean_text
 from bot.services import audit
 from bot.services.admin import require_admin
-from bot.services.enps import SCORES, Enps, signed
-from bot.services.requester import Requester
-from bot.services.validation import MAX_TEXT, InvalidSubmission, check_length, clean_text
 from storage import outbox
 from storage import pulses as pulse_store
 from storage.models import Pulse, utcnow
 
-PULSE_PREFIX = "PULSE"
 MAX_COMMENTS_SHOWN = 20
 BAR_WIDTH = 20
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{2,})$")
@@ -34,15 +34,6 @@ USAGE = (
     "Usage: /pulse start [#channel] [question] · /pulse answer 0-10 [comment] · /pulse results [PULSE-id] · "
     "/pulse close [PULSE-id]"
 )
-
-
-def pulse_label(pulse_id: int) -> str:
-    return f"{PULSE_PREFIX}-{pulse_id}"
-
-
-def parse_pulse_id(text: str) -> int | None:
-    cleaned = text.strip().upper().removeprefix(f"{PULSE_PREFIX}-")
-    return int(cleaned) if cleaned.isdigit() else None
 
 
 def new_salt() -> str:

@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.messages import Reply, verbatim
+from bot.domain.ids import bug_label, feedback_label, parse_label, release_label
+from bot.domain.replies import Reply, verbatim
+from bot.domain.requester import Requester
+from bot.domain.settings import Settings
+from bot.domain.validation import MAX_TEXT, InvalidSubmission, check_length, clean_text
+from bot.domain.vocabulary import TIERS
 from bot.services import audit
 from bot.services.admin import require_admin
-from bot.services.ids import bug_label, feedback_label, parse_label, release_label
-from bot.services.requester import Requester
-from bot.services.stakeholders import TIERS
-from bot.services.validation import MAX_TEXT, InvalidSubmission, check_length, clean_text
 from comms.local_time import last_moment
 from storage import outbox, submissions
 from storage import releases as release_store

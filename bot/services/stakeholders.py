@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Reply
+from bot.domain.replies import Reply
+from bot.domain.requester import Requester
+from bot.domain.vocabulary import TIERS
 from bot.services import audit
 from bot.services.admin import require_admin
-from bot.services.requester import Requester
 from storage import stakeholders as stakeholder_store
 
-TIERS = ("deer", "monkey", "elephant", "lion")
 TIER_HINTS = {
     "deer": "channel post, gentle: what changes for you",
     "monkey": "channel post: the summary",

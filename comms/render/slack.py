@@ -24,12 +24,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.messages import Reply, render, unmarked
-from bot.services.bugs import SEVERITIES
-from bot.services.feedback import CATEGORIES
-from bot.services.home import HomeSummary, Submission, TrackerCard, TrackerOverview
-from bot.services.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
-from comms.notes import Note
+from bot.domain.home import HomeSummary, Submission, TrackerCard, TrackerOverview
+from bot.domain.notes import Note
+from bot.domain.replies import Reply, render, unmarked
+from bot.domain.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
+from bot.domain.vocabulary import CATEGORIES, SEVERITIES
 from comms.render.limits import CONTEXT_TEXT, HEADER_TEXT, MODAL_TITLE, SECTION_TEXT, escape_mrkdwn, truncate
 
 FEEDBACK_MODAL = "feedback_modal"

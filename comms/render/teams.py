@@ -11,12 +11,11 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from bot.messages import Reply, ReplyKind, render, unmarked, verbatim
-from bot.services.bugs import SEVERITIES
-from bot.services.feedback import CATEGORIES
-from bot.services.home import HomeSummary
-from bot.services.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
-from comms.notes import Action, Note
+from bot.domain.home import HomeSummary
+from bot.domain.notes import Action, Note
+from bot.domain.replies import Reply, ReplyKind, render, unmarked, verbatim
+from bot.domain.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
+from bot.domain.vocabulary import CATEGORIES, SEVERITIES
 from comms.render.limits import truncate
 
 CARD_VERSION = "1.5"

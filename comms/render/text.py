@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.messages import Reply, render
-from bot.services.home import HomeSummary
+from bot.domain.home import HomeSummary
+from bot.domain.replies import Reply, render
 
 _PREFIX = {"ok": "✔", "info": "ℹ", "invalid": "⚠", "refused": "⛔", "failed": "✘"}
 

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.messages import verbatim
-from bot.services.ids import bug_label, feedback_label, parse_label
-from comms.notes import Note
-from comms.platforms import TEAMS, note_payload, platform_for
+from bot.domain.ids import bug_label, feedback_label, parse_label
+from bot.domain.notes import Note
+from bot.domain.platforms import TEAMS, platform_for
+from bot.domain.replies import verbatim
+from bot.domain.settings import Settings
+from comms.platforms import note_payload
 from comms.senders import Sent
 from comms.trackers import Issue
 from storage import outbox

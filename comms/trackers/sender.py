@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.config import Settings
+from bot.domain.settings import Settings
 from comms.senders import Permanent, PostOnlySender, SendResult, Sent
 from comms.trackers import Created, Issue, TrackerClient
 from comms.trackers.github import GitHubClient

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.app import Deps
+from bot.deps import Deps
 from handlers.slack import actions, commands, events, shortcuts, views
 from handlers.slack.context import AttachDeps
 from handlers.slack.event_retries import OncePerEvent

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from bot.app import Deps
+from bot.deps import Deps
 from bot.intake import STORAGE_UNAVAILABLE, Outcome
 
 # Slack gives up after 3 s; keep a margin for the network and Bolt itself.

@@ -11,8 +11,8 @@ from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.app import Deps
-from bot.services.requester import Requester
+from bot.deps import Deps
+from bot.domain.requester import Requester
 
 DEPS_KEY = "feedbot_deps"
 

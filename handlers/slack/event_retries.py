@@ -14,7 +14,7 @@ from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.app import Deps
+from bot.deps import Deps
 from handlers.slack.context import deps_of
 from storage import slack_events
 from storage.models import SlackEventSeen, utcnow

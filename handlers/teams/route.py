@@ -21,9 +21,9 @@ from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticateRequestResult
 from msrest.exceptions import DeserializationError
 
-from bot.app import Deps
+from bot.deps import Deps
+from bot.domain.replies import Reply
 from bot.http_guard import TEAMS_BODY_LIMIT, bearer_token, parse_json, read_body
-from bot.messages import Reply
 from bot.teams_desk import TeamsDesk
 from comms.render.teams import reply_activity
 from handlers.teams.activities import FeedbotActivities

@@ -23,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.config import Settings
+from bot.domain.settings import Settings
 from bot.http_guard import TRACKER_BODY_LIMIT, parse_json, read_body
 from bot.tracker_desk import TrackerDesk, WebhookDelivery
 from comms.trackers.filing import CLOSED, FIXED, OPEN, StatusChange

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.config import SettingsError, load_settings, require_slack_credentials
+from bot.domain.settings import SettingsError, load_settings, require_slack_credentials
 
 CLEAN = {"database_url": None, "slack_bot_token": None, "slack_signing_secret": None}
 

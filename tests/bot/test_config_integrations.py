@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import SettingsError, load_settings
+from bot.domain.settings import SettingsError, load_settings
 
 SECRET = "0123456789abcdef0123"
 

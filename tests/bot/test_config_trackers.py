@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import TRACKER_TEXT_SETTINGS, SettingsError, load_settings
+from bot.domain.settings import TRACKER_TEXT_SETTINGS, SettingsError, load_settings
 
 GITHUB = {"github_token": "github_pat_secret_value", "github_repo": "acme/mobile"}
 LINEAR = {"linear_token": "lin_api_secret_value", "linear_team": "team-uuid"}

@@ -7,7 +7,7 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.enps import Enps, rounded_percent, signed
+from bot.domain.enps import Enps, rounded_percent, signed
 
 
 def definition(scores: list[int]) -> int:

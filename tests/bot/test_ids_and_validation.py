@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain.ids import bug_label, feedback_label, parse_label
+from bot.domain.validation import InvalidSubmission
 from bot.services import bugs, feedback
-from bot.services.ids import bug_label, feedback_label, parse_label
-from bot.services.validation import InvalidSubmission
 
 
 def test_labels_round_trip() -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_deps
-from bot.config import load_settings
+from bot.deps import build_deps
+from bot.domain.settings import load_settings
 from bot.shell import Shell, local_requester
 from tests.support import process_env
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from bot.messages import Reply
-from bot.services.home import AdminOverview, HomeSummary, Submission
+from bot.domain.home import AdminOverview, HomeSummary, Submission
+from bot.domain.replies import Reply
 from comms.render.slack import (
     bug_modal,
     confirmation_modal,
@@ -58,7 +58,7 @@ def test_ephemeral_response_is_valid_for_every_reply_kind() -> None:
 
 
 def test_long_release_notes_are_split_within_message_limits() -> None:
-    from comms.notes import Action, Note
+    from bot.domain.notes import Action, Note
     from comms.render.slack import note_message
 
     paragraph = ("A sentence of the details that goes on. " * 40 + "\n\n") * 200  # ~330,000 characters

@@ -10,14 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from botbuilder.schema import Activity
 
-from bot.messages import Reply, unmarked
-from bot.services.bugs import SEVERITIES
+from bot.domain.home import AdminOverview, HomeSummary, Submission
+from bot.domain.notes import Action, Note
+from bot.domain.replies import Reply, unmarked
+from bot.domain.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
+from bot.domain.vocabulary import CATEGORIES, SEVERITIES
 from bot.services.digest import Digest
-from bot.services.feedback import CATEGORIES
-from bot.services.home import AdminOverview, HomeSummary, Submission
-from bot.services.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
 from comms.digests import digest_note
-from comms.notes import Action, Note
 from comms.pulses import COMMENT_ACTION, question_note
 from comms.render.slack import ephemeral_response
 from comms.render.teams import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from botframework.connector.auth import AuthenticationConstants, ClaimsIdentity
 
-from bot.config import load_settings
+from bot.domain.settings import load_settings
 from comms.teams_link import ReusingAuthentication, TeamsLink, bot_framework_authentication
 
 ANONYMOUS = {"database_url": None, "slack_bot_token": None, "slack_signing_secret": None}

@@ -9,7 +9,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from bot.services.enps import Enps
+from bot.domain.enps import Enps
 from comms.senders import MAX_RETRY_AFTER_SECONDS, retry_after_seconds
 from comms.webhooks import feedback_data, pulse_data, signature
 from storage.models import Feedback, Pulse

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.config import Settings, load_settings
+from bot.domain.settings import Settings, load_settings
 from tests.conftest import ADMIN_USER
 from tests.fakes.slack_api import CLIENT_ID, CLIENT_SECRET, FakeSlack
 from tests.fakes.slack_requests import SIGNING_SECRET

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from bot.announce import Announcements
+from bot.domain.requester import Requester
 from bot.services.releases import ReleaseDraft
-from bot.services.requester import Requester
 from comms.delivery import SEND_LANES
 from storage.db import sync_url
 from storage.models import Delivery

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.messages import verbatim
+from bot.domain.replies import verbatim
 from bot.services.digest import Digest, compose, sparkline
 from comms import digests
 from comms.digests import latest_slot, week_of

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings, load_settings
+from bot.domain.settings import Settings, load_settings
 from storage.models import Delivery, Feedback
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.fakes.slack_requests import SIGNING_SECRET

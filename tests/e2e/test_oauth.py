@@ -12,8 +12,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from bot.announce import Announcements
+from bot.domain.requester import Requester
 from bot.services.releases import ReleaseDraft
-from bot.services.requester import Requester
 from bot.services.stakeholders import Target
 from storage.models import SLACK_BOTS, Feedback, SlackWorkspace
 from tests.conftest import ADMIN_USER

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bot.services.enps import Enps
+from bot.domain.enps import Enps
 from storage.models import Pulse, PulseResponse
 from tests.conftest import ADMIN_USER
 from tests.fakes.slack_api import BOT_USER_ID, FakeSlack

@@ -15,9 +15,9 @@ import aiohttp
 import pytest
 
 from bot.announce import Announcements
-from bot.config import Settings
+from bot.domain.requester import Requester
+from bot.domain.settings import Settings
 from bot.services.releases import ReleaseDraft
-from bot.services.requester import Requester
 from bot.services.stakeholders import Target
 from comms.delivery import SEND_LANES
 from storage.models import Delivery, Release, UserTimezone

@@ -105,8 +105,8 @@ async def test_each_tier_gets_its_own_form_exactly_once(server: RunningServer, f
 
 async def test_a_tier_without_its_own_text_gets_the_summary(server: RunningServer, fake_slack: FakeSlack) -> None:
     from bot.announce import Announcements
+    from bot.domain.requester import Requester
     from bot.services.releases import ReleaseDraft
-    from bot.services.requester import Requester
 
     await map_stakeholders(server)
     admin = Requester("slack", "T0001", ADMIN_USER, is_admin=True)
@@ -184,8 +184,8 @@ async def test_closing_the_loop_tells_named_submitters_only(server: RunningServe
     fake_slack.calls.clear()
 
     from bot.announce import Announcements
+    from bot.domain.requester import Requester
     from bot.services.releases import ReleaseDraft
-    from bot.services.requester import Requester
 
     admin = Requester("slack", "T0001", ADMIN_USER, is_admin=True)
     draft = ReleaseDraft(title="Receipts 2.0", summary="Scanning is here", linked=["FB-1", "FB-2", "BUG-1"])
@@ -207,8 +207,8 @@ async def test_closing_the_loop_tells_named_submitters_only(server: RunningServe
 async def test_a_lion_acknowledges_and_opens_the_full_note(server: RunningServer, fake_slack: FakeSlack) -> None:
     await server.slack(slash_command("/stakeholders", "add lion <@U0LION1|lea>", user_id=ADMIN_USER))
     from bot.announce import Announcements
+    from bot.domain.requester import Requester
     from bot.services.releases import ReleaseDraft
-    from bot.services.requester import Requester
 
     admin = Requester("slack", "T0001", ADMIN_USER, is_admin=True)
     draft = ReleaseDraft(title="Big one", summary="S", details="THE FULL DETAILS", exec_summary="Decide by Friday")

@@ -12,7 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.config import load_settings
+from bot.domain.settings import load_settings
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.fakes.slack_requests import SIGNING_SECRET, signed_headers, slash_command
 from tests.support import RunningServer, free_port, process_env, running_server, start_serve, wait_healthy

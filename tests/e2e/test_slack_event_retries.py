@@ -16,7 +16,7 @@ import yaml
 from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from sqlalchemy import select
 
-from bot.config import Settings
+from bot.domain.settings import Settings
 from storage import slack_events
 from storage.models import SLACK_BOTS, SlackEventSeen, utcnow
 from tests.e2e.conftest import install

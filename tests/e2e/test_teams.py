@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from bot.announce import Announcements
+from bot.domain.requester import Requester
 from bot.pulse_desk import PulseDesk
 from bot.services import privacy
 from bot.services.releases import ReleaseDraft
-from bot.services.requester import Requester
 from bot.services.stakeholders import Target
 from comms import digests
 from comms.teams_sender import TeamsSender

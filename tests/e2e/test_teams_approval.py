@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from bot.announce import Announcements
+from bot.domain.requester import Requester
 from bot.services.releases import ReleaseDraft
-from bot.services.requester import Requester
 from storage.models import Release
 from tests.adaptive_cards import submit_data
 from tests.conftest import ADMIN_USER

@@ -9,7 +9,7 @@ from typing import Any
 import jwt
 import pytest
 
-from bot.config import load_settings
+from bot.domain.settings import load_settings
 from storage.models import Bug, Feedback, TeamsConversation
 from tests.fakes.bot_connector import BOT_ID, FakeBotConnector, conversation_update, message, post_activity
 from tests.support import RunningServer, running_server

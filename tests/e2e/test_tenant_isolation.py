@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 
 from bot.announce import Announcements
-from bot.app import Deps
-from bot.config import Settings
+from bot.deps import Deps
+from bot.domain.requester import Requester
+from bot.domain.settings import Settings
 from bot.intake import Intake
 from bot.pulse_desk import PulseDesk
 from bot.services import home
 from bot.services.bugs import BugDraft
 from bot.services.digest import compose
 from bot.services.releases import ReleaseDraft
-from bot.services.requester import Requester
 from storage.models import Delivery, Pulse, PulseResponse
 from tests.conftest import ADMIN_USER
 from tests.e2e.conftest import install

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 
 from bot.announce import Announcements
+from bot.domain.requester import Requester
 from bot.intake import Intake
 from bot.pulse_desk import PulseDesk
 from bot.services.bugs import BugDraft
 from bot.services.releases import ReleaseDraft
-from bot.services.requester import Requester
 from bot.services.stakeholders import Target
 from storage.models import Delivery
 from tests.conftest import ADMIN_USER

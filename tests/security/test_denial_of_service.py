@@ -19,7 +19,7 @@ import pytest
 from botbuilder.schema import Activity
 
 from bot.api_intake import MAX_EMAIL, looks_like_email
-from bot.config import Settings
+from bot.domain.settings import Settings
 from bot.http_guard import ServerLimits
 from storage.models import Feedback, InboundWebhook, TeamsConversation
 from tests.fakes import trackers as fake_trackers

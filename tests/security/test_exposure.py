@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings, load_settings
+from bot.domain.settings import Settings, load_settings
 from storage.models import Bug, Feedback, InboundWebhook
 from tests.e2e.test_trackers import done_payload
 from tests.fakes import trackers as fake_trackers

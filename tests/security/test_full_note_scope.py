@@ -8,8 +8,8 @@ import json
 from datetime import timedelta
 
 from bot.announce import Announcements
+from bot.domain.requester import Requester
 from bot.services.releases import ReleaseDraft
-from bot.services.requester import Requester
 from storage.models import Release, utcnow
 from tests.conftest import ADMIN_USER
 from tests.fakes.slack_api import FakeSlack

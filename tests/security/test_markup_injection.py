@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.messages import Reply, verbatim
-from bot.services.home import HomeSummary, Submission
+from bot.domain.home import HomeSummary, Submission
+from bot.domain.notes import Note
+from bot.domain.replies import Reply, verbatim
 from bot.services.stakeholders import Target
-from comms.notes import Note
 from comms.render.slack import ephemeral_response, home_view, note_message, reply_mrkdwn
 from comms.render.teams import home_note, note_card, reply_activity
 from comms.render.text import home_text, reply_text

@@ -14,7 +14,7 @@ from cryptography.fernet import Fernet
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import select
 
-from bot.config import SettingsError, load_settings
+from bot.domain.settings import SettingsError, load_settings
 from storage.db import open_database
 from storage.installations import EncryptedInstallationStore, TokenKeyMismatch
 from storage.models import SLACK_BOTS

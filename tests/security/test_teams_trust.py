@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from bot.announce import Announcements
-from bot.config import Settings
+from bot.domain.requester import Requester
+from bot.domain.settings import Settings
 from bot.services.releases import ReleaseDraft
-from bot.services.requester import Requester
 from storage.models import Bug, Feedback, PulseResponse, Release, TeamsConversation
 from tests.conftest import ADMIN_USER
 from tests.e2e.test_pulses import HUMANS, click, start_pulse

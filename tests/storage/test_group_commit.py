@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from bot.app import build_deps
-from bot.config import Settings
+from bot.deps import build_deps
+from bot.domain.requester import Requester
+from bot.domain.settings import Settings
 from bot.intake import STORAGE_UNAVAILABLE, Intake, Outcome
 from bot.services.feedback import FeedbackDraft
-from bot.services.requester import Requester
 from storage import feedback as feedback_store
 from storage.db import Database, open_database, sync_url
 from storage.group_commit import GroupCommit

@@ -13,14 +13,14 @@ from sqlalchemy import String, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.announce import Announcements
-from bot.app import Deps, build_deps
-from bot.config import Settings
+from bot.deps import Deps, build_deps
+from bot.domain.requester import Requester
+from bot.domain.settings import Settings
 from bot.pulse_desk import PulseDesk
 from bot.runtime import Runtime
 from bot.services import digest, privacy
 from bot.services.pulses import respondent_key
 from bot.services.releases import ReleaseDraft
-from bot.services.requester import Requester
 from bot.services.stakeholders import Target
 from comms.releases import fan_out
 from storage import bugs as bug_store

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.app import Deps, build_deps
-from bot.config import Settings
+from bot.deps import Deps, build_deps
+from bot.domain.requester import Requester
+from bot.domain.settings import Settings
 from bot.services import privacy
 from bot.services.bugs import BugDraft, report
-from bot.services.requester import Requester
 from storage.models import Bug, Delivery
 
 PERSON = "UPURGE0001"

@@ -10,7 +10,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import Deps
+from bot.deps import Deps
 from bot.pulse_desk import PulseDesk
 from comms.pulses import question_note
 from comms.render.slack import note_message, pulse_comment_modal, reply_mrkdwn

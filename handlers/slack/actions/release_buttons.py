@@ -10,7 +10,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.announce import Announcements
-from bot.messages import Reply
+from bot.domain.replies import Reply
 from comms.render.limits import CONTEXT_TEXT
 from comms.render.slack import note_modal, reply_mrkdwn
 from handlers.slack.context import deps_of, requester_from_payload

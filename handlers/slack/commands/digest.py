@@ -9,7 +9,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.digest_desk import DigestDesk
-from bot.messages import Reply
+from bot.domain.replies import Reply
 from comms.render.slack import ephemeral_response
 from handlers.slack.context import deps_of, requester_from_command
 

@@ -9,8 +9,8 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.replies import Reply
 from bot.intake import Intake, Outcome
-from bot.messages import Reply
 from bot.services.feedback import FeedbackDraft
 from comms.render.slack import ephemeral_response, feedback_modal
 from handlers.slack.answer import outcome_in_time

@@ -9,7 +9,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.services.validation import MAX_TITLE
+from bot.domain.validation import MAX_TITLE
 from comms.render.limits import truncate
 from comms.render.slack import bug_modal, feedback_modal
 from handlers.slack.context import deps_of

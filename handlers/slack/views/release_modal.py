@@ -9,11 +9,12 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.announce import Announcements
-from bot.messages import Reply
-from bot.services.ids import release_label
+from bot.domain.ids import release_label
+from bot.domain.replies import Reply
+from bot.domain.vocabulary import TIERS
 from bot.services.releases import ReleaseDraft, describe_time, parse_linked
 from comms.render.slack import LOCAL_TIME_VALUE, confirmation_modal, field_errors, release_preview
-from comms.tiers import TIERS, note_for_tier
+from comms.tiers import note_for_tier
 from handlers.slack.context import deps_of, private_metadata, requester_from_payload
 from handlers.slack.view_state import ViewState
 from storage import stakeholders as stakeholder_store

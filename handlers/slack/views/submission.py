@@ -8,10 +8,10 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import Deps
+from bot.deps import Deps
+from bot.domain.requester import Requester
+from bot.domain.validation import InvalidSubmission
 from bot.intake import Intake, Outcome
-from bot.services.requester import Requester
-from bot.services.validation import InvalidSubmission
 from comms.render.slack import confirmation_modal, field_errors, reply_message, reply_plain
 from handlers.slack.answer import outcome_in_time
 

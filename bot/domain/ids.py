@@ -1,4 +1,4 @@
-"""The short ids people quote: FB-42 for feedback, BUG-7 for bugs."""
+"""The short ids people quote: FB-42 for feedback, BUG-7 for bugs, REL-3 for releases, PULSE-2 for pulses."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 FEEDBACK_PREFIX = "FB"
 BUG_PREFIX = "BUG"
 RELEASE_PREFIX = "REL"
+PULSE_PREFIX = "PULSE"
 _LABEL = re.compile(r"^\s*(FB|BUG|REL)-(\d{1,18})\s*$", re.IGNORECASE)
 _KINDS = {FEEDBACK_PREFIX: "feedback", BUG_PREFIX: "bug", RELEASE_PREFIX: "release"}
 
@@ -38,3 +39,12 @@ def parse_release_id(text: str) -> int | None:
         return int(stripped)
     parsed = parse_label(stripped)
     return parsed[1] if parsed and parsed[0] == "release" else None
+
+
+def pulse_label(pulse_id: int) -> str:
+    return f"{PULSE_PREFIX}-{pulse_id}"
+
+
+def parse_pulse_id(text: str) -> int | None:
+    cleaned = text.strip().upper().removeprefix(f"{PULSE_PREFIX}-")
+    return int(cleaned) if cleaned.isdigit() else None

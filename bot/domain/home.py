@@ -1,0 +1,47 @@
+"""What App Home shows, as neutral results the renderers turn into a Home tab, a card or text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Submission:
+    label: str
+    kind: str  # "feedback" or "bug"
+    summary: str
+    status: str
+    created_at: datetime
+    tracker_key: str | None = None  # EXP-12 once filed in an issue tracker, with its link and status there
+    tracker_url: str | None = None
+    tracker_status: str | None = None
+
+
+@dataclass(frozen=True)
+class TrackerCard:
+    """An item an admin can send to the issue tracker: feedback not filed yet, or a send that failed."""
+
+    label: str
+    kind: str
+    summary: str
+    error: str | None = None  # the tracker's answer, for a failed send
+
+
+@dataclass(frozen=True)
+class TrackerOverview:
+    failed: list[TrackerCard]
+    unfiled_feedback: list[TrackerCard]
+
+
+@dataclass(frozen=True)
+class AdminOverview:
+    feedback_by_status: dict[str, int]
+    open_bugs_by_severity: dict[str, int]
+    trackers: TrackerOverview | None = None  # None when no issue tracker is configured
+
+
+@dataclass(frozen=True)
+class HomeSummary:
+    submissions: list[Submission]
+    admin: AdminOverview | None
