@@ -135,7 +135,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         logging.getLogger().setLevel(logging.INFO)
         require_slack_credentials(settings, socket_mode=args.socket_mode)
         if args.socket_mode:
-            from bot.socket_mode import check_app_token
+            from handlers.slack.socket_mode import check_app_token
 
             # Before the database is touched: a token Slack refuses stops start-up like a missing setting does.
             asyncio.run(check_app_token(settings))

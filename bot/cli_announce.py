@@ -6,9 +6,9 @@ import argparse
 import csv
 from pathlib import Path
 
-from bot.announce import Announcements
 from bot.cli_support import run_as_operator
 from bot.deps import Deps
+from bot.desks.releases import ReleaseDesk
 from bot.domain.ids import parse_release_id
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _dispatch(args: argparse.Namespace, deps: Deps, requester: Requester) -> Reply:
-    announcements = Announcements(deps)
+    announcements = ReleaseDesk(deps)
     if args.command == "stakeholders":
         if args.action == "list":
             return await announcements.stakeholder_command(requester, "list")
@@ -113,7 +113,7 @@ async def _dispatch(args: argparse.Namespace, deps: Deps, requester: Requester) 
     return await announcements.reschedule(requester, release_id, args.at)
 
 
-async def _import(path: Path, announcements: Announcements, requester: Requester) -> Reply:
+async def _import(path: Path, announcements: ReleaseDesk, requester: Requester) -> Reply:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.DictReader(handle))

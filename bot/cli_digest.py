@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bot.cli_support import run_as_operator
-from bot.digest_desk import DigestDesk
+from bot.desks.digests import DigestDesk
 from bot.domain.settings import Settings
 
 

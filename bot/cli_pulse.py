@@ -7,11 +7,11 @@ import argparse
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.cli_support import run_as_operator
+from bot.desks.pulses import PulseDesk
 from bot.domain.ids import parse_pulse_id
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings
-from bot.pulse_desk import PulseDesk
 from bot.services.pulses import parse_every
 from bot.services.releases import parse_send_at
 from bot.services.stakeholders import parse_target

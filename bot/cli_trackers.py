@@ -9,9 +9,9 @@ import argparse
 import asyncio
 
 from bot.deps import build_deps
+from bot.desks.trackers import TrackerDesk
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings
-from bot.tracker_desk import TrackerDesk
 from comms.render.text import reply_text
 
 

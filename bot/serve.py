@@ -6,9 +6,9 @@ import logging
 
 from aiohttp import web
 
+from bot.app import SHUTDOWN_GRACE_SECONDS, build_web_app, runner_options
 from bot.deps import build_deps
 from bot.domain.settings import Settings
-from bot.server import SHUTDOWN_GRACE_SECONDS, build_web_app, runner_options
 
 log = logging.getLogger("feedbot.serve")
 

@@ -12,11 +12,11 @@ from collections.abc import Callable
 
 from bot.commands import help_reply, parse_command_line, unknown_command_reply
 from bot.deps import Deps
+from bot.desks.intake import IntakeDesk
+from bot.desks.pulses import PulseDesk
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from bot.domain.vocabulary import CATEGORIES, SEVERITIES
-from bot.intake import Intake
-from bot.pulse_desk import PulseDesk
 from bot.services.bugs import BugDraft
 from bot.services.feedback import FeedbackDraft
 from comms.render.text import home_text, reply_text
@@ -39,7 +39,7 @@ class _EndOfInput(Exception):
 
 class Shell:
     def __init__(self, deps: Deps, requester: Requester, read_line: ReadLine, write: Write) -> None:
-        self._intake = Intake(deps)
+        self._intake = IntakeDesk(deps)
         self._pulses = PulseDesk(deps)
         self._requester = requester
         self._read_line = read_line

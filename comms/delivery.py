@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from comms.local_time import in_zone
+from bot.domain.local_time import in_zone
 from comms.metrics import Metrics
 from comms.senders import Permanent, RateLimited, Sender, Sent, Transient
 from storage import outbox, timezones

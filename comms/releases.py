@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.ids import bug_label, feedback_label, parse_label, release_label
+from bot.domain.local_time import wall_time
 from bot.domain.notes import Note
 from bot.domain.platforms import TEAMS, is_teams_id, platform_for
 from bot.domain.vocabulary import TIERS
-from comms.local_time import wall_time
 from comms.platforms import note_payload
 from comms.senders import Sender
 from comms.tiers import approval_request, delivery_report, item_shipped, note_for_tier

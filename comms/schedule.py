@@ -22,7 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from comms.local_time import first_moment
+from bot.domain.local_time import first_moment
 from comms.releases import fan_out, mark_missed
 from storage import releases as release_store
 from storage.db import Database

@@ -18,10 +18,10 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import create_engine, func, insert, select
 
+from bot.app import build_web_app, runner_options
 from bot.deps import Deps, build_deps
 from bot.domain.settings import Settings
-from bot.http_guard import ServerLimits
-from bot.server import build_web_app, runner_options
+from handlers.http_guard import ServerLimits
 from storage.db import sync_url
 from storage.migrate import upgrade_to_head
 from storage.models import Base, Stakeholder, utcnow

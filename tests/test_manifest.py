@@ -12,6 +12,7 @@ import yaml
 from referencing import Registry, Resource
 
 from bot.deps import Deps
+from bot.desks import Desks
 from handlers.slack import register
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,7 +77,9 @@ class RecordingApp:
 
 def registered() -> dict[str, set[str]]:
     app = RecordingApp()
-    register(app, Deps.__new__(Deps))  # type: ignore[arg-type]
+    desks = Desks.__new__(Desks)
+    desks.deps = Deps.__new__(Deps)
+    register(app, desks)  # type: ignore[arg-type]
     return app.registered
 
 

@@ -106,13 +106,13 @@ class Settings(BaseSettings):
     digest_hour: int = Field(9, validation_alias="FEEDBOT_DIGEST_HOUR")
     # None keeps texts forever; N empties feedback texts, bug descriptions and pulse comments after N days.
     retention_days: int | None = Field(None, validation_alias="FEEDBOT_RETENTION_DAYS")
-    # POST /api/feedback answers 404 until this is set (bot/api_intake.py).
+    # POST /api/feedback answers 404 until this is set (bot/desks/feedback_api.py).
     api_token: str | None = Field(None, validation_alias="FEEDBOT_API_TOKEN", repr=False)
     # Events out (comms/webhooks.py); the secret signs every POST and is required once the URL is set.
     # Not in the repr: a webhook URL often carries its own secret in the path (chat incoming-webhook URLs do).
     webhook_url: str | None = Field(None, validation_alias="FEEDBOT_WEBHOOK_URL", repr=False)
     webhook_secret: str | None = Field(None, validation_alias="FEEDBOT_WEBHOOK_SECRET", repr=False)
-    # GET /metrics wants `Authorization: Bearer <this>` once it is set (bot/server.py).
+    # GET /metrics wants `Authorization: Bearer <this>` once it is set (bot/app.py).
     metrics_token: str | None = Field(None, validation_alias="FEEDBOT_METRICS_TOKEN", repr=False)
     # Issue trackers (comms/trackers/): each is on once all its required settings are set (_check_trackers).
     jira_url: str | None = Field(None, validation_alias="FEEDBOT_JIRA_URL")

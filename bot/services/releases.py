@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.ids import bug_label, feedback_label, parse_label, release_label
+from bot.domain.local_time import last_moment
 from bot.domain.replies import Reply, verbatim
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings
@@ -16,7 +17,6 @@ from bot.domain.validation import MAX_TEXT, InvalidSubmission, check_length, cle
 from bot.domain.vocabulary import TIERS
 from bot.services import audit
 from bot.services.admin import require_admin
-from comms.local_time import last_moment
 from storage import outbox, submissions
 from storage import releases as release_store
 from storage.models import Bug, Feedback, Release, utcnow

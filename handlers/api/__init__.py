@@ -1,1 +1,1 @@
-"""HTTP API adapters (JSON in, JSON out) served by bot/server.py beside /slack/events."""
+"""HTTP API adapters (JSON in, JSON out) served by bot/app.py beside /slack/events."""

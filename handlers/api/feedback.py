@@ -1,4 +1,4 @@
-"""POST /api/feedback: parse the HTTP request, call bot/api_intake.py, answer JSON. No rules here."""
+"""POST /api/feedback: parse the HTTP request, call bot/desks/feedback_api.py, answer JSON. No rules here."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.api_intake import ApiFeedback, ApiRefusal, FeedbackApi
-from bot.http_guard import API_BODY_LIMIT, JsonTooDeep, parse_json, read_body
+from bot.desks.feedback_api import ApiFeedback, ApiRefusal, FeedbackApiDesk
+from handlers.http_guard import API_BODY_LIMIT, JsonTooDeep, bearer_matches, parse_json, read_body
 
 PATH = "/api/feedback"
 FIELDS = {"text", "user", "category", "product", "team"}
 
 
-def register(app: web.Application, api: FeedbackApi) -> None:
+def register(app: web.Application, api: FeedbackApiDesk) -> None:
     app.router.add_post(PATH, FeedbackEndpoint(api).post)
 
 
@@ -25,14 +25,14 @@ def _refusal(status: int, error: str, field: str | None = None, **headers: str) 
 
 
 class FeedbackEndpoint:
-    def __init__(self, api: FeedbackApi) -> None:
+    def __init__(self, api: FeedbackApiDesk) -> None:
         self._api = api
 
     async def post(self, request: web.Request) -> web.Response:
         if not self._api.enabled:
             # Off unless configured: a server nobody meant to expose answers as if the route were not there.
             return _refusal(404, "the feedback API is off: set FEEDBOT_API_TOKEN to turn it on")
-        if not self._api.authorised(request.headers.get("Authorization")):
+        if self._api.token is None or not bearer_matches(request.headers.get("Authorization"), self._api.token):
             return _refusal(401, "missing or wrong API token", **{"WWW-Authenticate": 'Bearer realm="feedbot"'})
         try:
             submission = _parse(await read_body(request, API_BODY_LIMIT), request.headers.get("Idempotency-Key"))

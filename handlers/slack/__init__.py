@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.deps import Deps
+from bot.desks import Desks
 from handlers.slack import actions, commands, events, shortcuts, views
-from handlers.slack.context import AttachDeps
+from handlers.slack.context import AttachDesks
 from handlers.slack.event_retries import OncePerEvent
 from handlers.slack.organisations import RememberOrganisation
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    app.use(AttachDeps(deps))
+def register(app: AsyncApp, desks: Desks) -> None:
+    deps = desks.deps
+    app.use(AttachDesks(desks))
     app.use(OncePerEvent(deps))
     if deps.installations is not None:
         app.use(RememberOrganisation(deps))

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from bot.deps import Deps
-from bot.intake import STORAGE_UNAVAILABLE, Outcome
+from bot.desks.intake import STORAGE_UNAVAILABLE, Outcome
 
 # Slack gives up after 3 s; keep a margin for the network and Bolt itself.
 ACK_BUDGET_SECONDS = 2.0

@@ -12,31 +12,36 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.deps import Deps
+from bot.desks import Desks
 from bot.domain.requester import Requester
 
-DEPS_KEY = "feedbot_deps"
+DESKS_KEY = "feedbot_desks"
 
 
-class AttachDeps(AsyncMiddleware):
-    """Puts our dependencies on every request's context, for `deps_of`.
+class AttachDesks(AsyncMiddleware):
+    """Puts the use cases (and through them our dependencies) on every request's context, for `desks_of`.
 
     A middleware class rather than an `app.use(function)`: for a function, Bolt inspects its signature and
     builds its arguments on every request, which cost more than a tenth of an ack's CPU under load.
     """
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, desks: Desks) -> None:
+        self._desks = desks
 
     async def async_process(
         self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse | None:
-        req.context[DEPS_KEY] = self._deps
+        req.context[DESKS_KEY] = self._desks
         return await next()
 
 
+def desks_of(context: AsyncBoltContext) -> Desks:
+    desks: Desks = context[DESKS_KEY]
+    return desks
+
+
 def deps_of(context: AsyncBoltContext) -> Deps:
-    deps: Deps = context[DEPS_KEY]
-    return deps
+    return desks_of(context).deps
 
 
 def requester(deps: Deps, team_id: str | None, user_id: str | None) -> Requester:

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 
 from slack_sdk.signature import SignatureVerifier
 
-from bot.http_guard import parse_json
+from handlers.http_guard import parse_json
 
 INTERACTIVE_NEEDS_TRIGGER = {"shortcut", "message_action", "block_actions"}
 VIEW_PAYLOADS = {"view_submission", "view_closed"}

@@ -9,7 +9,7 @@ from typing import Any
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
-from bot.teams_desk import Answer, TeamsDesk
+from bot.desks.teams import Answer, TeamsDesk
 from comms.render.teams import (
     bug_form,
     feedback_form,

@@ -1,5 +1,5 @@
 """POST /api/messages: Bot Framework activities in, checked by the SDK (JWT unless in emulator mode), answered in
-turn. Mounted only with a Teams app registration or FEEDBOT_TEAMS_EMULATOR (bot/server.py).
+turn. Mounted only with a Teams app registration or FEEDBOT_TEAMS_EMULATOR (bot/app.py).
 
 With the JWT on, the cheap checks come first: a request whose Authorization is not a bearer JWT is refused before
 its body is read, and the token is validated against the activity's channel and service URL before the SDK's
@@ -21,11 +21,11 @@ from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticateRequestResult
 from msrest.exceptions import DeserializationError
 
-from bot.deps import Deps
+from bot.desks import Desks
+from bot.desks.teams import TeamsDesk
 from bot.domain.replies import Reply
-from bot.http_guard import TEAMS_BODY_LIMIT, bearer_token, parse_json, read_body
-from bot.teams_desk import TeamsDesk
 from comms.render.teams import reply_activity
+from handlers.http_guard import TEAMS_BODY_LIMIT, bearer_token, parse_json, read_body
 from handlers.teams.activities import FeedbotActivities
 
 log = logging.getLogger("feedbot.teams")
@@ -46,10 +46,11 @@ SOMETHING_WENT_WRONG = Reply.failed("Sorry, something went wrong on my side. Not
 
 
 class TeamsEndpoint:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, desks: Desks) -> None:
+        deps = desks.deps
         self.adapter = CloudAdapter(deps.teams.authentication)
         self.adapter.on_turn_error = self._turn_failed
-        self.bot = FeedbotActivities(TeamsDesk(deps))
+        self.bot = FeedbotActivities(TeamsDesk(desks))
         self._anonymous = deps.settings.microsoft_app_id is None
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -144,7 +145,7 @@ def _error(status: int, reason: str) -> web.Response:
     return web.json_response({"ok": False, "error": reason}, status=status)
 
 
-def register(app: web.Application, deps: Deps) -> None:
-    if deps.settings.microsoft_app_id is None:
+def register(app: web.Application, desks: Desks) -> None:
+    if desks.deps.settings.microsoft_app_id is None:
         log.warning("%s", EMULATOR_WARNING)
-    app.router.add_post(PATH, TeamsEndpoint(deps).handle)
+    app.router.add_post(PATH, TeamsEndpoint(desks).handle)

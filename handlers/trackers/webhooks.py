@@ -23,10 +23,10 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.desks.trackers import TrackerDesk, WebhookDelivery
 from bot.domain.settings import Settings
-from bot.http_guard import TRACKER_BODY_LIMIT, parse_json, read_body
-from bot.tracker_desk import TrackerDesk, WebhookDelivery
 from comms.trackers.filing import CLOSED, FIXED, OPEN, StatusChange
+from handlers.http_guard import TRACKER_BODY_LIMIT, parse_json, read_body
 
 log = logging.getLogger("feedbot.trackers")
 

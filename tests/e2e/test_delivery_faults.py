@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from bot.announce import Announcements
+from bot.desks.releases import ReleaseDesk
 from bot.domain.requester import Requester
 from bot.services.releases import ReleaseDraft
 from comms.delivery import SEND_LANES
@@ -92,7 +92,7 @@ async def test_slack_failing_one_call_in_ten_and_stalling_others_still_reaches_e
     people = seed_lions(database_url, 200)
     fake_slack.flaky("chat.postMessage", error_share=0.1, slow_share=0.1, slow_seconds=1.0, seed=8)
 
-    await Announcements(server.deps).create(ADMIN, ReleaseDraft(title="Bumpy", summary="Through it all"))
+    await ReleaseDesk(server.deps).create(ADMIN, ReleaseDraft(title="Bumpy", summary="Through it all"))
     await fake_slack.wait_delivered(len(people) + 1, timeout=60)  # everyone, and the report to the author
     await asyncio.sleep(1)
 

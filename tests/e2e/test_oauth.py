@@ -11,7 +11,7 @@ import aiohttp
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from bot.announce import Announcements
+from bot.desks.releases import ReleaseDesk
 from bot.domain.requester import Requester
 from bot.services.releases import ReleaseDraft
 from bot.services.stakeholders import Target
@@ -89,7 +89,7 @@ async def test_an_org_wide_grid_install_serves_every_workspace_of_the_organisati
 
     # Background work knows only the workspace: a release there goes out on the organisation's token.
     admin = Requester("slack", "T0011", ADMIN_USER, is_admin=True)
-    announcements = Announcements(oauth_server.deps)
+    announcements = ReleaseDesk(oauth_server.deps)
     await announcements.place_stakeholders(admin, "lion", [Target("U0LION1", "user")])
     await announcements.create(admin, ReleaseDraft(title="Grid-wide", summary="Hello organisation"))
     delivered = await fake_slack.wait_delivered(1)

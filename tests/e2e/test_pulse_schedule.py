@@ -6,9 +6,9 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from bot.desks.pulses import PulseDesk
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings
-from bot.pulse_desk import PulseDesk
 from storage.models import Pulse, PulseSchedule
 from tests.conftest import ADMIN_USER
 from tests.e2e.test_pulses import HUMANS, directory

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
-from bot.announce import Announcements
+from bot.desks.releases import ReleaseDesk
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings
 from bot.services.releases import ReleaseDraft
@@ -35,7 +35,7 @@ def settings_overrides() -> dict[str, Any]:
 
 async def add_lions(server: RunningServer, count: int) -> list[str]:
     users = [f"U{n:07d}" for n in range(1, count + 1)]
-    reply = await Announcements(server.deps).place_stakeholders(ADMIN, "lion", [Target(u, "user") for u in users])
+    reply = await ReleaseDesk(server.deps).place_stakeholders(ADMIN, "lion", [Target(u, "user") for u in users])
     assert reply.kind == "info"
     return users
 
@@ -52,7 +52,7 @@ async def test_rate_limits_and_server_errors_still_reach_everyone_once(
     fake_slack.fail("chat.postMessage", status=500, error="internal_error", times=3)
     fake_slack.fail("chat.postMessage", status=503, error="service_unavailable", times=1)
 
-    await Announcements(server.deps).create(ADMIN, ReleaseDraft(title="Resilient", summary="Through it all"))
+    await ReleaseDesk(server.deps).create(ADMIN, ReleaseDraft(title="Resilient", summary="Through it all"))
     await fake_slack.wait_delivered(31, timeout=30)  # 30 lions and the report
 
     assert once_each(fake_slack, lions) == Counter(dict.fromkeys(lions, 1))
@@ -75,7 +75,7 @@ async def test_a_permanently_failing_recipient_is_given_up_with_the_error(
 ) -> None:
     await add_lions(server, 2)
     fake_slack.fail("chat.postMessage", status=500, error="internal_error", times=50)
-    await Announcements(server.deps).create(ADMIN, ReleaseDraft(title="Doomed", summary="x"))
+    await ReleaseDesk(server.deps).create(ADMIN, ReleaseDraft(title="Doomed", summary="x"))
 
     async with asyncio.timeout(30):
         while True:
@@ -93,7 +93,7 @@ async def test_a_scheduled_release_survives_a_restart_and_is_sent_once(
     async with running_server(settings) as first:
         lions = await add_lions(first, 3)
         draft = ReleaseDraft(title="After the restart", summary="s", send_at=send_at.isoformat())
-        assert (await Announcements(first.deps).create(ADMIN, draft)).kind == "ok"
+        assert (await ReleaseDesk(first.deps).create(ADMIN, draft)).kind == "ok"
         await asyncio.sleep(1)
     assert fake_slack.delivered() == []
 
@@ -109,7 +109,7 @@ async def test_a_release_due_while_down_goes_out_on_start_within_the_grace_windo
 ) -> None:
     async with running_server(settings) as first:
         lions = await add_lions(first, 2)
-        await Announcements(first.deps).create(ADMIN, ReleaseDraft(title="Late", summary="s", send_at="2099-01-01"))
+        await ReleaseDesk(first.deps).create(ADMIN, ReleaseDraft(title="Late", summary="s", send_at="2099-01-01"))
         async with first.deps.db.sessions.begin() as session:  # as if the server slept through its time
             release = await session.get(Release, 1)
             assert release is not None
@@ -126,7 +126,7 @@ async def test_a_release_missed_beyond_the_grace_window_is_not_sent_but_its_auth
     async with running_server(strict) as server:
         lions = await add_lions(server, 2)
         draft = ReleaseDraft(title="Stale", summary="s", send_at="2099-01-01")
-        await Announcements(server.deps).create(ADMIN, draft)
+        await ReleaseDesk(server.deps).create(ADMIN, draft)
         async with server.deps.db.sessions.begin() as session:
             release = await session.get(Release, 1)
             assert release is not None
@@ -209,7 +209,7 @@ async def test_people_get_it_at_that_time_in_their_own_zone_and_channels_at_the_
 ) -> None:
     early, late = "U0KIRI01", "U0NEWY01"
     fake_slack.timezones |= {early: "Pacific/Kiritimati", late: "America/New_York"}
-    announcements = Announcements(server.deps)
+    announcements = ReleaseDesk(server.deps)
     await announcements.place_stakeholders(ADMIN, "lion", [Target(early, "user"), Target(late, "user")])
     await announcements.place_stakeholders(ADMIN, "deer", [Target("C0DEER1", "channel")])
     # A wall-clock time that has just come round in Kiritimati (UTC+14) and is hours away in New York and in
@@ -239,7 +239,7 @@ async def test_the_release_report_shows_outcomes_and_who_acknowledged(
 ) -> None:
     await add_lions(server, 2)
     fake_slack.unreachable.add("U0000002")
-    announcements = Announcements(server.deps)
+    announcements = ReleaseDesk(server.deps)
     await announcements.create(ADMIN, ReleaseDraft(title="Reported", summary="s"))
     await fake_slack.wait_delivered(1)
     await announcements.acknowledge(Requester("slack", "T0001", "U0000001"), 1)

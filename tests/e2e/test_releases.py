@@ -104,13 +104,13 @@ async def test_each_tier_gets_its_own_form_exactly_once(server: RunningServer, f
 
 
 async def test_a_tier_without_its_own_text_gets_the_summary(server: RunningServer, fake_slack: FakeSlack) -> None:
-    from bot.announce import Announcements
+    from bot.desks.releases import ReleaseDesk
     from bot.domain.requester import Requester
     from bot.services.releases import ReleaseDraft
 
     await map_stakeholders(server)
     admin = Requester("slack", "T0001", ADMIN_USER, is_admin=True)
-    reply = await Announcements(server.deps).create(admin, ReleaseDraft(title="Tiny fix", summary="SUMMARY ONLY"))
+    reply = await ReleaseDesk(server.deps).create(admin, ReleaseDraft(title="Tiny fix", summary="SUMMARY ONLY"))
     assert reply.kind == "ok", reply
 
     delivered = await fake_slack.wait_delivered(8)
@@ -183,13 +183,13 @@ async def test_closing_the_loop_tells_named_submitters_only(server: RunningServe
     await server.slack(slash_command("/stakeholders", "add monkey <#C0MONK1|all>", user_id=ADMIN_USER))
     fake_slack.calls.clear()
 
-    from bot.announce import Announcements
+    from bot.desks.releases import ReleaseDesk
     from bot.domain.requester import Requester
     from bot.services.releases import ReleaseDraft
 
     admin = Requester("slack", "T0001", ADMIN_USER, is_admin=True)
     draft = ReleaseDraft(title="Receipts 2.0", summary="Scanning is here", linked=["FB-1", "FB-2", "BUG-1"])
-    assert (await Announcements(server.deps).create(admin, draft)).kind == "ok"
+    assert (await ReleaseDesk(server.deps).create(admin, draft)).kind == "ok"
 
     delivered = await fake_slack.wait_delivered(4)  # the channel post, two loop DMs, the report
     await server.deps.background.drain(1)
@@ -206,13 +206,13 @@ async def test_closing_the_loop_tells_named_submitters_only(server: RunningServe
 
 async def test_a_lion_acknowledges_and_opens_the_full_note(server: RunningServer, fake_slack: FakeSlack) -> None:
     await server.slack(slash_command("/stakeholders", "add lion <@U0LION1|lea>", user_id=ADMIN_USER))
-    from bot.announce import Announcements
+    from bot.desks.releases import ReleaseDesk
     from bot.domain.requester import Requester
     from bot.services.releases import ReleaseDraft
 
     admin = Requester("slack", "T0001", ADMIN_USER, is_admin=True)
     draft = ReleaseDraft(title="Big one", summary="S", details="THE FULL DETAILS", exec_summary="Decide by Friday")
-    await Announcements(server.deps).create(admin, draft)
+    await ReleaseDesk(server.deps).create(admin, draft)
     (lion_dm,) = [call for call in await fake_slack.wait_delivered(1) if call["channel"] == "U0LION1"]
     message = {"text": lion_dm["text"], "blocks": lion_dm["blocks"]}
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.announce import Announcements
+from bot.desks.pulses import PulseDesk
+from bot.desks.releases import ReleaseDesk
 from bot.domain.requester import Requester
-from bot.pulse_desk import PulseDesk
 from bot.services import privacy
 from bot.services.releases import ReleaseDraft
 from bot.services.stakeholders import Target
@@ -212,7 +212,7 @@ async def test_one_release_reaches_teams_and_slack_each_in_their_own_form(
     elephant, elephant_chat = "29:1elephant-eve", "a:1personal-eve"
     await install_for(server, fake_connector, elephant, elephant_chat)
     await install_in_channel(server, fake_connector)
-    announcements = Announcements(server.deps)
+    announcements = ReleaseDesk(server.deps)
     await announcements.place_stakeholders(SLACK_ADMIN, "elephant", [Target(elephant, "user")])
     await announcements.place_stakeholders(SLACK_ADMIN, "monkey", [Target(CHANNEL_CONVERSATION, "channel")])
     await announcements.place_stakeholders(SLACK_ADMIN, "lion", [Target("ULION001", "user")])
@@ -313,7 +313,7 @@ async def test_a_pulse_in_a_teams_channel_asks_its_people_and_counts_their_answe
 async def test_the_weekly_digest_reaches_a_teams_lion(server: RunningServer, fake_connector: FakeBotConnector) -> None:
     lion, chat = "29:1lion-leo", "a:1personal-leo"
     await install_for(server, fake_connector, lion, chat)
-    await Announcements(server.deps).place_stakeholders(SLACK_ADMIN, "lion", [Target(lion, "user")])
+    await ReleaseDesk(server.deps).place_stakeholders(SLACK_ADMIN, "lion", [Target(lion, "user")])
 
     queued, _ = await digests.send(server.deps.db, server.deps.settings, "T0001")
     assert queued == 1
@@ -331,10 +331,10 @@ async def test_teams_rate_limits_are_waited_out_and_refusals_are_final(
     fake_connector.refuse(gone[1])
     fake_connector.fail_next(429, times=1, retry_after=1, operation="send_to_conversation")
     targets = [Target(kept[0], "user"), Target(gone[0], "user")]
-    await Announcements(server.deps).place_stakeholders(SLACK_ADMIN, "elephant", targets)
+    await ReleaseDesk(server.deps).place_stakeholders(SLACK_ADMIN, "elephant", targets)
 
     before = len(fake_connector.calls)  # the welcome messages are not part of it
-    await Announcements(server.deps).create(SLACK_ADMIN, ReleaseDraft(title="Patience", summary="It arrives"))
+    await ReleaseDesk(server.deps).create(SLACK_ADMIN, ReleaseDraft(title="Patience", summary="It arrives"))
     await fake_connector.wait_for(lambda posted: posted.conversation_id == kept[1] and bool(posted.cards), timeout=15)
 
     async def settled() -> dict[str, Delivery] | None:
@@ -429,7 +429,7 @@ async def test_a_teams_submitter_hears_when_their_feedback_ships(
     await send(server, message("feedback Let me export to CSV", service_url=fake_connector.url))
     operator = Requester("slack", TENANT, "cli", is_admin=True)  # `feedbot release create --team <tenant>`
     draft = ReleaseDraft(title="CSV export", summary="Export any list as CSV.", linked=["FB-1"])
-    assert (await Announcements(server.deps).create(operator, draft)).kind == "ok"
+    assert (await ReleaseDesk(server.deps).create(operator, draft)).kind == "ok"
 
     [shipped] = await fake_connector.wait_for(lambda posted: "Your feedback shipped" in card_text(posted))
     assert shipped.conversation_id == PERSONAL_CONVERSATION and shipped.kind == "send"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.announce import Announcements
+from bot.desks.releases import ReleaseDesk
 from bot.domain.requester import Requester
 from bot.services.releases import ReleaseDraft
 from storage.models import Release
@@ -27,7 +27,7 @@ def settings_overrides() -> dict[str, Any]:
 async def test_a_teams_approver_approves_from_the_card(server: RunningServer, fake_connector: FakeBotConnector) -> None:
     await install_for(server, fake_connector, APPROVER, APPROVER_CHAT)
     author = Requester("slack", "T0001", ADMIN_USER, is_admin=True)
-    await Announcements(server.deps).create(author, ReleaseDraft(title="Billing v2", summary="New invoices"))
+    await ReleaseDesk(server.deps).create(author, ReleaseDraft(title="Billing v2", summary="New invoices"))
     [request] = await fake_connector.wait_for(lambda posted: "Approve" in card_text(posted))
     assert request.conversation_id == APPROVER_CHAT
 

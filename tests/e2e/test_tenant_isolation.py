@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from bot.announce import Announcements
 from bot.deps import Deps
+from bot.desks.intake import IntakeDesk
+from bot.desks.pulses import PulseDesk
+from bot.desks.releases import ReleaseDesk
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings
-from bot.intake import Intake
-from bot.pulse_desk import PulseDesk
 from bot.services import home
 from bot.services.bugs import BugDraft
 from bot.services.digest import compose
@@ -80,7 +80,7 @@ async def test_two_workspaces_never_see_each_others_data(
     assert "FB-" in await command(server, fake_slack, B, "/feedback B's note", user=PEOPLE[B][0])
     for team in (A, B):
         reporter = Requester("slack", team, PEOPLE[team][0])
-        outcome = await Intake(deps).bug(
+        outcome = await IntakeDesk(deps).bug(
             reporter, BugDraft(title=f"{team} crash", what_happened="x", severity="minor"), f"bug-{team}"
         )
         assert outcome.created
@@ -93,19 +93,19 @@ async def test_two_workspaces_never_see_each_others_data(
 
     # A release in A reaches A's lion only, on A's token; B's release list does not show it.
     admin_a, admin_b = Requester("slack", A, ADMIN_USER, True), Requester("slack", B, ADMIN_USER, True)
-    await Announcements(deps).create(admin_a, ReleaseDraft(title="A ships", summary="Only for A"))
+    await ReleaseDesk(deps).create(admin_a, ReleaseDraft(title="A ships", summary="Only for A"))
     delivered = await fake_slack.wait_delivered(2)  # A's lion, and the report to A's author
     token_of = {workspace.team_id: token for token, workspace in fake_slack.tokens.items()}
     posts = [call for call in fake_slack.calls if call.method == "chat.postMessage" and call.ok]
     assert {call["channel"] for call in delivered} == {PEOPLE[A][5], ADMIN_USER}
     assert {post.token for post in posts} == {token_of[A]}
-    assert "A ships" not in (await Announcements(deps).listing(admin_b)).text
-    report_b = await Announcements(deps).report(admin_b, 1)
+    assert "A ships" not in (await ReleaseDesk(deps).listing(admin_b)).text
+    report_b = await ReleaseDesk(deps).report(admin_b, 1)
     assert report_b.kind in {"error", "invalid"} and "A ships" not in report_b.text
     # A person of B cannot acknowledge A's release, nor cancel it as B's admin.
-    acknowledged = await Announcements(deps).acknowledge(Requester("slack", B, PEOPLE[B][5]), 1)
+    acknowledged = await ReleaseDesk(deps).acknowledge(Requester("slack", B, PEOPLE[B][5]), 1)
     assert "There is no release REL-1" in acknowledged.text
-    assert (await Announcements(deps).cancel(admin_b, 1)).kind != "ok"
+    assert (await ReleaseDesk(deps).cancel(admin_b, 1)).kind != "ok"
 
     # A pulse in A: B sees no pulse, cannot answer or close it, and A's results count A's answers only.
     started = await command(server, fake_slack, A, "/pulse start How likely are you to recommend us?")

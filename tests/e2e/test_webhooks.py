@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from bot.announce import Announcements
+from bot.desks.intake import IntakeDesk
+from bot.desks.pulses import PulseDesk
+from bot.desks.releases import ReleaseDesk
 from bot.domain.requester import Requester
-from bot.intake import Intake
-from bot.pulse_desk import PulseDesk
 from bot.services.bugs import BugDraft
 from bot.services.releases import ReleaseDraft
 from bot.services.stakeholders import Target
@@ -145,11 +145,11 @@ async def test_a_4xx_from_the_receiver_is_not_retried(server: RunningServer, rec
 
 async def test_bugs_pulses_and_releases_are_announced_too(server: RunningServer, receiver: WebhookReceiver) -> None:
     draft = BugDraft(title="Export crashes", what_happened="500 on click", severity="major")
-    await Intake(server.deps).bug(Requester("slack", TEAM, "U0007"), draft, "bug-source-1")
+    await IntakeDesk(server.deps).bug(Requester("slack", TEAM, "U0007"), draft, "bug-source-1")
     desk = PulseDesk(server.deps)
     await desk.start_local(ADMIN, "Would you recommend working here?")
     await desk.command(ADMIN, "close")
-    await Announcements(server.deps).create(ADMIN, ReleaseDraft(title="Dark mode", summary="It is here"))
+    await ReleaseDesk(server.deps).create(ADMIN, ReleaseDraft(title="Dark mode", summary="It is here"))
 
     (bug,) = await receiver.wait_for(1, "bug.created")
     (pulse,) = await receiver.wait_for(1, "pulse.closed")
@@ -173,9 +173,9 @@ async def test_a_rate_limited_webhook_does_not_hold_back_slack_messages(
     await post_feedback(server, "The receiver is busy")
     await receiver.wait_for(1)  # answered 429: webhooks pause for 30 s
 
-    await Announcements(server.deps).place_stakeholders(ADMIN, "lion", [Target("U0LION01", "user")])
+    await ReleaseDesk(server.deps).place_stakeholders(ADMIN, "lion", [Target("U0LION01", "user")])
     started = asyncio.get_running_loop().time()
-    await Announcements(server.deps).create(ADMIN, ReleaseDraft(title="Still on time", summary="Slack is not paused"))
+    await ReleaseDesk(server.deps).create(ADMIN, ReleaseDraft(title="Still on time", summary="Slack is not paused"))
     (delivered, *_) = await fake_slack.wait_delivered(1, timeout=10)
     assert delivered["channel"] == "U0LION01" and asyncio.get_running_loop().time() - started < 5
     (row,) = [row for row in await webhook_rows(server) if row.subject.startswith("webhook:feedback.created")]

@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-from bot.intake import Intake
+from bot.desks.intake import IntakeDesk
 from storage.models import Feedback
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import (
@@ -74,7 +74,7 @@ async def test_a_late_permalink_never_lands_on_anonymous_feedback(server: Runnin
     row = await share_anonymously(server, fake_slack)
 
     # Whatever asks (a retried background task, a code path to come), the service keeps the link off.
-    await Intake(server.deps).attach_permalink("feedback", row.id, "https://fake.slack.test/archives/C0SMALL01/p1")
+    await IntakeDesk(server.deps).attach_permalink("feedback", row.id, "https://fake.slack.test/archives/C0SMALL01/p1")
 
     (after,) = await server.rows(Feedback)
     assert after.permalink is None

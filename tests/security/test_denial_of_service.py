@@ -18,9 +18,9 @@ import jwt
 import pytest
 from botbuilder.schema import Activity
 
-from bot.api_intake import MAX_EMAIL, looks_like_email
+from bot.desks.feedback_api import MAX_EMAIL, looks_like_email
 from bot.domain.settings import Settings
-from bot.http_guard import ServerLimits
+from handlers.http_guard import ServerLimits
 from storage.models import Feedback, InboundWebhook, TeamsConversation
 from tests.fakes import trackers as fake_trackers
 from tests.fakes.bot_connector import FakeBotConnector, message

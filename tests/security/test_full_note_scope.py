@@ -7,7 +7,7 @@ import asyncio
 import json
 from datetime import timedelta
 
-from bot.announce import Announcements
+from bot.desks.releases import ReleaseDesk
 from bot.domain.requester import Requester
 from bot.services.releases import ReleaseDraft
 from storage.models import Release, utcnow
@@ -51,7 +51,7 @@ async def test_the_full_note_is_refused_across_workspaces_and_before_it_went_out
     await server.slack(slash_command("/stakeholders", "add lion <@U0LION1|lea>", user_id=ADMIN_USER))
     admin = Requester("slack", TEAM, ADMIN_USER, is_admin=True)
     draft = ReleaseDraft(title="Sent one", summary="S", details=SENT_DETAILS, exec_summary="Decide")
-    assert (await Announcements(server.deps).create(admin, draft)).kind == "ok"
+    assert (await ReleaseDesk(server.deps).create(admin, draft)).kind == "ok"
     (lion_dm,) = [call for call in await fake_slack.wait_delivered(1) if call["channel"] == "U0LION1"]
     message = {"text": lion_dm["text"], "blocks": lion_dm["blocks"]}
     async with server.deps.db.sessions.begin() as session:

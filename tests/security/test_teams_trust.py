@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.announce import Announcements
+from bot.desks.releases import ReleaseDesk
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings
 from bot.services.releases import ReleaseDraft
@@ -46,7 +46,7 @@ async def awaiting_release_and_answered_pulse(server: RunningServer, fake_slack:
     """A release waiting for the Slack approver, and a pulse the first person answered 3."""
     dms = {call["channel"]: call for call in await start_pulse(server, fake_slack)}
     await click(server, fake_slack, dms[HUMANS[0]], 3)
-    await Announcements(server.deps).create(AUTHOR, ReleaseDraft(title="Billing v2", summary="New invoices"))
+    await ReleaseDesk(server.deps).create(AUTHOR, ReleaseDraft(title="Billing v2", summary="New invoices"))
     assert [release.status for release in await server.rows(Release)] == ["awaiting_approval"]
 
 

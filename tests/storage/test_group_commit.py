@@ -13,9 +13,9 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from bot.deps import build_deps
+from bot.desks.intake import STORAGE_UNAVAILABLE, IntakeDesk, Outcome
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings
-from bot.intake import STORAGE_UNAVAILABLE, Intake, Outcome
 from bot.services.feedback import FeedbackDraft
 from storage import feedback as feedback_store
 from storage.db import Database, open_database, sync_url
@@ -176,7 +176,7 @@ async def test_through_intake_every_caller_of_a_failed_batch_hears_it_was_not_sa
     settings: Settings, database_url: str
 ) -> None:
     deps = build_deps(settings)
-    intake = Intake(deps)
+    intake = IntakeDesk(deps)
     slack = Requester("slack", "T0001", "U0001")
     try:
         with failing_on(database_url, POISON):

@@ -12,11 +12,11 @@ from cryptography.fernet import Fernet
 from sqlalchemy import String, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.announce import Announcements
 from bot.deps import Deps, build_deps
+from bot.desks.pulses import PulseDesk
+from bot.desks.releases import ReleaseDesk
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings
-from bot.pulse_desk import PulseDesk
 from bot.runtime import Runtime
 from bot.services import digest, privacy
 from bot.services.pulses import respondent_key
@@ -104,7 +104,7 @@ async def figures(session: AsyncSession) -> dict[str, Any]:
 async def seed(deps: Deps) -> None:
     """The person in every role feedbot knows: submitter, stakeholder, admin, release author, pulse answerer."""
     settings = deps.settings
-    announcements = Announcements(deps)
+    announcements = ReleaseDesk(deps)
     now = utcnow()
     async with deps.db.sessions.begin() as session:
         for number, (user, category, text) in enumerate(

@@ -10,11 +10,10 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.deps import Deps
-from bot.pulse_desk import PulseDesk
+from bot.desks import Desks
 from comms.pulses import question_note
 from comms.render.slack import note_message, pulse_comment_modal, reply_mrkdwn
-from handlers.slack.context import deps_of, requester_from_payload
+from handlers.slack.context import desks_of, requester_from_payload
 
 
 def _pulse_and_score(action: dict[str, Any]) -> tuple[int, int] | None:
@@ -29,13 +28,15 @@ async def pulse_answer_callback(
     parsed = _pulse_and_score(action)
     if parsed is None:
         return
-    deps = deps_of(context)
+    desks = desks_of(context)
+    deps = desks.deps
     # Bolt answers Slack when this listener returns (process_before_response), so the rest runs after it.
-    deps.background.spawn(_answer(deps, body, parsed, respond), name="pulse:answer")
+    deps.background.spawn(_answer(desks, body, parsed, respond), name="pulse:answer")
 
 
-async def _answer(deps: Deps, body: dict[str, Any], parsed: tuple[int, int], respond: AsyncRespond) -> None:
-    reply, pulse = await PulseDesk(deps).answer(requester_from_payload(deps, body), *parsed)
+async def _answer(desks: Desks, body: dict[str, Any], parsed: tuple[int, int], respond: AsyncRespond) -> None:
+    deps = desks.deps
+    reply, pulse = await desks.pulses.answer(requester_from_payload(deps, body), *parsed)
     if reply.kind != "ok" or pulse is None:
         await respond(response_type="ephemeral", replace_original=False, text=reply_mrkdwn(reply))
         return
@@ -52,4 +53,4 @@ async def pulse_comment_callback(
     if pulse_id.isdigit():
         modal = pulse_comment_modal(int(pulse_id), json.dumps({"pulse_id": pulse_id}))
         opening = client.views_open(trigger_id=body["trigger_id"], view=modal)
-        deps_of(context).background.spawn(opening, name="pulse:comment-modal")
+        desks_of(context).deps.background.spawn(opening, name="pulse:comment-modal")

@@ -9,11 +9,10 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.announce import Announcements
 from bot.domain.replies import Reply
 from comms.render.limits import CONTEXT_TEXT
 from comms.render.slack import note_modal, reply_mrkdwn
-from handlers.slack.context import deps_of, requester_from_payload
+from handlers.slack.context import desks_of, requester_from_payload
 
 
 def _release_id(action: dict[str, Any]) -> int | None:
@@ -39,10 +38,11 @@ async def release_ack_callback(
     release_id = _release_id(action)
     if release_id is None:
         return
-    deps = deps_of(context)
+    desks = desks_of(context)
+    deps = desks.deps
 
     async def acknowledge() -> None:
-        reply = await Announcements(deps).acknowledge(requester_from_payload(deps, body), release_id)
+        reply = await desks.releases.acknowledge(requester_from_payload(deps, body), release_id)
         await respond(**_settled_message(body, reply))
 
     # Bolt answers Slack when this listener returns (process_before_response), so the work runs after it.
@@ -56,10 +56,11 @@ async def release_approve_callback(
     release_id = _release_id(action)
     if release_id is None:
         return
-    deps = deps_of(context)
+    desks = desks_of(context)
+    deps = desks.deps
 
     async def approve() -> None:
-        reply = await Announcements(deps).approve(requester_from_payload(deps, body), release_id)
+        reply = await desks.releases.approve(requester_from_payload(deps, body), release_id)
         if reply.kind == "refused":
             await respond(response_type="ephemeral", replace_original=False, text=reply_mrkdwn(reply))
             return
@@ -80,10 +81,11 @@ async def release_full_note_callback(
     release_id = _release_id(action)
     if release_id is None:
         return
-    deps = deps_of(context)
+    desks = desks_of(context)
+    deps = desks.deps
 
     async def open_full_note() -> None:
-        note = await Announcements(deps).full_note(requester_from_payload(deps, body), release_id)
+        note = await desks.releases.full_note(requester_from_payload(deps, body), release_id)
         if isinstance(note, Reply):
             await respond(response_type="ephemeral", replace_original=False, text=reply_mrkdwn(note))
             return

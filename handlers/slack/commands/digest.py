@@ -8,18 +8,18 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from bot.digest_desk import DigestDesk
 from bot.domain.replies import Reply
 from comms.render.slack import ephemeral_response
-from handlers.slack.context import deps_of, requester_from_command
+from handlers.slack.context import desks_of, requester_from_command
 
 
 async def digest_command_callback(
     ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
 ) -> None:
-    deps = deps_of(context)
+    desks = desks_of(context)
+    deps = desks.deps
     requester = requester_from_command(deps, command)
-    desk = DigestDesk(deps)
+    desk = desks.digests
     if (command.get("text") or "").strip().lower() == "send":
         await ack(**ephemeral_response(await desk.send_now(requester)))
         return

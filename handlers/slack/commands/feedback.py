@@ -9,18 +9,19 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.desks.intake import Outcome
 from bot.domain.replies import Reply
-from bot.intake import Intake, Outcome
 from bot.services.feedback import FeedbackDraft
 from comms.render.slack import ephemeral_response, feedback_modal
 from handlers.slack.answer import outcome_in_time
-from handlers.slack.context import deps_of, requester_from_command
+from handlers.slack.context import desks_of, requester_from_command
 
 
 async def feedback_command_callback(
     ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, context: AsyncBoltContext
 ) -> None:
-    deps = deps_of(context)
+    desks = desks_of(context)
+    deps = desks.deps
     text = (command.get("text") or "").strip()
     channel_id = command.get("channel_id")
     if not text:
@@ -32,7 +33,7 @@ async def feedback_command_callback(
     async def deliver_late(outcome: Outcome) -> None:
         await respond(**ephemeral_response(outcome.reply))
 
-    work = Intake(deps).feedback(
+    work = desks.intake.feedback(
         requester_from_command(deps, command),
         FeedbackDraft(text=text, channel_id=channel_id),
         source_key=f"command:{command['trigger_id']}",

@@ -7,13 +7,13 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.pulse_desk import PulseDesk
 from comms.render.slack import ephemeral_response
-from handlers.slack.context import deps_of, requester_from_command
+from handlers.slack.context import desks_of, requester_from_command
 
 
 async def pulse_command_callback(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext) -> None:
-    deps = deps_of(context)
+    desks = desks_of(context)
+    deps = desks.deps
     requester = requester_from_command(deps, command)
-    reply = await PulseDesk(deps).command(requester, command.get("text") or "")
+    reply = await desks.pulses.command(requester, command.get("text") or "")
     await ack(**ephemeral_response(reply))

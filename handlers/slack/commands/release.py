@@ -8,16 +8,16 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.announce import Announcements
 from comms.render.slack import ephemeral_response, release_modal
-from handlers.slack.context import deps_of, requester_from_command
+from handlers.slack.context import desks_of, requester_from_command
 
 
 async def release_command_callback(
     ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
-    deps = deps_of(context)
-    refusal = Announcements(deps).may_draft(requester_from_command(deps, command))
+    desks = desks_of(context)
+    deps = desks.deps
+    refusal = desks.releases.may_draft(requester_from_command(deps, command))
     if refusal is not None:
         await ack(**ephemeral_response(refusal))
         return

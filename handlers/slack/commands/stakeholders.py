@@ -7,14 +7,12 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.announce import Announcements
 from comms.render.slack import ephemeral_response
-from handlers.slack.context import deps_of, requester_from_command
+from handlers.slack.context import desks_of, requester_from_command
 
 
 async def stakeholders_command_callback(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext) -> None:
-    deps = deps_of(context)
-    reply = await Announcements(deps).stakeholder_command(
-        requester_from_command(deps, command), command.get("text") or ""
-    )
+    desks = desks_of(context)
+    deps = desks.deps
+    reply = await desks.releases.stakeholder_command(requester_from_command(deps, command), command.get("text") or "")
     await ack(**ephemeral_response(reply))

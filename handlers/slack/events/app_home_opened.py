@@ -7,9 +7,8 @@ from typing import Any
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.intake import Intake
 from comms.render.slack import home_view
-from handlers.slack.context import deps_of, requester
+from handlers.slack.context import desks_of, requester
 
 
 async def app_home_opened_callback(
@@ -17,12 +16,13 @@ async def app_home_opened_callback(
 ) -> None:
     if event.get("tab", "home") != "home" or not event.get("user"):
         return
-    deps = deps_of(context)
+    desks = desks_of(context)
+    deps = desks.deps
     team_id = body.get("team_id") or context.team_id
     user_id = event["user"]
 
     async def publish() -> None:
-        summary = await Intake(deps).home(requester(deps, team_id, user_id))
+        summary = await desks.intake.home(requester(deps, team_id, user_id))
         await client.views_publish(user_id=user_id, view=home_view(summary))
 
     # Bolt acks an event when its listener returns (process_before_response): publish after that.

@@ -9,7 +9,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import bugs
-from handlers.slack.context import deps_of, private_metadata, requester_from_payload
+from handlers.slack.context import desks_of, private_metadata, requester_from_payload
 from handlers.slack.view_state import ViewState
 from handlers.slack.views.submission import submit_modal
 
@@ -17,8 +17,8 @@ from handlers.slack.views.submission import submit_modal
 async def bug_modal_callback(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
-    deps = deps_of(context)
-    requester = requester_from_payload(deps, body)
+    desks = desks_of(context)
+    requester = requester_from_payload(desks.deps, body)
     state = ViewState(view)
     metadata = private_metadata(view)
     draft = bugs.BugDraft(
@@ -32,7 +32,7 @@ async def bug_modal_callback(
     await submit_modal(
         ack=ack,
         client=client,
-        deps=deps,
+        desks=desks,
         requester=requester,
         kind="bug",
         confirmation_title="Bug reported",

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import feedback
 from comms.render.slack import ANONYMOUS_VALUE
-from handlers.slack.context import deps_of, private_metadata, requester_from_payload
+from handlers.slack.context import desks_of, private_metadata, requester_from_payload
 from handlers.slack.view_state import ViewState
 from handlers.slack.views.submission import submit_modal
 
@@ -18,8 +18,8 @@ from handlers.slack.views.submission import submit_modal
 async def feedback_modal_callback(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
-    deps = deps_of(context)
-    requester = requester_from_payload(deps, body)
+    desks = desks_of(context)
+    requester = requester_from_payload(desks.deps, body)
     state = ViewState(view)
     metadata = private_metadata(view)
     draft = feedback.FeedbackDraft(
@@ -32,7 +32,7 @@ async def feedback_modal_callback(
     await submit_modal(
         ack=ack,
         client=client,
-        deps=deps,
+        desks=desks,
         requester=requester,
         kind="feedback",
         confirmation_title="Feedback saved",

@@ -7,9 +7,8 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.pulse_desk import PulseDesk
 from comms.render.slack import confirmation_modal, reply_plain
-from handlers.slack.context import deps_of, private_metadata, requester_from_payload
+from handlers.slack.context import desks_of, private_metadata, requester_from_payload
 from handlers.slack.view_state import ViewState
 
 
@@ -20,8 +19,9 @@ async def pulse_comment_modal_callback(
     if not pulse_id.isdigit():
         await ack(response_action="errors", errors={"comment": "This form has expired: open it again."})
         return
-    deps = deps_of(context)
-    reply = await PulseDesk(deps).comment(
+    desks = desks_of(context)
+    deps = desks.deps
+    reply = await desks.pulses.comment(
         requester_from_payload(deps, body), int(pulse_id), ViewState(view).text("comment")
     )
     if reply.kind == "invalid":

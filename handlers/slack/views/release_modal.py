@@ -8,14 +8,13 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.announce import Announcements
 from bot.domain.ids import release_label
 from bot.domain.replies import Reply
 from bot.domain.vocabulary import TIERS
 from bot.services.releases import ReleaseDraft, describe_time, parse_linked
 from comms.render.slack import LOCAL_TIME_VALUE, confirmation_modal, field_errors, release_preview
 from comms.tiers import note_for_tier
-from handlers.slack.context import deps_of, private_metadata, requester_from_payload
+from handlers.slack.context import desks_of, private_metadata, requester_from_payload
 from handlers.slack.view_state import ViewState
 from storage import stakeholders as stakeholder_store
 
@@ -23,7 +22,8 @@ from storage import stakeholders as stakeholder_store
 async def release_modal_callback(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
 ) -> None:
-    deps = deps_of(context)
+    desks = desks_of(context)
+    deps = desks.deps
     requester = requester_from_payload(deps, body)
     state = ViewState(view)
     try:
@@ -43,7 +43,7 @@ async def release_modal_callback(
         send_at=state.text("send_at") or "now",
         per_recipient_time=LOCAL_TIME_VALUE in state.checked("local_time"),
     )
-    drafted = await Announcements(deps).draft(requester, draft, source_key=f"view:{view.get('id')}")
+    drafted = await desks.releases.draft(requester, draft, source_key=f"view:{view.get('id')}")
     if drafted.errors:
         await ack(response_action="errors", errors=field_errors(drafted.errors))
         return
@@ -64,10 +64,11 @@ async def release_modal_callback(
 async def release_preview_callback(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
 ) -> None:
-    deps = deps_of(context)
+    desks = desks_of(context)
+    deps = desks.deps
     release_id = private_metadata(view).get("release_id", "")
     if not release_id.isdigit():
         await ack(response_action="errors", errors={})
         return
-    reply = await Announcements(deps).schedule(requester_from_payload(deps, body), int(release_id))
+    reply = await desks.releases.schedule(requester_from_payload(deps, body), int(release_id))
     await ack(response_action="update", view=confirmation_modal("Release note", reply))

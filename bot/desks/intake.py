@@ -30,7 +30,7 @@ class Outcome:
     errors: dict[str, str] | None = None  # field → message when the submission was invalid
 
 
-class Intake:
+class IntakeDesk:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
 

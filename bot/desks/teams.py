@@ -11,15 +11,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from botbuilder.schema import Activity, ChannelAccount
 from sqlalchemy.exc import DBAPIError
 
-from bot.announce import Announcements
 from bot.commands import parse_command_line
-from bot.deps import Deps
+from bot.desks import Desks
+from bot.desks.intake import STORAGE_UNAVAILABLE
 from bot.domain.home import HomeSummary
 from bot.domain.notes import Note
 from bot.domain.replies import Reply, verbatim
 from bot.domain.requester import Requester
-from bot.intake import STORAGE_UNAVAILABLE, Intake
-from bot.pulse_desk import PulseDesk
 from bot.services.bugs import BugDraft
 from bot.services.feedback import FeedbackDraft
 from comms.pulses import ANSWER_ACTION_PREFIX, COMMENT_ACTION, question_note
@@ -84,9 +82,10 @@ def _sent(reply: Reply) -> Answer:
 
 
 class TeamsDesk:
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
-        self._intake = Intake(deps)
+    def __init__(self, desks: Desks) -> None:
+        self._deps = desks.deps
+        self._desks = desks
+        self._intake = desks.intake
 
     def requester(self, activity: Activity) -> Requester:
         sender = activity.from_property
@@ -226,7 +225,7 @@ class TeamsDesk:
             acting = await self._acting_for(requester, f"pulse:{pulse_id}")
             if acting is None:
                 return Answer(reply=Reply.refused("This pulse was not sent to you, so your answer was not counted."))
-            reply, pulse = await PulseDesk(self._deps).answer(acting, int(pulse_id), int(score))
+            reply, pulse = await self._desks.pulses.answer(acting, int(pulse_id), int(score))
         except DBAPIError:
             return Answer(reply=STORAGE_UNAVAILABLE)
         if reply.kind != "ok" or pulse is None:
@@ -242,7 +241,7 @@ class TeamsDesk:
             acting = await self._acting_for(requester, f"pulse:{pulse_id}")
             if acting is None:
                 return Answer(reply=Reply.refused("This pulse was not sent to you, so your comment was not saved."))
-            reply = await PulseDesk(self._deps).comment(acting, int(pulse_id), text)
+            reply = await self._desks.pulses.comment(acting, int(pulse_id), text)
         except DBAPIError:
             return Answer(reply=STORAGE_UNAVAILABLE)
         if reply.kind == "invalid":
@@ -257,10 +256,10 @@ class TeamsDesk:
             if acting is None:
                 return Answer(reply=Reply.refused("This release note was not sent to you."))
             if action == APPROVE_ACTION:
-                return Answer(reply=await Announcements(self._deps).approve(acting, release_id))
+                return Answer(reply=await self._desks.releases.approve(acting, release_id))
             if action == ACK_ACTION:
-                return Answer(reply=await Announcements(self._deps).acknowledge(acting, release_id))
-            note = await Announcements(self._deps).full_note(acting, release_id)
+                return Answer(reply=await self._desks.releases.acknowledge(acting, release_id))
+            note = await self._desks.releases.full_note(acting, release_id)
         except DBAPIError:
             return Answer(reply=STORAGE_UNAVAILABLE)
         return Answer(reply=note) if isinstance(note, Reply) else Answer(note=note)

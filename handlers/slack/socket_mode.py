@@ -25,7 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain.settings import Settings, SettingsError
 from comms.metrics import Metrics
 
-log = logging.getLogger("feedbot.socket_mode")
+log = logging.getLogger("feedhandlers.slack.socket_mode")
 
 # Answers from apps.connections.open that mean "not now", as opposed to "this token will never work".
 TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})

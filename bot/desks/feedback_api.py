@@ -17,9 +17,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
+from bot.desks.intake import IntakeDesk
 from bot.domain.requester import Requester
-from bot.http_guard import bearer_matches
-from bot.intake import Intake
 from bot.services.feedback import FeedbackDraft
 
 log = logging.getLogger("feedbot.api")
@@ -60,21 +59,22 @@ class ApiStored:
     created: bool  # False: a repeat of an earlier request with the same Idempotency-Key
 
 
-class FeedbackApi:
+class FeedbackApiDesk:
     """One per server: it caches the workspace of SLACK_BOT_TOKEN after the first auth.test."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, intake: IntakeDesk) -> None:
         self._deps = deps
-        self._intake = Intake(deps)
+        self._intake = intake
         self._bot_team: str | None = None
 
     @property
     def enabled(self) -> bool:
         return self._deps.settings.api_token is not None
 
-    def authorised(self, authorization: str | None) -> bool:
-        expected = self._deps.settings.api_token
-        return expected is not None and bearer_matches(authorization, expected)
+    @property
+    def token(self) -> str | None:
+        """The bearer token callers must present (FEEDBOT_API_TOKEN)."""
+        return self._deps.settings.api_token
 
     async def submit(self, request: ApiFeedback) -> ApiStored:
         if request.idempotency_key is not None and not 0 < len(request.idempotency_key) <= MAX_IDEMPOTENCY_KEY:

@@ -28,7 +28,7 @@ class Drafted:
     refusal: Reply | None = None
 
 
-class Announcements:
+class ReleaseDesk:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
 

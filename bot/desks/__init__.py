@@ -1,0 +1,36 @@
+"""The use cases, one desk per capability, built once per process and handed to every adapter.
+
+A desk takes a request in neutral terms (a Requester, parsed fields), applies the services' rules, and answers with
+neutral results (Reply, Note, HomeSummary); the platform adapters render those."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.deps import Deps
+from bot.desks.digests import DigestDesk
+from bot.desks.feedback_api import FeedbackApiDesk
+from bot.desks.intake import IntakeDesk
+from bot.desks.pulses import PulseDesk
+from bot.desks.releases import ReleaseDesk
+from bot.desks.trackers import TrackerDesk
+
+
+@dataclass
+class Desks:
+    deps: Deps
+    intake: IntakeDesk = field(init=False)
+    releases: ReleaseDesk = field(init=False)
+    digests: DigestDesk = field(init=False)
+    pulses: PulseDesk = field(init=False)
+    trackers: TrackerDesk = field(init=False)
+    feedback_api: FeedbackApiDesk = field(init=False)
+
+    def __post_init__(self) -> None:
+        deps = self.deps
+        self.intake = IntakeDesk(deps)
+        self.releases = ReleaseDesk(deps)
+        self.digests = DigestDesk(deps)
+        self.pulses = PulseDesk(deps)
+        self.trackers = TrackerDesk(deps)
+        self.feedback_api = FeedbackApiDesk(deps, self.intake)
