@@ -1,0 +1,80 @@
+"""Outbox subjects: what each queued message is about, in one place.
+
+A subject keys a message (with its recipient) so a step that is repeated queues nothing twice, and it is how
+later steps find what was sent: the people a pulse asked, a team's last roll-up, the messages that quote an item
+when its submitter is purged. Every subject is built, and every family of subjects matched, through here."""
+
+from __future__ import annotations
+
+RELEASE = "release:"
+PULSE = "pulse:"
+PULSE_REMINDER = "pulse-reminder:"
+DIGEST = "digest:"
+ROLLUP = "rollup:"
+LOOP = "loop:"
+APPROVAL = "approval:"
+REPORT = "report:"
+TRACKER = "tracker:"
+WEBHOOK = "webhook:"
+
+
+def release(release_id: int) -> str:
+    """A release note to one stakeholder."""
+    return f"{RELEASE}{release_id}"
+
+
+def approval(release_id: int) -> str:
+    """Asking an approver to approve a release."""
+    return f"{APPROVAL}{release(release_id)}"
+
+
+def report(release_id: int) -> str:
+    """The delivery report to a release's author."""
+    return f"{REPORT}{release(release_id)}"
+
+
+def loop(item_label: str) -> str:
+    """Telling a submitter that their item shipped (closing the loop)."""
+    return f"{LOOP}{item_label}"
+
+
+def pulse(pulse_id: int) -> str:
+    """A pulse question to one person."""
+    return f"{PULSE}{pulse_id}"
+
+
+def pulse_reminder(pulse_id: int) -> str:
+    return f"{PULSE_REMINDER}{pulse_id}"
+
+
+def digest(team_id: str, week: str) -> str:
+    """A lion's executive digest for one ISO week (2026-W48): at most one each."""
+    return f"{DIGEST}{team_id}:{week}"
+
+
+def rollups(team_id: str) -> str:
+    """The prefix of a team's weekly roll-ups to elephants."""
+    return f"{ROLLUP}{team_id}:"
+
+
+def rollup(team_id: str, week: str) -> str:
+    return f"{rollups(team_id)}{week}"
+
+
+def tracker_filing(kind: str, item_id: int) -> str:
+    """Filing an item in the issue tracker: unique, so an item is filed at most once."""
+    return f"{TRACKER}{kind}:{item_id}"
+
+
+def tracker_notice(event: str, item_label: str) -> str:
+    """A DM about a tracker issue: event is filed, failed or done."""
+    return f"{TRACKER}{event}:{item_label}"
+
+
+def webhook(event_type: str, item: str) -> str:
+    """An event announced to FEEDBOT_WEBHOOK_URL, e.g. webhook:feedback.created:FB-12."""
+    return f"{WEBHOOK}{event_type}:{item}"
+
+
+def webhook_prefix(event_type: str) -> str:
+    return f"{WEBHOOK}{event_type}:"
