@@ -8,9 +8,10 @@ import time
 from datetime import timedelta
 
 from bot.deps import Deps
+from bot.desks import pulse_campaigns as pulses
+from bot.desks import weekly_digest as digests
 from bot.domain.platforms import TEAMS
 from bot.services import privacy
-from comms import digests, pulses
 from comms.delivery import DeliveryWorker
 from comms.releases import report_finished
 from comms.schedule import ReleaseScheduler

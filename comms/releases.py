@@ -13,22 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.ids import bug_label, feedback_label, parse_label, release_label
 from bot.domain.local_time import wall_time
 from bot.domain.notes import Note
-from bot.domain.platforms import TEAMS, is_teams_id, platform_for
+from bot.domain.platforms import TEAMS, is_person, is_teams_id
 from bot.domain.vocabulary import TIERS
-from comms.platforms import note_payload
+from comms.platforms import direct_message, note_payload
 from comms.senders import Sender
 from comms.tiers import approval_request, delivery_report, item_shipped, note_for_tier
 from comms.webhooks import WebhookEvents
-from storage import outbox, submissions
+from storage import outbox, subjects, submissions
 from storage import releases as release_store
 from storage.db import Database
 from storage.models import Bug, Feedback, Release, utcnow
 
 log = logging.getLogger("feedbot.releases")
-
-
-def _is_person(platform: str, user_id: str) -> bool:
-    return (platform == "slack" and user_id[:1] in {"U", "W"}) or user_id.startswith("29:")
 
 
 async def fan_out(session: AsyncSession, release_id: int, zone: ZoneInfo) -> int | None:
@@ -47,7 +43,7 @@ async def fan_out(session: AsyncSession, release_id: int, zone: ZoneInfo) -> int
         note = note_for_tier(release, tier)
         total += await outbox.enqueue_tier(
             session,
-            subject=f"release:{release.id}",
+            subject=subjects.release(release.id),
             platform=release.platform,
             team_id=release.team_id,
             tier=tier,
@@ -83,23 +79,20 @@ async def _close_the_loop(session: AsyncSession, release: Release) -> int:
 
 
 async def _tell_submitter(session: AsyncSession, release: Release, user_id: str, label: str, text: str) -> int:
-    return int(await _direct_message(session, release, f"loop:{label}", user_id, item_shipped(release, label, text)))
+    return int(
+        await _direct_message(session, release, subjects.loop(label), user_id, item_shipped(release, label, text))
+    )
 
 
 async def _direct_message(session: AsyncSession, release: Release, subject: str, user_id: str, note: Note) -> bool:
-    """One DM about a release, at most once per subject and person, on the platform the person is on."""
-    platform = platform_for(user_id, release.platform)
-    return await outbox.enqueue(
+    return await direct_message(
         session,
-        {
-            "subject": subject,
-            "platform": platform,
-            "team_id": release.team_id,
-            "release_id": release.id,
-            "recipient_id": user_id,
-            "recipient_kind": "user",
-            "payload": note_payload(platform, note),
-        },
+        subject=subject,
+        team_id=release.team_id,
+        user_id=user_id,
+        note=note,
+        default_platform=release.platform,
+        release_id=release.id,
     )
 
 
@@ -107,7 +100,7 @@ async def ask_approvers(session: AsyncSession, release: Release, approvers: froz
     note = approval_request(release, zone)
     asked = 0
     for approver in sorted(approvers):
-        asked += int(await _direct_message(session, release, f"approval:release:{release.id}", approver, note))
+        asked += int(await _direct_message(session, release, subjects.approval(release.id), approver, note))
     return asked
 
 
@@ -137,10 +130,10 @@ async def report_finished(
                 sent = sum(sent for sent, _ in outcomes.values())
                 failed = sum(failed for _, failed in outcomes.values())
                 await webhooks.release_sent(session, release, sent, failed)
-            if _is_person(release.platform, release.created_by):
+            if is_person(release.created_by):
                 links = await _post_links(sender_for(release.platform), release.team_id, posts)
                 note = delivery_report(release, outcomes, failures, links, acknowledged)
-                await _direct_message(session, release, f"report:release:{release.id}", release.created_by, note)
+                await _direct_message(session, release, subjects.report(release.id), release.created_by, note)
             reported += 1
     return reported
 
@@ -170,7 +163,7 @@ async def mark_missed(session: AsyncSession, release_id: int, due: datetime) -> 
     release = await release_store.get(session, release_id)
     assert release is not None
     log.warning("%s missed: it was due at %s, beyond the grace window", release_label(release_id), due.isoformat())
-    if _is_person(release.platform, release.created_by):
+    if is_person(release.created_by):
         note = Note(
             title=f"Not sent: {release.title}",
             fallback=f"{release_label(release_id)} was not sent",

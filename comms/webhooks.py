@@ -29,9 +29,10 @@ from bot.domain.enps import Enps
 from bot.domain.ids import bug_label, feedback_label, pulse_label, release_label
 from bot.domain.settings import Settings
 from comms.senders import Permanent, PostOnlySender, RateLimited, SendResult, Sent, Transient, retry_after_seconds
-from storage import outbox
+from storage import outbox, subjects
 from storage import pulses as pulse_store
 from storage.models import Base, Bug, Feedback, Pulse, Release, utcnow
+from storage.outbox import OutboxMessage
 
 PLATFORM = "webhook"
 # One endpoint, so one recipient: (subject, recipient) being unique makes it one row per event.
@@ -41,10 +42,6 @@ SIGNATURE_VERSION = "v1"
 USER_AGENT = "feedbot-webhooks/1"
 TIMEOUT_SECONDS = 10.0
 # The worker pauses every platform on a 429 (comms/delivery.py): a receiver must not stall Slack for an hour.
-
-
-def subject(event_type: str, item: str) -> str:
-    return f"webhook:{event_type}:{item}"
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -66,17 +63,15 @@ async def queue_event(session: AsyncSession, event_type: str, team_id: str, item
         "team_id": team_id,
         "data": data,
     }
-    return await outbox.enqueue(
-        session,
-        {
-            "subject": subject(event_type, item),
-            "platform": PLATFORM,
-            "team_id": team_id,
-            "recipient_id": RECIPIENT,
-            "recipient_kind": "webhook",
-            "payload": json.dumps(event, ensure_ascii=False),
-        },
+    message = OutboxMessage(
+        subject=subjects.webhook(event_type, item),
+        platform=PLATFORM,
+        team_id=team_id,
+        recipient_id=RECIPIENT,
+        recipient_kind="webhook",
+        payload=json.dumps(event, ensure_ascii=False),
     )
+    return await outbox.enqueue(session, message)
 
 
 def feedback_data(row: Feedback) -> dict[str, Any]:

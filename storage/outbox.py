@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, case, func, literal, not_, null, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,10 +22,39 @@ def _insert(session: AsyncSession) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
-async def enqueue(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """One message to one recipient; False if this subject already went (or is going) to them."""
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One message to one recipient. `subject` comes from storage/subjects.py; with the recipient it makes the
+    message unique. `payload` is what the platform's sender posts (Block Kit, an Adaptive Card activity, a
+    tracker issue, a webhook event) as JSON."""
+
+    subject: str
+    platform: str
+    team_id: str
+    recipient_id: str
+    recipient_kind: Literal["user", "channel", "webhook", "feedback", "bug"]
+    payload: str
+    release_id: int | None = None
+    # When the message is counted as made (a roll-up row carries the end of the period it covered).
+    created_at: datetime | None = None
+
+
+async def enqueue(session: AsyncSession, message: OutboxMessage) -> bool:
+    """Queue one message; False if this subject already went (or is going) to this recipient."""
     now = utcnow()
-    row = {"status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now, **values}
+    row = {
+        "subject": message.subject,
+        "platform": message.platform,
+        "team_id": message.team_id,
+        "recipient_id": message.recipient_id,
+        "recipient_kind": message.recipient_kind,
+        "payload": message.payload,
+        "release_id": message.release_id,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": message.created_at or now,
+    }
     _, created = await insert_once(session, Delivery, row, conflict=SUBJECT_RECIPIENT)
     return created
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,9 +73,27 @@ async def claim_launch(session: AsyncSession, pulse_id: int, now: datetime, stal
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def ids_where(session: AsyncSession, *conditions: Any) -> list[int]:
-    result = await session.execute(select(Pulse.id).where(*conditions).order_by(Pulse.id))
-    return list(result.scalars())
+@dataclass(frozen=True)
+class DueWork:
+    """The pulses the housekeeping round has to act on, by id."""
+
+    to_launch: list[int]  # from the CLI (no launcher yet), or a launch a dead process left half-done
+    to_remind: list[int]
+    to_close: list[int]
+
+
+async def due_work(session: AsyncSession, now: datetime, stale_before: datetime) -> DueWork:
+    async def ids(*conditions: ColumnElement[bool]) -> list[int]:
+        return list((await session.execute(select(Pulse.id).where(*conditions).order_by(Pulse.id))).scalars())
+
+    return DueWork(
+        to_launch=await ids(
+            Pulse.status == "launching",
+            or_(Pulse.launch_started_at.is_(None), Pulse.launch_started_at < stale_before),
+        ),
+        to_remind=await ids(Pulse.status == "open", Pulse.reminded_at.is_(None), Pulse.reminder_at <= now),
+        to_close=await ids(Pulse.status == "open", Pulse.closes_at <= now),
+    )
 
 
 async def record_answer(session: AsyncSession, pulse_id: int, respondent: str, score: int, day: date) -> bool:

@@ -8,17 +8,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import subjects
 from storage.models import Bug, Delivery, Feedback, utcnow
 
 Item = Bug | Feedback
 MODELS: dict[str, type[Bug] | type[Feedback]] = {"bug": Bug, "feedback": Feedback}
 QUEUED = "queued"  # our own statuses, until the tracker reports one
 FAILED = "failed"
-
-
-def subject(kind: str, item_id: int) -> str:
-    """The outbox subject of filing an item: unique, so an item is filed at most once."""
-    return f"tracker:{kind}:{item_id}"
 
 
 async def get(session: AsyncSession, kind: str, item_id: int) -> Item | None:
@@ -110,7 +106,7 @@ async def failed(session: AsyncSession, team_id: str, limit: int) -> list[tuple[
     items.sort(key=lambda entry: entry[1].created_at, reverse=True)
     found: list[tuple[str, Item, str | None]] = []
     for kind, item in items[:limit]:
-        row = await delivery(session, subject(kind, item.id))
+        row = await delivery(session, subjects.tracker_filing(kind, item.id))
         found.append((kind, item, row.last_error if row is not None else None))
     return found
 

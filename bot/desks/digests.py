@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.deps import Deps
+from bot.desks import weekly_digest as digests
+from bot.domain.notes import Note
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from bot.services.admin import NotAllowed, require_admin
 from bot.services.digest import NOT_FOR_YOU, may_read
-from comms import digests
-from comms.render.slack import note_message, reply_message
 
 
 class DigestDesk:
@@ -23,13 +21,13 @@ class DigestDesk:
             allowed = await may_read(session, requester)
         return None if allowed else NOT_FOR_YOU
 
-    async def preview(self, requester: Requester) -> dict[str, Any]:
-        """The digest as the lions get it, as a message for the caller alone (numbers as of now)."""
+    async def preview(self, requester: Requester) -> Note | Reply:
+        """The digest as the lions get it, for the caller alone (numbers as of now), or why they may not see it."""
         refused = await self.refusal(requester)
         if refused is not None:
-            return reply_message(refused)
+            return refused
         digest = await digests.digest_for(self._deps.db, self._deps.settings, requester.team_id)
-        return note_message(digests.digest_note(digest, self._deps.settings.zone))
+        return digests.digest_note(digest, self._deps.settings.zone)
 
     async def send_now(self, requester: Requester) -> Reply:
         try:

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.deps import Deps
+from bot.desks.pulse_campaigns import launch
 from bot.domain.ids import pulse_label
 from bot.domain.platforms import is_teams_id
 from bot.domain.replies import Reply, verbatim
@@ -15,7 +16,6 @@ from bot.domain.requester import Requester
 from bot.domain.validation import InvalidSubmission
 from bot.services import pulses
 from bot.services.admin import NotAllowed
-from comms.pulses import launch
 from storage import pulses as pulse_store
 from storage.models import Pulse
 

@@ -16,15 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.ids import bug_label, feedback_label, parse_label
 from bot.domain.notes import Note
-from bot.domain.platforms import TEAMS, platform_for
+from bot.domain.platforms import TEAMS
 from bot.domain.replies import verbatim
 from bot.domain.settings import Settings
-from comms.platforms import note_payload
+from comms.platforms import direct_message
 from comms.senders import Sent
 from comms.trackers import Issue
-from storage import outbox
+from storage import outbox, subjects
 from storage import trackers as tracker_store
 from storage.models import Base, Bug, Delivery, Feedback
+from storage.outbox import OutboxMessage
 
 TRACKER_NAMES = {"jira": "Jira", "linear": "Linear", "github": "GitHub"}
 # Where a done issue leaves a bug, and where a reopened one takes it back from.
@@ -63,7 +64,7 @@ def issue_for(item: Bug | Feedback) -> Issue:
 async def queue(session: AsyncSession, kind: str, item: Bug | Feedback, tracker: str) -> str:
     """Queue the item for `tracker`: "queued", "requeued" (a failed send tried again), "pending" (already on its
     way) or "sent" (filed already: never twice, even if recording its key went wrong)."""
-    subject = tracker_store.subject(kind, item.id)
+    subject = subjects.tracker_filing(kind, item.id)
     payload = json.dumps(issue_for(item).to_payload(), ensure_ascii=False)
     existing = await tracker_store.delivery(session, subject)
     if existing is not None and existing.status in ("pending", "sent"):
@@ -72,15 +73,15 @@ async def queue(session: AsyncSession, kind: str, item: Bug | Feedback, tracker:
         await tracker_store.rearm(session, existing.id, tracker, payload)
         outcome = "requeued"
     else:
-        values = {
-            "subject": subject,
-            "platform": tracker,
-            "team_id": item.team_id,
-            "recipient_id": label_of(kind, item.id),
-            "recipient_kind": kind,
-            "payload": payload,
-        }
-        await outbox.enqueue(session, values)
+        filing = OutboxMessage(
+            subject=subject,
+            platform=tracker,
+            team_id=item.team_id,
+            recipient_id=label_of(kind, item.id),
+            recipient_kind="feedback" if kind == "feedback" else "bug",
+            payload=payload,
+        )
+        await outbox.enqueue(session, filing)
         outcome = "queued"
     await tracker_store.mark_queued(session, kind, [item.id], tracker)
     return outcome
@@ -129,13 +130,13 @@ class TrackerFiling:
                 f"<{sent.link}|{sent.channel}> in {name}. You will hear from me when it is done.",
             ),
         )
-        await _direct_message(session, item, f"tracker:filed:{label}", person, note)
+        await _direct_message(session, item, subjects.tracker_notice("filed", label), person, note)
 
     async def on_failed(self, session: AsyncSession, row: Delivery, error: str) -> None:
         """A send that will not work by retrying (a refused token, an unknown project): the admins hear once, and
         App Home shows it with a re-send button."""
         parsed = parse_label(row.recipient_id)
-        if parsed is None or not row.subject.startswith("tracker:"):
+        if parsed is None or not row.subject.startswith(subjects.TRACKER):
             return
         kind, item_id = parsed
         await tracker_store.mark_failed(session, kind, item_id)
@@ -153,7 +154,7 @@ class TrackerFiling:
             ),
         )
         for admin in sorted(self._settings.admins):
-            await _direct_message(session, item, f"tracker:failed:{label}", admin, note)
+            await _direct_message(session, item, subjects.tracker_notice("failed", label), admin, note)
 
     async def status_changed(self, session: AsyncSession, change: StatusChange) -> str | None:
         """Apply a tracker's status to the item filed as `change.key`; the item's label, or None if it is not ours."""
@@ -182,7 +183,7 @@ class TrackerFiling:
                 ),
             )
             # Once per item, ever: a reopened and closed-again issue does not ping the person again.
-            await _direct_message(session, item, f"tracker:done:{label}", person, note)
+            await _direct_message(session, item, subjects.tracker_notice("done", label), person, note)
         return label
 
 
@@ -198,15 +199,6 @@ def _submitter(item: Bug | Feedback | None) -> str | None:
 
 async def _direct_message(session: AsyncSession, item: Bug | Feedback, subject: str, user_id: str, note: Note) -> bool:
     """A DM on the platform the person is on (admins may be Slack or Teams people, whatever the item's platform)."""
-    platform = platform_for(user_id, "slack")
-    return await outbox.enqueue(
-        session,
-        {
-            "subject": subject,
-            "platform": platform,
-            "team_id": item.team_id,
-            "recipient_id": user_id,
-            "recipient_kind": "user",
-            "payload": note_payload(platform, note),
-        },
+    return await direct_message(
+        session, subject=subject, team_id=item.team_id, user_id=user_id, note=note, default_platform="slack"
     )

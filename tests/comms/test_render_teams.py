@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from botbuilder.schema import Activity
 
+from bot.desks.weekly_digest import digest_note
 from bot.domain.home import AdminOverview, HomeSummary, Submission
 from bot.domain.notes import Action, Note
 from bot.domain.replies import Reply, unmarked
 from bot.domain.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
 from bot.domain.vocabulary import CATEGORIES, SEVERITIES
 from bot.services.digest import Digest
-from comms.digests import digest_note
 from comms.pulses import COMMENT_ACTION, question_note
 from comms.render.slack import ephemeral_response
 from comms.render.teams import (

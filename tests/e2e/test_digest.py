@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.desks import weekly_digest as digests
+from bot.desks.weekly_digest import latest_slot, week_of
 from bot.domain.replies import verbatim
 from bot.services.digest import Digest, compose, sparkline
-from comms import digests
-from comms.digests import latest_slot, week_of
 from storage.models import Bug, Delivery, Feedback, Pulse, PulseResponse, Release, Stakeholder, utcnow
 from tests.conftest import ADMIN_USER
 from tests.e2e.test_release_delivery import _cli

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
+from bot.desks import weekly_digest as digests
 from bot.desks.pulses import PulseDesk
 from bot.desks.releases import ReleaseDesk
 from bot.domain.requester import Requester
 from bot.services import privacy
 from bot.services.releases import ReleaseDraft
 from bot.services.stakeholders import Target
-from comms import digests
 from comms.teams_sender import TeamsSender
 from storage.models import Bug, Delivery, Feedback, PulseResponse, TeamsConversation
 from tests.adaptive_cards import inputs, submit_data

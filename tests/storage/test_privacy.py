@@ -37,6 +37,7 @@ from storage.models import (
     Release,
     utcnow,
 )
+from storage.outbox import OutboxMessage
 from tests.conftest import ADMIN_USER
 
 TEAM = "T0001"
@@ -165,14 +166,14 @@ async def seed(deps: Deps) -> None:
             await outbox.mark_sent(session, row.id, f"D{row.recipient_id}", "1700000000.000100")
         await outbox.enqueue(
             session,
-            {
-                "subject": "digest:T0001:2026-W48",
-                "platform": "slack",
-                "team_id": TEAM,
-                "recipient_id": PERSON,
-                "recipient_kind": "user",
-                "payload": '{"text": "your digest"}',
-            },
+            OutboxMessage(
+                subject="digest:T0001:2026-W48",
+                platform="slack",
+                team_id=TEAM,
+                recipient_id=PERSON,
+                recipient_kind="user",
+                payload='{"text": "your digest"}',
+            ),
         )
     await announcements.acknowledge(person(PERSON), 1)
 
@@ -196,14 +197,14 @@ async def ask(deps: Deps, people: list[str]) -> None:
         for user in people:
             await outbox.enqueue(
                 session,
-                {
-                    "subject": "pulse:1",
-                    "platform": "slack",
-                    "team_id": TEAM,
-                    "recipient_id": user,
-                    "recipient_kind": "user",
-                    "payload": '{"text": "Recommend?"}',
-                },
+                OutboxMessage(
+                    subject="pulse:1",
+                    platform="slack",
+                    team_id=TEAM,
+                    recipient_id=user,
+                    recipient_kind="user",
+                    payload='{"text": "Recommend?"}',
+                ),
             )
 
 
@@ -373,17 +374,18 @@ async def seed_old_and_new(deps: Deps) -> None:
             )
         await outbox.enqueue(
             session,
-            {
-                "subject": "loop:FB-1",
-                "platform": "slack",
-                "team_id": "T0001",
-                "recipient_id": OTHER,
-                "recipient_kind": "user",
-                "payload": '{"text": "You told us: text 0"}',
-                "status": "sent",
-                "created_at": now - timedelta(days=39),
-            },
+            OutboxMessage(
+                subject="loop:FB-1",
+                platform="slack",
+                team_id="T0001",
+                recipient_id=OTHER,
+                recipient_kind="user",
+                payload='{"text": "You told us: text 0"}',
+                created_at=now - timedelta(days=39),
+            ),
         )
+        for row in await outbox.for_subject(session, "loop:FB-1"):
+            await outbox.mark_sent(session, row.id, None, None)
 
 
 async def test_retention_empties_old_texts_only_and_keeps_every_row(deps: Deps) -> None:

@@ -9,7 +9,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.domain.replies import Reply
-from comms.render.slack import ephemeral_response
+from comms.render.slack import ephemeral_response, note_message, reply_message
 from handlers.slack.context import desks_of, requester_from_command
 
 
@@ -31,6 +31,8 @@ async def digest_command_callback(
     await ack(**ephemeral_response(Reply.info("Putting your digest together…")))
 
     async def deliver() -> None:
-        await respond(response_type="ephemeral", **await desk.preview(requester))
+        preview = await desk.preview(requester)
+        message = reply_message(preview) if isinstance(preview, Reply) else note_message(preview)
+        await respond(response_type="ephemeral", **message)
 
     deps.background.spawn(deliver(), name="digest:preview")

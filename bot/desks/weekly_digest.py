@@ -1,4 +1,5 @@
-"""Executive digests (to every lion, once per ISO week) and the elephants' weekly roll-up, through the outbox."""
+"""The weekly digest: executive digests (to every lion, once per ISO week) and the elephants' weekly roll-up,
+queued through the outbox, on the weekly slot or on demand."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.notes import Note
-from bot.domain.platforms import TEAMS, platform_for
+from bot.domain.platforms import TEAMS, platform_for, recipient_kind
 from bot.domain.replies import verbatim
 from bot.domain.settings import Settings
 from bot.services.digest import Digest, compose, enps_line
@@ -21,9 +22,10 @@ from comms.render.limits import truncate
 from comms.render.slack import note_message
 from comms.senders import Sender, Sent
 from storage import digest as figures
-from storage import outbox
+from storage import outbox, subjects
 from storage.db import Database
 from storage.models import utcnow
+from storage.outbox import OutboxMessage
 
 log = logging.getLogger("feedbot.digests")
 
@@ -93,7 +95,7 @@ async def send(
     its own week, so a Sunday-night slot still sending after midnight does not count as next week's digest."""
     now = now or utcnow()
     week = week or week_of(now, settings.zone)
-    subject = f"digest:{team_id}:{week}"
+    subject = subjects.digest(team_id, week)
     async with db.sessions() as session:
         lions = await figures.targets(session, "slack", team_id, "lion", "user")
         already = {row.recipient_id for row in await outbox.for_subject(session, subject)}
@@ -112,14 +114,14 @@ async def send(
             queued += int(
                 await outbox.enqueue(
                     session,
-                    {
-                        "subject": subject,
-                        "platform": platform,
-                        "team_id": team_id,
-                        "recipient_id": lion,
-                        "recipient_kind": "user",
-                        "payload": payloads[platform],
-                    },
+                    OutboxMessage(
+                        subject=subject,
+                        platform=platform,
+                        team_id=team_id,
+                        recipient_id=lion,
+                        recipient_kind="user",
+                        payload=payloads[platform],
+                    ),
                 )
             )
         await _roll_up(session, settings, team_id, digest, week)
@@ -132,8 +134,7 @@ async def _roll_up(session: AsyncSession, settings: Settings, team_id: str, dige
 
     Counting from the last roll-up rather than a fixed 7 days means a digest sent mid-week by hand and the
     weekly slot neither repeat a release nor drop one, whatever weekdays they fall on."""
-    prefix = f"rollup:{team_id}:"
-    since = await outbox.latest_with_subject_prefix(session, prefix) or digest.start
+    since = await outbox.latest_with_subject_prefix(session, subjects.rollups(team_id)) or digest.start
     sent = await figures.releases_sent(session, team_id, since, digest.end)
     if not sent:
         return
@@ -151,18 +152,16 @@ async def _roll_up(session: AsyncSession, settings: Settings, team_id: str, dige
     )
     for target in await figures.targets(session, "slack", team_id, "elephant", None):
         platform = platform_for(target, "slack")
-        await outbox.enqueue(
-            session,
-            {
-                "subject": prefix + week,
-                "created_at": digest.end,  # the next roll-up counts from the moment this one covered
-                "platform": platform,
-                "team_id": team_id,
-                "recipient_id": target,
-                "recipient_kind": "channel" if target[:1] in {"C", "G"} or target.startswith("19:") else "user",
-                "payload": note_payload(platform, note),
-            },
+        roll_up = OutboxMessage(
+            subject=subjects.rollup(team_id, week),
+            platform=platform,
+            team_id=team_id,
+            recipient_id=target,
+            recipient_kind=recipient_kind(target),
+            payload=note_payload(platform, note),
+            created_at=digest.end,  # the next roll-up counts from the moment this one covered
         )
+        await outbox.enqueue(session, roll_up)
 
 
 def latest_slot(now: datetime, settings: Settings) -> datetime:
