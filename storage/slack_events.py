@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.idempotent import insert_if_new
 from storage.models import SlackEventSeen
 
+MAX_EVENT_ID: int = SlackEventSeen.__table__.c.event_id.type.length  # type: ignore[attr-defined]
+
 
 async def first_sighting(session: AsyncSession, event_id: str, team_id: str | None, now: datetime) -> bool:
     """Note the event as handled; True only for the first delivery of it, on whichever replica."""

@@ -13,6 +13,7 @@ from referencing import Registry, Resource
 
 from bot.deps import Deps
 from bot.desks import Desks
+from bot.desks.inbound import InboundDesk
 from handlers.slack import register
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,6 +80,7 @@ def registered() -> dict[str, set[str]]:
     app = RecordingApp()
     desks = Desks.__new__(Desks)
     desks.deps = Deps.__new__(Deps)
+    desks.inbound = InboundDesk.__new__(InboundDesk)
     register(app, desks)  # type: ignore[arg-type]
     return app.registered
 

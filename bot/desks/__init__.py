@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from bot.deps import Deps
 from bot.desks.digests import DigestDesk
 from bot.desks.feedback_api import FeedbackApiDesk
+from bot.desks.inbound import InboundDesk
 from bot.desks.intake import IntakeDesk
 from bot.desks.pulses import PulseDesk
 from bot.desks.releases import ReleaseDesk
@@ -25,6 +26,7 @@ class Desks:
     pulses: PulseDesk = field(init=False)
     trackers: TrackerDesk = field(init=False)
     feedback_api: FeedbackApiDesk = field(init=False)
+    inbound: InboundDesk = field(init=False)
 
     def __post_init__(self) -> None:
         deps = self.deps
@@ -34,3 +36,4 @@ class Desks:
         self.pulses = PulseDesk(deps)
         self.trackers = TrackerDesk(deps)
         self.feedback_api = FeedbackApiDesk(deps, self.intake)
+        self.inbound = InboundDesk(deps)

@@ -13,13 +13,11 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot.deps import Deps
 from bot.desks.intake import IntakeDesk
 from bot.domain.requester import Requester
 from bot.services.feedback import FeedbackDraft
+from comms.slack_people import LookupFailed, NoSuchPerson, NoToken, SlackPeople
 
 log = logging.getLogger("feedbot.api")
 
@@ -29,8 +27,6 @@ SLACK_TEAM_ID = re.compile(r"^T[A-Z0-9]{2,63}$")
 MAX_EMAIL = 254
 MAX_EMAIL_LOCAL = 64
 MAX_IDEMPOTENCY_KEY = 255
-# Slack answers these when it cannot look someone up right now: the caller should retry, not fix the request.
-SLACK_UNAVAILABLE = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
 
 class ApiRefusal(Exception):
@@ -60,12 +56,12 @@ class ApiStored:
 
 
 class FeedbackApiDesk:
-    """One per server: it caches the workspace of SLACK_BOT_TOKEN after the first auth.test."""
+    """One per server, so the bot's own workspace is looked up once."""
 
     def __init__(self, deps: Deps, intake: IntakeDesk) -> None:
         self._deps = deps
         self._intake = intake
-        self._bot_team: str | None = None
+        self._people = SlackPeople(deps.clients, deps.slack, deps.settings.slack_bot_token is not None)
 
     @property
     def enabled(self) -> bool:
@@ -79,8 +75,8 @@ class FeedbackApiDesk:
     async def submit(self, request: ApiFeedback) -> ApiStored:
         if request.idempotency_key is not None and not 0 < len(request.idempotency_key) <= MAX_IDEMPOTENCY_KEY:
             raise ApiRefusal(400, f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters", "Idempotency-Key")
-        team, client = await self._workspace(request.team)
-        user_id = await self._person(request.user, client)
+        team, token_of = await self._workspace(request.team)
+        user_id = await self._person(request.user, token_of)
         draft = FeedbackDraft(text=request.text, product=request.product, category=request.category)
         outcome = await self._intake.feedback(Requester("slack", team, user_id), draft, _source_key(request))
         if outcome.errors:
@@ -90,60 +86,38 @@ class FeedbackApiDesk:
             raise ApiRefusal(503, "the database is not answering: nothing was stored, please try again shortly")
         return ApiStored(outcome.reply.item_id, outcome.created)
 
-    async def _workspace(self, team: str | None) -> tuple[str, AsyncWebClient | None]:
-        """The workspace the feedback belongs to, and a client holding its bot token."""
+    async def _workspace(self, team: str | None) -> tuple[str, str | None]:
+        """The workspace the feedback belongs to, and the workspace whose token looks people up (None: the single
+        workspace's own SLACK_BOT_TOKEN)."""
         if team is not None and not SLACK_TEAM_ID.match(team):
             raise ApiRefusal(400, "team must be a Slack workspace id such as T0123ABCD", "team")
         if self._deps.settings.oauth_enabled:
             if team is None:
                 raise ApiRefusal(400, "team is required: this feedbot serves several workspaces", "team")
-            client = await self._deps.clients.for_team(team)
-            if client is None:
+            if not await self._people.installed(team):
                 raise ApiRefusal(400, f"feedbot is not installed in workspace {team}", "team")
-            return team, client
-        own = await self._own_team()
+            return team, team
+        try:
+            own = await self._people.own_team()
+        except NoToken as failure:
+            raise ApiRefusal(503, f"{failure}: pass team", "team") from None
+        except LookupFailed as failure:
+            raise ApiRefusal(503, str(failure)) from None
         if team is not None and team != own:
             raise ApiRefusal(400, f"this feedbot serves workspace {own} only", "team")
-        return own, self._deps.slack
+        return own, None
 
-    async def _own_team(self) -> str:
-        if self._bot_team is None:
-            if self._deps.settings.slack_bot_token is None:
-                raise ApiRefusal(503, "no SLACK_BOT_TOKEN is set, so the workspace is unknown: pass team", "team")
-            try:
-                response = await self._deps.slack.auth_test()
-            except Exception as error:  # Slack unreachable or refusing: not the caller's fault, and not stored
-                log.warning("auth.test for the API's workspace failed: %s", type(error).__name__)
-                raise ApiRefusal(503, "could not reach Slack to look up the workspace; please try again") from None
-            self._bot_team = str(response["team_id"])
-        return self._bot_team
-
-    async def _person(self, user: str, client: AsyncWebClient | None) -> str:
+    async def _person(self, user: str, token_of: str | None) -> str:
         if SLACK_USER_ID.match(user):
             return user
         if not looks_like_email(user):
             raise ApiRefusal(400, "user must be a Slack user id (U… or W…) or an email address", "user")
-        if client is None:
-            raise ApiRefusal(503, "no Slack token to look the email address up with; pass a Slack user id", "user")
         try:
-            response = await client.users_lookupByEmail(email=user)
-        except SlackApiError as error:
-            code = str(error.response.get("error") or f"http_{error.response.status_code}")
-            if code == "users_not_found":
-                raise ApiRefusal(400, "no one in this workspace has that email address", "user") from None
-            if code in SLACK_UNAVAILABLE or error.response.status_code >= 500:
-                raise ApiRefusal(503, "could not reach Slack to look the user up; please try again") from None
-            # missing_scope (an install from before users:read.email), invalid_auth, …: the operator must act.
-            log.warning("users.lookupByEmail refused: %s", code)
-            raise ApiRefusal(503, f"Slack refused the email lookup ({code}); pass a Slack user id instead") from None
-        except Exception as error:
-            log.warning("users.lookupByEmail failed: %s", type(error).__name__)
-            raise ApiRefusal(503, "could not reach Slack to look the user up; please try again") from None
-        found = response.get("user")
-        user_id = found.get("id") if isinstance(found, dict) else None
-        if not isinstance(user_id, str):
-            raise ApiRefusal(503, "Slack answered the email lookup without a user id; please try again")
-        return user_id
+            return await self._people.by_email(token_of, user)
+        except NoSuchPerson:
+            raise ApiRefusal(400, "no one in this workspace has that email address", "user") from None
+        except LookupFailed as failure:
+            raise ApiRefusal(503, str(failure)) from None
 
 
 def looks_like_email(text: str) -> bool:

@@ -18,6 +18,7 @@ from bot.services import releases, stakeholders
 from bot.services.admin import NotAllowed, require_admin
 from comms.releases import ask_approvers
 from comms.tiers import note_for_tier
+from storage import stakeholders as stakeholder_store
 from storage.models import Release
 
 
@@ -54,6 +55,11 @@ class ReleaseDesk:
 
     async def place_stakeholders(self, requester: Requester, tier: str, targets: list[stakeholders.Target]) -> Reply:
         return await self._in_transaction(lambda session: stakeholders.add(session, requester, tier, targets))
+
+    async def audience(self, release: Release) -> dict[str, int]:
+        """How many stakeholders each tier of the release's workspace has: what the preview tells the author."""
+        async with self._deps.db.sessions() as session:
+            return await stakeholder_store.count_by_tier(session, release.platform, release.team_id)
 
     def may_draft(self, requester: Requester) -> Reply | None:
         """None when the requester may draft releases, else the refusal to show."""

@@ -14,9 +14,9 @@ from handlers.slack.organisations import RememberOrganisation
 def register(app: AsyncApp, desks: Desks) -> None:
     deps = desks.deps
     app.use(AttachDesks(desks))
-    app.use(OncePerEvent(deps))
+    app.use(OncePerEvent(desks.inbound))
     if deps.installations is not None:
-        app.use(RememberOrganisation(deps))
+        app.use(RememberOrganisation(desks.inbound))
     commands.register(app)
     actions.register(app)
     views.register(app)

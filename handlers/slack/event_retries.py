@@ -14,14 +14,11 @@ from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.deps import Deps
-from handlers.slack.context import deps_of
-from storage import slack_events
-from storage.models import SlackEventSeen, utcnow
+from bot.desks.inbound import MAX_EVENT_ID, InboundDesk
+from handlers.slack.context import desks_of
 
 log = logging.getLogger("feedbot.slack")
 
-MAX_EVENT_ID = SlackEventSeen.__table__.c.event_id.type.length  # type: ignore[attr-defined]
 SEEN_EVENT_KEY = "feedbot_seen_event_id"
 
 
@@ -32,8 +29,8 @@ class OncePerEvent(AsyncMiddleware):
     (`forget_if_failed`), so Slack's retry of it runs; when the database is down the insert fails, Bolt answers
     500, and the retry gets a fresh try too."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, inbound: InboundDesk) -> None:
+        self._inbound = inbound
 
     async def async_process(
         self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
@@ -41,8 +38,7 @@ class OncePerEvent(AsyncMiddleware):
         event_id = _event_id(req)
         if event_id is None:
             return await next()
-        async with self._deps.db.sessions.begin() as session:
-            first = await slack_events.first_sighting(session, event_id, req.context.team_id, utcnow())
+        first = await self._inbound.first_sighting(event_id, req.context.team_id)
         if not first:
             retry = (req.headers.get("x-slack-retry-num") or ["-"])[0]
             log.info("event %s (retry %s) was handled already: acknowledged, not run again", event_id, retry)
@@ -83,9 +79,7 @@ async def _forget(context: AsyncBoltContext) -> None:
     event_id = context.get(SEEN_EVENT_KEY)
     if event_id is None:
         return
-    deps = deps_of(context)
     try:
-        async with deps.db.sessions.begin() as session:
-            await slack_events.forget(session, event_id)
+        await desks_of(context).inbound.forget(event_id)
     except Exception as error:  # the listener's own error is the one Bolt reports
         log.warning("could not forget event %s after its listener failed: %s", event_id, type(error).__name__)

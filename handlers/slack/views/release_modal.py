@@ -16,7 +16,6 @@ from comms.render.slack import LOCAL_TIME_VALUE, confirmation_modal, field_error
 from comms.tiers import note_for_tier
 from handlers.slack.context import desks_of, private_metadata, requester_from_payload
 from handlers.slack.view_state import ViewState
-from storage import stakeholders as stakeholder_store
 
 
 async def release_modal_callback(
@@ -52,8 +51,7 @@ async def release_modal_callback(
         await ack(response_action="update", view=confirmation_modal("Not allowed", refusal))
         return
     release = drafted.release
-    async with deps.db.sessions() as session:
-        audience = await stakeholder_store.count_by_tier(session, release.platform, release.team_id)
+    audience = await desks.releases.audience(release)
     notes = {tier: note_for_tier(release, tier) for tier in TIERS}
     when = describe_time(release.send_at, deps.settings.zone, release.per_recipient_time)
     await ack(
