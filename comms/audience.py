@@ -7,7 +7,7 @@ from typing import Any, Protocol
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain.platforms import is_teams_id
+from bot.domain.platforms import is_person, is_teams_id
 from comms.teams_link import TeamsLink
 from comms.workspaces import SlackClients
 from storage import teams as teams_store
@@ -82,9 +82,7 @@ class TeamsDirectory:
             conversation = await teams_store.find(session, channel_id)
         if conversation is None:
             return []
-        members = [
-            member for member in dict.fromkeys(await self._link.members(conversation)) if member.startswith("29:")
-        ]
+        members = [member for member in dict.fromkeys(await self._link.members(conversation)) if is_person(member)]
         async with self._db.sessions.begin() as session:
             for member in members:
                 await teams_store.remember(

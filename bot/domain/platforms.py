@@ -5,6 +5,7 @@ do (U/W people, C/G channels, D direct messages). Every layer asks here rather t
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 SLACK = "slack"
@@ -16,6 +17,13 @@ _TEAMS_PERSON = "29:"
 _TEAMS_CHANNEL = "19:"
 _SLACK_PEOPLE = ("U", "W")
 _SLACK_CHANNELS = ("C", "G")
+# Whole ids as a person may type them: what `id_kind` accepts.
+_ID_SHAPES: tuple[tuple[re.Pattern[str], Literal["user", "channel"]], ...] = (
+    (re.compile(r"^[UW][A-Z0-9]{2,}$"), "user"),
+    (re.compile(r"^29:[\w\-.:]+$"), "user"),
+    (re.compile(r"^[CG][A-Z0-9]{2,}$"), "channel"),
+    (re.compile(r"^19:[\w\-.@:]+$"), "channel"),
+)
 
 
 def is_teams_id(target_id: str) -> bool:
@@ -25,6 +33,10 @@ def is_teams_id(target_id: str) -> bool:
 def platform_for(target_id: str, default: str) -> str:
     """The platform a recipient lives on; a stakeholder map or a pulse audience may mix Slack and Teams."""
     return TEAMS if is_teams_id(target_id) else default
+
+
+def is_teams_person_id(target_id: str) -> bool:
+    return target_id.startswith(_TEAMS_PERSON)
 
 
 def is_person(target_id: str) -> bool:
@@ -38,3 +50,11 @@ def is_channel(target_id: str) -> bool:
 
 def recipient_kind(target_id: str) -> Literal["user", "channel"]:
     return "channel" if is_channel(target_id) else "user"
+
+
+def id_kind(text: str) -> Literal["user", "channel"] | None:
+    """ "user" or "channel" when `text` is a whole Slack or Teams id of that kind, else None."""
+    for shape, kind in _ID_SHAPES:
+        if shape.match(text):
+            return kind
+    return None

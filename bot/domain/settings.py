@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.domain.platforms import is_teams_person_id
+
 MIN_SHARED_SECRET = 16
 TRACKERS = ("jira", "linear", "github")
 # What each tracker needs before it is on; a partial set is a mistake worth stopping for (_check_trackers).
@@ -34,13 +36,12 @@ TRACKER_TEXT_SETTINGS = (
 
 # Who may be a Teams admin or approver: a person's Bot Framework id (29:…) or their Entra object id (a GUID).
 # Slack ids (U…, W…) are neither, so an id Teams sends is never read as a Slack person's.
-TEAMS_PERSON_PREFIX = "29:"
 QUERY_PASSWORD = re.compile(r"([?&]password=)[^&]*", re.IGNORECASE)
 ENTRA_OBJECT_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def is_teams_person(user_id: str) -> bool:
-    return user_id.startswith(TEAMS_PERSON_PREFIX) or ENTRA_OBJECT_ID.fullmatch(user_id) is not None
+    return is_teams_person_id(user_id) or ENTRA_OBJECT_ID.fullmatch(user_id) is not None
 
 
 def _listed_for(ids: frozenset[str], user_id: str, platform: str) -> bool:

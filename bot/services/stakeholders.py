@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.platforms import id_kind, is_teams_id
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from bot.domain.vocabulary import TIERS
@@ -22,11 +23,6 @@ TIER_HINTS = {
 }
 _USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
-_TEAMS_USER = re.compile(r"^29:[\w\-.:]+$")
-_TEAMS_CHANNEL = re.compile(r"^19:[\w\-.@:]+$")
-_PLAIN_IDS = ((_USER_ID, "user"), (_TEAMS_USER, "user"), (_CHANNEL_ID, "channel"), (_TEAMS_CHANNEL, "channel"))
 USAGE = "Usage: /stakeholders add <deer|monkey|elephant|lion> <@person|#channel> …, remove <@person|#channel> …, list"
 
 
@@ -37,7 +33,7 @@ class Target:
 
     @property
     def mention(self) -> str:
-        if self.id.startswith(("29:", "19:")):
+        if is_teams_id(self.id):
             return self.id
         return f"<@{self.id}>" if self.kind == "user" else f"<#{self.id}>"
 
@@ -51,15 +47,8 @@ def parse_target(word: str) -> Target | None:
         match = pattern.match(word)
         if match:
             return Target(match.group(1), kind)
-    for pattern, kind in (
-        (_USER_ID, "user"),
-        (_TEAMS_USER, "user"),
-        (_CHANNEL_ID, "channel"),
-        (_TEAMS_CHANNEL, "channel"),
-    ):
-        if pattern.match(word):
-            return Target(word, kind)
-    return None
+    plain = id_kind(word)
+    return Target(word, plain) if plain is not None else None
 
 
 def parse_targets(words: list[str]) -> list[Target]:

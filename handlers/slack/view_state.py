@@ -32,4 +32,5 @@ class ViewState:
         options = self._element(block_id).get("selected_options")
         if not isinstance(options, list):
             return set()
-        return {option["value"] for option in options if isinstance(option, Mapping) and "value" in option}
+        values = (option.get("value") for option in options if isinstance(option, Mapping))
+        return {value for value in values if isinstance(value, str)}
