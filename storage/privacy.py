@@ -3,6 +3,10 @@
 Both keep rows and clear what identifies or quotes a person, so every count stays right: feedback per category,
 bugs per severity, eNPS tallies, delivery outcomes. Functions take a session; the caller owns the transaction.
 Every change is conditional on the thing it removes still being there, so running either again changes nothing.
+
+What happens to which table is written down in tables (RULES, QUOTED, FREE_TEXT, EXPIRING) and walked by small
+generic routines. How a platform writes a person inside free text is the caller's knowledge (`Mention`): storage
+only knows that a mention contains the person's id.
 """
 
 from __future__ import annotations
@@ -10,15 +14,18 @@ from __future__ import annotations
 import re
 import secrets
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from enum import Enum, auto
+from typing import Any, Literal
 
-from sqlalchemy import String, and_, case, cast, delete, func, literal, or_, select, true, union_all, update
+from sqlalchemy import Date, String, Table, and_, case, cast, delete, func, literal, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
+from bot.domain.ids import bug_label, feedback_label
+from bot.domain.platforms import SLACK, TEAMS
+from storage import subjects
 from storage.models import (
     SLACK_INSTALLATIONS,
     AuditEntry,
@@ -39,38 +46,11 @@ from storage.models import (
 # Stands in for an erased person where a column cannot be empty (who created a release, a pulse, …). The same
 # word for everyone: it says "someone who asked to be forgotten", and links nothing to anything.
 ERASED = "erased"
-ERASED_MENTION = "@erased"
 EMPTY_PAYLOAD = "{}"
-KEY_CHUNK = 500  # respondent keys per IN (…): far below SQLite's and PostgreSQL's parameter limits
+KEY_CHUNK = 500  # ids per IN (…): far below SQLite's and PostgreSQL's parameter limits
 
 Workspace = tuple[str, str]  # (platform, team_id)
-
-# Outbox subjects whose payload quotes one item, as prefixes of the item's id: filing it in a tracker
-# (storage/trackers.py subject) and announcing it to FEEDBOT_WEBHOOK_URL (comms/webhooks.py subject, with the
-# item's label). Other messages about an item name it by label only, or go to its submitter (purged as theirs).
-QUOTING_SUBJECTS: dict[type[Base], tuple[str, ...]] = {
-    Bug: ("tracker:bug:", "webhook:bug.created:BUG-"),
-    Feedback: ("tracker:feedback:", "webhook:feedback.created:FB-"),
-}
-
-# Free text anybody wrote, in which a person can be mentioned (`<@U123>` as Slack writes it, or a bare id).
-FREE_TEXT: dict[type[Base], tuple[InstrumentedAttribute[Any], ...]] = {
-    Feedback: (Feedback.text, Feedback.product),
-    Bug: (Bug.title, Bug.what_happened, Bug.expected, Bug.product),
-    PulseResponse: (PulseResponse.comment,),
-    Pulse: (Pulse.question,),
-    PulseSchedule: (PulseSchedule.question,),
-    Release: (
-        Release.title,
-        Release.summary,
-        Release.deer_text,
-        Release.details,
-        Release.exec_summary,
-        Release.affected,
-    ),
-    Delivery: (Delivery.payload, Delivery.last_error),
-    AuditEntry: (AuditEntry.detail,),
-}
+Target = type[Base] | Table  # a model, or a table we do not map (slack_sdk's installations)
 
 
 @dataclass
@@ -110,296 +90,363 @@ def describe(counts: Counter[tuple[str, str]]) -> list[str]:
     return [f"{table}: {', '.join(actions)}" for table, actions in tables.items()]
 
 
-def _in_team(model: Any, team_id: str | None) -> Any:
-    return model.team_id == team_id if team_id is not None else true()
+# --- Where rows belong -------------------------------------------------------------------------------------------
 
 
-def _team_of_pulse(team_id: str | None) -> Any:
-    return PulseResponse.pulse_id.in_(select(Pulse.id).where(Pulse.team_id == team_id)) if team_id else true()
+@dataclass(frozen=True)
+class Place:
+    """Which workspace a table's rows belong to: the (platform, team) a change is reported under, and the column
+    a purge limited to one team compares (SQL expressions, read in the row being changed)."""
+
+    platform: Any
+    team: Any
+    team_key: Any
+
+    def within(self, team_id: str | None) -> Any:
+        return self.team_key == team_id if team_id is not None else true()
 
 
-def _where_mentioned(user_id: str) -> re.Pattern[str]:
-    # `<@U123>` and `<@U123|ada>` (the display name goes too), then the id on its own, not inside a longer id.
-    escaped = re.escape(user_id)
-    return re.compile(rf"<@{escaped}(?:\|[^>]*)?>|(?<![\w:-]){escaped}(?![\w-])")
+def _own(model: Any) -> Place:
+    return Place(model.platform, model.team_id, model.team_id)
 
 
-async def _workspaces_of_pulses(session: AsyncSession, pulse_ids: set[int]) -> dict[int, Workspace]:
-    if not pulse_ids:
-        return {}
-    result = await session.execute(select(Pulse.id, Pulse.platform, Pulse.team_id).where(Pulse.id.in_(pulse_ids)))
-    return {pulse_id: (platform, team) for pulse_id, platform, team in result.all()}
+def _via(reference: Any, parent: Any) -> Place:
+    """Rows that belong where the row they reference does: an answer to a pulse, an acknowledgement of a release."""
+
+    def of(column: Any) -> Any:
+        return select(column).where(parent.id == reference).correlate_except(parent).scalar_subquery()
+
+    return Place(of(parent.platform), of(parent.team_id), of(parent.team_id))
 
 
-async def erase_person(
-    session: AsyncSession,
-    user_id: str,
-    team_id: str | None,
-    *,
-    respondent_of: Callable[[Pulse], str | None],
-    audit_pseudonym: str,
-) -> Changes:
-    """Remove or anonymise everything that links `user_id` to anything, in one workspace or (None) in all.
+_installs = SLACK_INSTALLATIONS.c
+PLACES: dict[Target, Place] = {
+    PulseResponse: _via(PulseResponse.pulse_id, Pulse),
+    ReleaseAcknowledgement: _via(ReleaseAcknowledgement.release_id, Release),
+    TeamsConversation: Place(literal(TEAMS), TeamsConversation.tenant_id, TeamsConversation.tenant_id),
+    # slack_sdk's OAuth store: an Enterprise Grid install has no team.
+    SLACK_INSTALLATIONS: Place(
+        literal(SLACK), func.coalesce(_installs.team_id, _installs.enterprise_id), _installs.team_id
+    ),
+}
 
-    - feedback and bugs they submitted stay (counts, categories, severities, statuses) but lose the person and
-      every word they wrote: submitter, text, title, descriptions, channel, permalink, and every copy in the
-      outbox (tracker filings, webhook events): deleted if not sent yet, emptied if sent;
-    - their answers to running pulses keep the score (the eNPS does not move) but lose the comment, and the
-      keyed hash that tied them to the person becomes a random one, indistinguishable from any other answer
-      (answers to closed pulses are tied to nobody already: their salt was erased at close);
-    - they leave the stakeholder map; their acknowledgements, cached time zone and every message queued for
-      them or sent to them outside a release go; release messages already sent stay as anonymous rows, so
-      release reports still add up;
-    - where they created, approved or added something, `erased` stands in; in the audit log, `audit_pseudonym`
-      (the caller's keyed hash), so the trail of admin actions keeps its shape;
-    - mentions of them in anybody's free text become `@erased`.
 
-    `respondent_of(pulse)` is the respondent key the person's answer to that pulse would carry, None once it
-    cannot be known."""
-    changes = Changes()
+def _place(target: Target) -> Place:
+    return PLACES[target] if target in PLACES else _own(target)
 
-    await _forget_item_payloads(session, user_id, team_id, changes)  # while their items still name them
 
-    result = await session.execute(
-        update(Feedback)
-        .where(Feedback.user_id == user_id, _in_team(Feedback, team_id))
-        .values(user_id=None, text="", permalink=None, channel_id=None)
-        .returning(Feedback.platform, Feedback.team_id)
-        .execution_options(synchronize_session=False)
-    )
-    changes.add_rows(result.all(), "feedback", "anonymised")
+def _table(target: Target) -> Table:
+    return target if isinstance(target, Table) else Base.metadata.tables[target.__tablename__]
 
-    result = await session.execute(
-        update(Bug)
-        .where(Bug.reporter_id == user_id, _in_team(Bug, team_id))
-        .values(reporter_id=None, title="", what_happened="", expected="", permalink=None, channel_id=None)
-        .returning(Bug.platform, Bug.team_id)
-        .execution_options(synchronize_session=False)
-    )
-    changes.add_rows(result.all(), "bugs", "anonymised")
 
-    await _unlink_answers(session, team_id, respondent_of, changes)
+def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
+    return [values[start : start + KEY_CHUNK] for start in range(0, len(values), KEY_CHUNK)]
 
-    result = await session.execute(
-        delete(Stakeholder)
-        .where(Stakeholder.target_id == user_id, _in_team(Stakeholder, team_id))
-        .returning(Stakeholder.platform, Stakeholder.team_id)
-    )
-    changes.add_rows(result.all(), "stakeholders", "deleted")
-    result = await session.execute(
-        update(Stakeholder)
-        .where(Stakeholder.added_by == user_id, _in_team(Stakeholder, team_id))
-        .values(added_by=ERASED)
-        .returning(Stakeholder.platform, Stakeholder.team_id)
-        .execution_options(synchronize_session=False)
-    )
-    changes.add_rows(result.all(), "stakeholders", "anonymised")
 
-    result = await session.execute(
-        update(Release)
-        .where(or_(Release.created_by == user_id, Release.approved_by == user_id), _in_team(Release, team_id))
-        .values(
-            created_by=case((Release.created_by == user_id, literal(ERASED)), else_=Release.created_by),
-            approved_by=case((Release.approved_by == user_id, literal(ERASED)), else_=Release.approved_by),
-        )
-        .returning(Release.platform, Release.team_id)
-        .execution_options(synchronize_session=False)
-    )
-    changes.add_rows(result.all(), "releases", "anonymised")
+# --- What erasure does, per table --------------------------------------------------------------------------------
 
-    acknowledged = (
-        ReleaseAcknowledgement.release_id.in_(select(Release.id).where(Release.team_id == team_id))
-        if team_id is not None
-        else true()
-    )
-    result = await session.execute(
-        delete(ReleaseAcknowledgement)
-        .where(ReleaseAcknowledgement.user_id == user_id, acknowledged)
-        .returning(ReleaseAcknowledgement.release_id)
-    )
-    release_ids = [int(row[0]) for row in result.all()]
-    if release_ids:
-        owners = await session.execute(
-            select(Release.id, Release.platform, Release.team_id).where(Release.id.in_(release_ids))
-        )
-        workspace_of = {release_id: (platform, team) for release_id, platform, team in owners.all()}
-        for release_id in release_ids:
-            changes.add(workspace_of[release_id], "release_acknowledgements", "deleted")
 
+class Action(Enum):
+    DELETE = auto()  # the row goes
+    CLEAR = auto()  # the person columns become empty (NULL), and the row's `words` with them
+    PSEUDONYMISE = auto()  # the person columns get a stand-in (the column cannot be empty, or must stay distinct)
+
+
+class StandIn(Enum):
+    PSEUDONYM = auto()  # the caller's keyed name for the person (the audit log keeps its trail in one piece)
+    RANDOM = auto()  # a fresh random value per row: like every other value, and tied to nothing
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One table's columns that can hold the person, and what erasure does to the rows where they do."""
+
+    target: Target
+    person: tuple[Any, ...]
+    action: Action
+    words: Mapping[str, Any] = field(default_factory=dict)  # what else the row quotes of them: column → emptied
+    stand_in: str | StandIn | Any = ERASED  # for PSEUDONYMISE: a value, a SQL expression of the row, or a StandIn
+    only: tuple[Any, ...] = ()  # a further condition on the rows
+    holds: Literal["user id", "respondent key"] = "user id"  # what the person columns hold
+    reported: str | None = None  # how the change is named; by default, after the action
+
+    @property
+    def outcome(self) -> str:
+        return self.reported or ("deleted" if self.action is Action.DELETE else "anonymised")
+
+
+RULES: tuple[Rule, ...] = (
+    # Their feedback and bugs stay for the counts (categories, severities, statuses), without them or their words.
+    Rule(Feedback, (Feedback.user_id,), Action.CLEAR, {"text": "", "permalink": None, "channel_id": None}),
+    Rule(
+        Bug,
+        (Bug.reporter_id,),
+        Action.CLEAR,
+        {"title": "", "what_happened": "", "expected": "", "permalink": None, "channel_id": None},
+    ),
+    # Their answers to running pulses keep the score (the eNPS does not move) but lose the comment, and the keyed
+    # hash that tied them to the person becomes a random one: not even the pulse's salt leads back to them, and
+    # nothing marks the answer as theirs. (Answers to closed pulses are tied to nobody already.)
+    Rule(
+        PulseResponse,
+        (PulseResponse.respondent,),
+        Action.PSEUDONYMISE,
+        {"comment": None},
+        stand_in=StandIn.RANDOM,
+        holds="respondent key",
+        reported="unlinked",
+    ),
+    Rule(Stakeholder, (Stakeholder.target_id,), Action.DELETE),
+    Rule(Stakeholder, (Stakeholder.added_by,), Action.PSEUDONYMISE),
+    Rule(Release, (Release.created_by, Release.approved_by), Action.PSEUDONYMISE),
+    Rule(ReleaseAcknowledgement, (ReleaseAcknowledgement.user_id,), Action.DELETE),
     # Release messages already settled are what release reports count: they stay, addressed to nobody. Anything
-    # else to or about the person (pulse questions, digests, "your feedback shipped" quoting them, messages not
-    # sent yet) goes.
-    release_note = Delivery.subject.startswith("release:", autoescape=True)
-    result = await session.execute(
-        delete(Delivery)
-        .where(
-            Delivery.recipient_id == user_id,
-            _in_team(Delivery, team_id),
-            or_(Delivery.status == "pending", ~release_note),
-        )
-        .returning(Delivery.platform, Delivery.team_id)
-    )
-    changes.add_rows(result.all(), "deliveries", "deleted")
-    result = await session.execute(
-        update(Delivery)
-        .where(Delivery.recipient_id == user_id, _in_team(Delivery, team_id))
+    # else to them (pulse questions, digests, "your feedback shipped" quoting them, messages not sent yet) goes.
+    Rule(
+        Delivery,
+        (Delivery.recipient_id,),
+        Action.DELETE,
+        only=(or_(Delivery.status == "pending", ~Delivery.subject.startswith(subjects.RELEASE, autoescape=True)),),
+    ),
+    Rule(
+        Delivery,
+        (Delivery.recipient_id,),
+        Action.PSEUDONYMISE,
+        {"sent_channel": None, "sent_ts": None},
         # Unique per row (the outbox keeps one row per subject and recipient) and derived from nothing personal.
-        .values(recipient_id=literal(f"{ERASED}:").concat(cast(Delivery.id, String)), sent_channel=None, sent_ts=None)
-        .returning(Delivery.platform, Delivery.team_id)
-        .execution_options(synchronize_session=False)
-    )
-    changes.add_rows(result.all(), "deliveries", "anonymised")
-
-    result = await session.execute(
-        delete(UserTimezone)
-        .where(UserTimezone.user_id == user_id, _in_team(UserTimezone, team_id))
-        .returning(UserTimezone.platform, UserTimezone.team_id)
-    )
-    changes.add_rows(result.all(), "user_timezones", "deleted")
-
+        stand_in=literal(f"{ERASED}:").concat(cast(Delivery.id, String)),
+    ),
+    Rule(UserTimezone, (UserTimezone.user_id,), Action.DELETE),
     # Where to reach them in Teams: their 1:1 chat's reference names them (and carries their display name).
-    result = await session.execute(
-        delete(TeamsConversation)
-        .where(
-            TeamsConversation.target_id == user_id,
-            TeamsConversation.tenant_id == team_id if team_id is not None else true(),
-        )
-        .returning(literal("teams"), TeamsConversation.tenant_id)
-    )
-    changes.add_rows(result.all(), "teams_conversations", "deleted")
-
-    for model, table in ((Pulse, "pulses"), (PulseSchedule, "pulse_schedules")):
-        result = await session.execute(
-            update(model)
-            .where(model.created_by == user_id, _in_team(model, team_id))
-            .values(created_by=ERASED)
-            .returning(model.platform, model.team_id)
-            .execution_options(synchronize_session=False)
-        )
-        changes.add_rows(result.all(), table, "anonymised")
-
-    result = await session.execute(
-        update(AuditEntry)
-        .where(or_(AuditEntry.actor == user_id, AuditEntry.subject == user_id), _in_team(AuditEntry, team_id))
-        .values(
-            actor=case((AuditEntry.actor == user_id, literal(audit_pseudonym)), else_=AuditEntry.actor),
-            subject=case((AuditEntry.subject == user_id, literal(audit_pseudonym)), else_=AuditEntry.subject),
-        )
-        .returning(AuditEntry.platform, AuditEntry.team_id)
-        .execution_options(synchronize_session=False)
-    )
-    changes.add_rows(result.all(), "audit_log", "anonymised")
-
+    Rule(TeamsConversation, (TeamsConversation.target_id,), Action.DELETE),
+    Rule(Pulse, (Pulse.created_by,), Action.PSEUDONYMISE),
+    Rule(PulseSchedule, (PulseSchedule.created_by,), Action.PSEUDONYMISE),
+    Rule(AuditEntry, (AuditEntry.actor, AuditEntry.subject), Action.PSEUDONYMISE, stand_in=StandIn.PSEUDONYM),
     # OAuth distribution: slack_sdk records who installed the app. The install stays; who did it does not.
-    installs = SLACK_INSTALLATIONS.c
-    in_workspace = installs.team_id == team_id if team_id is not None else true()
-    result = await session.execute(
-        update(SLACK_INSTALLATIONS)
-        .where(installs.user_id == user_id, in_workspace)
-        .values(user_id=ERASED)
-        .returning(literal("slack"), func.coalesce(installs.team_id, installs.enterprise_id))
-    )
-    changes.add_rows(result.all(), "slack_installations", "anonymised")
+    Rule(SLACK_INSTALLATIONS, (_installs.user_id,), Action.PSEUDONYMISE),
+)
 
-    await _scrub_mentions(session, user_id, team_id, changes)
+
+@dataclass(frozen=True)
+class Quoted:
+    """A kind of item whose words outbox messages copy: its filing in a tracker, its webhook event."""
+
+    model: type[Bug] | type[Feedback]
+    submitter: Any
+    kind: str  # as filed in a tracker
+    event: str  # as announced to FEEDBOT_WEBHOOK_URL
+    label: Callable[[int], str]
+
+    def subjects(self, item_id: int) -> tuple[str, str]:
+        return subjects.tracker_filing(self.kind, item_id), subjects.webhook(self.event, self.label(item_id))
+
+
+# Other messages about an item name it by label only, or go to its submitter (purged as theirs).
+QUOTED: tuple[Quoted, ...] = (
+    Quoted(Bug, Bug.reporter_id, "bug", "bug.created", bug_label),
+    Quoted(Feedback, Feedback.user_id, "feedback", "feedback.created", feedback_label),
+)
+
+# Free text anybody wrote, in which a person can be mentioned.
+FREE_TEXT: dict[Target, tuple[Any, ...]] = {
+    Feedback: (Feedback.text, Feedback.product),
+    Bug: (Bug.title, Bug.what_happened, Bug.expected, Bug.product),
+    PulseResponse: (PulseResponse.comment,),
+    Pulse: (Pulse.question,),
+    PulseSchedule: (PulseSchedule.question,),
+    Release: (
+        Release.title,
+        Release.summary,
+        Release.deer_text,
+        Release.details,
+        Release.exec_summary,
+        Release.affected,
+    ),
+    Delivery: (Delivery.payload, Delivery.last_error),
+    AuditEntry: (AuditEntry.detail,),
+}
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One way free text names a person, as a regex (it must only match text that contains their id), and what
+    stands in for it once they are erased."""
+
+    pattern: str
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Person:
+    """Whom to erase, with what only the caller knows: their pulse keys, their pseudonym, how platforms write them."""
+
+    user_id: str
+    team_id: str | None  # one workspace, or None for every one
+    pseudonym: str  # the audit log's name for them from now on
+    respondent_of: Callable[[Pulse], str | None]  # the key their answer to a pulse carries; None once unknowable
+    mentions: tuple[Mention, ...]
+
+
+async def erase_person(session: AsyncSession, person: Person) -> Changes:
+    """Remove or anonymise everything that links the person to anything, in one workspace or (None) in all.
+
+    - every outbox copy of their feedback and bugs (tracker filings, webhook events): deleted if not sent yet,
+      emptied if sent;
+    - then every rule in RULES, in order (a stakeholder entry naming them goes before the ones they added are
+      pseudonymised; a message deleted is not also anonymised);
+    - last, mentions of them in anybody's free text, rewritten as `person.mentions` say."""
+    changes = Changes()
+    await _forget_quotes(session, person, changes)  # while their items still name them
+    holding = {"user id": [person.user_id], "respondent key": await _respondent_keys(session, person)}
+    for rule in RULES:
+        for chunk in _chunks(holding[rule.holds]):
+            await _apply(session, rule, chunk, person, changes)
+    await _scrub_mentions(session, person, changes)
     return changes
 
 
-async def _forget_item_payloads(session: AsyncSession, user_id: str, team_id: str | None, changes: Changes) -> None:
+async def _apply(session: AsyncSession, rule: Rule, ids: Sequence[str], person: Person, changes: Changes) -> None:
+    """One rule, for rows whose person columns hold one of `ids`; counts each row under its workspace."""
+    table, place = _table(rule.target), _place(rule.target)
+    where = (or_(*(column.in_(ids) for column in rule.person)), place.within(person.team_id), *rule.only)
+    returning = (place.platform, place.team)
+    if rule.action is Action.DELETE:
+        result = await session.execute(delete(table).where(*where).returning(*returning))
+        changes.add_rows(result.all(), table.name, rule.outcome)
+        return
+    # A random stand-in is drawn per row, so those rows are changed one at a time.
+    if rule.stand_in is StandIn.RANDOM:
+        row_ids = (await session.execute(select(table.c.id).where(*where))).scalars().all()
+        each = [(table.c.id == row_id, literal(secrets.token_hex(32))) for row_id in row_ids]
+    else:
+        each = [(true(), _stand_in(rule, person))]
+    for row, stand_in in each:
+        values = {
+            # Only the columns that name them: a release they approved keeps the author who wrote it.
+            column.key: case((column.in_(ids), stand_in), else_=column)
+            for column in rule.person
+        }
+        result = await session.execute(
+            update(table).where(*where, row).values({**values, **rule.words}).returning(*returning)
+        )
+        changes.add_rows(result.all(), table.name, rule.outcome)
+
+
+def _stand_in(rule: Rule, person: Person) -> Any:
+    if rule.action is Action.CLEAR:
+        return None
+    if rule.stand_in is StandIn.PSEUDONYM:
+        return literal(person.pseudonym)
+    return literal(rule.stand_in) if isinstance(rule.stand_in, str) else rule.stand_in
+
+
+async def _respondent_keys(session: AsyncSession, person: Person) -> list[str]:
+    pulses = (await session.execute(select(Pulse).where(_own(Pulse).within(person.team_id)))).scalars()
+    return [key for key in map(person.respondent_of, pulses) if key is not None]
+
+
+async def _forget_quotes(session: AsyncSession, person: Person, changes: Changes) -> None:
     """Every outbox row whose payload quotes an item of theirs: one not sent yet is not sent at all (an issue is
     not filed, an event not announced); one already sent keeps its row for the counts and loses the quote. An
     issue already filed keeps its key and link here; the tracker's copy, and whatever a webhook receiver kept,
-    are their admins' to purge."""
-    theirs = union_all(
-        *(
-            select(literal(prefix).concat(cast(model.id, String)), model.platform, model.team_id).where(
-                person == user_id, _in_team(model, team_id)
-            )
-            for model, person in ((Bug, Bug.reporter_id), (Feedback, Feedback.user_id))
-            for prefix in QUOTING_SUBJECTS[model]
+    are their admins' to purge. Changes count under the item's workspace."""
+    workspace_of: dict[str, Workspace] = {}
+    for item in QUOTED:
+        theirs = (item.submitter == person.user_id, _own(item.model).within(person.team_id))
+        rows = await session.execute(select(item.model.id, item.model.platform, item.model.team_id).where(*theirs))
+        for item_id, platform, team in rows.all():
+            workspace_of.update(dict.fromkeys(item.subjects(item_id), (platform, team)))
+        # A filing that will not happen: the item is no longer on its way to the tracker.
+        await session.execute(
+            update(_table(item.model))
+            .where(*theirs, item.model.tracker_key.is_(None))
+            .values(tracker=None, tracker_status=None)
         )
-    )
-    workspace_of = {subject: (platform, team) for subject, platform, team in (await session.execute(theirs)).all()}
-    subjects = list(workspace_of)
-    for start in range(0, len(subjects), KEY_CHUNK):
-        chunk = subjects[start : start + KEY_CHUNK]
+    for chunk in _chunks(list(workspace_of)):
+        quoting = Delivery.subject.in_(chunk)
         result = await session.execute(
-            delete(Delivery).where(Delivery.subject.in_(chunk), Delivery.status != "sent").returning(Delivery.subject)
+            delete(Delivery).where(quoting, Delivery.status != "sent").returning(Delivery.subject)
         )
         changes.add_rows([workspace_of[subject] for (subject,) in result.all()], "deliveries", "deleted")
         result = await session.execute(
             update(Delivery)
-            .where(Delivery.subject.in_(chunk), Delivery.payload != EMPTY_PAYLOAD)
+            .where(quoting, Delivery.payload != EMPTY_PAYLOAD)
             .values(payload=EMPTY_PAYLOAD)
             .returning(Delivery.subject)
             .execution_options(synchronize_session=False)
         )
         changes.add_rows([workspace_of[subject] for (subject,) in result.all()], "deliveries", "quotes cleared")
-    for model, person in ((Bug, Bug.reporter_id), (Feedback, Feedback.user_id)):
-        await session.execute(
-            update(model)
-            .where(person == user_id, _in_team(model, team_id), model.tracker_key.is_(None))
-            .values(tracker=None, tracker_status=None)
-            .execution_options(synchronize_session=False)
-        )
 
 
-async def _unlink_answers(
-    session: AsyncSession, team_id: str | None, respondent_of: Callable[[Pulse], str | None], changes: Changes
-) -> None:
-    pulses = list((await session.execute(select(Pulse).where(_in_team(Pulse, team_id)))).scalars())
-    key_list = [key for key in map(respondent_of, pulses) if key is not None]
-    found: list[tuple[int, int]] = []
-    for start in range(0, len(key_list), KEY_CHUNK):
-        result = await session.execute(
-            select(PulseResponse.id, PulseResponse.pulse_id).where(
-                PulseResponse.respondent.in_(key_list[start : start + KEY_CHUNK])
-            )
+async def _scrub_mentions(session: AsyncSession, person: Person, changes: Changes) -> None:
+    if not person.mentions:
+        return  # an empty alternation would match everywhere
+    rewrite = _rewriter(person.mentions)
+    for target, columns in FREE_TEXT.items():
+        table, place = _table(target), _place(target)
+        mentioned = or_(*(column.contains(person.user_id, autoescape=True) for column in columns))
+        rows = await session.execute(
+            select(table.c.id, place.platform, place.team, *columns).where(mentioned, place.within(person.team_id))
         )
-        found.extend((row_id, pulse_id) for row_id, pulse_id in result.all())
-    by_pulse = {pulse.id: (pulse.platform, pulse.team_id) for pulse in pulses}
-    for row_id, pulse_id in found:
-        # Random, like every other respondent key looks: not even the pulse's salt leads back to the person,
-        # and nothing marks this answer as the erased person's.
-        await session.execute(
-            update(PulseResponse)
-            .where(PulseResponse.id == row_id)
-            .values(respondent=secrets.token_hex(32), comment=None)
-            .execution_options(synchronize_session=False)
-        )
-        changes.add(by_pulse[pulse_id], "pulse_responses", "unlinked")
-
-
-async def _scrub_mentions(session: AsyncSession, user_id: str, team_id: str | None, changes: Changes) -> None:
-    pattern = _where_mentioned(user_id)
-    for model, columns in FREE_TEXT.items():
-        entity: Any = model
-        if model is PulseResponse:
-            owner, scope = (PulseResponse.pulse_id, literal("")), _team_of_pulse(team_id)
-        else:
-            owner, scope = (entity.platform, entity.team_id), _in_team(entity, team_id)
-        mentioned = or_(*(column.contains(user_id, autoescape=True) for column in columns))
-        rows = (await session.execute(select(entity.id, *owner, *columns).where(mentioned, scope))).all()
-        pulse_workspaces = (
-            await _workspaces_of_pulses(session, {row[1] for row in rows}) if model is PulseResponse else {}
-        )
-        for row in rows:
+        for row_id, platform, team, *texts in rows.all():
             cleaned = {
-                column.key: pattern.sub(_replacement, value)
-                for column, value in zip(columns, row[3:], strict=True)
-                if value is not None and pattern.search(value)
+                column.key: new
+                for column, old in zip(columns, texts, strict=True)
+                if old is not None and (new := rewrite(old)) != old
             }
             if not cleaned:
                 continue  # the id only occurs inside a longer one
-            await session.execute(
-                update(model).where(entity.id == row[0]).values(**cleaned).execution_options(synchronize_session=False)
-            )
-            workspace = pulse_workspaces[row[1]] if model is PulseResponse else (row[1], row[2])
-            changes.add(workspace, model.__tablename__, "mentions removed")
+            await session.execute(update(table).where(table.c.id == row_id).values(cleaned))
+            changes.add((platform, team), table.name, "mentions removed")
 
 
-def _replacement(match: re.Match[str]) -> str:
-    return ERASED_MENTION if match.group(0).startswith("<@") else ERASED
+def _rewriter(mentions: Sequence[Mention]) -> Callable[[str], str]:
+    """All shapes in one pass over a text, the first listed winning where two match at the same place."""
+    combined = re.compile("|".join(f"(?P<m{number}>{mention.pattern})" for number, mention in enumerate(mentions)))
+
+    def replacement(match: re.Match[str]) -> str:
+        return next(mention.replacement for number, mention in enumerate(mentions) if match.group(f"m{number}"))
+
+    return lambda text: combined.sub(replacement, text)
+
+
+# --- Retention ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """Texts in one table that expire: emptied once their row was written before the cutoff."""
+
+    target: Target
+    written: Any  # when the row was written (a Date column is compared with the cutoff's day)
+    texts: Mapping[str, Any]  # column → its emptied value
+    reported: str
+    only: tuple[Any, ...] = ()
+
+
+EXPIRING: tuple[Expiry, ...] = (
+    Expiry(Feedback, Feedback.created_at, {"text": "", "permalink": None}, "texts cleared"),
+    # A bug keeps its title, which names it in trackers and release notes.
+    Expiry(Bug, Bug.created_at, {"what_happened": "", "expected": "", "permalink": None}, "texts cleared"),
+    Expiry(PulseResponse, PulseResponse.answered_on, {"comment": None}, "comments cleared"),
+    # Stored copies of messages that quote an item: "you told us" when feedback shipped, tracker filings and the
+    # DMs about them, webhook events.
+    Expiry(
+        Delivery,
+        Delivery.created_at,
+        {"payload": EMPTY_PAYLOAD},
+        "quotes cleared",
+        only=(
+            or_(
+                *(
+                    Delivery.subject.startswith(prefix, autoescape=True)
+                    for prefix in (subjects.LOOP, subjects.TRACKER, *(subjects.webhook_prefix(q.event) for q in QUOTED))
+                )
+            ),
+            Delivery.status != "pending",
+        ),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -409,77 +456,31 @@ class Cleared:
 
 
 async def clear_old_texts(session: AsyncSession, cutoff: datetime, batch: int) -> Cleared:
-    """Retention: empty the texts of feedback, bug descriptions and pulse comments written before `cutoff`, up
-    to `batch` rows of each kind. Rows, people, categories, severities and scores stay: every count holds.
-
-    A bug keeps its title, which names it in trackers and release notes; the "you told us" messages sent when
-    feedback shipped quote its text, so their stored copies are emptied too."""
+    """Retention: empty the texts in EXPIRING written before `cutoff`, up to `batch` rows of each kind. Rows,
+    people, categories, severities and scores stay: every count holds."""
     changes = Changes()
     more = False
-
-    old_feedback = and_(Feedback.created_at < cutoff, or_(Feedback.text != "", Feedback.permalink.is_not(None)))
-    result = await session.execute(
-        update(Feedback)
-        .where(Feedback.id.in_(select(Feedback.id).where(old_feedback).limit(batch)), old_feedback)
-        .values(text="", permalink=None)
-        .returning(Feedback.platform, Feedback.team_id)
-        .execution_options(synchronize_session=False)
-    )
-    rows = result.all()
-    changes.add_rows(rows, "feedback", "texts cleared")
-    more |= len(rows) >= batch
-
-    old_bugs = and_(
-        Bug.created_at < cutoff, or_(Bug.what_happened != "", Bug.expected != "", Bug.permalink.is_not(None))
-    )
-    result = await session.execute(
-        update(Bug)
-        .where(Bug.id.in_(select(Bug.id).where(old_bugs).limit(batch)), old_bugs)
-        .values(what_happened="", expected="", permalink=None)
-        .returning(Bug.platform, Bug.team_id)
-        .execution_options(synchronize_session=False)
-    )
-    rows = result.all()
-    changes.add_rows(rows, "bugs", "texts cleared")
-    more |= len(rows) >= batch
-
-    old_comments = and_(PulseResponse.answered_on < cutoff.date(), PulseResponse.comment.is_not(None))
-    result = await session.execute(
-        update(PulseResponse)
-        .where(PulseResponse.id.in_(select(PulseResponse.id).where(old_comments).limit(batch)), old_comments)
-        .values(comment=None)
-        .returning(PulseResponse.pulse_id)
-        .execution_options(synchronize_session=False)
-    )
-    pulse_ids = [int(row[0]) for row in result.all()]
-    workspaces = await _workspaces_of_pulses(session, set(pulse_ids))
-    for pulse_id in pulse_ids:
-        changes.add(workspaces[pulse_id], "pulse_responses", "comments cleared")
-    more |= len(pulse_ids) >= batch
-
-    old_quotes = and_(
-        or_(
-            Delivery.subject.startswith("loop:", autoescape=True),
-            Delivery.subject.startswith("tracker:", autoescape=True),  # issues filed, and the DMs about them
-            # webhook events that quote an item (the tracker filings among these are covered above already)
-            *(
-                Delivery.subject.startswith(prefix, autoescape=True)
-                for prefixes in QUOTING_SUBJECTS.values()
-                for prefix in prefixes
-            ),
-        ),
-        Delivery.status != "pending",
-        Delivery.created_at < cutoff,
-        Delivery.payload != EMPTY_PAYLOAD,
-    )
-    result = await session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(select(Delivery.id).where(old_quotes).limit(batch)), old_quotes)
-        .values(payload=EMPTY_PAYLOAD)
-        .returning(Delivery.platform, Delivery.team_id)
-        .execution_options(synchronize_session=False)
-    )
-    rows = result.all()
-    changes.add_rows(rows, "deliveries", "quotes cleared")
-    more |= len(rows) >= batch
+    for expiry in EXPIRING:
+        more |= await _expire(session, expiry, cutoff, batch, changes)
     return Cleared(changes, more)
+
+
+async def _expire(session: AsyncSession, expiry: Expiry, cutoff: datetime, batch: int, changes: Changes) -> bool:
+    table, place = _table(expiry.target), _place(expiry.target)
+    before = cutoff.date() if isinstance(expiry.written.type, Date) else cutoff
+    still_there = or_(
+        *(
+            table.c[name].is_not(None) if empty is None else table.c[name] != empty
+            for name, empty in expiry.texts.items()
+        )
+    )
+    old = and_(expiry.written < before, still_there, *expiry.only)
+    result = await session.execute(
+        update(table)
+        .where(table.c.id.in_(select(table.c.id).where(old).limit(batch)), old)
+        .values(expiry.texts)
+        .returning(place.platform, place.team)
+    )
+    rows = result.all()
+    changes.add_rows(rows, table.name, expiry.reported)
+    return len(rows) >= batch

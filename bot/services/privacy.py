@@ -1,13 +1,15 @@
 """Privacy operations: forget one person (`feedbot purge --user`) and let texts expire (FEEDBOT_RETENTION_DAYS).
 
 What is deleted and what is only anonymised is decided in storage/privacy.py; here: who is recorded as doing
-it, how the audit log names an erased person, and what the operator is told."""
+it, how the audit log names an erased person, how chat platforms write a person inside free text, and what the
+operator is told."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +23,7 @@ from storage import audit as audit_store
 from storage import privacy as privacy_store
 from storage.db import Database
 from storage.models import utcnow
-from storage.privacy import Changes, describe
+from storage.privacy import ERASED, Changes, Mention, Person, describe
 
 log = logging.getLogger("feedbot.privacy")
 
@@ -42,6 +44,17 @@ def erased_pseudonym(key: str | None, user_id: str) -> str:
         return f"erased:{secrets.token_hex(8)}"
     digest = hmac.new(key.encode(), f"erased-person:{user_id}".encode(), hashlib.sha256).hexdigest()
     return f"erased:{digest[:16]}"
+
+
+def mentions_of(user_id: str) -> tuple[Mention, ...]:
+    """How free text names a person, and what stands in once they are erased: Slack's `<@U123>` and `<@U123|ada>`
+    (the display name goes too) become `@erased`; the id on its own (a Teams id, a pasted id), not inside a longer
+    id, becomes `erased`. (Teams writes `<at>Name</at>`, with no id in the text.)"""
+    escaped = re.escape(user_id)
+    return (
+        Mention(rf"<@{escaped}(?:\|[^>]*)?>", f"@{ERASED}"),
+        Mention(rf"(?<![\w:-]){escaped}(?![\w-])", ERASED),
+    )
 
 
 @dataclass(frozen=True)
@@ -76,13 +89,14 @@ async def purge_person(
     theirs, committed together with the erasure. A second run finds nothing, changes nothing, records nothing.
     `pseudonym_key` (FEEDBOT_SECRET_KEY's first key) keys the audit log's name for them; see erased_pseudonym."""
     pseudonym = erased_pseudonym(pseudonym_key, user_id)
-    changes = await privacy_store.erase_person(
-        session,
+    person = Person(
         user_id,
         team_id,
+        pseudonym,
         respondent_of=lambda pulse: respondent_key(pulse, user_id),
-        audit_pseudonym=pseudonym,
+        mentions=mentions_of(user_id),
     )
+    changes = await privacy_store.erase_person(session, person)
     await _record_per_workspace(session, changes, actor, "purge.user", pseudonym)
     return Purged(user_id, team_id, pseudonym, changes)
 

@@ -25,6 +25,7 @@ from bot.services.stakeholders import Target
 from comms.releases import fan_out
 from storage import bugs as bug_store
 from storage import outbox, timezones
+from storage import privacy as privacy_store
 from storage import pulses as pulse_store
 from storage.models import (
     SLACK_INSTALLATIONS,
@@ -455,3 +456,36 @@ async def test_serve_sweeps_old_texts_at_most_hourly(deps: Deps) -> None:
     async with deps.db.sessions() as session:
         assert await session.scalar(select(func.count()).where(Feedback.text == "old too")) == 0
         assert await session.scalar(select(func.count()).select_from(AuditEntry)) == 3
+
+
+async def mentioned(deps: Deps, text: str) -> None:
+    async with deps.db.sessions.begin() as session:
+        session.add(Feedback(platform="slack", team_id=TEAM, user_id=OTHER, text=text, source_key="mention"))
+
+
+async def test_slack_mentions_and_bare_ids_are_rewritten_in_one_pass(deps: Deps) -> None:
+    await mentioned(deps, f"<@{PERSON}|ramona>, <@{PERSON}>{PERSON} and {PERSON}2 ({PERSON}) 29:{PERSON}")
+    async with deps.db.sessions.begin() as session:
+        purged = await privacy.purge_person(session, deps.settings.pseudonym_key, PERSON)
+    async with deps.db.sessions() as session:
+        text = await session.scalar(select(Feedback.text))
+    # A longer id that merely starts with theirs, or a Teams id that ends with it, is somebody else.
+    assert text == f"@erased, @erasederased and {PERSON}2 (erased) 29:{PERSON}"
+    assert purged.changes.totals() == {("feedback", "mentions removed"): 1}
+
+
+async def test_storage_rewrites_mentions_only_in_the_shapes_its_caller_gives(deps: Deps) -> None:
+    """storage knows no platform markup: a shape the caller does not pass is left alone."""
+    await mentioned(deps, f"ask {{{{{PERSON}}}}} or <@{PERSON}>")
+
+    def person(*mentions: privacy_store.Mention) -> privacy_store.Person:
+        return privacy_store.Person(PERSON, None, "erased:test", lambda pulse: None, mentions)
+
+    async with deps.db.sessions.begin() as session:
+        assert not await privacy_store.erase_person(session, person())
+        braces = privacy_store.Mention(r"\{\{" + PERSON + r"\}\}", "[someone]")
+        changes = await privacy_store.erase_person(session, person(braces))
+    async with deps.db.sessions() as session:
+        text = await session.scalar(select(Feedback.text))
+    assert text == f"ask [someone] or <@{PERSON}>"
+    assert changes.totals() == {("feedback", "mentions removed"): 1}
