@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.replies import Reply
+from bot.domain.replies import Reply, channel_mention, mention
 from bot.domain.requester import Requester
 from bot.domain.vocabulary import TIERS
 from bot.services import audit
@@ -39,7 +39,7 @@ class Target:
     def mention(self) -> str:
         if self.id.startswith(("29:", "19:")):
             return self.id
-        return f"<@{self.id}>" if self.kind == "user" else f"<#{self.id}>"
+        return mention(self.id) if self.kind == "user" else channel_mention(self.id)
 
 
 class BadTargets(Exception):
