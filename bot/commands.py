@@ -1,18 +1,116 @@
-"""Command lines typed as text (the local shell, messages typed to the bot in Teams) are parsed here only."""
+"""The chat commands, once: their names, arguments and help, on which surfaces they exist, and what a typed command
+line does.
+
+Every description reads this table: manifest.yml (tests/test_manifest.py checks it against the table and the Bolt
+listeners), the Teams app manifest (tests/bot/test_teams_package.py), the shell's /help and Teams' help. Slack
+delivers its commands to Bolt listeners (handlers/slack/commands); a line typed in the shell or to the bot in Teams
+goes through `run_command`."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Literal
 
+from sqlalchemy.exc import DBAPIError
+
+from bot.desks import Desks
+from bot.desks.intake import STORAGE_UNAVAILABLE
+from bot.domain.answers import Answer, Form
 from bot.domain.replies import Reply, verbatim
+from bot.domain.requester import Requester
+from bot.services.feedback import FeedbackDraft
 
-COMMAND_HELP: dict[str, str] = {
-    "feedback": "/feedback [text]  share feedback (without text you are asked for it)",
-    "bug": "/bug [title]  report a bug; you are asked for what happened, expected, severity, product",
-    "home": "/home  your recent submissions and their status",
-    "pulse": "/pulse start [question] · /pulse answer 0-10 [comment] · /pulse results · /pulse close",
-    "help": "/help  this list",
-}
+Surface = Literal["slack", "teams", "shell"]
+SLACK: Surface = "slack"
+TEAMS: Surface = "teams"
+SHELL: Surface = "shell"
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    arguments: str  # as Slack's usage hint shows them: "[title]", "add <tier> @person …"
+    help: str  # one line: Slack's description, and the help lists' text
+    surfaces: frozenset[Surface]
+    admin: bool = False  # every use is for admins (the desks check; the help says so)
+    aliases: tuple[str, ...] = ()
+    shell_arguments: str | None = None  # where the terminal takes other arguments than the chat
+    # Slack sends mentions in the text as <@U1|ada> and <#C1|name>, which the command's parser needs (manifest:
+    # should_escape).
+    slack_escapes: bool = False
+
+    @property
+    def description(self) -> str:
+        return f"Admins: {self.help}" if self.admin else self.help
+
+    def arguments_on(self, surface: Surface) -> str:
+        return self.shell_arguments if surface == SHELL and self.shell_arguments is not None else self.arguments
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "feedback",
+        "[your feedback]",
+        "Share product feedback (without text, you are asked for it)",
+        frozenset({SLACK, TEAMS, SHELL}),
+    ),
+    Command(
+        "bug",
+        "[title]",
+        "Report a bug (you are asked what happened, what you expected, how severe it is)",
+        frozenset({SLACK, TEAMS, SHELL}),
+    ),
+    Command(
+        "status",
+        "",
+        "Your feedback and bugs, and where each one stands",
+        frozenset({TEAMS, SHELL}),
+        aliases=("home",),
+    ),
+    Command(
+        "stakeholders",
+        "add <deer|monkey|elephant|lion> @person #channel … | remove @person | list",
+        "who hears about releases, in which tier",
+        frozenset({SLACK}),
+        admin=True,
+        slack_escapes=True,
+    ),
+    Command(
+        "release",
+        "",
+        "write a release note for every stakeholder tier",
+        frozenset({SLACK}),
+        admin=True,
+    ),
+    Command(
+        "pulse",
+        "start [#channel] [question] | results [PULSE-id] | close [PULSE-id]",
+        "eNPS pulse: start (admins), results, close (admins)",
+        frozenset({SLACK, SHELL}),
+        shell_arguments="start [question] | answer 0-10 [comment] | results [PULSE-id] | close [PULSE-id]",
+        slack_escapes=True,
+    ),
+    Command(
+        "digest",
+        "[send]",
+        "Lions and admins: the executive digest now; admins: send it to every lion",
+        frozenset({SLACK}),
+    ),
+    Command("help", "", "What feedbot can do, and how to use it", frozenset({TEAMS, SHELL})),
+)
+
+
+def commands_on(surface: Surface) -> tuple[Command, ...]:
+    return tuple(command for command in COMMANDS if surface in command.surfaces)
+
+
+def find_command(name: str) -> Command | None:
+    """The command a typed word names (its name or an alias), on any surface."""
+    return next((command for command in COMMANDS if name == command.name or name in command.aliases), None)
+
+
+# -- typed command lines --------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -30,9 +128,99 @@ def parse_command_line(line: str) -> CommandLine | None:
     return CommandLine(name=word.removeprefix("/").lower(), argument=rest.strip())
 
 
-def help_reply() -> Reply:
-    return Reply.info("Commands:", *(f"  {text}" for text in COMMAND_HELP.values()))
+def _typed(surface: Surface, text: str) -> str:
+    # The shell reads Slack's way (/feedback); in Teams people type the bare word.
+    return f"/{text}" if surface == SHELL else text
 
 
-def unknown_command_reply(name: str) -> Reply:
-    return Reply.error(f"There is no command /{verbatim(name)}. Type /help for the list.")
+def help_reply(surface: Surface, *about: str) -> Reply:
+    """What can be typed on this surface; `about` adds lines about this conversation (the ids an admin needs)."""
+    lines = []
+    for command in commands_on(surface):
+        usage = " ".join(part for part in (command.name, command.arguments_on(surface)) if part)
+        if surface == TEAMS:
+            lines.append(f"• `{usage}`: {command.description}")
+        else:
+            lines.append(f"  {_typed(surface, usage)}  {command.description}")
+    if surface == TEAMS:
+        return Reply.info("Here is what you can type to me (in a channel, @mention me first):", *lines, *about)
+    return Reply.info("Commands:", *lines, *about)
+
+
+def unknown_command_reply(name: str, surface: Surface) -> Reply:
+    command = find_command(name)
+    elsewhere = f" here: it is a {' and '.join(sorted(command.surfaces))} command" if command else ""
+    return Reply.error(
+        f"There is no command {verbatim(_typed(surface, name))}{elsewhere}. "
+        f"Type {_typed(surface, 'help')} for the list."
+    )
+
+
+# -- what a typed command does --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    desks: Desks
+    requester: Requester
+    argument: str
+    surface: Surface
+    source_key: str  # what makes a redelivered line one submission
+    about: tuple[str, ...]  # help's lines about this conversation
+
+
+async def _feedback(call: Call) -> Answer:
+    if not call.argument:
+        return Answer(form=Form("feedback"))
+    draft = FeedbackDraft(text=call.argument)
+    return Answer(reply=(await call.desks.intake.feedback(call.requester, draft, call.source_key)).reply)
+
+
+async def _bug(call: Call) -> Answer:
+    # A bug needs what happened and a severity: the title opens the form rather than a half-filled report.
+    return Answer(form=Form("bug", {"title": call.argument} if call.argument else {}))
+
+
+async def _status(call: Call) -> Answer:
+    try:
+        return Answer(home=await call.desks.intake.home(call.requester))
+    except DBAPIError:
+        return Answer(reply=STORAGE_UNAVAILABLE)
+
+
+async def _pulse(call: Call) -> Answer:
+    action, _, question = call.argument.partition(" ")
+    if call.surface == SHELL and action.lower() == "start":
+        # The shell's pulse goes to the person at the keyboard, asked right there.
+        return Answer(reply=await call.desks.pulses.start_local(call.requester, question.strip() or None))
+    return Answer(reply=await call.desks.pulses.command(call.requester, call.argument))
+
+
+async def _help(call: Call) -> Answer:
+    return Answer(reply=help_reply(call.surface, *call.about))
+
+
+# Every command Teams or the shell offers has its desk call here (tests/bot/test_commands.py checks).
+TYPED_COMMANDS: dict[str, Callable[[Call], Awaitable[Answer]]] = {
+    "feedback": _feedback,
+    "bug": _bug,
+    "status": _status,
+    "pulse": _pulse,
+    "help": _help,
+}
+
+
+async def run_command(
+    desks: Desks,
+    requester: Requester,
+    line: CommandLine,
+    surface: Surface,
+    source_key: str,
+    *,
+    about: tuple[str, ...] = (),
+) -> Answer:
+    """A command line typed in the shell or to the bot in Teams, mapped to its desk call."""
+    command = find_command(line.name)
+    if command is None or surface not in command.surfaces:
+        return Answer(reply=unknown_command_reply(line.name, surface))
+    return await TYPED_COMMANDS[command.name](Call(desks, requester, line.argument, surface, source_key, about))

@@ -10,10 +10,10 @@ import getpass
 import uuid
 from collections.abc import Callable
 
-from bot.commands import help_reply, parse_command_line, unknown_command_reply
+from bot.commands import SHELL, CommandLine, parse_command_line, run_command
 from bot.deps import Deps
-from bot.desks.intake import IntakeDesk
-from bot.desks.pulses import PulseDesk
+from bot.desks import Desks
+from bot.domain.answers import Answer, Form
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from bot.domain.vocabulary import CATEGORIES, SEVERITIES
@@ -39,8 +39,7 @@ class _EndOfInput(Exception):
 
 class Shell:
     def __init__(self, deps: Deps, requester: Requester, read_line: ReadLine, write: Write) -> None:
-        self._intake = IntakeDesk(deps)
-        self._pulses = PulseDesk(deps)
+        self._desks = Desks(deps)
         self._requester = requester
         self._read_line = read_line
         self._write = write
@@ -55,28 +54,33 @@ class Shell:
             if command is None:
                 continue
             try:
-                self._write(self._handle(runner, command.name, command.argument))
+                self._write(self._handle(runner, command))
             except _EndOfInput:
                 self._write(reply_text(CANCELLED))
                 return 0
 
-    def _handle(self, runner: asyncio.Runner, name: str, argument: str) -> str:
-        # Prompts are answered first, outside the event loop; only the storing runs on it.
-        if name == "help":
-            return reply_text(help_reply())
-        if name == "feedback":
-            draft = self._feedback_draft(argument)
-            outcome = runner.run(self._intake.feedback(self._requester, draft, source_key=_source_key()))
-            return reply_text(outcome.reply)
-        if name == "bug":
-            bug = self._bug_draft(argument)
-            outcome = runner.run(self._intake.bug(self._requester, bug, source_key=_source_key()))
-            return reply_text(outcome.reply)
-        if name == "home":
-            return home_text(runner.run(self._intake.home(self._requester)))
-        if name == "pulse":
-            return reply_text(runner.run(self._pulse(argument)))
-        return reply_text(unknown_command_reply(name))
+    def _handle(self, runner: asyncio.Runner, line: CommandLine) -> str:
+        answer = runner.run(run_command(self._desks, self._requester, line, SHELL, _source_key()))
+        if answer.form is not None:
+            # Questions are asked first, outside the event loop; only the storing runs on it.
+            answer = runner.run(self._submit(self._filled(answer.form)))
+        return "\n".join(self._shown(answer))
+
+    def _filled(self, form: Form) -> FeedbackDraft | BugDraft:
+        if form.kind == "feedback":
+            return self._feedback_draft()
+        return self._bug_draft(form.values.get("title", ""))
+
+    async def _submit(self, draft: FeedbackDraft | BugDraft) -> Answer:
+        intake = self._desks.intake
+        if isinstance(draft, FeedbackDraft):
+            return Answer(reply=(await intake.feedback(self._requester, draft, source_key=_source_key())).reply)
+        return Answer(reply=(await intake.bug(self._requester, draft, source_key=_source_key())).reply)
+
+    @staticmethod
+    def _shown(answer: Answer) -> list[str]:
+        shown = [reply_text(answer.reply)] if answer.reply is not None else []
+        return shown + ([home_text(answer.home)] if answer.home is not None else [])
 
     def _ask(self, prompt: str) -> str:
         answer = self._read_line(prompt)
@@ -91,9 +95,7 @@ class Shell:
                 return answer or None
             self._write(f"Please answer one of: {', '.join(choices)}.")
 
-    def _feedback_draft(self, text: str) -> FeedbackDraft:
-        if text:
-            return FeedbackDraft(text=text)
+    def _feedback_draft(self) -> FeedbackDraft:
         return FeedbackDraft(
             text=self._ask("What would you like to tell us? "),
             category=self._ask_choice("Kind of feedback", CATEGORIES, optional=True),
@@ -109,12 +111,6 @@ class Shell:
             severity=self._ask_choice("Severity", SEVERITIES, optional=False),
             product=self._ask("Product or area (optional): "),
         )
-
-    async def _pulse(self, argument: str) -> Reply:
-        words = argument.split(maxsplit=1)
-        if words and words[0].lower() == "start":
-            return await self._pulses.start_local(self._requester, words[1] if len(words) > 1 else None)
-        return await self._pulses.command(self._requester, argument)
 
 
 def _source_key() -> str:

@@ -14,6 +14,7 @@ from bot.domain.ids import bug_label, feedback_label, parse_label, release_label
 from bot.domain.local_time import wall_time
 from bot.domain.notes import Note
 from bot.domain.platforms import TEAMS, is_person, is_teams_id
+from bot.domain.replies import channel_mention, mention
 from bot.domain.vocabulary import TIERS
 from comms.platforms import direct_message, note_payload
 from comms.senders import Sender
@@ -145,14 +146,14 @@ async def _post_links(sender: Sender | None, team_id: str, posts: list[tuple[str
             links.append(f"`{channel}` (Teams)")
             continue
         link = await sender.permalink(team_id, channel, ts) if sender is not None and ts else None
-        links.append(f"<{link}|<#{channel}>>" if link else f"<#{channel}>")
+        links.append(f"<{link}|{channel_mention(channel)}>" if link else channel_mention(channel))
     return links
 
 
 def _mention(recipient_id: str, kind: str) -> str:
     if is_teams_id(recipient_id):
         return f"`{recipient_id}` (Teams)"
-    return f"<@{recipient_id}>" if kind == "user" else f"<#{recipient_id}>"
+    return mention(recipient_id) if kind == "user" else channel_mention(recipient_id)
 
 
 async def mark_missed(session: AsyncSession, release_id: int, due: datetime) -> bool:

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.ids import release_label
 from bot.domain.notes import Action, Note
-from bot.domain.replies import verbatim
+from bot.domain.replies import mention, verbatim
 from bot.domain.vocabulary import TIERS
 from comms.render.limits import truncate
 from storage.models import Release
@@ -83,7 +83,7 @@ def approval_request(release: Release, zone: ZoneInfo) -> Note:
     return Note(
         title=f"Approval needed: {_title(release)}",
         fallback=f"{label} “{verbatim(release.title)}” needs your approval",
-        paragraphs=(f"<@{release.created_by}> drafted *{label}*, to go out {when}.", release.summary),
+        paragraphs=(f"{mention(release.created_by)} drafted *{label}*, to go out {when}.", release.summary),
         context=_context(release),
         actions=(Action("Approve", APPROVE_ACTION, str(release.id), style="primary"),),
     )
@@ -121,7 +121,7 @@ def delivery_report(
     if posts:
         paragraphs.append("*Posts*\n" + "\n".join(f"• {link}" for link in posts))
     paragraphs.append(
-        "*Acknowledged by* " + ", ".join(f"<@{user}>" for user in acknowledged)
+        "*Acknowledged by* " + ", ".join(mention(user) for user in acknowledged)
         if acknowledged
         else "_No lion has acknowledged yet._"
     )

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# Re-exported: the adapters make it (bot.domain is its home), storage's callers keep naming it here.
+from bot.domain.teams import StoredReference as StoredReference
 from storage.models import TeamsConversation, utcnow
-
-
-@dataclass(frozen=True)
-class StoredReference:
-    target_id: str
-    kind: str
-    tenant_id: str
-    conversation_id: str
-    service_url: str
-    reference: str
-    timezone: str | None = None
 
 
 async def remember(session: AsyncSession, reference: StoredReference, *, replace: bool = True) -> None:

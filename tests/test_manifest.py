@@ -11,6 +11,7 @@ import jsonschema
 import yaml
 from referencing import Registry, Resource
 
+from bot.commands import SLACK, commands_on
 from bot.deps import Deps
 from bot.desks import Desks
 from bot.desks.inbound import InboundDesk
@@ -85,9 +86,22 @@ def registered() -> dict[str, set[str]]:
     return app.registered
 
 
-def test_manifest_commands_match_the_registered_commands() -> None:
+def test_manifest_commands_match_the_command_table_and_the_registered_listeners() -> None:
     manifest = load_manifest()
-    assert {command["command"] for command in manifest["features"]["slash_commands"]} == registered()["command"]
+    in_table = {f"/{command.name}" for command in commands_on(SLACK)}
+
+    assert {command["command"] for command in manifest["features"]["slash_commands"]} == in_table
+    assert registered()["command"] == in_table
+
+
+def test_each_slack_command_is_described_as_the_table_says() -> None:
+    described = {command["command"]: command for command in load_manifest()["features"]["slash_commands"]}
+
+    for command in commands_on(SLACK):
+        entry = described[f"/{command.name}"]
+        assert entry["description"] == command.description
+        assert entry.get("usage_hint", "") == command.arguments
+        assert entry["should_escape"] is command.slack_escapes
 
 
 def test_manifest_shortcuts_match_the_registered_shortcuts() -> None:

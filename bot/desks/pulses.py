@@ -11,7 +11,7 @@ from bot.deps import Deps
 from bot.desks.pulse_campaigns import launch
 from bot.domain.ids import pulse_label
 from bot.domain.platforms import is_teams_id
-from bot.domain.replies import Reply, verbatim
+from bot.domain.replies import Reply, channel_mention, verbatim
 from bot.domain.requester import Requester
 from bot.domain.validation import InvalidSubmission
 from bot.services import pulses
@@ -100,7 +100,7 @@ class PulseDesk:
             audience = (
                 f"the people of Teams channel `{channel_id}`"
                 if is_teams_id(channel_id)
-                else f"the people in <#{channel_id}>"
+                else f"the people in {channel_mention(channel_id)}"
             )
         return Reply.ok(
             f"*{pulse_label(pulse.id)}* is on its way to {audience}: “{verbatim(pulse.question)}”. "

@@ -12,13 +12,23 @@ from typing import Literal
 # mention. Services mark it with `verbatim`; only renderers look inside.
 VERBATIM_START = "\ue010"
 VERBATIM_END = "\ue011"
-# While a renderer converts our markup, each typed piece waits behind a placeholder made of these two.
+# A person or channel feedbot names itself (a release's author, who acknowledged, where a pulse went) travels
+# between these two, as "@" or "#" and the id: each renderer draws it its own way (<@U1> in Slack).
+MENTION_START = "\ue014"
+MENTION_END = "\ue015"
+# While a renderer converts our markup, each typed piece or mention waits behind a placeholder made of these two.
 _HOLD_START = "\ue012"
 _HOLD_END = "\ue013"
-_MARKERS = str.maketrans("", "", VERBATIM_START + VERBATIM_END + _HOLD_START + _HOLD_END)
+_MARKERS = str.maketrans("", "", VERBATIM_START + VERBATIM_END + MENTION_START + MENTION_END + _HOLD_START + _HOLD_END)
 # A span cut short by truncation runs to the end of the text: what follows the cut was typed text too.
-_SPAN = re.compile(f"{VERBATIM_START}([^{VERBATIM_START}{VERBATIM_END}]*)(?:{VERBATIM_END}|$)")
+_SPAN = re.compile(
+    f"([{VERBATIM_START}{MENTION_START}])([^{VERBATIM_START}{VERBATIM_END}{MENTION_START}{MENTION_END}]*)"
+    f"(?:[{VERBATIM_END}{MENTION_END}]|$)"
+)
 _HELD = re.compile(f"{_HOLD_START}(\\d+){_HOLD_END}")
+
+SpanKind = Literal["markup", "typed", "mention"]
+Sigil = Literal["@", "#"]
 
 
 def verbatim(text: object) -> str:
@@ -26,35 +36,62 @@ def verbatim(text: object) -> str:
     return f"{VERBATIM_START}{str(text).translate(_MARKERS)}{VERBATIM_END}"
 
 
-def spans(text: str) -> Iterator[tuple[bool, str]]:
-    """The text in order as (typed, piece): typed pieces are what `verbatim` marked, the rest is our markup."""
+def mention(person_id: str) -> str:
+    """A person, by their platform id, for each renderer to name its own way."""
+    return f"{MENTION_START}@{person_id.translate(_MARKERS)}{MENTION_END}"
+
+
+def channel_mention(channel_id: str) -> str:
+    """A channel, by its platform id, for each renderer to name its own way."""
+    return f"{MENTION_START}#{channel_id.translate(_MARKERS)}{MENTION_END}"
+
+
+def plain_mention(sigil: Sigil, target_id: str) -> str:
+    """@U1 or #C1: a mention where the platform has no markup for one (a terminal, a notification)."""
+    return f"{sigil}{target_id}"
+
+
+def spans(text: str) -> Iterator[tuple[SpanKind, str]]:
+    """The text in order as (kind, piece): typed pieces are what `verbatim` marked, mentions what `mention` and
+    `channel_mention` marked (sigil and id), the rest is our markup."""
     position = 0
     for match in _SPAN.finditer(text):
         if match.start() > position:
-            yield False, text[position : match.start()].translate(_MARKERS)
-        yield True, match.group(1).translate(_MARKERS)
+            yield "markup", text[position : match.start()].translate(_MARKERS)
+        yield ("typed" if match.group(1) == VERBATIM_START else "mention"), match.group(2)
         position = match.end()
     if position < len(text):
-        yield False, text[position:].translate(_MARKERS)
+        yield "markup", text[position:].translate(_MARKERS)
 
 
-def render(text: str, markup: Callable[[str], str], typed: Callable[[str], str]) -> str:
-    """The text with our markup converted by `markup` and each typed piece escaped by `typed`.
+def render(
+    text: str,
+    markup: Callable[[str], str],
+    typed: Callable[[str], str],
+    mentioned: Callable[[Sigil, str], str] = plain_mention,
+) -> str:
+    """The text with our markup converted by `markup`, each typed piece escaped by `typed` and each mention drawn
+    by `mentioned`.
 
-    `markup` sees the whole text with every typed piece held behind a placeholder, so formatting around typed
-    text (*{title}*) still pairs up, and nothing typed can pair with it or be read as markup."""
+    `markup` sees the whole text with every typed piece and mention held behind a placeholder, so formatting
+    around typed text (*{title}*) still pairs up, and nothing typed can pair with it or be read as markup."""
     kept: list[str] = []
     pieces = []
-    for is_typed, piece in spans(text):
-        if is_typed:
+    for kind, piece in spans(text):
+        if kind == "typed":
             kept.append(typed(piece))
+        elif kind == "mention":
+            sigil: Sigil = "#" if piece.startswith("#") else "@"
+            kept.append(mentioned(sigil, piece[1:]))
+        if kind != "markup":
             piece = f"{_HOLD_START}{len(kept) - 1}{_HOLD_END}"
         pieces.append(piece)
     return _HELD.sub(lambda match: kept[int(match.group(1))], markup("".join(pieces)))
 
 
 def unmarked(text: str) -> str:
-    """The text as plain text (a notification, a plain_text field): typed pieces as typed, markers gone."""
+    """The text as plain text (a notification, a plain_text field): typed pieces as typed, mentions as @U1 or #C1,
+    markers gone."""
     return text.translate(_MARKERS)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.platforms import id_kind, is_teams_id
-from bot.domain.replies import Reply
+from bot.domain.replies import Reply, channel_mention, mention
 from bot.domain.requester import Requester
 from bot.domain.vocabulary import TIERS
 from bot.services import audit
@@ -35,7 +35,7 @@ class Target:
     def mention(self) -> str:
         if is_teams_id(self.id):
             return self.id
-        return f"<@{self.id}>" if self.kind == "user" else f"<#{self.id}>"
+        return mention(self.id) if self.kind == "user" else channel_mention(self.id)
 
 
 class BadTargets(Exception):

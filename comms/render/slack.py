@@ -26,7 +26,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.home import HomeSummary, Submission, TrackerCard, TrackerOverview
 from bot.domain.notes import Note
-from bot.domain.replies import Reply, render, unmarked
+from bot.domain.replies import Reply, Sigil, render, unmarked
 from bot.domain.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
 from bot.domain.vocabulary import CATEGORIES, SEVERITIES
 from comms.render.limits import CONTEXT_TEXT, HEADER_TEXT, MODAL_TITLE, SECTION_TEXT, escape_mrkdwn, truncate
@@ -44,7 +44,11 @@ _ICONS |= {"refused": ":no_entry:", "failed": ":x:"}
 def mrkdwn(text: str) -> str:
     """Our light markdown as Slack mrkdwn, with everything a person typed escaped: it shows as typed and can
     never become a mention, a channel broadcast or a disguised link."""
-    return render(text, lambda markup: markup, escape_mrkdwn)
+    return render(text, lambda markup: markup, escape_mrkdwn, _mention)
+
+
+def _mention(sigil: Sigil, target_id: str) -> str:
+    return f"<{sigil}{target_id}>"
 
 
 def _fit(text: str, limit: int) -> str:

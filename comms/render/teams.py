@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.domain.home import HomeSummary
 from bot.domain.notes import Action, Note
-from bot.domain.replies import Reply, ReplyKind, render, unmarked, verbatim
+from bot.domain.replies import Reply, ReplyKind, Sigil, render, unmarked, verbatim
 from bot.domain.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
 from bot.domain.vocabulary import CATEGORIES, SEVERITIES
 from comms.render.limits import truncate
@@ -74,15 +74,8 @@ def _link(target: str, label: str | None) -> str:
 
 
 def _reference(token: str) -> str:
-    """<https://x|label>, <@U1|name>, <#C1|name>, <!here>: what Teams shows for each (it has no Slack ids)."""
+    """<https://x|label> as a markdown link; any other <…> stays as it is."""
     inner, _, label = token[1:-1].partition("|")
-    if inner.startswith("@"):
-        return f"@{label or inner[1:]}"
-    if inner.startswith("#"):
-        return f"#{label or inner[1:]}"
-    if inner.startswith("!"):
-        # <!here>, <!channel>, <!subteam^S1|@devs>, <!date^…|fallback>
-        return label or f"@{inner[1:].partition('^')[0]}"
     if _SCHEME.match(inner):
         return _link(inner, label)
     return token
@@ -112,17 +105,23 @@ def escape_markdown(text: str) -> str:
     return _INDENT.sub("", _LINE_BREAKS.sub("\n\n", text))
 
 
+def _mention(sigil: Sigil, target_id: str) -> str:
+    """Teams can only @mention someone by name, and feedbot keeps no names: the id shows as it is."""
+    return escape_markdown(f"{sigil}{target_id}")
+
+
 def _plain_markdown(text: str) -> str:
     """Our own plain wording (a title, a fact's name) as it is, with what a person typed escaped."""
-    return render(text, lambda markup: markup, escape_markdown)
+    return render(text, lambda markup: markup, escape_markdown, _mention)
 
 
 def to_teams_markdown(mrkdwn: str) -> str:
-    """Slack mrkdwn, as notes and replies are written, in the markdown Teams renders; what a person typed is
-    escaped, so it shows as typed and never becomes a link or formatting.
+    """Our light markdown (Slack's *bold*, _italic_, <url|label>), as notes and replies are written, in the markdown
+    Teams renders; what a person typed is escaped, so it shows as typed and never becomes a link or formatting, and
+    a mention shows its id.
 
     Line breaks become blank lines: outside lists Teams joins lines that a single newline separates."""
-    return render(mrkdwn, _markup_to_teams, escape_markdown)
+    return render(mrkdwn, _markup_to_teams, escape_markdown, _mention)
 
 
 def _markup_to_teams(mrkdwn: str) -> str:
@@ -298,24 +297,6 @@ def reply_activity(reply: Reply) -> dict[str, Any]:
         sections.append("\n".join(reply.lines))
     text = to_teams_markdown("\n\n".join(sections))
     return {"type": "message", "textFormat": "markdown", "text": _clip(truncate(text, REPLY_TEXT), REPLY_BYTES)}
-
-
-def help_activity(*, person: str | None = None, channel: str | None = None) -> dict[str, Any]:
-    """The commands; with the ids an admin needs to put this person or channel on the stakeholder map."""
-    ids = [f"Your Teams id (for release stakeholder lists): `{person}`"] if person else []
-    ids += [f"This conversation's id: `{channel}`"] if channel else []
-    return reply_activity(
-        Reply.info(
-            "Here is what you can type to me (in a channel, @mention me first):",
-            "• `feedback <text>`: send feedback right away",
-            "• `feedback`: open the feedback form",
-            "• `bug <title>`: open the bug form with the title filled in",
-            "• `bug`: open the bug form",
-            "• `status`: your feedback and bugs, and where they stand",
-            "• `help`: show this list",
-            *ids,
-        )
-    )
 
 
 # -- forms ----------------------------------------------------------------------------------------------------------

@@ -9,18 +9,19 @@ from typing import Any
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
-from bot.desks.teams import Answer, TeamsDesk
+from bot.commands import TEAMS, help_reply
+from bot.desks.teams import TeamsDesk
+from bot.domain.answers import Answer
 from comms.render.teams import (
     bug_form,
     feedback_form,
     form_activity,
-    help_activity,
     home_note,
     note_activity,
     pulse_comment_form,
     reply_activity,
 )
-from comms.teams_link import channel_of
+from handlers.teams.parse import card_submit, channel_id, requester_of, source_key, stored_reference, typed_text
 
 log = logging.getLogger("feedbot.teams")
 
@@ -29,34 +30,26 @@ def _activity(payload: dict[str, Any]) -> Activity:
     return Activity().deserialize(payload)
 
 
-def _source_key(activity: Activity) -> str:
-    """What makes a redelivered activity or a second click on the same card one submission: the card's own
-    message id for card submits, the activity id for typed messages."""
-    if isinstance(activity.value, dict) and activity.reply_to_id:
-        return f"teams-card:{activity.reply_to_id}"
-    return f"teams:{activity.id}"
-
-
 class FeedbotActivities(ActivityHandler):
     def __init__(self, desk: TeamsDesk) -> None:
         self._desk = desk
 
     async def on_turn(self, turn_context: TurnContext) -> None:
-        if turn_context.activity.type in (ActivityTypes.message, ActivityTypes.conversation_update):
-            removed = turn_context.activity.members_removed or []
-            if not self._is_bot_among(turn_context, removed):
-                await self._desk.remember(turn_context.activity)
+        activity = turn_context.activity
+        if activity.type in (ActivityTypes.message, ActivityTypes.conversation_update):
+            reference = stored_reference(activity)
+            if reference is not None and not self._is_bot_among(turn_context, activity.members_removed or []):
+                await self._desk.remember(reference, card_submit(activity))
         await super().on_turn(turn_context)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        requester = self._desk.requester(activity)
-        if isinstance(activity.value, dict):
-            answer = await self._desk.submitted(requester, activity.value, _source_key(activity))
+        requester = requester_of(self._desk, activity)
+        submit = card_submit(activity)
+        if submit is not None:
+            answer = await self._desk.submitted(requester, submit, source_key(activity))
         else:
-            # In a channel the text starts with "<at>feedbot</at>"; the command is what follows.
-            text = TurnContext.remove_recipient_mention(activity) or ""
-            answer = await self._desk.typed(requester, text, _source_key(activity))
+            answer = await self._desk.typed(requester, typed_text(activity), source_key(activity), channel_id(activity))
         await self._render(turn_context, answer)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
@@ -69,13 +62,14 @@ class FeedbotActivities(ActivityHandler):
         activity = turn_context.activity
         # Installed for one person: say hello there. In a team or group chat a greeting would be noise for everyone.
         if self._is_bot_among(turn_context, members_added) and activity.conversation.conversation_type == "personal":
-            await turn_context.send_activity(_activity(help_activity()))
+            await turn_context.send_activity(_activity(reply_activity(help_reply(TEAMS))))
 
     async def on_members_removed_activity(
         self, members_removed: list[ChannelAccount], turn_context: TurnContext
     ) -> None:
-        if self._is_bot_among(turn_context, members_removed):
-            await self._desk.forget(turn_context.activity)
+        reference = stored_reference(turn_context.activity)
+        if reference is not None and self._is_bot_among(turn_context, members_removed):
+            await self._desk.forget(reference)
 
     @staticmethod
     def _is_bot_among(turn_context: TurnContext, members: list[ChannelAccount]) -> bool:
@@ -105,11 +99,3 @@ class FeedbotActivities(ActivityHandler):
             await turn_context.send_activity(_activity(note_activity(answer.note)))
         if answer.home is not None:
             await turn_context.send_activity(_activity(note_activity(home_note(answer.home))))
-        if answer.help:
-            activity = turn_context.activity
-            conversation = activity.conversation
-            channel = None
-            if conversation is not None and conversation.conversation_type not in (None, "personal"):
-                channel = channel_of(str(conversation.id))
-            person = activity.from_property.id if activity.from_property is not None else None
-            await turn_context.send_activity(_activity(help_activity(person=person, channel=channel)))

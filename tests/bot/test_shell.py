@@ -64,7 +64,8 @@ def test_invalid_input_is_explained_and_stores_nothing(database_url: str) -> Non
 
 def test_help_unknown_commands_and_end_of_input_mid_bug(database_url: str) -> None:
     output = run_shell(database_url, ["/help", "/frobnicate", "/bug Half a report", "it broke"])
-    assert "/feedback [text]" in output[1] and "/bug [title]" in output[1]
+    assert "/feedback [your feedback]  Share product feedback" in output[1] and "/bug [title]" in output[1]
+    assert "/pulse start [question] | answer 0-10 [comment]" in output[1] and "/digest" not in output[1]
     assert "There is no command /frobnicate" in output[2]
     assert output[-1].endswith("Cancelled: nothing was saved.")
 

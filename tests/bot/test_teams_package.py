@@ -14,13 +14,13 @@ import jsonschema
 import pytest
 from PIL import Image
 
+from bot.commands import TEAMS, commands_on
 from bot.teams_package import FILES, PLACEHOLDER, build_package, package_file
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = ROOT / "handlers" / "teams" / "app_package"
 SCHEMA = ROOT / "tests" / "fixtures" / "teams-manifest-schema" / "MicrosoftTeams.schema.json"
 APP_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
-COMMAND_TITLES = {"feedback", "bug", "status", "help"}
 
 
 def source_manifest() -> dict[str, Any]:
@@ -71,11 +71,13 @@ def test_every_string_is_within_teams_limits() -> None:
             assert 0 < len(command["description"]) <= 128
 
 
-def test_the_commands_are_exactly_feedback_bug_and_help() -> None:
+def test_the_commands_are_the_teams_commands_of_the_table() -> None:
     [bot] = source_manifest()["bots"]
+    in_table = [{"title": command.name, "description": command.description} for command in commands_on(TEAMS)]
 
+    assert [command.name for command in commands_on(TEAMS)] == ["feedback", "bug", "status", "help"]
     for command_list in bot["commandLists"]:
-        assert {command["title"] for command in command_list["commands"]} == COMMAND_TITLES
+        assert command_list["commands"] == in_table
     assert {scope for command_list in bot["commandLists"] for scope in command_list["scopes"]} == set(bot["scopes"])
 
 

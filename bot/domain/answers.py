@@ -1,0 +1,32 @@
+"""What the bot says back in a conversation, as neutral results: the adapters draw them (cards in Teams, prompts and
+text in the shell)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.domain.home import HomeSummary
+from bot.domain.notes import Note
+from bot.domain.replies import Reply
+
+
+@dataclass(frozen=True)
+class Form:
+    """Ask for the rest: a card form in Teams, questions at the prompt in the shell."""
+
+    kind: Literal["feedback", "bug", "comment"]
+    values: dict[str, str] = field(default_factory=dict)  # what is known already (prefilled, or kept after errors)
+    errors: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A reply, a form to fill in, a note or home summary to show, and/or a new face for the card that was clicked
+    (its buttons done with)."""
+
+    reply: Reply | None = None
+    form: Form | None = None
+    note: Note | None = None
+    updated_card: Note | None = None
+    home: HomeSummary | None = None

@@ -1,0 +1,90 @@
+"""Reading a Bot Framework activity: who sent it, from which tenant and conversation, what a card submitted, and the
+reference that reaches this person or channel later. The desks get only what is read here."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ChannelAccount
+
+from bot.desks.teams import CardSubmit, TeamsDesk
+from bot.domain.requester import Requester
+from bot.domain.teams import StoredReference
+from comms.render.teams import SUBMIT_KEY
+from comms.teams_link import channel_of, reference_of, serialize_reference, tenant_of
+
+
+def requester_of(desk: TeamsDesk, activity: Activity) -> Requester:
+    sender = activity.from_property
+    user_id = str(sender.id) if sender and sender.id else ""
+    aad = str(getattr(sender, "aad_object_id", "") or "")
+    return desk.requester(user_id, aad, tenant_of(activity))
+
+
+def card_submit(activity: Activity) -> CardSubmit | None:
+    """What a card's Action.Submit sent (its data and the form's inputs), or None for a typed message."""
+    values = activity.value
+    if not isinstance(values, dict):
+        return None
+    fields = {name: value.strip() for name, value in values.items() if isinstance(value, str)}
+    return CardSubmit(action=str(values.get(SUBMIT_KEY) or ""), value=str(values.get("value") or ""), fields=fields)
+
+
+def typed_text(activity: Activity) -> str:
+    # In a channel the text starts with "<at>feedbot</at>"; the command is what follows.
+    return TurnContext.remove_recipient_mention(activity) or ""
+
+
+def source_key(activity: Activity) -> str:
+    """What makes a redelivered activity or a second click on the same card one submission: the card's own
+    message id for card submits, the activity id for typed messages."""
+    if isinstance(activity.value, dict) and activity.reply_to_id:
+        return f"teams-card:{activity.reply_to_id}"
+    return f"teams:{activity.id}"
+
+
+def channel_id(activity: Activity) -> str | None:
+    """The channel or group chat the activity came from; None in a one-to-one chat."""
+    conversation = activity.conversation
+    if conversation is None or conversation.conversation_type in (None, "personal"):
+        return None
+    return channel_of(str(conversation.id))
+
+
+def _zone(name: object) -> str | None:
+    """The client's IANA zone (Teams sends e.g. "Europe/Berlin"), if it is one this machine knows."""
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
+def stored_reference(activity: Activity) -> StoredReference | None:
+    """How to reach the person (in a one-to-one chat) or the channel later; None when the activity does not say."""
+    conversation = activity.conversation
+    if conversation is None or not conversation.id or not activity.service_url:
+        return None
+    reference = reference_of(activity)
+    conversation_id = channel_of(str(conversation.id))
+    if conversation.conversation_type in (None, "personal"):
+        sender = activity.from_property
+        if sender is None or not sender.id:
+            return None
+        target, kind = str(sender.id), "user"
+    else:
+        target, kind = conversation_id, "channel"
+    if reference.conversation is not None:
+        reference.conversation.id = conversation_id
+    # A continuation activity built from this reference must not look like a reply to the message we got.
+    reference.activity_id = None
+    # Keep no names: a personal chat needs only the person's id, a channel not even that (whoever spoke there
+    # last is nobody we need to remember).
+    reference.user = ChannelAccount(id=target) if kind == "user" else None
+    zone = _zone(activity.local_timezone) if kind == "user" else None
+    service_url = str(activity.service_url)
+    reference_json = serialize_reference(reference)
+    return StoredReference(target, kind, tenant_of(activity), conversation_id, service_url, reference_json, zone)
