@@ -7,11 +7,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import state
 from storage.models import Pulse, PulseResponse, PulseSchedule
+from storage.upsert import upsert
 
 
 async def add(session: AsyncSession, values: dict[str, Any]) -> Pulse:
@@ -79,16 +79,13 @@ async def ids_where(session: AsyncSession, *conditions: Any) -> list[int]:
 
 async def record_answer(session: AsyncSession, pulse_id: int, respondent: str, score: int, day: date) -> bool:
     """Insert or replace a person's answer; True if it is their first."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     existed = await session.scalar(
         select(func.count()).where(PulseResponse.pulse_id == pulse_id, PulseResponse.respondent == respondent)
     )
-    statement = insert(PulseResponse).values(pulse_id=pulse_id, respondent=respondent, score=score, answered_on=day)
-    statement = statement.on_conflict_do_update(
-        index_elements=["pulse_id", "respondent"], set_={"score": statement.excluded.score}
+    values = {"pulse_id": pulse_id, "respondent": respondent, "score": score, "answered_on": day}
+    await session.execute(
+        upsert(session, PulseResponse, values, index_elements=["pulse_id", "respondent"], update=["score"])
     )
-    await session.execute(statement)
     return not existed
 
 
