@@ -55,7 +55,6 @@ class DeliveryWorker:
         max_attempts: int,
         retry_seconds: float,
         lease: timedelta = LEASE,
-        after_batch: Callable[[], Awaitable[None]] | None = None,
         after_sent: Callable[[Sender, Sent, dict[str, str]], Awaitable[None]] | None = None,
         on_sent: OnSent | None = None,
         on_failed: OnFailed | None = None,
@@ -66,7 +65,6 @@ class DeliveryWorker:
         self._max_attempts = max_attempts
         self._retry_seconds = retry_seconds
         self._lease = lease
-        self._after_batch = after_batch
         self._after_sent = after_sent
         self._on_sent = on_sent
         self._on_failed = on_failed
@@ -124,8 +122,6 @@ class DeliveryWorker:
             async with self._db.sessions.begin() as session:
                 await outbox.unclaim(session, handed_back, utcnow())
         self._forget_old_paces(loop.time())
-        if batch and self._after_batch is not None:
-            await self._after_batch()
         return len(batch)
 
     async def _deliver(self, row: Delivery) -> bool:

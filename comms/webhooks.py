@@ -36,7 +36,6 @@ from storage.models import Base, Bug, Feedback, Pulse, Release, utcnow
 PLATFORM = "webhook"
 # One endpoint, so one recipient: (subject, recipient) being unique makes it one row per event.
 RECIPIENT = "webhook"
-EVENT_TYPES = ("feedback.created", "bug.created", "pulse.closed", "release.sent")
 SIGNATURE_VERSION = "v1"
 USER_AGENT = "feedbot-webhooks/1"
 TIMEOUT_SECONDS = 10.0

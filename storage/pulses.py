@@ -98,12 +98,6 @@ async def set_comment(session: AsyncSession, pulse_id: int, respondent: str, com
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def answer_of(session: AsyncSession, pulse_id: int, respondent: str) -> int | None:
-    return await session.scalar(
-        select(PulseResponse.score).where(PulseResponse.pulse_id == pulse_id, PulseResponse.respondent == respondent)
-    )
-
-
 async def tally(session: AsyncSession, pulse_id: int) -> dict[int, int]:
     """How many answered each score 0–10, counted by the database."""
     result = await session.execute(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.platforms import is_teams_id
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from bot.domain.vocabulary import TIERS
@@ -37,7 +38,7 @@ class Target:
 
     @property
     def mention(self) -> str:
-        if self.id.startswith(("29:", "19:")):
+        if is_teams_id(self.id):
             return self.id
         return f"<@{self.id}>" if self.kind == "user" else f"<#{self.id}>"
 
@@ -51,12 +52,7 @@ def parse_target(word: str) -> Target | None:
         match = pattern.match(word)
         if match:
             return Target(match.group(1), kind)
-    for pattern, kind in (
-        (_USER_ID, "user"),
-        (_TEAMS_USER, "user"),
-        (_CHANNEL_ID, "channel"),
-        (_TEAMS_CHANNEL, "channel"),
-    ):
+    for pattern, kind in _PLAIN_IDS:
         if pattern.match(word):
             return Target(word, kind)
     return None
