@@ -35,4 +35,4 @@ def help_reply() -> Reply:
 
 
 def unknown_command_reply(name: str) -> Reply:
-    return Reply.error(f"There is no command /{verbatim(name)}. Type /help for the list.")
+    return Reply.invalid(f"There is no command /{verbatim(name)}. Type /help for the list.")

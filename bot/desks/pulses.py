@@ -31,13 +31,13 @@ class PulseDesk:
         except NotAllowed as refusal:
             return refusal.reply
         except InvalidSubmission as invalid:
-            return Reply.error(" ".join(invalid.errors.values()))
+            return Reply.invalid(" ".join(invalid.errors.values()))
 
     async def command(self, requester: Requester, text: str) -> Reply:
         try:
             command = pulses.parse_command(text)
         except ValueError as problem:
-            return Reply.error(str(problem))
+            return Reply.invalid(str(problem))
         if command.action == "start":
             return await self.start(requester, command.channel_id, command.question)
         if command.action == "close":
@@ -54,7 +54,7 @@ class PulseDesk:
             async with self._deps.db.sessions() as session:
                 pulse = await pulses.latest_open(session, requester)
         except InvalidSubmission as invalid:
-            return Reply.error(" ".join(invalid.errors.values()))
+            return Reply.invalid(" ".join(invalid.errors.values()))
         reply, _ = await self.answer(requester, pulse.id, score)
         if comment and reply.kind == "ok":
             commented = await self.comment(requester, pulse.id, comment)

@@ -39,7 +39,7 @@ class ReleaseDesk:
         except NotAllowed as refusal:
             return refusal.reply
         except InvalidSubmission as invalid:
-            return Reply.invalid(invalid.errors)
+            return Reply.invalid_fields(invalid.errors)
         if nudge:
             self._deps.nudge_scheduler()
         return reply
@@ -49,7 +49,7 @@ class ReleaseDesk:
             command = stakeholders.parse_command(text)
         except stakeholders.BadTargets as problem:
             # The refusal comes first: a non-admin learns nothing about the command's shape.
-            return _refusal(requester, "change the stakeholder map") or Reply.error(str(problem))
+            return _refusal(requester, "change the stakeholder map") or Reply.invalid(str(problem))
         return await self._in_transaction(lambda session: stakeholders.run(session, requester, command))
 
     async def place_stakeholders(self, requester: Requester, tier: str, targets: list[stakeholders.Target]) -> Reply:
@@ -85,7 +85,7 @@ class ReleaseDesk:
         if drafted.refusal is not None:
             return drafted.refusal
         if drafted.errors is not None:
-            return Reply.invalid(drafted.errors)
+            return Reply.invalid_fields(drafted.errors)
         assert drafted.release is not None
         return await self.schedule(requester, drafted.release.id)
 

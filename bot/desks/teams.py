@@ -161,7 +161,7 @@ class TeamsDesk:
         if line.name == "bug":
             # A bug needs what happened and a severity: the title opens the form rather than a half-filled report.
             return Answer(form=Form("bug", {"title": line.argument} if line.argument else {}))
-        return Answer(reply=Reply.error(f"I don't know “{verbatim(line.name)}”. Type *help* to see what I can do."))
+        return Answer(reply=Reply.invalid(f"I don't know “{verbatim(line.name)}”. Type *help* to see what I can do."))
 
     async def submitted(self, requester: Requester, values: dict[str, Any], source_key: str) -> Answer:
         action = str(values.get(SUBMIT_KEY) or "")
@@ -181,7 +181,7 @@ class TeamsDesk:
             release_id = str(values.get("value") or "")
             if release_id.isdigit():
                 return await self._release_button(requester, action, int(release_id))
-        return Answer(reply=Reply.error("That button does nothing any more. Type *help* to see what I can do."))
+        return Answer(reply=Reply.invalid("That button does nothing any more. Type *help* to see what I can do."))
 
     async def _feedback_form(self, requester: Requester, values: dict[str, Any], source_key: str) -> Answer:
         draft = FeedbackDraft(
@@ -220,7 +220,7 @@ class TeamsDesk:
     async def _pulse_answer(self, requester: Requester, value: str) -> Answer:
         pulse_id, _, score = value.partition(":")
         if not (pulse_id.isdigit() and score.isdigit()):
-            return Answer(reply=Reply.error("That answer could not be read. Pick a number from 0 to 10."))
+            return Answer(reply=Reply.invalid("That answer could not be read. Pick a number from 0 to 10."))
         try:
             acting = await self._acting_for(requester, f"pulse:{pulse_id}")
             if acting is None:
@@ -236,7 +236,7 @@ class TeamsDesk:
 
     async def _pulse_comment(self, requester: Requester, pulse_id: str, text: str) -> Answer:
         if not pulse_id.isdigit():
-            return Answer(reply=Reply.error("That comment could not be matched to a pulse."))
+            return Answer(reply=Reply.invalid("That comment could not be matched to a pulse."))
         try:
             acting = await self._acting_for(requester, f"pulse:{pulse_id}")
             if acting is None:

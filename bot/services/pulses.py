@@ -153,10 +153,10 @@ async def create(
 
 async def answer(session: AsyncSession, pulse_id: int, requester: Requester, score: int) -> Reply:
     if score not in SCORES:
-        return Reply.error("Answers go from 0 to 10.")
+        return Reply.invalid("Answers go from 0 to 10.")
     pulse = await pulse_store.get(session, pulse_id, requester.team_id)
     if pulse is None:
-        return Reply.error("This pulse no longer exists.")
+        return Reply.invalid("This pulse no longer exists.")
     respondent = respondent_key(pulse, requester.user_id)
     if pulse.status != "open" or respondent is None:
         return Reply.info("Thank you, but this pulse has closed: answers are no longer counted.")
@@ -182,7 +182,7 @@ async def comment(session: AsyncSession, pulse_id: int, requester: Requester, te
     if errors:
         raise InvalidSubmission(errors)
     if not await pulse_store.set_comment(session, pulse_id, respondent, cleaned):
-        return Reply.error("Pick a score first, then add your comment.")
+        return Reply.invalid("Pick a score first, then add your comment.")
     return Reply.ok("Thank you! Your comment is saved without your name.")
 
 
