@@ -131,7 +131,7 @@ class DeliveryWorker:
             await self._settle_failed(row, f"no sender for platform {row.platform}")
             return True
         if row.local_wall_time is not None:
-            held = await self._hold_for_local_time(row, sender)
+            held = await self._hold_for_local_time(row, row.local_wall_time, sender)
             if held is not None:
                 return held
         # The per-channel pace is Slack's limit; a sender for an endpoint that takes every event (a webhook)
@@ -168,10 +168,9 @@ class DeliveryWorker:
         await self._settle_failed(row, error)
         return True
 
-    async def _hold_for_local_time(self, row: Delivery, sender: Sender) -> bool | None:
+    async def _hold_for_local_time(self, row: Delivery, wall_time: str, sender: Sender) -> bool | None:
         """For "at 09:00 in each person's time zone": find the zone (cached), and hold the row until then.
         None when the time has come and the row should go now."""
-        assert row.local_wall_time is not None
         async with self._db.sessions() as session:
             zone = await timezones.cached(session, row.platform, row.team_id, row.recipient_id)
         if zone is None:
@@ -190,7 +189,7 @@ class DeliveryWorker:
             zone = looked_up or "UTC"
             async with self._db.sessions.begin() as session:
                 await timezones.remember(session, row.platform, row.team_id, row.recipient_id, zone)
-        moment = in_zone(row.local_wall_time, zone)
+        moment = in_zone(wall_time, zone)
         async with self._db.sessions.begin() as session:
             await outbox.hold_until_local_time(session, row.id, max(moment, utcnow()))
         # Held rows are picked up again when due; one whose time has come goes out in the next batch.

@@ -28,6 +28,11 @@ async def get(session: AsyncSession, pulse_id: int, team_id: str | None = None) 
     return pulse
 
 
+async def reload(session: AsyncSession, pulse_id: int) -> Pulse:
+    """A pulse this transaction just read or changed, as it is now; NoResultFound if it is gone."""
+    return await session.get_one(Pulse, pulse_id, populate_existing=True)
+
+
 async def latest(session: AsyncSession, platform: str, team_id: str, statuses: tuple[str, ...]) -> Pulse | None:
     result = await session.execute(
         select(Pulse)
@@ -160,12 +165,13 @@ async def due_schedules(session: AsyncSession, now: datetime) -> list[PulseSched
     return list(result.scalars())
 
 
-async def advance_schedule(session: AsyncSession, schedule_id: int, was: datetime, to: datetime) -> bool:
-    """Move a schedule to its next run, only if nobody else did: the replica that wins launches the pulse."""
+async def advance_schedule(session: AsyncSession, schedule_id: int, was: datetime, to: datetime | None) -> bool:
+    """Move a schedule to its next run (None: it has none, so it retires), only if nobody else did: the replica
+    that wins launches the pulse."""
     result = await session.execute(
         update(PulseSchedule)
-        .where(PulseSchedule.id == schedule_id, PulseSchedule.next_run_at == was)
-        .values(next_run_at=to)
+        .where(PulseSchedule.id == schedule_id, PulseSchedule.next_run_at == was, PulseSchedule.active.is_(True))
+        .values({"next_run_at": to} if to is not None else {"active": False})
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -38,14 +38,13 @@ class PulseDesk:
             command = pulses.parse_command(text)
         except ValueError as problem:
             return Reply.invalid(str(problem))
+        if isinstance(command, pulses.PulseAnswer):
+            return await self.answer_latest(requester, command.score, command.comment)
         if command.action == "start":
             return await self.start(requester, command.channel_id, command.question)
         if command.action == "close":
             on_closed = self._deps.webhooks.pulse_closed
             return await self._run(lambda session: pulses.close(session, requester, command.pulse_id, on_closed))
-        if command.action == "answer":
-            assert command.score is not None
-            return await self.answer_latest(requester, command.score, command.comment)
         return await self.results(requester, command.pulse_id)
 
     async def answer_latest(self, requester: Requester, score: int, comment: str | None) -> Reply:

@@ -82,11 +82,8 @@ class ReleaseDesk:
     async def create(self, requester: Requester, draft: releases.ReleaseDraft) -> Reply:
         """Draft and schedule in one go (the CLI, a deploy pipeline)."""
         drafted = await self.draft(requester, draft, source_key=None)
-        if drafted.refusal is not None:
-            return drafted.refusal
-        if drafted.errors is not None:
-            return Reply.invalid_fields(drafted.errors)
-        assert drafted.release is not None
+        if drafted.release is None:  # refused, or the draft has field errors
+            return drafted.refusal or Reply.invalid_fields(drafted.errors or {})
         return await self.schedule(requester, drafted.release.id)
 
     async def approve(self, approver: Requester, release_id: int) -> Reply:

@@ -65,11 +65,17 @@ class PulseCommand:
     channel_id: str | None = None
     question: str | None = None
     pulse_id: int | None = None
-    score: int | None = None
+
+
+@dataclass(frozen=True)
+class PulseAnswer:
+    """A typed answer (`answer 8 [comment]`), for the newest open pulse."""
+
+    score: int
     comment: str | None = None
 
 
-def parse_command(text: str) -> PulseCommand:
+def parse_command(text: str) -> PulseCommand | PulseAnswer:
     words = text.split()
     if not words:
         raise ValueError(USAGE)
@@ -84,7 +90,7 @@ def parse_command(text: str) -> PulseCommand:
     if action == "answer":
         if len(words) < 2 or not words[1].isdigit() or int(words[1]) not in SCORES:
             raise ValueError("Answer with a number from 0 to 10, e.g. /pulse answer 8 (a comment may follow).")
-        return PulseCommand("answer", score=int(words[1]), comment=" ".join(words[2:]) or None)
+        return PulseAnswer(int(words[1]), " ".join(words[2:]) or None)
     if action in {"results", "close"}:
         pulse_id = None
         if len(words) > 1:

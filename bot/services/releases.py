@@ -183,8 +183,7 @@ async def schedule(session: AsyncSession, requester: Requester, release_id: int,
     status = "awaiting_approval" if needs_approval else "scheduled"
     approved_by = None if needs_approval else requester.user_id
     moved = await release_store.transition(session, release.id, ("draft",), status=status, approved_by=approved_by)
-    release = await release_store.get(session, release.id)
-    assert release is not None
+    release = await release_store.reload(session, release.id)
     if moved:
         note = _audit_note(release, "waits for approval; " if needs_approval else "")
         await audit.record(session, requester, "release.scheduled", release_label(release.id), note)
@@ -227,8 +226,7 @@ async def approve(session: AsyncSession, approver_as: Requester, release_id: int
     if await release_store.transition(
         session, release_id, ("awaiting_approval",), status="scheduled", approved_by=approver
     ):
-        release = await release_store.get(session, release_id)
-        assert release is not None
+        release = await release_store.reload(session, release_id)
         await audit.record(session, approver_as, "release.approved", release_label(release_id), _audit_note(release))
         return Reply.ok(f"Approved. {scheduled_reply(release, settings.zone).text}")
     return Reply.info(f"*{release_label(release_id)}* is already {release.status.replace('_', ' ')}.")
@@ -258,8 +256,7 @@ async def reschedule(
         return Reply.invalid(str(problem))
     if not await release_store.transition(session, release_id, CANCELLABLE, send_at=moment):
         return Reply.invalid(f"{release_label(release_id)} is {release.status}: too late to move it.")
-    release = await release_store.get(session, release_id)
-    assert release is not None
+    release = await release_store.reload(session, release_id)
     await audit.record(session, requester, "release.rescheduled", release_label(release_id), _audit_note(release))
     return scheduled_reply(release, settings.zone)
 
