@@ -79,7 +79,7 @@ async def _dispatch(args: argparse.Namespace, deps: Deps, requester: Requester) 
         try:
             targets = parse_targets(args.targets)
         except BadTargets as problem:
-            return Reply.error(str(problem))
+            return Reply.invalid(str(problem))
         if args.action == "add":
             return await announcements.place_stakeholders(requester, args.tier, targets)
         return await announcements.stakeholder_command(requester, "remove " + " ".join(t.id for t in targets))
@@ -87,7 +87,7 @@ async def _dispatch(args: argparse.Namespace, deps: Deps, requester: Requester) 
         try:
             linked = parse_linked(args.feedback)
         except ValueError as problem:
-            return Reply.error(str(problem))
+            return Reply.invalid(str(problem))
         draft = ReleaseDraft(
             title=args.title,
             summary=args.summary,
@@ -105,7 +105,7 @@ async def _dispatch(args: argparse.Namespace, deps: Deps, requester: Requester) 
         return await announcements.listing(requester)
     release_id = parse_release_id(args.release)
     if release_id is None:
-        return Reply.error(f"“{args.release}” is not a release id: use REL-3 or 3.")
+        return Reply.invalid(f"“{args.release}” is not a release id: use REL-3 or 3.")
     if args.action == "cancel":
         return await announcements.cancel(requester, release_id)
     if args.action == "report":
@@ -118,9 +118,9 @@ async def _import(path: Path, announcements: ReleaseDesk, requester: Requester) 
         with path.open(newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.DictReader(handle))
     except OSError as error:
-        return Reply.error(f"cannot read {path}: {error.strerror}")
+        return Reply.invalid(f"cannot read {path}: {error.strerror}")
     except (UnicodeDecodeError, csv.Error) as error:
-        return Reply.error(f"{path} is not a readable UTF-8 CSV file: {error}")
+        return Reply.invalid(f"{path} is not a readable UTF-8 CSV file: {error}")
     problems = []
     plan: dict[str, list[str]] = {}
     for number, row in enumerate(rows, start=2):
@@ -138,7 +138,7 @@ async def _import(path: Path, announcements: ReleaseDesk, requester: Requester) 
         problems.append(str(problem))
         grouped = {}
     if problems:
-        return Reply.error("Nothing was imported. " + "; ".join(problems[:10]))
+        return Reply.invalid("Nothing was imported. " + "; ".join(problems[:10]))
     lines: list[str] = []
     for tier, targets in grouped.items():
         reply = await announcements.place_stakeholders(requester, tier, targets)

@@ -44,7 +44,7 @@ async def _dispatch(args: argparse.Namespace, desk: PulseDesk, requester: Reques
     if args.action in {"results", "close"}:
         pulse_id = parse_pulse_id(args.pulse) if args.pulse else None
         if args.pulse and pulse_id is None:
-            return Reply.error(f"“{args.pulse}” is not a pulse id: use PULSE-3 or 3.")
+            return Reply.invalid(f"“{args.pulse}” is not a pulse id: use PULSE-3 or 3.")
         if args.action == "results":
             return await desk.results(requester, pulse_id)
         return await desk.command(requester, f"close {pulse_id or ''}")
@@ -52,7 +52,7 @@ async def _dispatch(args: argparse.Namespace, desk: PulseDesk, requester: Reques
     if args.channel:
         target = parse_target(args.channel)
         if target is None or target.kind != "channel":
-            return Reply.error(f"“{args.channel}” is not a channel id (C…).")
+            return Reply.invalid(f"“{args.channel}” is not a channel id (C…).")
         channel = target.id
     if not args.every and not args.cron:
         return await desk.created_elsewhere(requester, channel, args.question)
@@ -69,7 +69,7 @@ async def _dispatch(args: argparse.Namespace, desk: PulseDesk, requester: Reques
             next_fire = CronTrigger.from_crontab(args.cron, timezone="UTC").get_next_fire_time(None, first)
             first = next_fire or first
     except ValueError as problem:
-        return Reply.error(str(problem))
+        return Reply.invalid(str(problem))
     return await desk.recurring(
         requester, channel_id=channel, question=args.question, every_days=every, cron=args.cron, first_run=first
     )

@@ -150,7 +150,7 @@ def help_reply(surface: Surface, *about: str) -> Reply:
 def unknown_command_reply(name: str, surface: Surface) -> Reply:
     command = find_command(name)
     elsewhere = f" here: it is a {' and '.join(sorted(command.surfaces))} command" if command else ""
-    return Reply.error(
+    return Reply.invalid(
         f"There is no command {verbatim(_typed(surface, name))}{elsewhere}. "
         f"Type {_typed(surface, 'help')} for the list."
     )

@@ -55,7 +55,6 @@ class DeliveryWorker:
         max_attempts: int,
         retry_seconds: float,
         lease: timedelta = LEASE,
-        after_batch: Callable[[], Awaitable[None]] | None = None,
         after_sent: Callable[[Sender, Sent, dict[str, str]], Awaitable[None]] | None = None,
         on_sent: OnSent | None = None,
         on_failed: OnFailed | None = None,
@@ -66,7 +65,6 @@ class DeliveryWorker:
         self._max_attempts = max_attempts
         self._retry_seconds = retry_seconds
         self._lease = lease
-        self._after_batch = after_batch
         self._after_sent = after_sent
         self._on_sent = on_sent
         self._on_failed = on_failed
@@ -124,8 +122,6 @@ class DeliveryWorker:
             async with self._db.sessions.begin() as session:
                 await outbox.unclaim(session, handed_back, utcnow())
         self._forget_old_paces(loop.time())
-        if batch and self._after_batch is not None:
-            await self._after_batch()
         return len(batch)
 
     async def _deliver(self, row: Delivery) -> bool:
@@ -135,7 +131,7 @@ class DeliveryWorker:
             await self._settle_failed(row, f"no sender for platform {row.platform}")
             return True
         if row.local_wall_time is not None:
-            held = await self._hold_for_local_time(row, sender)
+            held = await self._hold_for_local_time(row, row.local_wall_time, sender)
             if held is not None:
                 return held
         # The per-channel pace is Slack's limit; a sender for an endpoint that takes every event (a webhook)
@@ -172,10 +168,9 @@ class DeliveryWorker:
         await self._settle_failed(row, error)
         return True
 
-    async def _hold_for_local_time(self, row: Delivery, sender: Sender) -> bool | None:
+    async def _hold_for_local_time(self, row: Delivery, wall_time: str, sender: Sender) -> bool | None:
         """For "at 09:00 in each person's time zone": find the zone (cached), and hold the row until then.
         None when the time has come and the row should go now."""
-        assert row.local_wall_time is not None
         async with self._db.sessions() as session:
             zone = await timezones.cached(session, row.platform, row.team_id, row.recipient_id)
         if zone is None:
@@ -194,7 +189,7 @@ class DeliveryWorker:
             zone = looked_up or "UTC"
             async with self._db.sessions.begin() as session:
                 await timezones.remember(session, row.platform, row.team_id, row.recipient_id, zone)
-        moment = in_zone(row.local_wall_time, zone)
+        moment = in_zone(wall_time, zone)
         async with self._db.sessions.begin() as session:
             await outbox.hold_until_local_time(session, row.id, max(moment, utcnow()))
         # Held rows are picked up again when due; one whose time has come goes out in the next batch.

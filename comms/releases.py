@@ -36,8 +36,7 @@ async def fan_out(session: AsyncSession, release_id: int, zone: ZoneInfo) -> int
         session, release_id, ("scheduled",), status="sending", fanned_out_at=utcnow()
     ):
         return None
-    release = await release_store.get(session, release_id)
-    assert release is not None
+    release = await release_store.reload(session, release_id)
     local = release.per_recipient_time
     total = 0
     for tier in TIERS:
@@ -119,8 +118,7 @@ async def report_finished(
                 session, release_id, ("sending",), status="sent", finished_at=utcnow()
             ):
                 continue  # another replica got there first
-            release = await release_store.get(session, release_id)
-            assert release is not None
+            release = await release_store.reload(session, release_id)
             outcomes = {o.tier: (o.sent, o.failed) for o in await outbox.release_outcomes(session, release_id)}
             failed_rows = await outbox.release_failures(session, release_id)
             post_rows = await outbox.release_channel_posts(session, release_id)
@@ -161,8 +159,7 @@ async def mark_missed(session: AsyncSession, release_id: int, due: datetime) -> 
     and its author told, so a person decides."""
     if not await release_store.transition(session, release_id, ("scheduled",), status="missed"):
         return False
-    release = await release_store.get(session, release_id)
-    assert release is not None
+    release = await release_store.reload(session, release_id)
     log.warning("%s missed: it was due at %s, beyond the grace window", release_label(release_id), due.isoformat())
     if is_person(release.created_by):
         note = Note(

@@ -37,11 +37,9 @@ from storage.outbox import OutboxMessage
 PLATFORM = "webhook"
 # One endpoint, so one recipient: (subject, recipient) being unique makes it one row per event.
 RECIPIENT = "webhook"
-EVENT_TYPES = ("feedback.created", "bug.created", "pulse.closed", "release.sent")
 SIGNATURE_VERSION = "v1"
 USER_AGENT = "feedbot-webhooks/1"
 TIMEOUT_SECONDS = 10.0
-# The worker pauses every platform on a 429 (comms/delivery.py): a receiver must not stall Slack for an hour.
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -215,6 +213,7 @@ class WebhookSender(PostOnlySender):
         if 200 <= status < 300:
             return Sent(None, None)
         if status == 429:
+            # The worker pauses this platform only (comms/delivery.py), for a capped Retry-After: never Slack.
             return RateLimited(retry_after_seconds(retry_after))
         if status >= 500:
             return Transient(f"http_{status}")

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.idempotent import SOURCE_KEY
 from storage.models import Base
+from storage.upsert import insert_ignoring_duplicates
 
 Row = TypeVar("Row", bound=Base)
 Key = tuple[Any, ...]
@@ -142,9 +142,7 @@ async def _store_group(
     def key_of(row: Base) -> Key:
         return tuple(getattr(row, column) for column in conflict)
 
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).on_conflict_do_nothing(index_elements=list(conflict)).returning(model)
+    statement = insert_ignoring_duplicates(session, model, index_elements=conflict).returning(model)
     # One statement for the whole group: SQLAlchemy sends the rows as multi-row INSERTs and builds the new
     # rows' objects from RETURNING. Rows that already existed come back from none of them.
     inserted = await session.scalars(statement, [pending.values for pending in firsts.values()])

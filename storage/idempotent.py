@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any, cast
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Base
+from storage.upsert import insert_ignoring_duplicates
 
 SOURCE_KEY = ("platform", "team_id", "source_key")
 
@@ -18,7 +18,7 @@ async def insert_once(
 ) -> tuple[int, bool]:
     """Insert unless a row with the same `conflict` columns exists; return (id, created)."""
     table = cast(Table, model.__table__)  # type: ignore[attr-defined]
-    statement = _insert_unless_there(session, table, values, conflict).returning(table.c.id)
+    statement = insert_ignoring_duplicates(session, model, values, index_elements=conflict).returning(table.c.id)
     new_id = (await session.execute(statement)).scalar_one_or_none()
     if new_id is not None:
         return new_id, True
@@ -34,10 +34,5 @@ async def insert_if_new(
     """Insert unless a row with the same `conflict` columns exists; True if this call inserted it. Two
     transactions racing for the same key agree: exactly one of them gets True."""
     table = cast(Table, model.__table__)  # type: ignore[attr-defined]
-    statement = _insert_unless_there(session, table, values, conflict).returning(*table.primary_key.columns)
-    return (await session.execute(statement)).first() is not None
-
-
-def _insert_unless_there(session: AsyncSession, table: Table, values: dict[str, Any], conflict: tuple[str, ...]) -> Any:
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    return insert(table).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
+    statement = insert_ignoring_duplicates(session, model, values, index_elements=conflict)
+    return (await session.execute(statement.returning(*table.primary_key.columns))).first() is not None

@@ -7,10 +7,10 @@ import hashlib
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboundWebhook, utcnow
+from storage.upsert import insert_ignoring_duplicates
 
 MAX_DELIVERY_ID = 128
 
@@ -24,8 +24,6 @@ def _fitting(delivery_id: str) -> str:
 
 async def first_time(session: AsyncSession, tracker: str, delivery_id: str | None, body: bytes) -> bool:
     """Record a delivery; False when the same delivery id, or the same body, came from this tracker before."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     values = {
         "tracker": tracker,
         "delivery_id": _fitting(delivery_id) if delivery_id else None,
@@ -33,7 +31,7 @@ async def first_time(session: AsyncSession, tracker: str, delivery_id: str | Non
         "received_at": utcnow(),
     }
     # No conflict target: either unique constraint makes it a repeat.
-    statement = insert(InboundWebhook).values(**values).on_conflict_do_nothing().returning(InboundWebhook.id)
+    statement = insert_ignoring_duplicates(session, InboundWebhook, values).returning(InboundWebhook.id)
     return (await session.execute(statement)).scalar_one_or_none() is not None
 
 

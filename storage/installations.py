@@ -11,10 +11,10 @@ from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES, SlackWorkspace, utcnow
+from storage.upsert import upsert
 
 TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 FERNET_PREFIX = "gAAAAA"  # every Fernet token starts with version byte 0x80, base64-encoded
@@ -109,12 +109,9 @@ def state_store(engine: AsyncEngine) -> AsyncSQLAlchemyOAuthStateStore:
 
 
 async def remember_enterprise(session: AsyncSession, team_id: str, enterprise_id: str) -> None:
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(SlackWorkspace).values(team_id=team_id, enterprise_id=enterprise_id, seen_at=utcnow())
+    values = {"team_id": team_id, "enterprise_id": enterprise_id, "seen_at": utcnow()}
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["team_id"], set_={"enterprise_id": enterprise_id, "seen_at": statement.excluded.seen_at}
-        )
+        upsert(session, SlackWorkspace, values, index_elements=["team_id"], update=["enterprise_id", "seen_at"])
     )
 
 

@@ -185,14 +185,16 @@ class Delivery(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subject: Mapped[str] = mapped_column(String(64))  # e.g. "release:12", "loop:release:12", "report:release:12"
+    # What the message is about, built in storage/subjects.py: "release:12", "loop:FB-7", "webhook:bug.created:BUG-3"
+    subject: Mapped[str] = mapped_column(String(64))
     platform: Mapped[str] = mapped_column(String(16))
     team_id: Mapped[str] = mapped_column(String(64))
     release_id: Mapped[int | None] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"))
     tier: Mapped[str | None] = mapped_column(String(16))
     recipient_id: Mapped[str] = mapped_column(String(128))
-    recipient_kind: Mapped[str] = mapped_column(String(16))  # "user" or "channel"
-    payload: Mapped[str] = mapped_column(Text)  # JSON: {"text": ..., "blocks": [...]}
+    # "user" or "channel"; "webhook" for a webhook event, "bug" or "feedback" for an item filed in a tracker
+    recipient_kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[str] = mapped_column(Text)  # JSON, as the platform's Sender takes it (comms/senders.py)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sent, failed
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

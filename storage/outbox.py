@@ -8,18 +8,14 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, case, func, literal, not_, null, or_, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.platforms import TEAMS, TEAMS_PREFIXES
 from storage.idempotent import insert_once
 from storage.models import Delivery, Stakeholder, utcnow
+from storage.upsert import insert_ignoring_duplicates
 
 SUBJECT_RECIPIENT = ("subject", "recipient_id")
-
-
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 @dataclass(frozen=True)
@@ -142,10 +138,8 @@ async def _enqueue_targets(
         "created_at",
         "local_wall_time",
     ]
-    statement = (
-        _insert(session)(Delivery)
-        .from_select(columns, rows)
-        .on_conflict_do_nothing(index_elements=list(SUBJECT_RECIPIENT))
+    statement = insert_ignoring_duplicates(session, Delivery, index_elements=SUBJECT_RECIPIENT).from_select(
+        columns, rows
     )
     result = await session.execute(statement)
     return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]

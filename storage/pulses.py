@@ -8,11 +8,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import state
 from storage.models import Pulse, PulseResponse, PulseSchedule
+from storage.upsert import upsert
 
 
 async def add(session: AsyncSession, values: dict[str, Any]) -> Pulse:
@@ -27,6 +27,11 @@ async def get(session: AsyncSession, pulse_id: int, team_id: str | None = None) 
     if pulse is None or (team_id is not None and pulse.team_id != team_id):
         return None
     return pulse
+
+
+async def reload(session: AsyncSession, pulse_id: int) -> Pulse:
+    """A pulse this transaction just read or changed, as it is now; NoResultFound if it is gone."""
+    return await session.get_one(Pulse, pulse_id, populate_existing=True)
 
 
 async def latest(session: AsyncSession, platform: str, team_id: str, statuses: tuple[str, ...]) -> Pulse | None:
@@ -98,16 +103,13 @@ async def due_work(session: AsyncSession, now: datetime, stale_before: datetime)
 
 async def record_answer(session: AsyncSession, pulse_id: int, respondent: str, score: int, day: date) -> bool:
     """Insert or replace a person's answer; True if it is their first."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     existed = await session.scalar(
         select(func.count()).where(PulseResponse.pulse_id == pulse_id, PulseResponse.respondent == respondent)
     )
-    statement = insert(PulseResponse).values(pulse_id=pulse_id, respondent=respondent, score=score, answered_on=day)
-    statement = statement.on_conflict_do_update(
-        index_elements=["pulse_id", "respondent"], set_={"score": statement.excluded.score}
+    values = {"pulse_id": pulse_id, "respondent": respondent, "score": score, "answered_on": day}
+    await session.execute(
+        upsert(session, PulseResponse, values, index_elements=["pulse_id", "respondent"], update=["score"])
     )
-    await session.execute(statement)
     return not existed
 
 
@@ -118,12 +120,6 @@ async def set_comment(session: AsyncSession, pulse_id: int, respondent: str, com
         .values(comment=comment)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def answer_of(session: AsyncSession, pulse_id: int, respondent: str) -> int | None:
-    return await session.scalar(
-        select(PulseResponse.score).where(PulseResponse.pulse_id == pulse_id, PulseResponse.respondent == respondent)
-    )
 
 
 async def tally(session: AsyncSession, pulse_id: int) -> dict[int, int]:
@@ -188,12 +184,13 @@ async def due_schedules(session: AsyncSession, now: datetime) -> list[PulseSched
     return list(result.scalars())
 
 
-async def advance_schedule(session: AsyncSession, schedule_id: int, was: datetime, to: datetime) -> bool:
-    """Move a schedule to its next run, only if nobody else did: the replica that wins launches the pulse."""
+async def advance_schedule(session: AsyncSession, schedule_id: int, was: datetime, to: datetime | None) -> bool:
+    """Move a schedule to its next run (None: it has none, so it retires), only if nobody else did: the replica
+    that wins launches the pulse."""
     result = await session.execute(
         update(PulseSchedule)
-        .where(PulseSchedule.id == schedule_id, PulseSchedule.next_run_at == was)
-        .values(next_run_at=to)
+        .where(PulseSchedule.id == schedule_id, PulseSchedule.next_run_at == was, PulseSchedule.active.is_(True))
+        .values({"next_run_at": to} if to is not None else {"active": False})
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -25,9 +25,7 @@ async def add(session: AsyncSession, values: dict[str, Any]) -> tuple[Release, b
         await session.flush()
         return release, True
     release_id, created = await insert_once(session, Release, values)
-    row = await session.get(Release, release_id)
-    assert row is not None
-    return row, created
+    return await session.get_one(Release, release_id), created
 
 
 async def get(session: AsyncSession, release_id: int, team_id: str | None = None) -> Release | None:
@@ -35,6 +33,11 @@ async def get(session: AsyncSession, release_id: int, team_id: str | None = None
     if release is None or (team_id is not None and release.team_id != team_id):
         return None
     return release
+
+
+async def reload(session: AsyncSession, release_id: int) -> Release:
+    """A release this transaction just read or changed, as it is now; NoResultFound if it is gone."""
+    return await session.get_one(Release, release_id, populate_existing=True)
 
 
 async def transition(session: AsyncSession, release_id: int, from_statuses: tuple[str, ...], **values: Any) -> bool:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Re-exported: the adapters make it (bot.domain is its home), storage's callers keep naming it here.
 from bot.domain.teams import StoredReference as StoredReference
 from storage.models import TeamsConversation, utcnow
+from storage.upsert import insert_ignoring_duplicates, upsert
 
 
 async def remember(session: AsyncSession, reference: StoredReference, *, replace: bool = True) -> None:
     """Insert or refresh: Teams may move a tenant to another service URL, and the newest one is the one to use.
     With replace=False an existing row wins (a roster entry must not overwrite a real 1:1 conversation)."""
-    insert: Any = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     now = utcnow()
     values = {
         "target_id": reference.target_id,
@@ -25,15 +22,17 @@ async def remember(session: AsyncSession, reference: StoredReference, *, replace
         "conversation_id": reference.conversation_id,
         "service_url": reference.service_url,
         "reference": reference.reference,
+        "timezone": reference.timezone,
+        "created_at": now,
+        "updated_at": now,
     }
-    statement = insert(TeamsConversation).values(**values, timezone=reference.timezone, created_at=now, updated_at=now)
     if replace:
         # An activity without localTimezone (an install, a card click from an old client) keeps the known zone.
-        zone = func.coalesce(statement.excluded.timezone, TeamsConversation.timezone)
-        changes = {**values, "timezone": zone, "updated_at": now}
-        statement = statement.on_conflict_do_update(index_elements=["target_id"], set_=changes)
+        kept = {"created_at"} if reference.timezone is not None else {"created_at", "timezone"}
+        changed = [column for column in values if column not in kept]
+        statement = upsert(session, TeamsConversation, values, index_elements=["target_id"], update=changed)
     else:
-        statement = statement.on_conflict_do_nothing(index_elements=["target_id"])
+        statement = insert_ignoring_duplicates(session, TeamsConversation, values, index_elements=["target_id"])
     await session.execute(statement)
 
 

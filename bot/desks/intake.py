@@ -56,7 +56,7 @@ class IntakeDesk:
             # The group commit returns only once the row is committed: an id in the outcome is durable.
             outcome = await store()
         except InvalidSubmission as invalid:
-            return Outcome(Reply.invalid(invalid.errors), errors=invalid.errors)
+            return Outcome(Reply.invalid_fields(invalid.errors), errors=invalid.errors)
         except DBAPIError as error:
             # Only the error class: the statement's parameters would carry the person's text.
             log.error("storing %s failed: %s", kind, type(error.orig or error).__name__)

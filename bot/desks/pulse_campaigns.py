@@ -78,24 +78,20 @@ async def tick(db: Database, directory: Directory, settings: Settings) -> bool:
     for pulse_id in to_close:
         async with db.sessions.begin() as session:
             if await pulse_store.close(session, pulse_id, ("open",), now):
-                await _audit_closed(session, pulse_id)
-                closed = await pulse_store.get(session, pulse_id)
-                if closed is not None:
-                    await webhooks.pulse_closed(session, closed)
+                closed = await pulse_store.reload(session, pulse_id)
+                await _audit_closed(session, closed)
+                await webhooks.pulse_closed(session, closed)
     return bool(queued or stuck or reminded)
 
 
-async def _audit_closed(session: AsyncSession, pulse_id: int) -> None:
-    pulse = await pulse_store.get(session, pulse_id)
-    if pulse is None:  # closed and purged in the meantime: nothing left to record
-        return
+async def _audit_closed(session: AsyncSession, pulse: Pulse) -> None:
     await audit.record(
         session,
         platform=pulse.platform,
         team_id=pulse.team_id,
         actor="system",
         action="pulse.closed",
-        subject=pulse_label(pulse_id),
+        subject=pulse_label(pulse.id),
         detail="closing time reached",
     )
 
@@ -104,9 +100,7 @@ async def _remind(db: Database, pulse_id: int, threshold: int) -> bool:
     async with db.sessions.begin() as session:
         if not await pulse_store.transition(session, pulse_id, ("open",), reminded_at=utcnow()):
             return False
-        pulse = await pulse_store.get(session, pulse_id)
-        if pulse is None:
-            return False
+        pulse = await pulse_store.reload(session, pulse_id)
         answered = await pulse_store.respondents(session, pulse_id)
         asked = await outbox.for_subject(session, subjects.pulse(pulse_id))
         payloads = question_payloads(question_note(pulse, threshold, reminder=True))
@@ -130,19 +124,19 @@ def _reminder(pulse: Pulse, asked: Delivery, payload: str) -> OutboxMessage:
     )
 
 
-def next_run(schedule: PulseSchedule, now: datetime) -> datetime:
-    """The slot after the one due now, keeping the rhythm; slots missed while down are skipped, not replayed."""
+def next_run(schedule: PulseSchedule, now: datetime) -> datetime | None:
+    """The slot after the one due now, keeping the rhythm; slots missed while down are skipped, not replayed.
+    None when the cron line names no later moment (e.g. 31 February): the schedule has run its course."""
     following = _slot_after(schedule, schedule.next_run_at)
-    while following <= now:
+    while following is not None and following <= now:
         following = _slot_after(schedule, following)
     return following
 
 
-def _slot_after(schedule: PulseSchedule, slot: datetime) -> datetime:
+def _slot_after(schedule: PulseSchedule, slot: datetime) -> datetime | None:
     if schedule.cron:
         trigger = CronTrigger.from_crontab(schedule.cron, timezone="UTC")
-        fire = trigger.get_next_fire_time(None, slot + timedelta(seconds=1))
-        assert fire is not None
+        fire: datetime | None = trigger.get_next_fire_time(None, slot + timedelta(seconds=1))
         return fire
     return slot + timedelta(days=schedule.every_days or 30)
 
@@ -158,6 +152,10 @@ async def _launch_recurring(db: Database, settings: Settings, now: datetime) -> 
             following = next_run(schedule, now)
             if not await pulse_store.advance_schedule(session, schedule.id, schedule.next_run_at, following):
                 continue
+            if following is None:
+                log.warning(
+                    "pulse schedule %d: “%s” names no later moment; this is its last pulse", schedule.id, schedule.cron
+                )
             owner = Requester(schedule.platform, schedule.team_id, schedule.created_by, is_admin=True)
             pulse = await pulses.create(
                 session,

@@ -31,21 +31,20 @@ class PulseDesk:
         except NotAllowed as refusal:
             return refusal.reply
         except InvalidSubmission as invalid:
-            return Reply.error(" ".join(invalid.errors.values()))
+            return Reply.invalid(" ".join(invalid.errors.values()))
 
     async def command(self, requester: Requester, text: str) -> Reply:
         try:
             command = pulses.parse_command(text)
         except ValueError as problem:
-            return Reply.error(str(problem))
+            return Reply.invalid(str(problem))
+        if isinstance(command, pulses.PulseAnswer):
+            return await self.answer_latest(requester, command.score, command.comment)
         if command.action == "start":
             return await self.start(requester, command.channel_id, command.question)
         if command.action == "close":
             on_closed = self._deps.webhooks.pulse_closed
             return await self._run(lambda session: pulses.close(session, requester, command.pulse_id, on_closed))
-        if command.action == "answer":
-            assert command.score is not None
-            return await self.answer_latest(requester, command.score, command.comment)
         return await self.results(requester, command.pulse_id)
 
     async def answer_latest(self, requester: Requester, score: int, comment: str | None) -> Reply:
@@ -54,7 +53,7 @@ class PulseDesk:
             async with self._deps.db.sessions() as session:
                 pulse = await pulses.latest_open(session, requester)
         except InvalidSubmission as invalid:
-            return Reply.error(" ".join(invalid.errors.values()))
+            return Reply.invalid(" ".join(invalid.errors.values()))
         reply, _ = await self.answer(requester, pulse.id, score)
         if comment and reply.kind == "ok":
             commented = await self.comment(requester, pulse.id, comment)

@@ -40,7 +40,7 @@ class ReleaseDesk:
         except NotAllowed as refusal:
             return refusal.reply
         except InvalidSubmission as invalid:
-            return Reply.invalid(invalid.errors)
+            return Reply.invalid_fields(invalid.errors)
         if nudge:
             self._deps.nudge_scheduler()
         return reply
@@ -50,7 +50,7 @@ class ReleaseDesk:
             command = stakeholders.parse_command(text)
         except stakeholders.BadTargets as problem:
             # The refusal comes first: a non-admin learns nothing about the command's shape.
-            return _refusal(requester, "change the stakeholder map") or Reply.error(str(problem))
+            return _refusal(requester, "change the stakeholder map") or Reply.invalid(str(problem))
         return await self._in_transaction(lambda session: stakeholders.run(session, requester, command))
 
     async def place_stakeholders(self, requester: Requester, tier: str, targets: list[stakeholders.Target]) -> Reply:
@@ -88,11 +88,8 @@ class ReleaseDesk:
     async def create(self, requester: Requester, draft: releases.ReleaseDraft) -> Reply:
         """Draft and schedule in one go (the CLI, a deploy pipeline)."""
         drafted = await self.draft(requester, draft, source_key=None)
-        if drafted.refusal is not None:
-            return drafted.refusal
-        if drafted.errors is not None:
-            return Reply.invalid(drafted.errors)
-        assert drafted.release is not None
+        if drafted.release is None:  # refused, or the draft has field errors
+            return drafted.refusal or Reply.invalid_fields(drafted.errors or {})
         return await self.schedule(requester, drafted.release.id)
 
     async def approve(self, approver: Requester, release_id: int) -> Reply:

@@ -106,7 +106,7 @@ class TeamsDesk:
             return await self._pulse_comment(requester, value, submit.text("comment"))
         if action in (ACK_ACTION, FULL_NOTE_ACTION, APPROVE_ACTION) and value.isdigit():
             return await self._release_button(requester, action, int(value))
-        return Answer(reply=Reply.error("That button does nothing any more. Type *help* to see what I can do."))
+        return Answer(reply=Reply.invalid("That button does nothing any more. Type *help* to see what I can do."))
 
     async def _feedback_form(self, requester: Requester, submit: CardSubmit, source_key: str) -> Answer:
         draft = FeedbackDraft(
@@ -145,7 +145,7 @@ class TeamsDesk:
     async def _pulse_answer(self, requester: Requester, value: str) -> Answer:
         pulse_id, _, score = value.partition(":")
         if not (pulse_id.isdigit() and score.isdigit()):
-            return Answer(reply=Reply.error("That answer could not be read. Pick a number from 0 to 10."))
+            return Answer(reply=Reply.invalid("That answer could not be read. Pick a number from 0 to 10."))
         try:
             acting = await self._acting_for(requester, f"pulse:{pulse_id}")
             if acting is None:
@@ -161,7 +161,7 @@ class TeamsDesk:
 
     async def _pulse_comment(self, requester: Requester, pulse_id: str, text: str) -> Answer:
         if not pulse_id.isdigit():
-            return Answer(reply=Reply.error("That comment could not be matched to a pulse."))
+            return Answer(reply=Reply.invalid("That comment could not be matched to a pulse."))
         try:
             acting = await self._acting_for(requester, f"pulse:{pulse_id}")
             if acting is None:

@@ -50,9 +50,9 @@ class TrackerDesk:
             return refusal.reply
         parsed = parse_label(label)
         if parsed is None or parsed[0] not in ("feedback", "bug"):
-            return Reply.error(f"“{verbatim(label)}” is not a feedback or bug id: use FB-12 or BUG-7.")
+            return Reply.invalid(f"“{verbatim(label)}” is not a feedback or bug id: use FB-12 or BUG-7.")
         if not self._deps.trackers.enabled:
-            return Reply.error(
+            return Reply.invalid(
                 "No issue tracker is configured (see FEEDBOT_JIRA_*, FEEDBOT_LINEAR_*, FEEDBOT_GITHUB_*)."
             )
         kind, item_id = parsed
@@ -60,7 +60,7 @@ class TrackerDesk:
         async with self._deps.db.sessions.begin() as session:
             item = await tracker_store.get(session, kind, item_id)
             if item is None or (not any_team and item.team_id != requester.team_id):
-                return Reply.error(f"There is no {name} here.")
+                return Reply.invalid(f"There is no {name} here.")
             if item.tracker_key:
                 tracker = TRACKER_NAMES.get(item.tracker or "", item.tracker)
                 return Reply.info(
@@ -68,7 +68,7 @@ class TrackerDesk:
                 )
             tracker = self._deps.trackers.tracker_for(item)
             if tracker is None:
-                return Reply.error(
+                return Reply.invalid(
                     f"No tracker takes *{name}*: set FEEDBOT_TRACKER_DEFAULT or a route for its product."
                 )
             outcome = await queue(session, kind, item, tracker)

@@ -114,13 +114,15 @@ class Reply:
         return cls("info", text, lines=lines)
 
     @classmethod
-    def invalid(cls, errors: dict[str, str]) -> Reply:
-        return cls("invalid", "That was not saved: " + " ".join(errors.values()))
+    def invalid(cls, text: str) -> Reply:
+        """Input that cannot be acted on, explained: a form that asked for it shows it again (a submission's field
+        errors use `invalid_fields`)."""
+        return cls("invalid", text)
 
     @classmethod
-    def error(cls, text: str) -> Reply:
-        """Input that cannot be acted on, explained (a submission's field errors use `invalid`)."""
-        return cls("invalid", text)
+    def invalid_fields(cls, errors: dict[str, str]) -> Reply:
+        """A submission with field errors (field name → what is wrong), nothing of it stored."""
+        return cls("invalid", "That was not saved: " + " ".join(errors.values()))
 
     @classmethod
     def refused(cls, text: str) -> Reply:

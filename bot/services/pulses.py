@@ -65,11 +65,17 @@ class PulseCommand:
     channel_id: str | None = None
     question: str | None = None
     pulse_id: int | None = None
-    score: int | None = None
+
+
+@dataclass(frozen=True)
+class PulseAnswer:
+    """A typed answer (`answer 8 [comment]`), for the newest open pulse."""
+
+    score: int
     comment: str | None = None
 
 
-def parse_command(text: str) -> PulseCommand:
+def parse_command(text: str) -> PulseCommand | PulseAnswer:
     words = text.split()
     if not words:
         raise ValueError(USAGE)
@@ -84,7 +90,7 @@ def parse_command(text: str) -> PulseCommand:
     if action == "answer":
         if len(words) < 2 or not words[1].isdigit() or int(words[1]) not in SCORES:
             raise ValueError("Answer with a number from 0 to 10, e.g. /pulse answer 8 (a comment may follow).")
-        return PulseCommand("answer", score=int(words[1]), comment=" ".join(words[2:]) or None)
+        return PulseAnswer(int(words[1]), " ".join(words[2:]) or None)
     if action in {"results", "close"}:
         pulse_id = None
         if len(words) > 1:
@@ -153,10 +159,10 @@ async def create(
 
 async def answer(session: AsyncSession, pulse_id: int, requester: Requester, score: int) -> Reply:
     if score not in SCORES:
-        return Reply.error("Answers go from 0 to 10.")
+        return Reply.invalid("Answers go from 0 to 10.")
     pulse = await pulse_store.get(session, pulse_id, requester.team_id)
     if pulse is None:
-        return Reply.error("This pulse no longer exists.")
+        return Reply.invalid("This pulse no longer exists.")
     respondent = respondent_key(pulse, requester.user_id)
     if pulse.status != "open" or respondent is None:
         return Reply.info("Thank you, but this pulse has closed: answers are no longer counted.")
@@ -182,7 +188,7 @@ async def comment(session: AsyncSession, pulse_id: int, requester: Requester, te
     if errors:
         raise InvalidSubmission(errors)
     if not await pulse_store.set_comment(session, pulse_id, respondent, cleaned):
-        return Reply.error("Pick a score first, then add your comment.")
+        return Reply.invalid("Pick a score first, then add your comment.")
     return Reply.ok("Thank you! Your comment is saved without your name.")
 
 

@@ -183,8 +183,7 @@ async def schedule(session: AsyncSession, requester: Requester, release_id: int,
     status = "awaiting_approval" if needs_approval else "scheduled"
     approved_by = None if needs_approval else requester.user_id
     moved = await release_store.transition(session, release.id, ("draft",), status=status, approved_by=approved_by)
-    release = await release_store.get(session, release.id)
-    assert release is not None
+    release = await release_store.reload(session, release.id)
     if moved:
         note = _audit_note(release, "waits for approval; " if needs_approval else "")
         await audit.record(session, requester, "release.scheduled", release_label(release.id), note)
@@ -223,12 +222,11 @@ async def approve(session: AsyncSession, approver_as: Requester, release_id: int
         return Reply.refused("Only the people in FEEDBOT_RELEASE_APPROVERS can approve releases.")
     release = await release_store.get(session, release_id, approver_as.team_id)
     if release is None:
-        return Reply.error(f"There is no release {release_label(release_id)}.")
+        return Reply.invalid(f"There is no release {release_label(release_id)}.")
     if await release_store.transition(
         session, release_id, ("awaiting_approval",), status="scheduled", approved_by=approver
     ):
-        release = await release_store.get(session, release_id)
-        assert release is not None
+        release = await release_store.reload(session, release_id)
         await audit.record(session, approver_as, "release.approved", release_label(release_id), _audit_note(release))
         return Reply.ok(f"Approved. {scheduled_reply(release, settings.zone).text}")
     return Reply.info(f"*{release_label(release_id)}* is already {release.status.replace('_', ' ')}.")
@@ -238,11 +236,11 @@ async def cancel(session: AsyncSession, requester: Requester, release_id: int) -
     require_admin(requester, "cancel releases")
     release = await release_store.get(session, release_id, requester.team_id)
     if release is None:
-        return Reply.error(f"There is no release {release_label(release_id)} here.")
+        return Reply.invalid(f"There is no release {release_label(release_id)} here.")
     if await release_store.transition(session, release_id, CANCELLABLE, status="cancelled"):
         await audit.record(session, requester, "release.cancelled", release_label(release_id), f"was {release.status}")
         return Reply.ok(f"*{release_label(release_id)}* “{verbatim(release.title)}” is cancelled; nobody was told.")
-    return Reply.error(f"{release_label(release_id)} is {release.status} and can no longer be cancelled.")
+    return Reply.invalid(f"{release_label(release_id)} is {release.status} and can no longer be cancelled.")
 
 
 async def reschedule(
@@ -251,15 +249,14 @@ async def reschedule(
     require_admin(requester, "reschedule releases")
     release = await release_store.get(session, release_id, requester.team_id)
     if release is None:
-        return Reply.error(f"There is no release {release_label(release_id)} here.")
+        return Reply.invalid(f"There is no release {release_label(release_id)} here.")
     try:
         moment = parse_send_at(send_at, settings.zone, per_recipient=release.per_recipient_time)
     except ValueError as problem:
-        return Reply.error(str(problem))
+        return Reply.invalid(str(problem))
     if not await release_store.transition(session, release_id, CANCELLABLE, send_at=moment):
-        return Reply.error(f"{release_label(release_id)} is {release.status}: too late to move it.")
-    release = await release_store.get(session, release_id)
-    assert release is not None
+        return Reply.invalid(f"{release_label(release_id)} is {release.status}: too late to move it.")
+    release = await release_store.reload(session, release_id)
     await audit.record(session, requester, "release.rescheduled", release_label(release_id), _audit_note(release))
     return scheduled_reply(release, settings.zone)
 
@@ -280,7 +277,7 @@ async def listing(session: AsyncSession, requester: Requester, zone: ZoneInfo) -
 async def acknowledge(session: AsyncSession, release_id: int, requester: Requester) -> Reply:
     release = await release_store.get(session, release_id, requester.team_id)
     if release is None:
-        return Reply.error(f"There is no release {release_label(release_id)}.")
+        return Reply.invalid(f"There is no release {release_label(release_id)}.")
     await release_store.acknowledge(session, release_id, requester.user_id)
     return Reply.ok(f"Acknowledged “{verbatim(release.title)}”. Thank you.")
 
@@ -304,7 +301,7 @@ async def report(session: AsyncSession, requester: Requester, release_id: int) -
     require_admin(requester, "see release reports")
     release = await release_store.get(session, release_id, requester.team_id)
     if release is None:
-        return Reply.error(f"There is no release {release_label(release_id)} here.")
+        return Reply.invalid(f"There is no release {release_label(release_id)} here.")
     outcomes = {outcome.tier: outcome for outcome in await outbox.release_outcomes(session, release_id)}
     lines = [
         f"{tier}: {o.sent} sent, {o.failed} failed, {o.pending} waiting"

@@ -72,23 +72,30 @@ def parse_targets(words: list[str]) -> list[Target]:
 
 @dataclass(frozen=True)
 class StakeholderCommand:
-    action: str  # add, remove, list
-    tier: str | None
+    action: str  # remove, list
     targets: list[Target]
 
 
-def parse_command(text: str) -> StakeholderCommand:
+@dataclass(frozen=True)
+class AddStakeholders:
+    """`add TIER TARGET…`: place the targets in that tier."""
+
+    tier: str
+    targets: list[Target]
+
+
+def parse_command(text: str) -> StakeholderCommand | AddStakeholders:
     """`add lion <@U1|ada>`, `remove <#C1|general>`, `list`: the one parser for Slack, Teams and the shell."""
     words = text.split()
     if not words or words[0].lower() == "list":
-        return StakeholderCommand("list", None, [])
+        return StakeholderCommand("list", [])
     action = words[0].lower()
     if action == "add":
         if len(words) < 2 or words[1].lower() not in TIERS:
             raise BadTargets(f"Pick a tier: {', '.join(TIERS)}. " + USAGE)
-        return StakeholderCommand("add", words[1].lower(), parse_targets(words[2:]))
+        return AddStakeholders(words[1].lower(), parse_targets(words[2:]))
     if action == "remove":
-        return StakeholderCommand("remove", None, parse_targets(words[1:]))
+        return StakeholderCommand("remove", parse_targets(words[1:]))
     raise BadTargets(USAGE)
 
 
@@ -137,9 +144,8 @@ async def listing(session: AsyncSession, requester: Requester) -> Reply:
     return Reply.info("Stakeholder map:", *lines)
 
 
-async def run(session: AsyncSession, requester: Requester, command: StakeholderCommand) -> Reply:
-    if command.action == "add":
-        assert command.tier is not None
+async def run(session: AsyncSession, requester: Requester, command: StakeholderCommand | AddStakeholders) -> Reply:
+    if isinstance(command, AddStakeholders):
         return await add(session, requester, command.tier, command.targets)
     if command.action == "remove":
         return await remove(session, requester, command.targets)

@@ -5,9 +5,7 @@ from __future__ import annotations
 SECTION_TEXT = 3000
 HEADER_TEXT = 150
 MODAL_TITLE = 24
-MESSAGE_TEXT = 40_000
 CONTEXT_TEXT = 2000
-OPTION_TEXT = 75
 
 
 def truncate(text: str, limit: int) -> str:

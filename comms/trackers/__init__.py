@@ -1,6 +1,6 @@
 """Issue trackers (Jira, Linear, GitHub Issues): one small client each, and what they share.
 
-A new bug (or an admin's pick of feedback) becomes an outbox row on the tracker's platform (comms/trackers/queue.py);
+A new bug (or an admin's pick of feedback) becomes an outbox row on the tracker's platform (comms/trackers/filing.py);
 the delivery worker hands its payload, an `Issue`, to a `TrackerSender`, which files it through the client and
 reports the verdict the worker understands: retried with backoff (5xx, network), paused (429), or failed for good
 (a refused token, an unknown project) with the tracker's own words.

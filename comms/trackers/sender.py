@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.settings import Settings
+from bot.domain.settings import TRACKER_REQUIRED, Settings
 from comms.senders import Permanent, PostOnlySender, SendResult, Sent
 from comms.trackers import Created, Issue, TrackerClient
 from comms.trackers.github import GitHubClient
@@ -39,14 +39,20 @@ def tracker_senders(settings: Settings) -> dict[str, TrackerSender]:
     clients: list[TrackerClient] = []
     for name in settings.trackers:
         if name == "jira":
-            assert settings.jira_url and settings.jira_email and settings.jira_token and settings.jira_project
-            clients.append(
-                JiraClient(settings.jira_url, settings.jira_email, settings.jira_token, settings.jira_project)
-            )
+            site, email, token, project = _required(settings, name)
+            clients.append(JiraClient(site, email, token, project))
         elif name == "linear":
-            assert settings.linear_token and settings.linear_team
-            clients.append(LinearClient(settings.linear_api_url, settings.linear_token, settings.linear_team))
+            token, team = _required(settings, name)
+            clients.append(LinearClient(settings.linear_api_url, token, team))
         elif name == "github":
-            assert settings.github_token and settings.github_repo
-            clients.append(GitHubClient(settings.github_api_url, settings.github_token, settings.github_repo))
+            token, repo = _required(settings, name)
+            clients.append(GitHubClient(settings.github_api_url, token, repo))
     return {client.name: TrackerSender(client) for client in clients}
+
+
+def _required(settings: Settings, tracker: str) -> list[str]:
+    """The tracker's required settings, in TRACKER_REQUIRED order (the order its client takes them)."""
+    values = [getattr(settings, name) for name in TRACKER_REQUIRED[tracker]]
+    if not all(values):  # settings.trackers lists a tracker only once all are set
+        raise ValueError(f"the {tracker} tracker is not configured: it needs {', '.join(TRACKER_REQUIRED[tracker])}")
+    return values

@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.services.releases import parse_linked, parse_send_at
-from bot.services.stakeholders import BadTargets, Target, parse_command, parse_target
+from bot.services.stakeholders import (
+    AddStakeholders,
+    BadTargets,
+    StakeholderCommand,
+    Target,
+    parse_command,
+    parse_target,
+)
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -54,12 +61,9 @@ def test_targets_as_slack_writes_them_or_as_ids() -> None:
 
 def test_stakeholder_commands() -> None:
     command = parse_command("add Lion <@U1AA|a> <#C1BB|b> <@U1AA|a>")
-    assert (command.action, command.tier, command.targets) == (
-        "add",
-        "lion",
-        [Target("U1AA", "user"), Target("C1BB", "channel")],
-    )
-    assert parse_command("").action == "list"
+    assert command == AddStakeholders("lion", [Target("U1AA", "user"), Target("C1BB", "channel")])
+    assert parse_command("") == StakeholderCommand("list", [])
+    assert parse_command("remove <#C1BB|b>") == StakeholderCommand("remove", [Target("C1BB", "channel")])
     with pytest.raises(BadTargets, match="Pick a tier"):
         parse_command("add tiger <@U1AA>")
     with pytest.raises(BadTargets, match="at least one"):

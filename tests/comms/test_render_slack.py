@@ -46,7 +46,7 @@ def test_ephemeral_response_is_valid_for_every_reply_kind() -> None:
     for reply in (
         Reply.ok("a"),
         Reply.info("b", "line"),
-        Reply.invalid({"x": "y"}),
+        Reply.invalid_fields({"x": "y"}),
         Reply.refused("c"),
         Reply.failed("d" * 5000),
     ):

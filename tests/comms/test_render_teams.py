@@ -451,7 +451,7 @@ def test_form_activity_carries_the_card() -> None:
     [
         (Reply.ok("Thanks! Your feedback is saved as *FB-3*.", item_id="FB-3"), "✅"),
         (Reply.info("Open items", "• *FB-1* new", "• *BUG-2* <https://x.y/2|EXP-2>"), "ℹ️"),
-        (Reply.invalid({"text": "Please write your feedback."}), "⚠️"),
+        (Reply.invalid_fields({"text": "Please write your feedback."}), "⚠️"),
         (Reply.refused("Only admins can do that."), "⛔"),
         (Reply.failed("Could not reach the tracker."), "❌"),
     ],
