@@ -12,6 +12,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
 from bot.deps import Deps
 from bot.desks import Desks
+from bot.domain.settings import Settings
 from bot.runtime import Runtime
 from handlers import slack as slack_handlers
 from handlers import teams as teams_handlers
@@ -21,6 +22,7 @@ from handlers.api import feedback as feedback_api
 from handlers.http_guard import LARGEST_BODY, LIMITS, ServerLimits
 from handlers.slack import http as slack_http
 from handlers.slack.http import SOCKET_MODE
+from handlers.slack.socket_mode import check_app_token
 from handlers.web import DEPS, count_requests, json_errors
 from storage.installations import state_store
 
@@ -99,6 +101,12 @@ def build_web_app(deps: Deps, *, socket_mode: bool = False, limits: ServerLimits
     app.on_shutdown.append(_finish_background_work)
     app.on_cleanup.append(_close_database)
     return app
+
+
+async def check_socket_mode_token(settings: Settings) -> None:
+    """`feedbot serve --socket-mode`'s start-up check of SLACK_APP_TOKEN, reached from the CLI through this module:
+    the only one in bot/ that imports handlers/."""
+    await check_app_token(settings)
 
 
 def runner_options(app: web.Application) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from bot.domain.enps import Enps
 from bot.domain.ids import bug_label, feedback_label, pulse_label, release_label
 from bot.domain.settings import Settings
 from comms.senders import Permanent, PostOnlySender, RateLimited, SendResult, Sent, Transient, retry_after_seconds
-from storage import outbox, subjects
+from storage import outbox, rows, subjects
 from storage import pulses as pulse_store
 from storage.models import Base, Bug, Feedback, Pulse, Release, utcnow
 from storage.outbox import OutboxMessage
@@ -72,36 +72,25 @@ async def queue_event(session: AsyncSession, event_type: str, team_id: str, item
     return await outbox.enqueue(session, message)
 
 
+# An event's data is the row as exported (storage/rows.py), less what the envelope carries (team, time) and the
+# tracker fields, with people and channels under the `*_id` names receivers have always read.
+FEEDBACK_FIELDS = ("id", "text", "category", "product", "status", "platform", "anonymous", "user", "channel",
+                   "permalink")  # fmt: skip
+BUG_FIELDS = ("id", "title", "what_happened", "expected", "severity", "product", "status", "platform", "reporter",
+              "channel", "permalink")  # fmt: skip
+EVENT_NAMES = {"user": "user_id", "reporter": "reporter_id", "channel": "channel_id"}
+
+
+def _event_data(row: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    return {EVENT_NAMES.get(name, name): row[name] for name in fields}
+
+
 def feedback_data(row: Feedback) -> dict[str, Any]:
-    return {
-        "id": feedback_label(row.id),
-        "text": row.text,
-        "category": row.category,
-        "product": row.product,
-        "status": row.status,
-        "platform": row.platform,
-        "anonymous": row.anonymous,
-        # Anonymous feedback stores no person and no channel; say so explicitly rather than omit the keys.
-        "user_id": None if row.anonymous else row.user_id,
-        "channel_id": None if row.anonymous else row.channel_id,
-        "permalink": row.permalink,
-    }
+    return _event_data(rows.feedback(row), FEEDBACK_FIELDS)
 
 
 def bug_data(row: Bug) -> dict[str, Any]:
-    return {
-        "id": bug_label(row.id),
-        "title": row.title,
-        "what_happened": row.what_happened,
-        "expected": row.expected,
-        "severity": row.severity,
-        "product": row.product,
-        "status": row.status,
-        "platform": row.platform,
-        "reporter_id": row.reporter_id,
-        "channel_id": row.channel_id,
-        "permalink": row.permalink,
-    }
+    return _event_data(rows.bug(row), BUG_FIELDS)
 
 
 def pulse_data(pulse: Pulse, enps: Enps, threshold: int) -> dict[str, Any]:

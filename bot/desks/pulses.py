@@ -43,9 +43,13 @@ class PulseDesk:
         if command.action == "start":
             return await self.start(requester, command.channel_id, command.question)
         if command.action == "close":
-            on_closed = self._deps.webhooks.pulse_closed
-            return await self._run(lambda session: pulses.close(session, requester, command.pulse_id, on_closed))
+            return await self.close(requester, command.pulse_id)
         return await self.results(requester, command.pulse_id)
+
+    async def close(self, requester: Requester, pulse_id: int | None) -> Reply:
+        """Close a pulse (None: the latest open one)."""
+        on_closed = self._deps.webhooks.pulse_closed
+        return await self._run(lambda session: pulses.close(session, requester, pulse_id, on_closed))
 
     async def answer_latest(self, requester: Requester, score: int, comment: str | None) -> Reply:
         """Typed answers (the shell, or anyone who prefers typing to buttons) go to the newest open pulse."""

@@ -6,19 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.deps import Deps
 from bot.domain.notes import Note
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
+from bot.domain.settings import Settings
 from bot.domain.validation import InvalidSubmission
 from bot.services import releases, stakeholders
 from bot.services.admin import NotAllowed, require_admin
 from comms.releases import ask_approvers
 from comms.tiers import note_for_tier
 from storage import stakeholders as stakeholder_store
+from storage.db import Database
 from storage.models import Release
 
 
@@ -29,8 +31,20 @@ class Drafted:
     refusal: Reply | None = None
 
 
+class ReleaseResources(Protocol):
+    """All release notes need (Deps has it): no Slack client, Teams adapter or tracker hooks, so the CLI makes none."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def db(self) -> Database: ...
+
+    def nudge_scheduler(self) -> None: ...
+
+
 class ReleaseDesk:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: ReleaseResources) -> None:
         self._deps = deps
 
     async def _in_transaction(self, work: Callable[[AsyncSession], Awaitable[Reply]], *, nudge: bool = False) -> Reply:
@@ -60,6 +74,9 @@ class ReleaseDesk:
         """How many stakeholders each tier of the release's workspace has: what the preview tells the author."""
         async with self._deps.db.sessions() as session:
             return await stakeholder_store.count_by_tier(session, release.platform, release.team_id)
+
+    async def remove_stakeholders(self, requester: Requester, targets: list[stakeholders.Target]) -> Reply:
+        return await self._in_transaction(lambda session: stakeholders.remove(session, requester, targets))
 
     def may_draft(self, requester: Requester) -> Reply | None:
         """None when the requester may draft releases, else the refusal to show."""

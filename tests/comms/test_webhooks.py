@@ -22,9 +22,11 @@ def test_the_signature_is_hmac_sha256_over_timestamp_dot_body() -> None:
 
 
 def test_anonymous_feedback_carries_no_person_or_channel() -> None:
+    created = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
     row = Feedback(
-        id=7, platform="slack", team_id="T1", user_id="U9", anonymous=True, text="t", status="new", channel_id="C1"
-    )
+        id=7, platform="slack", team_id="T1", user_id="U9", anonymous=True, text="t", status="new", channel_id="C1",
+        created_at=created,
+    )  # fmt: skip
     data = feedback_data(row)
     assert (data["id"], data["user_id"], data["channel_id"], data["anonymous"]) == ("FB-7", None, None, True)
 

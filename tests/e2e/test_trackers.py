@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.export import write_export
+from bot.cli.export import write_export
 from storage.models import Bug, Delivery, Feedback
 from tests.conftest import ADMIN_USER
 from tests.e2e.teams_steps import send as send_activity

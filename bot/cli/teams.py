@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.cli_support import CommandFailed, replacing
+from bot.cli.files import replacing
+from bot.cli.resources import CommandFailed
 from bot.domain.settings import Settings
 from bot.teams_package import build_package
 
@@ -16,6 +17,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     package = actions.add_parser("package", help="write the Teams app package (a zip) for the bot's app id")
     package.add_argument("--output", type=Path, default=Path("feedbot-teams.zip"), metavar="FILE")
     package.add_argument("--app-id", metavar="GUID", help="the bot's Microsoft App ID (default: MICROSOFT_APP_ID)")
+    package.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli_support import run_as_operator
-from bot.desks.digests import DigestDesk
+from bot.cli.resources import TEAM_HELP, run_as_operator
 from bot.domain.settings import Settings
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     digest = commands.add_parser("digest", help="the executive digest")
     digest.add_argument("--send-now", action="store_true", required=True, help="queue this week's digest now")
-    digest.add_argument("--team", metavar="TEAM_ID", help="the workspace (default: the bot token's)")
+    digest.add_argument("--team", metavar="TEAM_ID", help=TEAM_HELP)
+    digest.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    return run_as_operator(settings, args.team, lambda deps, requester: DigestDesk(deps).send_now(requester))
+    return run_as_operator(
+        settings, args.team, lambda resources, requester: resources.desks.digests.send_now(requester)
+    )

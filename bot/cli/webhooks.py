@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 
+from bot.cli.resources import Resources, run_with
 from bot.domain.settings import Settings
 from comms.webhooks import PLATFORM
 from storage import outbox
-from storage.db import open_database
 from storage.models import Delivery
 
 COLUMNS = ("created", "event", "item", "status", "attempts", "sent", "last error")
@@ -20,6 +19,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     log = actions.add_parser("log", help="the newest webhook deliveries, newest first")
     log.add_argument("--limit", type=_positive, default=20, metavar="N", help="how many (default 20)")
     log.add_argument("--team", metavar="TEAM_ID", help="only this workspace")
+    log.set_defaults(run=run)
 
 
 def _positive(value: str) -> int:
@@ -30,7 +30,11 @@ def _positive(value: str) -> int:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    rows = asyncio.run(_recent(settings, args.team, args.limit))
+    async def recent(resources: Resources) -> list[Delivery]:
+        async with resources.db.sessions() as session:
+            return await outbox.recent_for_platform(session, PLATFORM, args.team, args.limit)
+
+    rows = run_with(settings, recent)
     if not rows:
         print("no webhook deliveries yet" + ("" if settings.webhook_url else " (FEEDBOT_WEBHOOK_URL is not set)"))
         return 0
@@ -39,15 +43,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     for line in table:
         print("  ".join([*(cell.ljust(width) for cell, width in zip(line, widths, strict=False)), line[-1]]).rstrip())
     return 0
-
-
-async def _recent(settings: Settings, team: str | None, limit: int) -> list[Delivery]:
-    db = open_database(settings.database_url)
-    try:
-        async with db.sessions() as session:
-            return await outbox.recent_for_platform(session, PLATFORM, team, limit)
-    finally:
-        await db.close()
 
 
 def _line(row: Delivery) -> tuple[str, ...]:

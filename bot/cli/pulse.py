@@ -1,4 +1,4 @@
-"""`feedbot pulse …`: eNPS pulses from the command line, one-off or recurring."""
+"""`feedbot pulse start|results|close`: eNPS pulses from the command line, one-off or recurring."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.cli_support import run_as_operator
+from bot.cli.resources import TEAM_HELP, run_as_operator
 from bot.desks.pulses import PulseDesk
 from bot.domain.ids import parse_pulse_id
 from bot.domain.replies import Reply
@@ -19,6 +19,7 @@ from bot.services.stakeholders import parse_target
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     pulse = commands.add_parser("pulse", help="eNPS pulses: start (once or recurring), results, close")
+    pulse.set_defaults(run=run)
     actions = pulse.add_subparsers(dest="action", required=True, metavar="ACTION")
     start = actions.add_parser("start", help="ask a channel's members (or everyone) the eNPS question")
     start.add_argument("--channel", metavar="CHANNEL_ID", help="default: every active person in the workspace")
@@ -31,23 +32,23 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
         parser = actions.add_parser(name, help=f"{does} (default: the latest)")
         parser.add_argument("pulse", nargs="?", metavar="PULSE-ID")
     for parser in actions.choices.values():
-        parser.add_argument("--team", metavar="TEAM_ID", help="the workspace (default: the bot token's)")
+        parser.add_argument("--team", metavar="TEAM_ID", help=TEAM_HELP)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     return run_as_operator(
-        settings, args.team, lambda deps, requester: _dispatch(args, PulseDesk(deps), requester, settings)
+        settings, args.team, lambda resources, requester: _act(args, resources.desks.pulses, requester, settings)
     )
 
 
-async def _dispatch(args: argparse.Namespace, desk: PulseDesk, requester: Requester, settings: Settings) -> Reply:
+async def _act(args: argparse.Namespace, desk: PulseDesk, requester: Requester, settings: Settings) -> Reply:
     if args.action in {"results", "close"}:
         pulse_id = parse_pulse_id(args.pulse) if args.pulse else None
         if args.pulse and pulse_id is None:
             return Reply.invalid(f"“{args.pulse}” is not a pulse id: use PULSE-3 or 3.")
         if args.action == "results":
             return await desk.results(requester, pulse_id)
-        return await desk.command(requester, f"close {pulse_id or ''}")
+        return await desk.close(requester, pulse_id)
     channel = None
     if args.channel:
         target = parse_target(args.channel)

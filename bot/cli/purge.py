@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 
-from bot.cli_support import CommandFailed
-from bot.deps import build_deps
+from bot.cli.resources import CommandFailed, Resources, print_reply, run_with
 from bot.domain.settings import Settings
 from bot.services import privacy
 from bot.services.stakeholders import parse_target
-from comms.render.text import reply_text
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     purge = commands.add_parser("purge", help="forget a person: remove or anonymise all they sent")
     purge.add_argument("--user", required=True, metavar="USER_ID", help="Slack user id (U…, W…) or Teams id (29:…)")
     purge.add_argument("--team", metavar="TEAM_ID", help="only this workspace (default: every workspace)")
+    purge.set_defaults(run=run)
 
 
 def person(word: str) -> str:
@@ -33,13 +31,8 @@ def person(word: str) -> str:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     user_id = person(args.user)
 
-    async def main() -> privacy.Purged:
-        deps = build_deps(settings)
-        try:
-            async with deps.db.sessions.begin() as session:
-                return await privacy.purge_person(session, settings.pseudonym_key, user_id, args.team)
-        finally:
-            await deps.db.close()
+    async def purge(resources: Resources) -> privacy.Purged:
+        async with resources.db.sessions.begin() as session:
+            return await privacy.purge_person(session, settings.pseudonym_key, user_id, args.team)
 
-    print(reply_text(asyncio.run(main()).reply()))
-    return 0
+    return print_reply(run_with(settings, purge).reply())

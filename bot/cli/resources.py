@@ -1,0 +1,129 @@
+"""The one way a command opens what it works on: the database at the newest schema, then, on first use, the desks
+(built on that same database), the workspace it acts in, and a reply printed with its exit status."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from functools import cached_property
+from typing import TypeVar
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.deps import Deps
+from bot.desks import Desks
+from bot.desks.releases import ReleaseDesk
+from bot.domain.platforms import SLACK
+from bot.domain.replies import Reply
+from bot.domain.requester import Requester
+from bot.domain.settings import Settings
+from comms.render.text import reply_text
+from storage import teams as teams_store
+from storage import workspaces as workspace_store
+from storage.db import open_database
+from storage.migrate import upgrade_to_head
+
+T = TypeVar("T")
+# --team of the commands that act in one workspace (Resources.workspace).
+TEAM_HELP = "the workspace (default: the only one stored, else the bot token's)"
+
+
+class CommandFailed(Exception):
+    """A user-facing failure: printed as one line, exit status 1."""
+
+
+class Resources:
+    """What one command run holds, each made on first use and the database closed once at the end.
+
+    Release notes and the stakeholder map need only the database and the settings (`releases`): they build no
+    Slack client, Teams adapter or tracker hooks. The other desks come with Deps (`desks`)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.db = open_database(settings.database_url)
+
+    def nudge_scheduler(self) -> None:
+        """No scheduler runs in this process: a running `feedbot serve` finds the new work within seconds."""
+
+    @cached_property
+    def desks(self) -> Desks:
+        return Desks(Deps(settings=self.settings, db=self.db))
+
+    @cached_property
+    def releases(self) -> ReleaseDesk:
+        return ReleaseDesk(self)
+
+    async def workspace(self, team: str | None) -> str:
+        """--team, else the one workspace the database knows, else SLACK_BOT_TOKEN's (auth.test): Slack is asked
+        only when the database cannot tell, so a one-workspace install needs no flag and no network."""
+        if team:
+            return team
+        async with self.db.sessions() as session:
+            if self.settings.teams_only:
+                return _the_only_tenant(await teams_store.tenants(session))
+            known = await workspace_store.known(session, SLACK)
+        if len(known) == 1:
+            return known[0]
+        if self.settings.slack_bot_token is not None:
+            return await _token_workspace(self.settings)
+        seen = f": the database holds {', '.join(known)}" if known else ""
+        raise CommandFailed(f"pass --team TEAM_ID (or set SLACK_BOT_TOKEN so feedbot can look the workspace up){seen}")
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+def _the_only_tenant(known: list[str]) -> str:
+    """Serving Teams alone, the workspace is a Teams tenant: the one the bot is installed in, if there is one."""
+    if len(known) == 1:
+        return known[0]
+    seen = f" (installed in {', '.join(known)})" if known else " (the bot is not installed in any tenant yet)"
+    raise CommandFailed(f"pass --team TENANT_ID, the Teams tenant to act in{seen}")
+
+
+async def _token_workspace(settings: Settings) -> str:
+    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    try:
+        response = await client.auth_test()
+    except SlackApiError as error:
+        raise CommandFailed(f"Slack refused the bot token ({error.response.get('error')}): pass --team") from None
+    except Exception as error:
+        raise CommandFailed(
+            f"could not reach Slack to look up the workspace ({type(error).__name__}): pass --team"
+        ) from None
+    return str(response["team_id"])
+
+
+def run_with(settings: Settings, work: Callable[[Resources], Awaitable[T]]) -> T:
+    """Bring the database to the newest schema, then run `work` with the resources and close them."""
+    upgrade_to_head(settings.database_url)
+
+    async def main() -> T:
+        resources = Resources(settings)
+        try:
+            return await work(resources)
+        finally:
+            await resources.close()
+
+    return asyncio.run(main())
+
+
+def run_as_operator(
+    settings: Settings,
+    team: str | None,
+    work: Callable[[Resources, Requester], Awaitable[Reply]],
+    acting_as: str | None = None,
+) -> int:
+    """Run `work` as the trusted operator of a workspace, print its reply, exit 0 unless it failed."""
+
+    async def act(resources: Resources) -> int:
+        requester = Requester(SLACK, await resources.workspace(team), acting_as or "cli", is_admin=True)
+        return print_reply(await work(resources, requester))
+
+    return run_with(settings, act)
+
+
+def print_reply(reply: Reply) -> int:
+    print(reply_text(reply))
+    return 0 if reply.kind in {"ok", "info"} else 1
