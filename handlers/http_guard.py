@@ -53,6 +53,13 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     declared = request.content_length
     if declared is not None and declared > limit:
         raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=declared)
+    if request.content.is_eof():
+        # The whole body arrived with the head (as nearly every request's does): there is nothing to wait for, so
+        # no timer to arm, which costs more than the read itself. Its size is still checked.
+        whole = await request.content.read()
+        if len(whole) > limit:
+            raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(whole))
+        return whole
     body = bytearray()
     try:
         async with asyncio.timeout(request.app[LIMITS].body_seconds):
@@ -72,9 +79,17 @@ def parse_json(raw: bytes | str) -> Any:
         value = json.loads(raw)
     except RecursionError:
         raise JsonTooDeep("the JSON nests too deeply") from None
-    if _depth_exceeds(value, MAX_JSON_DEPTH):
+    if _brackets(raw) > MAX_JSON_DEPTH and _depth_exceeds(value, MAX_JSON_DEPTH):
         raise JsonTooDeep(f"the JSON nests more than {MAX_JSON_DEPTH} levels deep")
     return value
+
+
+def _brackets(raw: bytes | str) -> int:
+    """How many "{" and "[" the text holds, strings included: every level of nesting opens with one, so a text with
+    no more of them than the limit cannot nest past it, and the walk (dearer than json.loads itself) is skipped."""
+    if isinstance(raw, str):
+        return raw.count("{") + raw.count("[")
+    return raw.count(b"{") + raw.count(b"[")
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:

@@ -1,7 +1,10 @@
 """The gate in front of Bolt: a bad signature is 401, a signed but malformed body is 400, never a 500.
 
 Bolt itself answers 500 to some malformed bodies (payload= that is not JSON, a garbage timestamp header),
-so every request is checked here first and only well-formed, authentic ones reach it.
+so every request is checked here first and only well-formed, authentic ones reach it. The body is parsed here
+once and Bolt is handed that parse (handlers/slack/http.py), so what was checked is exactly what the listeners
+see: Bolt's own parser read some bodies differently (a command whose text says "payload", a form sent with a
+JSON content type, a repeated field), and such a body passed the check and reached Bolt as something else.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 from slack_sdk.signature import SignatureVerifier
 
@@ -29,9 +32,17 @@ class Rejection:
     reason: str  # a short machine-readable word, also the metrics label
 
 
-def check_request(raw_body: bytes, headers: Mapping[str, str], signing_secret: str) -> Rejection | None:
+@dataclass(frozen=True)
+class Checked:
+    """An authentic, well-formed request: its body as signed (`text`) and parsed (`body`, all Bolt is given)."""
+
+    text: str
+    body: dict[str, Any]
+
+
+def check_request(raw_body: bytes, headers: Mapping[str, str], signing_secret: str) -> Rejection | Checked:
     try:
-        authentic = SignatureVerifier(signing_secret).is_valid_request(raw_body, dict(headers))
+        authentic = SignatureVerifier(signing_secret).is_valid_request(raw_body, headers)
     except (ValueError, TypeError):
         authentic = False  # a timestamp header that is not a number
     if not authentic:
@@ -55,7 +66,7 @@ def _json_object(text: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _check_event(body: str) -> Rejection | None:
+def _check_event(body: str) -> Rejection | Checked:
     data = _json_object(body)
     if data is None or not isinstance(data.get("type"), str) or not _well_shaped(data):
         return Rejection(400, "malformed_json")
@@ -63,7 +74,7 @@ def _check_event(body: str) -> Rejection | None:
         return Rejection(400, "malformed_event")
     if data["type"] == "url_verification" and not isinstance(data.get("challenge"), str):
         return Rejection(400, "malformed_event")
-    return None
+    return Checked(body, data)
 
 
 def _has_type(value: Any) -> bool:
@@ -75,20 +86,21 @@ def _is_text(value: Any) -> bool:
     return isinstance(value, str) and bool(value)
 
 
-def _check_form(body: str) -> Rejection | None:
+def _check_form(body: str) -> Rejection | Checked:
     try:
-        form = parse_qs(body, keep_blank_values=True, strict_parsing=True)
+        pairs = parse_qsl(body, keep_blank_values=True, strict_parsing=True)
     except ValueError:
         return Rejection(400, "malformed_form")
+    # Slack never repeats a field; if a body does, the last value is both the one checked and the one used.
+    form = dict(pairs)
     if "payload" in form:
-        return _check_payload(form["payload"][0])
+        return _check_payload(body, form["payload"])
     if "command" in form:
-        fields = {name: values[0] for name, values in form.items()}
-        if not all(_is_text(fields.get(name)) for name in ("command", "team_id", "user_id", "trigger_id")):
+        if not all(_is_text(form.get(name)) for name in ("command", "team_id", "user_id", "trigger_id")):
             return Rejection(400, "malformed_command")
-        return None
+        return Checked(body, form)
     if "ssl_check" in form:
-        return None
+        return Checked(body, form)
     return Rejection(400, "unknown_request")
 
 
@@ -104,7 +116,8 @@ def _well_shaped(body: dict[str, Any]) -> bool:
     )
 
 
-def _check_payload(text: str) -> Rejection | None:
+def _check_payload(body: str, text: str) -> Rejection | Checked:
+    """`text` is the payload= field of the form `body`; Bolt is given the payload itself, as its parser would."""
     payload = _json_object(text)
     if payload is None or not _is_text(payload.get("type")) or not _well_shaped(payload):
         return Rejection(400, "malformed_payload")
@@ -124,4 +137,4 @@ def _check_payload(text: str) -> Rejection | None:
         actions = payload.get("actions")
         if not isinstance(actions, list) or not actions or not all(isinstance(a, dict) for a in actions):
             return Rejection(400, "malformed_payload")
-    return None
+    return Checked(body, payload)

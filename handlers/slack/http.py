@@ -8,11 +8,13 @@ import time
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.deps import Deps
 from handlers.http_guard import SLACK_BODY_LIMIT, read_body
-from handlers.slack.guard import check_request
+from handlers.slack.guard import Checked, Rejection, check_request
 from handlers.slack.socket_mode import SocketModeLink
 from handlers.web import DEPS
 
@@ -25,18 +27,31 @@ async def slack_events(request: web.Request) -> web.Response:
     deps = request.app[DEPS]
     raw_body = await read_body(request, SLACK_BODY_LIMIT)
     signing_secret = deps.settings.slack_signing_secret or ""
-    rejection = check_request(raw_body, request.headers, signing_secret)
-    if rejection is not None:
-        deps.metrics.slack_rejected.labels(rejection.reason).inc()
-        return web.json_response({"ok": False, "error": rejection.reason}, status=rejection.status)
-    bolt_request = AsyncBoltRequest(
-        body=raw_body.decode("utf-8"),
-        query=request.query_string,
-        headers=dict(request.headers),  # type: ignore[arg-type]
-    )
+    headers = dict(request.headers)
+    checked = check_request(raw_body, headers, signing_secret)
+    if isinstance(checked, Rejection):
+        deps.metrics.slack_rejected.labels(checked.reason).inc()
+        return web.json_response({"ok": False, "error": checked.reason}, status=checked.status)
+    bolt_request = checked_bolt_request(checked, request.query_string, headers)
     bolt_response = await request.app[SLACK_APP].async_dispatch(bolt_request)
     deps.metrics.slack_ack_seconds.observe(time.perf_counter() - started)
     return await to_aiohttp_response(bolt_response)
+
+
+def checked_bolt_request(checked: Checked, query: str, headers: dict[str, str]) -> AsyncBoltRequest:
+    """A Bolt request that carries the guard's parse of the body instead of parsing the text again.
+
+    AsyncBoltRequest parses a text body itself and, in HTTP mode, refuses an already-parsed one (socket_mode would
+    take it, but that mode also tells Bolt's request verification to skip the request). So it is built on an empty
+    body, which costs nothing to parse, and then given the checked text and parse; its context is built from the
+    parse as the constructor would have. `raw_body` stays the signed text, so Bolt's own verification (off in
+    bot/app.py, as the guard has done it) would still see what Slack signed.
+    """
+    bolt_request = AsyncBoltRequest(body="", query=query, headers=headers)  # type: ignore[arg-type]
+    bolt_request.raw_body = checked.text
+    bolt_request.body = checked.body
+    bolt_request.context = build_async_context(AsyncBoltContext(), checked.body)
+    return bolt_request
 
 
 async def slack_oauth(request: web.Request) -> web.Response:
