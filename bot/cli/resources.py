@@ -47,8 +47,12 @@ class Resources:
         """No scheduler runs in this process: a running `feedbot serve` finds the new work within seconds."""
 
     @cached_property
+    def deps(self) -> Deps:
+        return Deps(settings=self.settings, db=self.db)
+
+    @cached_property
     def desks(self) -> Desks:
-        return Desks(Deps(settings=self.settings, db=self.db))
+        return Desks(self.deps)
 
     @cached_property
     def releases(self) -> ReleaseDesk:

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     with asyncio.Runner() as runner:
         resources = Resources(settings)
         try:
-            return Shell(resources.desks.deps, local_requester(), read_line, print).run(runner)
+            return Shell(resources.deps, local_requester(), read_line, print).run(runner)
         finally:
             runner.run(resources.close())
 
