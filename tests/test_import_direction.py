@@ -130,6 +130,17 @@ def test_services_never_reach_comms_or_the_use_cases() -> None:
     assert _described(wrong) == []
 
 
+def test_use_cases_never_reach_their_callers() -> None:
+    # Inside bot/: the CLI, the shell, the command table, the runtime and the composition root call the desks.
+    callers = ("bot.cli", "bot.shell", "bot.commands", "bot.runtime", "bot.app")
+    wrong = [
+        found
+        for found in OUR_IMPORTS
+        if _within(found.source, "bot.desks", "bot.services", "bot.deps") and _within(found.target, *callers)
+    ]
+    assert _described(wrong) == []
+
+
 def test_only_storage_builds_sql() -> None:
     wrong = [
         found

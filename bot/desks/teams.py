@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.commands import TEAMS, CommandLine, parse_command_line, run_command
 from bot.desks import Desks
 from bot.desks.intake import STORAGE_UNAVAILABLE
 from bot.domain.answers import Answer, Form
@@ -83,14 +82,6 @@ class TeamsDesk:
         """The bot was removed from this conversation: nothing can be delivered there any more."""
         async with self._deps.db.sessions.begin() as session:
             await teams_store.forget(session, reference.target_id)
-
-    async def typed(self, requester: Requester, text: str, source_key: str, channel_id: str | None = None) -> Answer:
-        """A line typed to the bot (a blank one, just the @mention, asks for help). Help also names the ids an admin
-        needs to put this person or channel on the stakeholder map."""
-        about = [f"Your Teams id (for release stakeholder lists): `{requester.user_id}`"] if requester.user_id else []
-        about += [f"This conversation's id: `{channel_id}`"] if channel_id else []
-        line = parse_command_line(text) or CommandLine("help", "")
-        return await run_command(self._desks, requester, line, TEAMS, source_key, about=tuple(about))
 
     async def submitted(self, requester: Requester, submit: CardSubmit, source_key: str) -> Answer:
         action, value = submit.action, submit.value

@@ -9,9 +9,11 @@ from typing import Any
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
-from bot.commands import TEAMS, help_reply
+from bot.commands import TEAMS, CommandLine, help_reply, parse_command_line, run_command
+from bot.desks import Desks
 from bot.desks.teams import TeamsDesk
 from bot.domain.answers import Answer
+from bot.domain.requester import Requester
 from comms.render.teams import (
     bug_form,
     feedback_form,
@@ -31,8 +33,9 @@ def _activity(payload: dict[str, Any]) -> Activity:
 
 
 class FeedbotActivities(ActivityHandler):
-    def __init__(self, desk: TeamsDesk) -> None:
+    def __init__(self, desk: TeamsDesk, desks: Desks) -> None:
         self._desk = desk
+        self._desks = desks
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -49,8 +52,17 @@ class FeedbotActivities(ActivityHandler):
         if submit is not None:
             answer = await self._desk.submitted(requester, submit, source_key(activity))
         else:
-            answer = await self._desk.typed(requester, typed_text(activity), source_key(activity), channel_id(activity))
+            answer = await self._typed(requester, activity)
         await self._render(turn_context, answer)
+
+    async def _typed(self, requester: Requester, activity: Activity) -> Answer:
+        """A line typed to the bot (a blank one, just the @mention, asks for help). Help also names the ids an admin
+        needs to put this person or channel on the stakeholder map."""
+        about = [f"Your Teams id (for release stakeholder lists): `{requester.user_id}`"] if requester.user_id else []
+        conversation = channel_id(activity)
+        about += [f"This conversation's id: `{conversation}`"] if conversation else []
+        line = parse_command_line(typed_text(activity)) or CommandLine("help", "")
+        return await run_command(self._desks, requester, line, TEAMS, source_key(activity), about=tuple(about))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         # Our cards only use Action.Submit (a message activity); an invoke (Action.Execute, task modules, message

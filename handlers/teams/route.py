@@ -50,7 +50,7 @@ class TeamsEndpoint:
         deps = desks.deps
         self.adapter = CloudAdapter(deps.teams.authentication)
         self.adapter.on_turn_error = self._turn_failed
-        self.bot = FeedbotActivities(TeamsDesk(desks))
+        self.bot = FeedbotActivities(TeamsDesk(desks), desks)
         self._anonymous = deps.settings.microsoft_app_id is None
 
     async def handle(self, request: web.Request) -> web.Response:
