@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from datetime import timedelta
-
 from bot.domain.enps import SCORES
 from bot.domain.ids import pulse_label
 from bot.domain.notes import Action, Note
@@ -13,12 +10,8 @@ from bot.domain.replies import verbatim
 from comms.platforms import note_payload
 from storage.models import Pulse
 
-log = logging.getLogger("feedbot.pulses")
-
 ANSWER_ACTION_PREFIX = "pulse_answer_"
 COMMENT_ACTION = "pulse_comment"
-ENQUEUE_BATCH = 500
-LAUNCH_LEASE = timedelta(minutes=5)
 
 
 def question_note(pulse: Pulse, threshold: int, *, chosen: int | None = None, reminder: bool = False) -> Note:

@@ -171,5 +171,5 @@ async def mark_missed(session: AsyncSession, release_id: int, due: datetime) -> 
                 f"To send it now: `feedbot release reschedule {release_id} --at now`.",
             ),
         )
-        await _direct_message(session, release, f"missed:release:{release.id}", release.created_by, note)
+        await _direct_message(session, release, subjects.missed(release.id), release.created_by, note)
     return True

@@ -28,6 +28,20 @@ class NoToken(LookupFailed):
     """No SLACK_BOT_TOKEN is set, so there is no own workspace to ask about."""
 
 
+async def team_of(client: AsyncWebClient) -> str:
+    """The workspace whose token `client` holds (auth.test)."""
+    try:
+        response = await client.auth_test()
+    except SlackApiError as error:
+        code = error.response.get("error")
+        log.warning("auth.test for the bot's workspace was refused: %s", code)
+        raise LookupFailed(f"Slack refused the bot token ({code})") from None
+    except Exception as error:  # Slack unreachable
+        log.warning("auth.test for the bot's workspace failed: %s", type(error).__name__)
+        raise LookupFailed("could not reach Slack to look up the workspace; please try again") from None
+    return str(response["team_id"])
+
+
 class SlackPeople:
     """One per process: it caches the workspace of SLACK_BOT_TOKEN after the first auth.test."""
 
@@ -45,12 +59,7 @@ class SlackPeople:
         if self._own_team is None:
             if not self._has_own_token:
                 raise NoToken("no SLACK_BOT_TOKEN is set, so the workspace is unknown")
-            try:
-                response = await self._own.auth_test()
-            except Exception as error:  # Slack unreachable or refusing
-                log.warning("auth.test for the bot's workspace failed: %s", type(error).__name__)
-                raise LookupFailed("could not reach Slack to look up the workspace; please try again") from None
-            self._own_team = str(response["team_id"])
+            self._own_team = await team_of(self._own)
         return self._own_team
 
     async def by_email(self, team_id: str | None, email: str) -> str:

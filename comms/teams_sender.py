@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import aiohttp
@@ -12,8 +11,6 @@ from comms.senders import Permanent, PostOnlySender, RateLimited, SendResult, Se
 from comms.teams_link import TeamsLink
 from storage import teams as teams_store
 from storage.db import Database
-
-log = logging.getLogger("feedbot.teams")
 
 NO_CONVERSATION = "no_conversation"  # the bot was never installed for this person or in this channel
 # Bot Framework codes that mean "retrying will not help": the bot was removed, the user blocked it, or the

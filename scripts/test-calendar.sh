@@ -19,7 +19,7 @@ new-year-235950|2026-12-31 23:59:50|UTC
 berlin-leaves-summer-time|2026-10-24 23:59:50|Europe/Berlin"
 # The last is 01:59:50 in Berlin on 25 October 2026: summer time ends an hour later, at 03:00 local.
 
-TESTS=(tests/e2e tests/security tests/comms tests/storage tests/bot)
+TESTS=(tests/e2e tests/security tests/comms tests/storage tests/bot tests/handlers)
 
 names=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do names+=("$1"); shift; done

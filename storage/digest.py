@@ -126,10 +126,6 @@ async def latest_open_pulse(session: AsyncSession, team_id: str, before: datetim
     return result.scalar_one_or_none()
 
 
-async def answer_count(session: AsyncSession, pulse_id: int) -> int:
-    return int(await session.scalar(select(func.count()).where(PulseResponse.pulse_id == pulse_id)) or 0)
-
-
 async def tallies(session: AsyncSession, pulse_ids: list[int]) -> dict[int, dict[int, int]]:
     """Score counts per pulse, in one GROUP BY."""
     if not pulse_ids:

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, case, func, literal, not_, null, or_, sele
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.platforms import TEAMS, TEAMS_PREFIXES
+from storage import subjects
 from storage.idempotent import insert_once
 from storage.models import Delivery, Stakeholder, utcnow
 from storage.upsert import insert_ignoring_duplicates
@@ -233,7 +234,7 @@ class TierOutcome:
 async def release_outcomes(session: AsyncSession, release_id: int) -> list[TierOutcome]:
     result = await session.execute(
         select(Delivery.tier, Delivery.status, func.count())
-        .where(Delivery.release_id == release_id, Delivery.subject == f"release:{release_id}")
+        .where(Delivery.release_id == release_id, Delivery.subject == subjects.release(release_id))
         .group_by(Delivery.tier, Delivery.status)
     )
     counts: dict[str, dict[str, int]] = {}
@@ -245,7 +246,7 @@ async def release_outcomes(session: AsyncSession, release_id: int) -> list[TierO
 async def release_failures(session: AsyncSession, release_id: int, limit: int = 20) -> list[Delivery]:
     result = await session.execute(
         select(Delivery)
-        .where(Delivery.subject == f"release:{release_id}", Delivery.status == "failed")
+        .where(Delivery.subject == subjects.release(release_id), Delivery.status == "failed")
         .order_by(Delivery.id)
         .limit(limit)
     )
@@ -256,7 +257,7 @@ async def release_channel_posts(session: AsyncSession, release_id: int, limit: i
     result = await session.execute(
         select(Delivery)
         .where(
-            Delivery.subject == f"release:{release_id}",
+            Delivery.subject == subjects.release(release_id),
             Delivery.status == "sent",
             Delivery.recipient_kind == "channel",
         )

@@ -10,11 +10,9 @@ from typing import Any
 from sqlalchemy import String, and_, case, cast, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import state
+from storage import state, subjects
 from storage.idempotent import insert_once
 from storage.models import Delivery, Release, ReleaseAcknowledgement, utcnow
-
-OPEN_STATUSES = ("draft", "awaiting_approval", "scheduled", "sending")
 
 
 async def add(session: AsyncSession, values: dict[str, Any]) -> tuple[Release, bool]:
@@ -105,7 +103,7 @@ async def stream_tallies(
 ) -> AsyncIterator[ReleaseTally]:
     """Every release (of one workspace, with `team_id`), oldest first, counted in one grouped query: the
     release's own note only (subject release:N), not the closing-the-loop messages or the author's report."""
-    own_note = Delivery.subject == literal("release:") + cast(Delivery.release_id, String)
+    own_note = Delivery.subject == literal(subjects.RELEASE) + cast(Delivery.release_id, String)
     per_tier = [func.count(case((Delivery.tier == tier, 1))).label(f"tier_{tier}") for tier in tiers]
     deliveries = (
         select(

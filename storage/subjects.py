@@ -13,6 +13,7 @@ DIGEST = "digest:"
 ROLLUP = "rollup:"
 LOOP = "loop:"
 APPROVAL = "approval:"
+MISSED = "missed:"
 REPORT = "report:"
 TRACKER = "tracker:"
 WEBHOOK = "webhook:"
@@ -26,6 +27,11 @@ def release(release_id: int) -> str:
 def approval(release_id: int) -> str:
     """Asking an approver to approve a release."""
     return f"{APPROVAL}{release(release_id)}"
+
+
+def missed(release_id: int) -> str:
+    """Telling a release's author it was not sent: due while feedbot was down beyond the grace window."""
+    return f"{MISSED}{release(release_id)}"
 
 
 def report(release_id: int) -> str:

@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from functools import cached_property
 from typing import TypeVar
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
@@ -19,6 +18,7 @@ from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings
 from comms.render.text import reply_text
+from comms.slack_people import LookupFailed, team_of
 from storage import teams as teams_store
 from storage import workspaces as workspace_store
 from storage.db import open_database
@@ -87,16 +87,10 @@ def _the_only_tenant(known: list[str]) -> str:
 
 
 async def _token_workspace(settings: Settings) -> str:
-    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     try:
-        response = await client.auth_test()
-    except SlackApiError as error:
-        raise CommandFailed(f"Slack refused the bot token ({error.response.get('error')}): pass --team") from None
-    except Exception as error:
-        raise CommandFailed(
-            f"could not reach Slack to look up the workspace ({type(error).__name__}): pass --team"
-        ) from None
-    return str(response["team_id"])
+        return await team_of(AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url))
+    except LookupFailed as failure:
+        raise CommandFailed(f"{failure}: pass --team") from None
 
 
 def run_with(settings: Settings, work: Callable[[Resources], Awaitable[T]]) -> T:

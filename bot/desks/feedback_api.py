@@ -8,7 +8,6 @@ so a text the /feedback command refuses is refused here too, with the same words
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -18,8 +17,6 @@ from bot.desks.intake import IntakeDesk
 from bot.domain.requester import Requester
 from bot.services.feedback import FeedbackDraft
 from comms.slack_people import LookupFailed, NoSuchPerson, NoToken, SlackPeople
-
-log = logging.getLogger("feedbot.api")
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,63}$")
 SLACK_TEAM_ID = re.compile(r"^T[A-Z0-9]{2,63}$")

@@ -1,7 +1,8 @@
-"""Teams conversations: who is asking, what they typed or submitted on a card, and where to reach them later.
+"""Teams conversations: who is asking, what they submitted on a card, and where to reach them later.
 
-The adapter (handlers/teams) reads the activities and hands over neutral values; this applies the rules (who is an
-admin, what a card's button does) through the same desks as Slack and the shell, and answers with an Answer."""
+The adapter (handlers/teams) reads the activities and hands over neutral values (lines typed to the bot go from
+there to bot/commands.py); this applies the rules (who is an admin, what a card's button does) through the same
+desks as Slack and the shell, and answers with an Answer."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.desks import Desks
 from bot.desks.intake import STORAGE_UNAVAILABLE
-from bot.domain.answers import Answer, Form
+from bot.domain.answers import BUG_SUBMIT, FEEDBACK_SUBMIT, PULSE_COMMENT_SUBMIT, Answer, Form
 from bot.domain.notes import Note
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
@@ -20,9 +21,8 @@ from bot.domain.teams import StoredReference
 from bot.services.bugs import BugDraft
 from bot.services.feedback import FeedbackDraft
 from comms.pulses import ANSWER_ACTION_PREFIX, COMMENT_ACTION, question_note
-from comms.render.teams import BUG_SUBMIT, FEEDBACK_SUBMIT, PULSE_COMMENT_SUBMIT
 from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION
-from storage import outbox
+from storage import outbox, subjects
 from storage import teams as teams_store
 
 log = logging.getLogger("feedbot.teams")
@@ -138,7 +138,7 @@ class TeamsDesk:
         if not (pulse_id.isdigit() and score.isdigit()):
             return Answer(reply=Reply.invalid("That answer could not be read. Pick a number from 0 to 10."))
         try:
-            acting = await self._acting_for(requester, f"pulse:{pulse_id}")
+            acting = await self._acting_for(requester, subjects.pulse(int(pulse_id)))
             if acting is None:
                 return Answer(reply=Reply.refused("This pulse was not sent to you, so your answer was not counted."))
             reply, pulse = await self._desks.pulses.answer(acting, int(pulse_id), int(score))
@@ -154,7 +154,7 @@ class TeamsDesk:
         if not pulse_id.isdigit():
             return Answer(reply=Reply.invalid("That comment could not be matched to a pulse."))
         try:
-            acting = await self._acting_for(requester, f"pulse:{pulse_id}")
+            acting = await self._acting_for(requester, subjects.pulse(int(pulse_id)))
             if acting is None:
                 return Answer(reply=Reply.refused("This pulse was not sent to you, so your comment was not saved."))
             reply = await self._desks.pulses.comment(acting, int(pulse_id), text)
@@ -166,7 +166,7 @@ class TeamsDesk:
 
     async def _release_button(self, requester: Requester, action: str, release_id: int) -> Answer:
         # An approver was asked in their own message; everyone else got the release itself.
-        subject = f"approval:release:{release_id}" if action == APPROVE_ACTION else f"release:{release_id}"
+        subject = subjects.approval(release_id) if action == APPROVE_ACTION else subjects.release(release_id)
         try:
             acting = await self._acting_for(requester, subject)
             if acting is None:

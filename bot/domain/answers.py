@@ -10,6 +10,12 @@ from bot.domain.home import HomeSummary
 from bot.domain.notes import Note
 from bot.domain.replies import Reply
 
+# What a submitted form card carries: its kind under SUBMIT_KEY, so the desk knows which form came back.
+SUBMIT_KEY = "feedbot"
+FEEDBACK_SUBMIT = "feedback_submit"
+BUG_SUBMIT = "bug_submit"
+PULSE_COMMENT_SUBMIT = "pulse_comment_submit"
+
 
 @dataclass(frozen=True)
 class Form:

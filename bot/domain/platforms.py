@@ -10,7 +10,6 @@ from typing import Literal
 
 SLACK = "slack"
 TEAMS = "teams"
-Platform = Literal["slack", "teams"]
 
 TEAMS_PREFIXES = ("29:", "19:", "a:")
 _TEAMS_PERSON = "29:"

@@ -16,6 +16,7 @@ from bot.domain.replies import Reply, verbatim
 from bot.domain.requester import Requester
 from storage import bugs as bug_store
 from storage import digest as figures
+from storage import pulses as pulse_store
 from storage import stakeholders as stakeholder_store
 from storage.models import Pulse, Release
 
@@ -205,7 +206,7 @@ async def compose(session: AsyncSession, team_id: str, now: datetime, threshold:
         active_people=await figures.active_people(session, team_id, start, now),
         before_after=[await _before_after(session, release, points, threshold, now) for release in sent],
         weekly_feedback=weeks,
-        running=RunningPulse(running, await figures.answer_count(session, running.id)) if running else None,
+        running=RunningPulse(running, await pulse_store.count_answers(session, running.id)) if running else None,
     )
 
 

@@ -20,7 +20,7 @@ from bot.domain.settings import Settings
 from bot.domain.validation import MAX_TEXT, InvalidSubmission, check_length, clean_text
 from bot.services import audit
 from bot.services.admin import require_admin
-from storage import outbox
+from storage import outbox, subjects
 from storage import pulses as pulse_store
 from storage.models import Pulse, utcnow
 
@@ -55,7 +55,7 @@ async def was_asked(session: AsyncSession, pulse: Pulse, requester: Requester) -
     someone outside the audience to probe it). The shell's pulse asks the person at the keyboard, in person."""
     if pulse.platform == LOCAL_PLATFORM:
         return True
-    asked = await outbox.workspace_that_asked(session, f"pulse:{pulse.id}", requester.user_id, requester.platform)
+    asked = await outbox.workspace_that_asked(session, subjects.pulse(pulse.id), requester.user_id, requester.platform)
     return asked == pulse.team_id
 
 
@@ -116,8 +116,8 @@ async def create(
     run_at: datetime | None = None,
     launching_here: bool = True,
 ) -> Pulse:
-    """A new pulse in `launching`: the audience is resolved and asked by comms/pulses.launch, in this process
-    (`launching_here`) or by the next server tick (created from the CLI)."""
+    """A new pulse in `launching`: the audience is resolved and asked by bot/desks/pulse_campaigns.launch, in this
+    process (`launching_here`) or by the next server tick (created from the CLI)."""
     require_admin(requester, "start pulses")
     text = clean_text(question) or default_question(settings)
     errors: dict[str, str] = {}

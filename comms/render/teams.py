@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from bot.domain.answers import BUG_SUBMIT, FEEDBACK_SUBMIT, PULSE_COMMENT_SUBMIT, SUBMIT_KEY
 from bot.domain.home import HomeSummary
 from bot.domain.notes import Action, Note
 from bot.domain.replies import Reply, ReplyKind, Sigil, render, unmarked, verbatim
@@ -21,10 +22,6 @@ from comms.render.limits import truncate
 CARD_VERSION = "1.5"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
-SUBMIT_KEY = "feedbot"
-FEEDBACK_SUBMIT = "feedback_submit"
-BUG_SUBMIT = "bug_submit"
-PULSE_COMMENT_SUBMIT = "pulse_comment_submit"
 
 # Teams refuses a message over about 28 KB. A card keeps 4 KB of that for the activity around it (ids,
 # conversation, service url) and for a summary; a text reply is capped well below it too.

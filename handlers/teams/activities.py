@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from http import HTTPStatus
 from typing import Any
 
@@ -24,8 +23,6 @@ from comms.render.teams import (
     reply_activity,
 )
 from handlers.teams.parse import card_submit, channel_id, requester_of, source_key, stored_reference, typed_text
-
-log = logging.getLogger("feedbot.teams")
 
 
 def _activity(payload: dict[str, Any]) -> Activity:

@@ -9,9 +9,9 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 
 from bot.desks.teams import CardSubmit, TeamsDesk
+from bot.domain.answers import SUBMIT_KEY
 from bot.domain.requester import Requester
 from bot.domain.teams import StoredReference
-from comms.render.teams import SUBMIT_KEY
 from comms.teams_link import channel_of, reference_of, serialize_reference, tenant_of
 
 

@@ -11,6 +11,7 @@ import pytest
 from botbuilder.schema import Activity
 
 from bot.desks.weekly_digest import digest_note
+from bot.domain.answers import BUG_SUBMIT, FEEDBACK_SUBMIT, PULSE_COMMENT_SUBMIT, SUBMIT_KEY
 from bot.domain.home import AdminOverview, HomeSummary, Submission
 from bot.domain.notes import Action, Note
 from bot.domain.replies import Reply, channel_mention, mention, unmarked
@@ -21,13 +22,9 @@ from comms.pulses import COMMENT_ACTION, question_note
 from comms.render.slack import ephemeral_response
 from comms.render.teams import (
     ADAPTIVE_CARD,
-    BUG_SUBMIT,
     CARD_BYTES,
     CARD_VERSION,
-    FEEDBACK_SUBMIT,
     MESSAGE_BYTES,
-    PULSE_COMMENT_SUBMIT,
-    SUBMIT_KEY,
     bug_form,
     feedback_form,
     form_activity,

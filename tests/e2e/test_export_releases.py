@@ -97,7 +97,7 @@ async def test_releases_export_one_row_each_with_tiers_outcomes_and_linked_items
         "lion": 0,
     }
     assert datetime.fromisoformat(scheduled["scheduled_at"]) > datetime.now(UTC) + timedelta(days=2)
-    # The same rows in CSV, a formula-looking title shown as text (bot/export.py).
+    # The same rows in CSV, a formula-looking title shown as text (bot/cli/export.py).
     assert [row["id"] for row in as_csv] == ["REL-1", "REL-2"]
     assert as_csv[0]["title"] == "'=1+1 Search, faster"
     assert (as_csv[0]["lion"], as_csv[0]["delivered"], as_csv[0]["failed"], as_csv[0]["acknowledged"]) == (

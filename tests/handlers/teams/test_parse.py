@@ -8,7 +8,7 @@ from typing import Any
 from botbuilder.schema import Activity
 
 from bot.desks.teams import CardSubmit
-from comms.render.teams import FEEDBACK_SUBMIT, SUBMIT_KEY
+from bot.domain.answers import FEEDBACK_SUBMIT, SUBMIT_KEY
 from handlers.teams.parse import card_submit, channel_id, source_key, stored_reference, typed_text
 from tests.fakes.bot_connector import CHANNEL_CONVERSATION, PERSONAL_CONVERSATION, TENANT, USER, USER_NAME, message
 
