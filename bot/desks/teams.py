@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.desks import Desks
 from bot.desks.intake import STORAGE_UNAVAILABLE
 from bot.domain.answers import BUG_SUBMIT, FEEDBACK_SUBMIT, PULSE_COMMENT_SUBMIT, Answer, Form
+from bot.domain.ids import parse_number
 from bot.domain.notes import Note
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
@@ -91,12 +92,12 @@ class TeamsDesk:
             return await self._bug_form(requester, submit, source_key)
         if action.startswith(ANSWER_ACTION_PREFIX):
             return await self._pulse_answer(requester, value)
-        if action == COMMENT_ACTION and value.isdigit():
-            return Answer(form=Form("comment", {"pulse": value}))
+        if action == COMMENT_ACTION and (pulse_id := parse_number(value)) is not None:
+            return Answer(form=Form("comment", {"pulse": str(pulse_id)}))
         if action == PULSE_COMMENT_SUBMIT:
             return await self._pulse_comment(requester, value, submit.text("comment"))
-        if action in (ACK_ACTION, FULL_NOTE_ACTION, APPROVE_ACTION) and value.isdigit():
-            return await self._release_button(requester, action, int(value))
+        if action in (ACK_ACTION, FULL_NOTE_ACTION, APPROVE_ACTION) and (release_id := parse_number(value)) is not None:
+            return await self._release_button(requester, action, release_id)
         return Answer(reply=Reply.invalid("That button does nothing any more. Type *help* to see what I can do."))
 
     async def _feedback_form(self, requester: Requester, submit: CardSubmit, source_key: str) -> Answer:
@@ -134,34 +135,36 @@ class TeamsDesk:
         return Requester(requester.platform, team_id, requester.user_id, requester.is_admin)
 
     async def _pulse_answer(self, requester: Requester, value: str) -> Answer:
-        pulse_id, _, score = value.partition(":")
-        if not (pulse_id.isdigit() and score.isdigit()):
+        pulse_text, _, score_text = value.partition(":")
+        pulse_id, score = parse_number(pulse_text), parse_number(score_text)
+        if pulse_id is None or score is None:
             return Answer(reply=Reply.invalid("That answer could not be read. Pick a number from 0 to 10."))
         try:
-            acting = await self._acting_for(requester, subjects.pulse(int(pulse_id)))
+            acting = await self._acting_for(requester, subjects.pulse(pulse_id))
             if acting is None:
                 return Answer(reply=Reply.refused("This pulse was not sent to you, so your answer was not counted."))
-            reply, pulse = await self._desks.pulses.answer(acting, int(pulse_id), int(score))
+            reply, pulse = await self._desks.pulses.answer(acting, pulse_id, score)
         except DBAPIError:
             return Answer(reply=STORAGE_UNAVAILABLE)
         if reply.kind != "ok" or pulse is None:
             return Answer(reply=reply)
         # The chat is theirs alone: the card can show their choice (and still take a new one, or a comment).
-        chosen = question_note(pulse, self._deps.settings.anonymity_threshold, chosen=int(score))
+        chosen = question_note(pulse, self._deps.settings.anonymity_threshold, chosen=score)
         return Answer(reply=reply, updated_card=chosen)
 
-    async def _pulse_comment(self, requester: Requester, pulse_id: str, text: str) -> Answer:
-        if not pulse_id.isdigit():
+    async def _pulse_comment(self, requester: Requester, value: str, text: str) -> Answer:
+        pulse_id = parse_number(value)
+        if pulse_id is None:
             return Answer(reply=Reply.invalid("That comment could not be matched to a pulse."))
         try:
-            acting = await self._acting_for(requester, subjects.pulse(int(pulse_id)))
+            acting = await self._acting_for(requester, subjects.pulse(pulse_id))
             if acting is None:
                 return Answer(reply=Reply.refused("This pulse was not sent to you, so your comment was not saved."))
-            reply = await self._desks.pulses.comment(acting, int(pulse_id), text)
+            reply = await self._desks.pulses.comment(acting, pulse_id, text)
         except DBAPIError:
             return Answer(reply=STORAGE_UNAVAILABLE)
         if reply.kind == "invalid":
-            return Answer(reply=reply, form=Form("comment", {"pulse": pulse_id, "comment": text}))
+            return Answer(reply=reply, form=Form("comment", {"pulse": str(pulse_id), "comment": text}))
         return Answer(reply=reply)
 
     async def _release_button(self, requester: Requester, action: str, release_id: int) -> Answer:

@@ -8,6 +8,8 @@ FEEDBACK_PREFIX = "FB"
 BUG_PREFIX = "BUG"
 RELEASE_PREFIX = "REL"
 PULSE_PREFIX = "PULSE"
+# Ids are BIGINT-sized at most: 18 digits always fit in a signed 64-bit integer.
+MAX_ID_DIGITS = 18
 _LABEL = re.compile(r"^\s*(FB|BUG|REL)-(\d{1,18})\s*$", re.IGNORECASE)
 _KINDS = {FEEDBACK_PREFIX: "feedback", BUG_PREFIX: "bug", RELEASE_PREFIX: "release"}
 
@@ -32,11 +34,18 @@ def parse_label(label: str) -> tuple[str, int] | None:
     return _KINDS[match.group(1).upper()], int(match.group(2))
 
 
+def parse_number(text: str) -> int | None:
+    """A stored id or a small count as someone sent it (a button value, a command word, form metadata): 1 to 18
+    ASCII digits, else None. str.isdigit() also accepts "²" and any length, which int() or the database then
+    refuses with an exception rather than an answer."""
+    return int(text) if 0 < len(text) <= MAX_ID_DIGITS and text.isascii() and text.isdigit() else None
+
+
 def parse_release_id(text: str) -> int | None:
     """A release is named REL-3 or just 3."""
     stripped = text.strip()
-    if stripped.isdigit():
-        return int(stripped)
+    if (number := parse_number(stripped)) is not None:
+        return number
     parsed = parse_label(stripped)
     return parsed[1] if parsed and parsed[0] == "release" else None
 
@@ -46,5 +55,4 @@ def pulse_label(pulse_id: int) -> str:
 
 
 def parse_pulse_id(text: str) -> int | None:
-    cleaned = text.strip().upper().removeprefix(f"{PULSE_PREFIX}-")
-    return int(cleaned) if cleaned.isdigit() else None
+    return parse_number(text.strip().upper().removeprefix(f"{PULSE_PREFIX}-"))

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.enps import SCORES, Enps, signed
-from bot.domain.ids import parse_pulse_id, pulse_label
+from bot.domain.ids import parse_number, parse_pulse_id, pulse_label
 from bot.domain.replies import Reply, verbatim
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings
@@ -88,9 +88,10 @@ def parse_command(text: str) -> PulseCommand | PulseAnswer:
             rest = rest[1:]
         return PulseCommand("start", channel_id=channel, question=" ".join(rest) or None)
     if action == "answer":
-        if len(words) < 2 or not words[1].isdigit() or int(words[1]) not in SCORES:
+        score = parse_number(words[1]) if len(words) > 1 else None
+        if score is None or score not in SCORES:
             raise ValueError("Answer with a number from 0 to 10, e.g. /pulse answer 8 (a comment may follow).")
-        return PulseAnswer(int(words[1]), " ".join(words[2:]) or None)
+        return PulseAnswer(score, " ".join(words[2:]) or None)
     if action in {"results", "close"}:
         pulse_id = None
         if len(words) > 1:

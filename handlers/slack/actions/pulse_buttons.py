@@ -11,6 +11,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.desks import Desks
+from bot.domain.ids import parse_number
 from comms.pulses import question_note
 from comms.render.slack import note_message, pulse_comment_modal, reply_mrkdwn
 from handlers.slack.context import desks_of, requester_from_payload
@@ -18,7 +19,8 @@ from handlers.slack.context import desks_of, requester_from_payload
 
 def _pulse_and_score(action: dict[str, Any]) -> tuple[int, int] | None:
     pulse, _, score = str(action.get("value") or "").partition(":")
-    return (int(pulse), int(score)) if pulse.isdigit() and score.isdigit() else None
+    pulse_id, number = parse_number(pulse), parse_number(score)
+    return (pulse_id, number) if pulse_id is not None and number is not None else None
 
 
 async def pulse_answer_callback(
@@ -49,8 +51,8 @@ async def pulse_comment_callback(
     ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
     await ack()
-    pulse_id = str(action.get("value") or "")
-    if pulse_id.isdigit():
-        modal = pulse_comment_modal(int(pulse_id), json.dumps({"pulse_id": pulse_id}))
+    pulse_id = parse_number(str(action.get("value") or ""))
+    if pulse_id is not None:
+        modal = pulse_comment_modal(pulse_id, json.dumps({"pulse_id": str(pulse_id)}))
         opening = client.views_open(trigger_id=body["trigger_id"], view=modal)
         desks_of(context).deps.background.spawn(opening, name="pulse:comment-modal")

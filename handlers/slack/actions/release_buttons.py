@@ -9,6 +9,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.ids import parse_number
 from bot.domain.replies import Reply
 from comms.render.limits import CONTEXT_TEXT
 from comms.render.slack import note_modal, reply_mrkdwn
@@ -16,8 +17,7 @@ from handlers.slack.context import desks_of, requester_from_payload
 
 
 def _release_id(action: dict[str, Any]) -> int | None:
-    value = str(action.get("value") or "")
-    return int(value) if value.isdigit() else None
+    return parse_number(str(action.get("value") or ""))
 
 
 def _settled_message(body: dict[str, Any], reply: Reply) -> dict[str, Any]:

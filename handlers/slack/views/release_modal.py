@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.domain.ids import release_label
+from bot.domain.ids import parse_number, release_label
 from bot.domain.replies import Reply
 from bot.domain.vocabulary import TIERS
 from bot.services.releases import ReleaseDraft, describe_time, parse_linked
@@ -64,9 +64,9 @@ async def release_preview_callback(
 ) -> None:
     desks = desks_of(context)
     deps = desks.deps
-    release_id = private_metadata(view).get("release_id", "")
-    if not release_id.isdigit():
+    release_id = parse_number(private_metadata(view).get("release_id", ""))
+    if release_id is None:
         await ack(response_action="errors", errors={})
         return
-    reply = await desks.releases.schedule(requester_from_payload(deps, body), int(release_id))
+    reply = await desks.releases.schedule(requester_from_payload(deps, body), release_id)
     await ack(response_action="update", view=confirmation_modal("Release note", reply))
