@@ -328,6 +328,30 @@ class InboundWebhook(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class DirectoryEntry(Base):
+    """Who is who in a workspace without a chat platform to ask (the shell's `local`, the `demo` company): a person
+    or a channel, by the id the rest of feedbot uses, with the name people read and where they sit."""
+
+    __tablename__ = "directory"
+    __table_args__ = (
+        UniqueConstraint("platform", "team_id", "target_id", name="uq_directory_target"),
+        Index("ix_directory_team_kind", "team_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str] = mapped_column(String(64))
+    target_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))  # "user" or "channel"
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(100))
+    location: Mapped[str | None] = mapped_column(String(100))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 # OAuth distribution: slack_sdk's own installation and state stores own these tables; declaring them here, with
 # slack_sdk's definitions, keeps them under our migrations. Bot and user tokens in them are Fernet-encrypted
 # (storage/installations.py).
