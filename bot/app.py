@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -14,6 +15,7 @@ from bot.deps import Deps
 from bot.desks import Desks
 from bot.domain.settings import Settings
 from bot.runtime import Runtime
+from comms.console_sender import ConsoleSender, console_writer
 from handlers import slack as slack_handlers
 from handlers import teams as teams_handlers
 from handlers import trackers as tracker_webhooks
@@ -80,7 +82,9 @@ def _distribution(deps: Deps) -> dict[str, Any]:
     return {"oauth_flow": AsyncOAuthFlow(client=deps.slack, settings=oauth)}
 
 
-def build_web_app(deps: Deps, *, socket_mode: bool = False, limits: ServerLimits | None = None) -> web.Application:
+def build_web_app(
+    deps: Deps, *, socket_mode: bool = False, limits: ServerLimits | None = None, outbox_log: Path | None = None
+) -> web.Application:
     # Each route reads its body with its own cap (handlers/http_guard.py); this is the backstop for anything else.
     app = web.Application(middlewares=[count_requests, json_errors], client_max_size=LARGEST_BODY)
     app[LIMITS] = limits or ServerLimits()
@@ -92,7 +96,8 @@ def build_web_app(deps: Deps, *, socket_mode: bool = False, limits: ServerLimits
     if deps.settings.teams_enabled:
         teams_handlers.register(app, desks)
     tracker_webhooks.register(app, desks.trackers, deps.settings)
-    app[RUNTIME] = Runtime(deps)
+    # The terminal's workspaces (`local`, `demo`) are printed: to the server's output, or to --outbox-log.
+    app[RUNTIME] = Runtime(deps, ConsoleSender(deps.db, console_writer(outbox_log), Path.cwd()))
     app.on_startup.append(_start_runtime)
     if socket_mode:
         # Opened after the runtime is up, closed before it winds down: envelopes only arrive while both run.

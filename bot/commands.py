@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.desks import Desks
 from bot.desks.intake import STORAGE_UNAVAILABLE
 from bot.domain.answers import Answer, Form
+from bot.domain.ids import parse_release_id
 from bot.domain.replies import Reply, verbatim
 from bot.domain.requester import Requester
 from bot.services.feedback import FeedbackDraft
@@ -39,6 +40,8 @@ class Command:
     # Slack sends mentions in the text as <@U1|ada> and <#C1|name>, which the command's parser needs (manifest:
     # should_escape).
     slack_escapes: bool = False
+    # The shell itself answers it (who you are, waiting for the scheduler): it changes the session, not the data.
+    shell_session: bool = False
 
     @property
     def description(self) -> str:
@@ -72,30 +75,50 @@ COMMANDS: tuple[Command, ...] = (
         "stakeholders",
         "add <deer|monkey|elephant|lion> @person #channel … | remove @person | list",
         "who hears about releases, in which tier",
-        frozenset({SLACK}),
+        frozenset({SLACK, SHELL}),
         admin=True,
         slack_escapes=True,
+        shell_arguments="add <deer|monkey|elephant|lion> @name #channel … | remove @name | list",
     ),
     Command(
         "release",
         "",
         "write a release note for every stakeholder tier",
-        frozenset({SLACK}),
+        frozenset({SLACK, SHELL}),
         admin=True,
+        shell_arguments="[list | report REL-id | cancel REL-id]",
+    ),
+    Command(
+        "acknowledge",
+        "REL-id",
+        "Acknowledge a release note you received (its [Acknowledge] button)",
+        frozenset({SHELL}),
+        aliases=("ack",),
     ),
     Command(
         "pulse",
         "start [#channel] [question] | results [PULSE-id] | close [PULSE-id]",
         "eNPS pulse: start (admins), results, close (admins)",
         frozenset({SLACK, SHELL}),
-        shell_arguments="start [question] | answer 0-10 [comment] | results [PULSE-id] | close [PULSE-id]",
+        shell_arguments=(
+            "start [question] | answer 0-10 [comment] | results [PULSE-id] | close [PULSE-id] | simulate N (demo)"
+        ),
         slack_escapes=True,
     ),
     Command(
         "digest",
         "[send]",
         "Lions and admins: the executive digest now; admins: send it to every lion",
-        frozenset({SLACK}),
+        frozenset({SLACK, SHELL}),
+    ),
+    Command("whoami", "", "Who you are acting as, in which workspace", frozenset({SHELL}), shell_session=True),
+    Command("as", "NAME", "Act as another person of the demo company", frozenset({SHELL}), shell_session=True),
+    Command(
+        "wait",
+        "SECONDS",
+        "Let the scheduler and the outbox run for a while (for scripted sessions)",
+        frozenset({SHELL}),
+        shell_session=True,
     ),
     Command("help", "", "What feedbot can do, and how to use it", frozenset({TEAMS, SHELL})),
 )
@@ -196,16 +219,62 @@ async def _pulse(call: Call) -> Answer:
     return Answer(reply=await call.desks.pulses.command(call.requester, call.argument))
 
 
+async def _stakeholders(call: Call) -> Answer:
+    return Answer(reply=await call.desks.releases.stakeholder_command(call.requester, call.argument))
+
+
+async def _release(call: Call) -> Answer:
+    desk = call.desks.releases
+    action, _, rest = call.argument.partition(" ")
+    if not action:
+        refused = desk.may_draft(call.requester)
+        return Answer(reply=refused) if refused is not None else Answer(form=Form("release"))
+    if action.lower() == "list" and not rest.strip():
+        return Answer(reply=await desk.listing(call.requester))
+    release_id = parse_release_id(rest.strip())
+    if action.lower() not in {"report", "cancel"} or release_id is None:
+        usage = "Type /release to write one, /release list, or /release report REL-3 (or cancel REL-3)."
+        return Answer(reply=Reply.invalid(usage))
+    if action.lower() == "report":
+        return Answer(reply=await desk.report(call.requester, release_id))
+    return Answer(reply=await desk.cancel(call.requester, release_id))
+
+
+async def _acknowledge(call: Call) -> Answer:
+    release_id = parse_release_id(call.argument)
+    if release_id is None:
+        return Answer(reply=Reply.invalid("Name the release to acknowledge, like REL-3."))
+    return Answer(reply=await call.desks.releases.acknowledge(call.requester, release_id))
+
+
+async def _digest(call: Call) -> Answer:
+    word = call.argument.strip().lower()
+    if word == "send":
+        return Answer(reply=await call.desks.digests.send_now(call.requester))
+    if word:
+        return Answer(reply=Reply.invalid("Type digest to read it, or digest send (admins) to send it to every lion."))
+    shown = await call.desks.digests.preview_with_chart(call.requester)
+    if isinstance(shown, Reply):
+        return Answer(reply=shown)
+    note, chart = shown
+    return Answer(note=note, attachment=chart)
+
+
 async def _help(call: Call) -> Answer:
     return Answer(reply=help_reply(call.surface, *call.about))
 
 
-# Every command Teams or the shell offers has its desk call here (tests/bot/test_commands.py checks).
+# Every command Teams or the shell offers has its desk call here, but the shell's session commands, which the shell
+# answers itself (tests/bot/test_commands.py checks).
 TYPED_COMMANDS: dict[str, Callable[[Call], Awaitable[Answer]]] = {
     "feedback": _feedback,
     "bug": _bug,
     "status": _status,
     "pulse": _pulse,
+    "stakeholders": _stakeholders,
+    "release": _release,
+    "acknowledge": _acknowledge,
+    "digest": _digest,
     "help": _help,
 }
 
@@ -221,6 +290,6 @@ async def run_command(
 ) -> Answer:
     """A command line typed in the shell or to the bot in Teams, mapped to its desk call."""
     command = find_command(line.name)
-    if command is None or surface not in command.surfaces:
+    if command is None or surface not in command.surfaces or command.shell_session:
         return Answer(reply=unknown_command_reply(line.name, surface))
     return await TYPED_COMMANDS[command.name](Call(desks, requester, line.argument, surface, source_key, about))

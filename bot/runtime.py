@@ -1,10 +1,15 @@
-"""What runs beside the HTTP server in `feedbot serve`: the delivery worker and the release scheduler."""
+"""What runs beside the HTTP server in `feedbot serve`, and inside `feedbot shell`: the delivery worker, the release
+scheduler and their housekeeping.
+
+The terminal's workspaces (`local`, `demo`) are delivered to the console; the shell runs for those workspaces only,
+so a shell opened on a database that a server shares never sends a real workspace's messages."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import time
+from collections.abc import Collection
 from datetime import timedelta
 
 from bot.deps import Deps
@@ -12,6 +17,7 @@ from bot.desks import pulse_campaigns as pulses
 from bot.desks import weekly_digest as digests
 from bot.domain.platforms import TEAMS
 from bot.services import privacy
+from comms.console_sender import ConsoleRouting
 from comms.delivery import DeliveryWorker
 from comms.releases import report_finished
 from comms.schedule import ReleaseScheduler
@@ -32,9 +38,13 @@ SLACK_EVENTS_PRUNED_EVERY_SECONDS = 600.0
 
 
 class Runtime:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, console: Sender, teams: Collection[str] | None = None) -> None:
+        """`console` prints the terminal workspaces' messages; `teams` limits the work to those workspaces."""
         settings = deps.settings
-        self.senders: dict[str, Sender] = {"slack": SlackSender(deps.clients), TEAMS: TeamsSender(deps.teams, deps.db)}
+        self.senders: dict[str, Sender] = {
+            "slack": ConsoleRouting(SlackSender(deps.clients), console),
+            TEAMS: ConsoleRouting(TeamsSender(deps.teams, deps.db), console),
+        }
         self._webhook_sender: WebhookSender | None = None
         if settings.webhook_url is not None and settings.webhook_secret is not None:
             self._webhook_sender = WebhookSender(settings.webhook_url, settings.webhook_secret)
@@ -51,6 +61,7 @@ class Runtime:
             after_sent=self._after_sent,
             on_sent=deps.trackers.on_sent,
             on_failed=deps.trackers.on_failed,
+            teams=teams,
         )
         self.scheduler = ReleaseScheduler(
             deps.db,
@@ -58,7 +69,9 @@ class Runtime:
             grace=timedelta(hours=settings.release_grace_hours),
             on_fanned_out=self.worker.wake,
             after_reconcile=self._after_reconcile,
+            teams=teams,
         )
+        self._teams = teams
         self._deps = deps
         self._stop = asyncio.Event()
         self._worker_task: asyncio.Task[None] | None = None
@@ -68,13 +81,14 @@ class Runtime:
 
     async def _after_reconcile(self) -> None:
         deps = self._deps
-        reported = await report_finished(deps.db, self.senders.get, deps.webhooks)
-        pulsed = await pulses.tick(deps.db, deps.directory, deps.settings)
-        digested = await digests.tick(deps.db, deps.settings)
+        reported = await report_finished(deps.db, self.senders.get, deps.webhooks, self._teams)
+        pulsed = await pulses.tick(deps.db, deps.directory, deps.settings, self._teams)
+        digested = await digests.tick(deps.db, deps.settings, teams=self._teams)
         if reported or pulsed or digested:
             self.worker.wake()
-        self._sweep_old_texts()
-        await self._forget_old_slack_events()
+        if self._teams is None:  # a server's chores, for every workspace: not the shell's
+            self._sweep_old_texts()
+            await self._forget_old_slack_events()
 
     async def _forget_old_slack_events(self) -> None:
         if time.monotonic() < self._events_prune_due:

@@ -13,7 +13,7 @@ import json
 import logging
 import random
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,6 +58,7 @@ class DeliveryWorker:
         after_sent: Callable[[Sender, Sent, dict[str, str]], Awaitable[None]] | None = None,
         on_sent: OnSent | None = None,
         on_failed: OnFailed | None = None,
+        teams: Collection[str] | None = None,
     ) -> None:
         self._db = db
         self._senders = senders
@@ -68,6 +69,7 @@ class DeliveryWorker:
         self._after_sent = after_sent
         self._on_sent = on_sent
         self._on_failed = on_failed
+        self._teams = teams  # None: every workspace's rows; else only these workspaces' (the shell's)
         self._wake = asyncio.Event()
         self._last_post: dict[str, float] = {}
         # Per platform: Slack asking us to slow down must not hold back a tracker or a webhook, nor the reverse.
@@ -99,7 +101,9 @@ class DeliveryWorker:
             await asyncio.sleep(min(self._paused_until[platform] for platform in paused) - loop.time())
             paused = self._paused(loop.time())
         async with self._db.sessions.begin() as session:
-            batch = await outbox.claim_due(session, utcnow(), BATCH_SIZE, self._lease, skip_platforms=paused)
+            batch = await outbox.claim_due(
+                session, utcnow(), BATCH_SIZE, self._lease, skip_platforms=paused, teams=self._teams
+            )
             depth = await outbox.pending_count(session)
         self._metrics.outbox_depth.set(depth)
         waiting = deque(batch)

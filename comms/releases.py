@@ -4,7 +4,7 @@ people whose feedback shipped, ask approvers, and report back once everything is
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -105,12 +105,15 @@ async def ask_approvers(session: AsyncSession, release: Release, approvers: froz
 
 
 async def report_finished(
-    db: Database, sender_for: Callable[[str], Sender | None], webhooks: WebhookEvents | None = None
+    db: Database,
+    sender_for: Callable[[str], Sender | None],
+    webhooks: WebhookEvents | None = None,
+    teams: Collection[str] | None = None,
 ) -> int:
     """Releases whose deliveries are all settled become `sent`, and whoever scheduled them hears how it went
     (and, with `webhooks`, a `release.sent` event is queued in the same transaction)."""
     async with db.sessions() as session:
-        candidates = [release.id for release in await release_store.delivered_but_unfinished(session)]
+        candidates = [release.id for release in await release_store.delivered_but_unfinished(session, teams)]
     reported = 0
     for release_id in candidates:
         async with db.sessions.begin() as session:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -42,15 +42,18 @@ class ReleaseScheduler:
         grace: timedelta,
         on_fanned_out: Callable[[], None],
         after_reconcile: Callable[[], Awaitable[object]] | None = None,
+        teams: Collection[str] | None = None,
     ) -> None:
         self._db = db
         self._zone = zone
         self._grace = grace
         self._on_fanned_out = on_fanned_out
         self._after_reconcile = after_reconcile
+        self._teams = teams  # None: every workspace's releases; else only these workspaces' (the shell's)
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         # Reconcile and date jobs take turns, and shutdown waits for the one running.
         self._busy = asyncio.Lock()
+        self._stopped = False
 
     def start(self) -> None:
         self._scheduler.add_job(
@@ -64,21 +67,35 @@ class ReleaseScheduler:
         self._scheduler.start()
 
     async def shutdown(self) -> None:
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+        # The job running finishes first; APScheduler then cancels any still waiting, which return quietly.
+        self._stopped = True
         async with self._busy:
             pass
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
 
     async def reconcile(self) -> None:
-        async with self._busy:
-            try:
-                await self._reconcile()
-            except Exception as error:  # the next round tries again; never kill the interval job
-                log.error("reconcile failed: %s: %s", type(error).__name__, error)
+        with self._quiet_when_stopped():
+            async with self._busy:
+                if self._stopped:
+                    return
+                try:
+                    await self._reconcile()
+                except Exception as error:  # the next round tries again; never kill the interval job
+                    log.error("reconcile failed: %s: %s", type(error).__name__, error)
+
+    @contextlib.contextmanager
+    def _quiet_when_stopped(self) -> Iterator[None]:
+        """A job cancelled by the shutdown ends without a crash report: the next start picks its work up."""
+        try:
+            yield
+        except asyncio.CancelledError:
+            if not self._stopped:
+                raise
 
     async def _reconcile(self) -> None:
         async with self._db.sessions() as session:
-            scheduled = await release_store.scheduled(session)
+            scheduled = await release_store.scheduled(session, self._teams)
         now = utcnow()
         wanted: set[str] = set()
         for release_id, send_at, per_recipient in scheduled:
@@ -119,11 +136,14 @@ class ReleaseScheduler:
             self._scheduler.remove_job(job_id)
 
     async def fire(self, release_id: int) -> None:
-        async with self._busy:
-            try:
-                await self._fire(release_id)
-            except Exception as error:  # reconcile retries a release that is still scheduled
-                log.error("firing release %s failed: %s: %s", release_id, type(error).__name__, error)
+        with self._quiet_when_stopped():
+            async with self._busy:
+                if self._stopped:
+                    return
+                try:
+                    await self._fire(release_id)
+                except Exception as error:  # reconcile retries a release that is still scheduled
+                    log.error("firing release %s failed: %s: %s", release_id, type(error).__name__, error)
 
     async def _fire(self, release_id: int) -> None:
         async with self._db.sessions.begin() as session:

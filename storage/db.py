@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
@@ -46,6 +47,15 @@ def sync_url(database_url: str) -> URL:
         return url.set(drivername="sqlite+pysqlite")
     _require_psycopg()
     return url.set(drivername="postgresql+psycopg")
+
+
+def folder_of(database_url: str) -> Path:
+    """Where a SQLite database file lives (files made beside the data go there); the working directory for a
+    server database."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).expanduser().resolve().parent
+    return Path.cwd()
 
 
 def _require_psycopg() -> None:

@@ -38,7 +38,7 @@ async def names(session: AsyncSession, team_id: str) -> dict[str, str]:
     result = await session.execute(
         select(DirectoryEntry.target_id, DirectoryEntry.name).where(DirectoryEntry.team_id == team_id)
     )
-    return {target: name for target, name in result.tuples()}
+    return {target: name for target, name in result.all()}
 
 
 async def entry(session: AsyncSession, team_id: str, target_id: str) -> DirectoryEntry | None:

@@ -156,9 +156,15 @@ async def hold_until_local_time(session: AsyncSession, delivery_id: int, at: dat
 
 
 async def claim_due(
-    session: AsyncSession, now: datetime, limit: int, lease: timedelta, skip_platforms: Collection[str] = ()
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    skip_platforms: Collection[str] = (),
+    teams: Collection[str] | None = None,
 ) -> list[Delivery]:
-    """Claim up to `limit` due rows for `lease`, none for `skip_platforms` (paused by a rate limit). On
+    """Claim up to `limit` due rows for `lease`, none for `skip_platforms` (paused by a rate limit) and, with
+    `teams`, only those workspaces' rows (the shell delivers its own workspaces and nobody else's). On
     PostgreSQL, SKIP LOCKED lets replicas claim side by side without ever taking the same row; an expired lease
     (a crashed worker) makes a row claimable again."""
     due = (
@@ -168,6 +174,7 @@ async def claim_due(
             Delivery.next_attempt_at <= now,
             or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
             Delivery.platform.not_in(skip_platforms) if skip_platforms else true(),
+            Delivery.team_id.in_(teams) if teams is not None else true(),
         )
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)

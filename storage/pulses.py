@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import state
@@ -87,9 +87,14 @@ class DueWork:
     to_close: list[int]
 
 
-async def due_work(session: AsyncSession, now: datetime, stale_before: datetime) -> DueWork:
+async def due_work(
+    session: AsyncSession, now: datetime, stale_before: datetime, teams: Collection[str] | None = None
+) -> DueWork:
+    in_teams = Pulse.team_id.in_(teams) if teams is not None else true()
+
     async def ids(*conditions: ColumnElement[bool]) -> list[int]:
-        return list((await session.execute(select(Pulse.id).where(*conditions).order_by(Pulse.id))).scalars())
+        query = select(Pulse.id).where(in_teams, *conditions).order_by(Pulse.id)
+        return list((await session.execute(query)).scalars())
 
     return DueWork(
         to_launch=await ids(
@@ -177,9 +182,15 @@ async def add_schedule(session: AsyncSession, values: dict[str, Any]) -> PulseSc
     return schedule
 
 
-async def due_schedules(session: AsyncSession, now: datetime) -> list[PulseSchedule]:
+async def due_schedules(
+    session: AsyncSession, now: datetime, teams: Collection[str] | None = None
+) -> list[PulseSchedule]:
     result = await session.execute(
-        select(PulseSchedule).where(PulseSchedule.active.is_(True), PulseSchedule.next_run_at <= now)
+        select(PulseSchedule).where(
+            PulseSchedule.active.is_(True),
+            PulseSchedule.next_run_at <= now,
+            PulseSchedule.team_id.in_(teams) if teams is not None else true(),
+        )
     )
     return list(result.scalars())
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, exists, func, literal, select
+from sqlalchemy import ColumnElement, String, and_, case, cast, exists, func, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import state, subjects
@@ -43,21 +43,25 @@ async def transition(session: AsyncSession, release_id: int, from_statuses: tupl
     return await state.transition(session, Release, release_id, from_statuses, **values)
 
 
-async def scheduled(session: AsyncSession) -> list[tuple[int, datetime, bool]]:
-    """Every release waiting for its send time, across workspaces: (id, send_at, per_recipient_time)."""
+async def scheduled(session: AsyncSession, teams: Collection[str] | None = None) -> list[tuple[int, datetime, bool]]:
+    """Every release waiting for its send time, across workspaces (or `teams`): (id, send_at, per_recipient_time)."""
     result = await session.execute(
         select(Release.id, Release.send_at, Release.per_recipient_time)
-        .where(Release.status == "scheduled")
+        .where(Release.status == "scheduled", _in_teams(teams))
         .order_by(Release.send_at)
     )
     return [(release_id, send_at, bool(local)) for release_id, send_at, local in result.all()]
 
 
-async def delivered_but_unfinished(session: AsyncSession) -> list[Release]:
+async def delivered_but_unfinished(session: AsyncSession, teams: Collection[str] | None = None) -> list[Release]:
     """Releases being sent whose every delivery is settled (sent or failed)."""
     pending = exists().where(and_(Delivery.release_id == Release.id, Delivery.status == "pending"))
-    result = await session.execute(select(Release).where(Release.status == "sending", ~pending))
+    result = await session.execute(select(Release).where(Release.status == "sending", ~pending, _in_teams(teams)))
     return list(result.scalars())
+
+
+def _in_teams(teams: Collection[str] | None) -> ColumnElement[bool]:
+    return Release.team_id.in_(teams) if teams is not None else true()
 
 
 async def listing(session: AsyncSession, platform: str, team_id: str | None, limit: int = 50) -> list[Release]:

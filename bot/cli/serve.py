@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from pathlib import Path
 
 from aiohttp import web
 
@@ -24,6 +25,12 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
         action="store_true",
         help="receive Slack events over a WebSocket (needs SLACK_APP_TOKEN) instead of POST /slack/events",
     )
+    serve.add_argument(
+        "--outbox-log",
+        type=Path,
+        metavar="FILE",
+        help="where messages for the terminal's workspaces (local, demo) go (default: this output)",
+    )
     serve.set_defaults(run=run)
 
 
@@ -37,7 +44,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         # Before the database is touched: a token Slack refuses stops start-up like a missing setting does.
         asyncio.run(app.check_socket_mode_token(settings))
     upgrade_to_head(settings.database_url)
-    web_app = app.build_web_app(build_deps(settings), socket_mode=args.socket_mode)
+    web_app = app.build_web_app(build_deps(settings), socket_mode=args.socket_mode, outbox_log=args.outbox_log)
     host, port = args.host, args.port
     if args.socket_mode:
         log.info("Slack requests: over Socket Mode · health: http://%s:%s/healthz · metrics: /metrics", host, port)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.deps import Deps
 from bot.desks import weekly_digest as digests
+from bot.domain.answers import Attachment
 from bot.domain.notes import Note
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
@@ -28,6 +29,15 @@ class DigestDesk:
             return refused
         digest = await digests.digest_for(self._deps.db, self._deps.settings, requester.team_id)
         return digests.digest_note(digest, self._deps.settings.zone)
+
+    async def preview_with_chart(self, requester: Requester) -> tuple[Note, Attachment] | Reply:
+        """The caller's copy with its picture, as the lions get them."""
+        refused = await self.refusal(requester)
+        if refused is not None:
+            return refused
+        digest = await digests.digest_for(self._deps.db, self._deps.settings, requester.team_id)
+        chart = Attachment(digests.CHART_FILENAME, digests.CHART_TITLE, digests.chart_png(digest))
+        return digests.digest_note(digest, self._deps.settings.zone), chart
 
     async def send_now(self, requester: Requester) -> Reply:
         try:

@@ -4,6 +4,7 @@ launch recurring pulses. Every step is safe to repeat (unique outbox rows, compa
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
@@ -57,13 +58,13 @@ async def launch(db: Database, pulse_id: int, directory: Directory, threshold: i
     return len(people)
 
 
-async def tick(db: Database, directory: Directory, settings: Settings) -> bool:
-    """One round of pulse housekeeping; True if anything was queued."""
+async def tick(db: Database, directory: Directory, settings: Settings, teams: Collection[str] | None = None) -> bool:
+    """One round of pulse housekeeping (of every workspace, or of `teams`); True if anything was queued."""
     now = utcnow()
     threshold = settings.anonymity_threshold
-    queued = await _launch_recurring(db, settings, now)
+    queued = await _launch_recurring(db, settings, now, teams)
     async with db.sessions() as session:
-        due = await pulse_store.due_work(session, now, stale_before=now - LAUNCH_LEASE)
+        due = await pulse_store.due_work(session, now, stale_before=now - LAUNCH_LEASE, teams=teams)
     stuck, to_remind, to_close = due.to_launch, due.to_remind, due.to_close
     webhooks = WebhookEvents.from_settings(settings)
     for pulse_id in stuck:
@@ -141,12 +142,14 @@ def _slot_after(schedule: PulseSchedule, slot: datetime) -> datetime | None:
     return slot + timedelta(days=schedule.every_days or 30)
 
 
-async def _launch_recurring(db: Database, settings: Settings, now: datetime) -> list[int]:
+async def _launch_recurring(
+    db: Database, settings: Settings, now: datetime, teams: Collection[str] | None
+) -> list[int]:
     """Create the pulse of every schedule that fell due; the compare-and-set on next_run_at lets exactly one
     replica (and one round) create it."""
     created: list[int] = []
     async with db.sessions() as session:
-        due = await pulse_store.due_schedules(session, now)
+        due = await pulse_store.due_schedules(session, now, teams)
     for schedule in due:
         async with db.sessions.begin() as session:
             following = next_run(schedule, now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Collection
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -175,9 +176,11 @@ def latest_slot(now: datetime, settings: Settings) -> datetime:
     return slot.astimezone(UTC)
 
 
-async def tick(db: Database, settings: Settings, now: datetime | None = None) -> bool:
-    """Weekly: in the day after the latest slot, every team's lions get the digest (once, however often this
-    runs; a server started mid-week waits for the next slot rather than surprising anyone)."""
+async def tick(
+    db: Database, settings: Settings, now: datetime | None = None, teams: Collection[str] | None = None
+) -> bool:
+    """Weekly: in the day after the latest slot, every team's (or `teams`') lions get the digest (once, however
+    often this runs; a server started mid-week waits for the next slot rather than surprising anyone)."""
     if settings.digest_day == "off":
         return False
     now = now or utcnow()
@@ -185,12 +188,22 @@ async def tick(db: Database, settings: Settings, now: datetime | None = None) ->
     if now >= slot + DIGEST_WINDOW:
         return False
     async with db.sessions() as session:
-        teams = await figures.teams_with_lions(session, "slack")
+        with_lions = await figures.teams_with_lions(session, "slack")
     queued = 0
     week = week_of(slot, settings.zone)
-    for team_id in teams:
+    for team_id in with_lions:
+        if teams is not None and team_id not in teams:
+            continue
         queued += (await send(db, settings, team_id, now, week))[0]
     return queued > 0
+
+
+CHART_FILENAME = "feedbot-digest.png"
+CHART_TITLE = "eNPS and feedback per week"
+
+
+def chart_png(digest: Digest) -> bytes:
+    return digest_chart([(point.label, point.enps.score) for point in digest.series], digest.weekly_feedback)
 
 
 async def attach_chart(db: Database, settings: Settings, sender: Sender, sent: Sent, spec: dict[str, str]) -> None:
@@ -198,7 +211,6 @@ async def attach_chart(db: Database, settings: Settings, sender: Sender, sent: S
     if sent.channel is None:
         return
     digest = await digest_for(db, settings, spec["team_id"], datetime.fromisoformat(spec["as_of"]))
-    png = digest_chart([(point.label, point.enps.score) for point in digest.series], digest.weekly_feedback)
-    title = "eNPS and feedback per week"
-    if not await sender.upload(spec["team_id"], sent.channel, sent.ts, png, "feedbot-digest.png", title):
+    png = chart_png(digest)
+    if not await sender.upload(spec["team_id"], sent.channel, sent.ts, png, CHART_FILENAME, CHART_TITLE):
         log.warning("digest chart upload failed; the text digest was delivered without it")

@@ -21,9 +21,18 @@ PULSE_COMMENT_SUBMIT = "pulse_comment_submit"
 class Form:
     """Ask for the rest: a card form in Teams, questions at the prompt in the shell."""
 
-    kind: Literal["feedback", "bug", "comment"]
+    kind: Literal["feedback", "bug", "comment", "release"]
     values: dict[str, str] = field(default_factory=dict)  # what is known already (prefilled, or kept after errors)
     errors: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file that comes with a note (the digest's chart)."""
+
+    filename: str
+    title: str
+    content: bytes
 
 
 @dataclass(frozen=True)
@@ -36,3 +45,4 @@ class Answer:
     note: Note | None = None
     updated_card: Note | None = None
     home: HomeSummary | None = None
+    attachment: Attachment | None = None

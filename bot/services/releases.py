@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.ids import bug_label, feedback_label, parse_label, release_label
 from bot.domain.local_time import last_moment
-from bot.domain.replies import Reply, verbatim
+from bot.domain.platforms import is_channel
+from bot.domain.replies import Reply, channel_mention, mention, verbatim
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings
 from bot.domain.validation import MAX_TEXT, InvalidSubmission, check_length, clean_text
@@ -26,6 +28,10 @@ MAX_VERSION = 64
 # "now" may be typed a little after the minute it names; anything older than this is a mistake.
 PAST_TOLERANCE = timedelta(minutes=2)
 CANCELLABLE = ("draft", "awaiting_approval", "scheduled")
+# "in 90 seconds", "in 10 min", "in 2 hours", "in 1 day": how a person says "soon" at a prompt.
+_RELATIVE = re.compile(r"in\s+(?P<amount>\d{1,6})\s*(?P<unit>s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)")
+_UNIT_SECONDS = (("s", 1), ("m", 60), ("h", 3600), ("d", 86400))
+MAX_AHEAD = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -45,18 +51,25 @@ class ReleaseDraft:
 def parse_send_at(
     text: str | None, zone: ZoneInfo, now: datetime | None = None, *, per_recipient: bool = False
 ) -> datetime:
-    """`now`, or an ISO 8601 date-time; one without an offset is read in FEEDBOT_TIMEZONE. Returns UTC.
-    With `per_recipient`, the time only has to lie ahead somewhere on Earth."""
+    """`now`, `in 10 minutes` (seconds, minutes, hours, days), or an ISO 8601 date-time; one without an offset is
+    read in FEEDBOT_TIMEZONE. Returns UTC. With `per_recipient`, the time only has to lie ahead somewhere on Earth."""
     now = now or utcnow()
     cleaned = (text or "").strip()
     if not cleaned or cleaned.lower() == "now":
         return now
+    relative = _RELATIVE.fullmatch(cleaned.lower())
+    if relative is not None:
+        amount, unit = int(relative["amount"]), relative["unit"]
+        seconds = amount * next(length for prefix, length in _UNIT_SECONDS if unit.startswith(prefix))
+        if seconds > MAX_AHEAD.total_seconds():
+            raise ValueError(f"{cleaned} is more than a year ahead: pick a date within a year.")
+        return now + timedelta(seconds=seconds)
     try:
         moment = datetime.fromisoformat(cleaned.replace(" ", "T", 1) if " " in cleaned else cleaned)
     except ValueError:
         raise ValueError(
-            f"“{verbatim(cleaned)}” is not a time I understand: write now, or a date and time like "
-            f"2026-12-01 09:00 ({zone.key})."
+            f"“{verbatim(cleaned)}” is not a time I understand: write now, in 10 minutes, or a date and time "
+            f"like 2026-12-01 09:00 ({zone.key})."
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
@@ -296,6 +309,10 @@ async def readable(session: AsyncSession, requester: Requester, release_id: int)
     return release
 
 
+def _recipient(target_id: str) -> str:
+    return channel_mention(target_id) if is_channel(target_id) else mention(target_id)
+
+
 async def report(session: AsyncSession, requester: Requester, release_id: int) -> Reply:
     """Where a release stands: per tier sent/failed/pending, what failed and why, who acknowledged."""
     require_admin(requester, "see release reports")
@@ -309,9 +326,10 @@ async def report(session: AsyncSession, requester: Requester, release_id: int) -
         if (o := outcomes.get(tier)) is not None
     ] or ["nothing sent yet"]
     lines += [
-        f"failed: {row.recipient_id} ({row.last_error})" for row in await outbox.release_failures(session, release_id)
+        f"failed: {_recipient(row.recipient_id)} ({verbatim(row.last_error or '?')})"
+        for row in await outbox.release_failures(session, release_id)
     ]
-    acknowledged = await release_store.acknowledged_by(session, release_id)
+    acknowledged = [mention(person) for person in await release_store.acknowledged_by(session, release_id)]
     lines.append("acknowledged by: " + (", ".join(acknowledged) if acknowledged else "nobody yet"))
     return Reply.info(
         f"{release_label(release_id)} “{verbatim(release.title)}” is {release.status.replace('_', ' ')}:", *lines

@@ -32,6 +32,7 @@ _EMPHASIS = tuple(
 # Code shows as written, and a <…> reference is read as a whole before any emphasis: a URL may hold underscores.
 _CODE_OR_REFERENCE = re.compile(r"```(.*?)```|(`[^`\n]+`)|<([^<>\s][^<>\n]*)>", re.DOTALL)
 _ENTITY = re.compile(r"&(lt|gt|amp);")
+_LINK = re.compile(r"[a-z][a-z0-9+.\-]*:", re.IGNORECASE)  # a URL's scheme: https:, mailto:, slack:
 _ENTITIES = {"lt": "<", "gt": ">", "amp": "&"}
 # The icons feedbot's own replies start with, as a terminal shows them.
 _EMOJI = {"white_check_mark": "✅", "information_source": "ℹ", "warning": "⚠", "no_entry": "⛔", "x": "❌"}
@@ -73,6 +74,9 @@ def _reference(inner: str, names: Mapping[str, str]) -> str:
             return f"@{command}"
         return label or f"@{target[1:].partition('^')[2] or command}"
     target = _unescaped(target)
+    if not _LINK.match(target):
+        # Not Slack markup ("<deer|monkey|elephant|lion>" in a usage line): the brackets are meant.
+        return f"<{_unescaped(inner)}>"
     return f"{label} ({target})" if label and label != target else target
 
 

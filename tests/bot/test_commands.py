@@ -27,7 +27,7 @@ PERSON = Requester(platform="teams", team_id="tenant", user_id="29:1ada", is_adm
 
 
 def test_every_typed_command_has_its_desk_call() -> None:
-    typed = {command.name for command in COMMANDS if command.surfaces & {TEAMS, SHELL}}
+    typed = {command.name for command in COMMANDS if command.surfaces & {TEAMS, SHELL} and not command.shell_session}
 
     assert set(TYPED_COMMANDS) == typed
 
@@ -66,15 +66,17 @@ def test_shell_help_uses_the_slash_and_the_shells_own_arguments() -> None:
     text = reply_text(help_reply(SHELL))
 
     assert "  /status  Your feedback and bugs" in text
-    assert "/pulse start [question] | answer 0-10 [comment]" in text and "#channel" not in text
-    assert "/stakeholders" not in text
+    assert "/pulse start [question] | answer 0-10 [comment]" in text and "/pulse start [#channel]" not in text
+    assert "/stakeholders add <deer|monkey|elephant|lion> @name #channel … | remove @name | list" in text
+    assert "/whoami" in text and "/as NAME" in text and "/wait SECONDS" in text
 
 
 @pytest.mark.parametrize(
     ("typed", "surface", "said"),
     [
         ("frobnicate", TEAMS, "There is no command frobnicate. Type help for the list."),
-        ("release", SHELL, "There is no command /release here: it is a slack command. Type /help for the list."),
+        ("digest", TEAMS, "There is no command digest here: it is a shell and slack command. Type help for the list."),
+        ("whoami", TEAMS, "There is no command whoami here: it is a shell command. Type help for the list."),
         ("pulse", TEAMS, "There is no command pulse here: it is a shell and slack command. Type help for the list."),
     ],
 )

@@ -12,21 +12,32 @@ import pytest
 
 from bot.deps import build_deps
 from bot.domain.settings import load_settings
-from bot.shell import Shell, local_requester
+from bot.shell import Shell, is_product_manager, local_persona
 from tests.support import process_env
 
 
-def run_shell(database_url: str, lines: list[str]) -> list[str]:
-    """Drive the shell in-process with scripted input; return everything it wrote."""
+def run_shell(database_url: str, lines: list[str], files: Path | None = None) -> list[str]:
+    """Drive the shell in-process with scripted input; return everything it wrote after its first line."""
     script: Iterator[str] = iter(lines)
     written: list[str] = []
     deps = build_deps(load_settings(database_url=database_url))
-    with asyncio.Runner() as runner:
+
+    async def session() -> None:
+        shell = Shell(
+            deps,
+            local_persona(),
+            lambda _prompt: next(script, None),
+            written.append,
+            files or Path.cwd(),
+            is_product_manager,
+        )
         try:
-            Shell(deps, local_requester(), lambda _prompt: next(script, None), written.append).run(runner)
+            await shell.run()
         finally:
-            runner.run(deps.db.close())
-    return written
+            await deps.db.close()
+
+    asyncio.run(session())
+    return written[1:]
 
 
 def test_feedback_and_bug_get_ids_like_in_slack(database_url: str) -> None:
@@ -65,7 +76,9 @@ def test_invalid_input_is_explained_and_stores_nothing(database_url: str) -> Non
 def test_help_unknown_commands_and_end_of_input_mid_bug(database_url: str) -> None:
     output = run_shell(database_url, ["/help", "/frobnicate", "/bug Half a report", "it broke"])
     assert "/feedback [your feedback]  Share product feedback" in output[1] and "/bug [title]" in output[1]
-    assert "/pulse start [question] | answer 0-10 [comment]" in output[1] and "/digest" not in output[1]
+    assert "/pulse start [question] | answer 0-10 [comment]" in output[1]
+    for command in ("/release", "/stakeholders add", "/digest", "/acknowledge REL-id", "/whoami", "/as NAME"):
+        assert command in output[1]
     assert "There is no command /frobnicate" in output[2]
     assert output[-1].endswith("Cancelled: nothing was saved.")
 

@@ -248,5 +248,5 @@ async def test_the_release_report_shows_outcomes_and_who_acknowledged(
 
     assert result.returncode == 0, result.stderr
     assert "lion: 1 sent, 1 failed, 0 waiting" in result.stdout
-    assert "failed: U0000002 (channel_not_found)" in result.stdout
-    assert "acknowledged by: U0000001" in result.stdout
+    assert "failed: @U0000002 (channel_not_found)" in result.stdout
+    assert "acknowledged by: @U0000001" in result.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from bot.services import digest, privacy
 from bot.services.pulses import respondent_key
 from bot.services.releases import ReleaseDraft
 from bot.services.stakeholders import Target
+from comms.console_sender import ConsoleSender
 from comms.releases import fan_out
 from storage import bugs as bug_store
 from storage import outbox, timezones
@@ -433,8 +435,8 @@ def settings_overrides() -> dict[str, Any]:
     return {"retention_days": 30, "secret_key": PSEUDONYM_KEY}
 
 
-async def test_serve_sweeps_old_texts_at_most_hourly(deps: Deps) -> None:
-    runtime = Runtime(deps)
+async def test_serve_sweeps_old_texts_at_most_hourly(deps: Deps, tmp_path: Path) -> None:
+    runtime = Runtime(deps, ConsoleSender(deps.db, print, tmp_path))
     await seed_old_and_new(deps)
 
     await runtime._after_reconcile()

@@ -1,0 +1,14 @@
+"""The workspaces that live in this terminal rather than on a chat platform: the shell's own, and the demo company.
+
+Their messages go to the console (comms/console_sender.py), never to Slack or Teams, and nothing of a real
+workspace ever goes to the console."""
+
+from __future__ import annotations
+
+LOCAL_TEAM = "local"  # `feedbot shell` on an empty database: the person at the keyboard
+DEMO_TEAM = "demo"  # `feedbot demo`'s company
+CONSOLE_TEAMS = frozenset({LOCAL_TEAM, DEMO_TEAM})
+
+
+def is_console_team(team_id: str) -> bool:
+    return team_id in CONSOLE_TEAMS
