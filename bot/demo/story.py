@@ -195,13 +195,11 @@ THEMES = (
 
 # Sentences a person may add: the same complaint never reads word for word the same.
 ASIDES = (
-    "",
-    "",
-    "",
-    " This happened again today.",
-    " Several of us have the same problem.",
+    *("",) * 8,
+    " Happened again today.",
+    " Several of us see this.",
     " Happy to show someone.",
-    " It slows the whole team down.",
+    " Costs me time every week.",
 )
 
 

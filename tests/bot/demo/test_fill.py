@@ -246,3 +246,19 @@ async def test_synthetic_answers_have_fresh_keys_and_refuse_a_bad_score(filled: 
         assert await pulse_store.count_answers(session, pulse.id) == before + 3
         keys = await pulse_store.respondents(session, pulse.id)
     assert len(keys) == before + 3
+
+
+@pytest.mark.parametrize("moment", ["2026-12-01T00:01:00", "2026-12-31T23:59:59", "2027-03-28T01:30:00"])
+def test_at_any_hour_the_story_lies_in_the_past_except_the_scheduled_release(moment: str) -> None:
+    now = datetime.fromisoformat(moment).replace(tzinfo=UTC)
+    story = tell(DEFAULT_SEED, now)
+    past = [
+        *(item.created_at for item in story.feedback),
+        *(bug.created_at for bug in story.bugs),
+        *(pulse.closes_at for pulse in story.pulses),
+        *(at for release in story.releases for _, at in release.acknowledgements),
+        *(r.send_at for r in story.releases if r.status != "scheduled"),
+    ]
+    assert max(past) < now
+    assert all(r.send_at > now for r in story.releases if r.status == "scheduled")
+    assert all(answer.answered_on <= now.date() for pulse in story.pulses for answer in pulse.answers)
