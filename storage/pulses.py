@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection
-from dataclasses import dataclass
+import secrets
+from collections.abc import AsyncIterator, Collection, Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, true, update
+from sqlalchemy import ColumnElement, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.enps import SCORES
 from storage import state
 from storage.models import Pulse, PulseResponse, PulseSchedule
 from storage.upsert import upsert
@@ -116,6 +118,41 @@ async def record_answer(session: AsyncSession, pulse_id: int, respondent: str, s
         upsert(session, PulseResponse, values, index_elements=["pulse_id", "respondent"], update=["score"])
     )
     return not existed
+
+
+def random_respondent() -> str:
+    """A key shaped like a real one (bot/services/pulses.respondent_key: 64 hex digits) that stands for nobody."""
+    return secrets.token_hex(32)
+
+
+@dataclass(frozen=True)
+class SyntheticAnswer:
+    """An answer nobody gave: for the demo company and `/pulse simulate`. Its respondent is a fresh random key,
+    so it can never collide with, or be told apart from, the keyed hash of a real person."""
+
+    score: int
+    answered_on: date
+    comment: str | None = None
+    respondent: str = field(default_factory=random_respondent)
+
+
+async def add_synthetic_answers(session: AsyncSession, pulse_id: int, answers: Iterable[SyntheticAnswer]) -> int:
+    """Add answers to a pulse in one INSERT; return how many. A score outside 0–10 adds nothing (ValueError)."""
+    rows = [
+        {
+            "pulse_id": pulse_id,
+            "respondent": answer.respondent,
+            "score": answer.score,
+            "comment": answer.comment,
+            "answered_on": answer.answered_on,
+        }
+        for answer in answers
+    ]
+    if any(answer["score"] not in SCORES for answer in rows):
+        raise ValueError("a pulse score is a number from 0 to 10")
+    if rows:
+        await session.execute(insert(PulseResponse), rows)
+    return len(rows)
 
 
 async def set_comment(session: AsyncSession, pulse_id: int, respondent: str, comment: str) -> bool:

@@ -1,6 +1,6 @@
 """The `feedbot` command: one module per command group, each adding its parsers with the function that runs them.
 
-serve, shell, db, export, stakeholders, release, pulse, digest, purge, webhooks, tracker, teams."""
+serve, shell, demo, db, export, stakeholders, release, pulse, digest, purge, webhooks, tracker, teams."""
 
 from __future__ import annotations
 
@@ -12,13 +12,27 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
-from bot.cli import db, digest, export, pulse, purge, release, serve, shell, stakeholders, teams, tracker, webhooks
+from bot.cli import (
+    db,
+    demo,
+    digest,
+    export,
+    pulse,
+    purge,
+    release,
+    serve,
+    shell,
+    stakeholders,
+    teams,
+    tracker,
+    webhooks,
+)
 from bot.cli.resources import CommandFailed
 from bot.domain.settings import Settings, SettingsError, load_settings
 from storage.db import DatabaseDriverMissing
 
 # In the order `feedbot --help` lists them.
-GROUPS = (serve, shell, db, export, stakeholders, release, pulse, digest, purge, webhooks, tracker, teams)
+GROUPS = (serve, shell, demo, db, export, stakeholders, release, pulse, digest, purge, webhooks, tracker, teams)
 
 
 class _OneLineHelp(argparse.HelpFormatter):
