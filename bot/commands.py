@@ -216,6 +216,8 @@ async def _pulse(call: Call) -> Answer:
     if call.surface == SHELL and action.lower() == "start":
         # The shell's pulse goes to the person at the keyboard, asked right there.
         return Answer(reply=await call.desks.pulses.start_local(call.requester, question.strip() or None))
+    if call.surface == SHELL and action.lower() == "simulate":
+        return Answer(reply=await call.desks.pulses.simulate(call.requester, question.strip()))
     return Answer(reply=await call.desks.pulses.command(call.requester, call.argument))
 
 

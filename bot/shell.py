@@ -21,7 +21,8 @@ from bot.commands import SHELL, CommandLine, parse_command_line, run_command
 from bot.deps import Deps
 from bot.desks import Desks
 from bot.domain.answers import Answer, Form
-from bot.domain.console import DEMO_TEAM, LOCAL_TEAM
+from bot.domain.console import LOCAL_TEAM
+from bot.domain.demo import DEMO_PLATFORM, DEMO_TEAM, is_product_manager
 from bot.domain.ids import release_label
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
@@ -68,11 +69,6 @@ class Persona:
     about: str = ""  # title and department, for /whoami
 
 
-def is_product_manager(entry: DirectoryEntry) -> bool:
-    """The demo company's product managers (its Product department) use the admin commands."""
-    return entry.kind == "user" and entry.department == "Product"
-
-
 def local_persona() -> Persona:
     # The person at the console owns the install, so they get the admin commands too.
     user = getpass.getuser()
@@ -81,7 +77,7 @@ def local_persona() -> Persona:
 
 def demo_persona(entry: DirectoryEntry, is_admin: bool) -> Persona:
     about = ", ".join(part for part in (entry.title, entry.department) if part)
-    return Persona(Requester("slack", DEMO_TEAM, entry.target_id, is_admin=is_admin), entry.name, about)
+    return Persona(Requester(DEMO_PLATFORM, DEMO_TEAM, entry.target_id, is_admin=is_admin), entry.name, about)
 
 
 class _EndOfInput(Exception):
@@ -96,17 +92,14 @@ class Shell:
         read_line: ReadLine,
         write: Write,
         files: Path,
-        is_admin: Callable[[DirectoryEntry], bool],
     ) -> None:
-        """`files` is where pictures (the digest's chart) are saved; `is_admin` says who of the demo company
-        may use the admin commands."""
+        """`files` is where pictures (the digest's chart) are saved."""
         self._deps = deps
         self._desks = Desks(deps)
         self._persona = persona
         self._read_line = read_line
         self._write = write
         self._files = files
-        self._is_admin = is_admin
 
     @property
     def _requester(self) -> Requester:
@@ -198,7 +191,7 @@ class Shell:
         if isinstance(found, Reply):
             return await self._text(found)
         self._persona = demo_persona(
-            found, self._is_admin(found) or self._deps.settings.is_admin(found.target_id, "slack")
+            found, is_product_manager(found) or self._deps.settings.is_admin(found.target_id, DEMO_PLATFORM)
         )
         return await self._whoami()
 

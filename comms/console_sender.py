@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -77,7 +78,7 @@ def console_writer(log: Path | None) -> Write:
 def saved_file(folder: Path, team_id: str, filename: str, content: bytes) -> Path:
     """Write `content` as `<team>-<stamp>-<filename>` in `folder`: a new name each time, so no picture is lost."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{team_id}-{utcnow():%Y%m%d-%H%M%S}-{Path(filename).name}"
+    path = folder / f"{team_id}-{utcnow():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}-{Path(filename).name}"
     path.write_bytes(content)
     return path.resolve()
 

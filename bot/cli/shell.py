@@ -12,10 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.cli.resources import Resources
-from bot.domain.console import CONSOLE_TEAMS, DEMO_TEAM
+from bot.domain.console import CONSOLE_TEAMS
+from bot.domain.demo import DEMO_TEAM, is_product_manager
 from bot.domain.settings import Settings
 from bot.runtime import Runtime
-from bot.shell import Persona, Shell, demo_persona, is_product_manager, local_persona
+from bot.shell import Persona, Shell, demo_persona, local_persona
 from comms.console_sender import ConsoleSender, console_writer
 from storage import directory
 from storage.db import folder_of
@@ -56,7 +57,7 @@ async def _session(settings: Settings, read_line: Callable[[str], str | None], o
     try:
         persona = await _first_persona(resources)
         runtime.start()
-        return await Shell(deps, persona, read_line, _say, files, is_product_manager).run()
+        return await Shell(deps, persona, read_line, _say, files).run()
     finally:
         await runtime.stop(RUNTIME_STOP_SECONDS)
         await deps.background.drain(RUNTIME_STOP_SECONDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.deps import Deps
 from bot.desks.pulse_campaigns import launch
+from bot.domain.demo import is_demo
 from bot.domain.ids import pulse_label
 from bot.domain.platforms import is_teams_id
 from bot.domain.replies import Reply, channel_mention, verbatim
@@ -16,6 +18,7 @@ from bot.domain.requester import Requester
 from bot.domain.validation import InvalidSubmission
 from bot.services import pulses
 from bot.services.admin import NotAllowed
+from storage import directory
 from storage import pulses as pulse_store
 from storage.models import Pulse
 
@@ -64,13 +67,26 @@ class PulseDesk:
             return Reply.ok(f"{reply.text} {commented.text}")
         return reply
 
+    async def simulate(self, requester: Requester, count: str) -> Reply:
+        """`/pulse simulate N` in the demo company: N made-up answers, so results and thresholds can be seen."""
+
+        async def work(session: AsyncSession) -> Reply:
+            people = len(await directory.entries(session, requester.team_id, "user"))
+            return await pulses.simulate(session, requester, count, people, random.Random())
+
+        return await self._run(work)
+
     async def start_local(self, requester: Requester, question: str | None) -> Reply:
-        """The shell's pulse: its audience is the person at the keyboard, asked right here."""
+        """The shell's pulse, asked right here: its audience is the person at the keyboard, or in the demo
+        company its people (who answer through /as NAME, or /pulse simulate)."""
         opened: list[Pulse] = []
 
         async def work(session: AsyncSession) -> Reply:
             pulse = await pulses.create(session, requester, self._deps.settings, channel_id=None, question=question)
-            await pulse_store.transition(session, pulse.id, ("launching",), status="open", audience_size=1)
+            people = (
+                len(await directory.entries(session, requester.team_id, "user")) if is_demo(requester.team_id) else 0
+            )
+            await pulse_store.transition(session, pulse.id, ("launching",), status="open", audience_size=max(people, 1))
             opened.append(pulse)
             return Reply.ok("")
 
@@ -78,10 +94,16 @@ class PulseDesk:
         if not opened:
             return reply
         pulse = opened[0]
+        others = (
+            ["Answer as someone else with /as NAME, or add made-up answers with /pulse simulate 20."]
+            if is_demo(requester.team_id)
+            else []
+        )
         return Reply.info(
             f"*{pulse_label(pulse.id)}*: {verbatim(pulse.question)}",
             "Answer with /pulse answer 0-10 [comment]; /pulse results shows how many answered, and the eNPS "
             f"after /pulse close if {self._deps.settings.anonymity_threshold} people answered.",
+            *others,
         )
 
     async def start(self, requester: Requester, channel_id: str | None, question: str | None) -> Reply:

@@ -5,8 +5,9 @@ workspace ever goes to the console."""
 
 from __future__ import annotations
 
-LOCAL_TEAM = "local"  # `feedbot shell` on an empty database: the person at the keyboard
-DEMO_TEAM = "demo"  # `feedbot demo`'s company
+from bot.domain.demo import DEMO_TEAM
+
+LOCAL_TEAM = "local"  # `feedbot shell` without the demo company: the person at the keyboard
 CONSOLE_TEAMS = frozenset({LOCAL_TEAM, DEMO_TEAM})
 
 

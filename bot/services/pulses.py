@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import random
 import re
 import secrets
 from collections.abc import Awaitable, Callable
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.demo import is_demo
 from bot.domain.enps import SCORES, Enps, signed
 from bot.domain.ids import parse_number, parse_pulse_id, pulse_label
 from bot.domain.replies import Reply, verbatim
@@ -20,7 +22,7 @@ from bot.domain.settings import Settings
 from bot.domain.validation import MAX_TEXT, InvalidSubmission, check_length, clean_text
 from bot.services import audit
 from bot.services.admin import require_admin
-from storage import outbox, subjects
+from storage import directory, outbox, subjects
 from storage import pulses as pulse_store
 from storage.models import Pulse, utcnow
 
@@ -55,6 +57,9 @@ async def was_asked(session: AsyncSession, pulse: Pulse, requester: Requester) -
     someone outside the audience to probe it). The shell's pulse asks the person at the keyboard, in person."""
     if pulse.platform == LOCAL_PLATFORM:
         return True
+    if is_demo(pulse.team_id):
+        # The demo company's pulses are asked in the shell, of everyone in it (/as NAME answers as one of them).
+        return await directory.entry(session, pulse.team_id, requester.user_id) is not None
     asked = await outbox.workspace_that_asked(session, subjects.pulse(pulse.id), requester.user_id, requester.platform)
     return asked == pulse.team_id
 
@@ -375,4 +380,43 @@ async def add_schedule(
     await audit.record(session, requester, "pulse.scheduled", f"recurring #{schedule.id}", detail)
     return Reply.ok(
         f"Recurring pulse #{schedule.id} set: {rhythm}, first on {when:%Y-%m-%d %H:%M} ({settings.timezone})."
+    )
+
+
+# -- made-up answers, for the demo company only ----------------------------------------------------------------------
+
+MAX_SIMULATED = 500
+# How the demo company tends to answer: mostly passives and promoters, some detractors, so the eNPS lands in the
+# positive teens to twenties, as a healthy team's does.
+SIMULATED_WEIGHTS = (1, 1, 1, 2, 2, 3, 5, 12, 16, 13, 9)
+NOT_DEMO = Reply.refused(
+    "/pulse simulate makes up answers, so it works only in the demo company (feedbot demo): a real pulse counts "
+    "real people."
+)
+
+
+async def simulate(
+    session: AsyncSession, requester: Requester, count_text: str, people: int, rng: random.Random
+) -> Reply:
+    """Add `count_text` made-up answers to the latest open pulse of the demo workspace; `people` is how many the
+    demo company has, the audience the response rate is counted against."""
+    if not is_demo(requester.team_id):
+        return NOT_DEMO
+    require_admin(requester, "simulate pulse answers")
+    count = parse_number(count_text)
+    if count is None or not 1 <= count <= MAX_SIMULATED:
+        return Reply.invalid(f"Type /pulse simulate and a number of answers, 1 to {MAX_SIMULATED}.")
+    pulse = await latest_open(session, requester)
+    today = utcnow().date()
+    scores = rng.choices(SCORES, weights=SIMULATED_WEIGHTS, k=count)
+    added = await pulse_store.add_synthetic_answers(
+        session, pulse.id, [pulse_store.SyntheticAnswer(score, today) for score in scores]
+    )
+    answered = sum((await pulse_store.tally(session, pulse.id)).values())
+    audience = max(pulse.audience_size, people, answered)
+    await pulse_store.transition(session, pulse.id, ("open",), audience_size=audience)
+    await audit.record(session, requester, "pulse.simulated", pulse_label(pulse.id), f"{added} made-up answers")
+    return Reply.ok(
+        f"Added {added} made-up answers to {pulse_label(pulse.id)}: {answered} of {audience} have answered. "
+        "/pulse close, then /pulse results, shows the eNPS."
     )

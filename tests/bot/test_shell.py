@@ -12,7 +12,7 @@ import pytest
 
 from bot.deps import build_deps
 from bot.domain.settings import load_settings
-from bot.shell import Shell, is_product_manager, local_persona
+from bot.shell import Shell, local_persona
 from tests.support import process_env
 
 
@@ -29,7 +29,6 @@ def run_shell(database_url: str, lines: list[str], files: Path | None = None) ->
             lambda _prompt: next(script, None),
             written.append,
             files or Path.cwd(),
-            is_product_manager,
         )
         try:
             await shell.run()
