@@ -17,9 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from bot.commands import SHELL, CommandLine, parse_command_line, run_command
 from bot.deps import Deps
 from bot.desks import Desks
+from bot.desks.intake import STORAGE_UNAVAILABLE
 from bot.domain.answers import Answer, Form
 from bot.domain.console import LOCAL_TEAM
 from bot.domain.demo import DEMO_PLATFORM, DEMO_TEAM, is_product_manager
@@ -107,7 +110,7 @@ class Shell:
 
     async def run(self) -> int:
         self._write("feedbot shell: type /help for the commands, exit or Ctrl-D to leave.")
-        self._write(await self._whoami())
+        await self._handle(CommandLine("whoami", ""))
         while True:
             line = await self._read(PROMPT)
             if line is None or line.strip().lower() in {"exit", "quit", "/exit"}:
@@ -121,11 +124,18 @@ class Shell:
                 self._write(reply_text(CANCELLED))
                 return 0
 
+    async def _handle(self, line: CommandLine) -> None:
+        try:
+            await self._answer(line)
+        except DBAPIError:
+            # The database may come back: the shell says so and waits for the next line.
+            self._write(reply_text(STORAGE_UNAVAILABLE))
+
     async def _read(self, prompt: str) -> str | None:
         # Read off the event loop, so the scheduler and the outbox carry on while the shell waits for a line.
         return await asyncio.to_thread(self._read_line, prompt)
 
-    async def _handle(self, line: CommandLine) -> None:
+    async def _answer(self, line: CommandLine) -> None:
         if line.name == "whoami":
             self._write(await self._whoami())
             return
@@ -153,7 +163,8 @@ class Shell:
             self._write(message_text(note_message(answer.note), await self._names()))
         if answer.attachment is not None:
             attachment = answer.attachment
-            path = saved_file(self._files, self._requester.team_id, attachment.filename, attachment.content)
+            team = self._requester.team_id
+            path = await asyncio.to_thread(saved_file, self._files, team, attachment.filename, attachment.content)
             self._write(f"[{attachment.title}: saved to {path}]")
 
     async def _text(self, reply: Reply) -> str:

@@ -3,6 +3,7 @@ read them, in the same outbox, scheduler and exactly-once bookkeeping as Slack a
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 import uuid
@@ -58,7 +59,7 @@ class ConsoleSender:
     async def upload(
         self, team_id: str, channel: str, thread_ts: str | None, content: bytes, filename: str, title: str
     ) -> bool:
-        path = saved_file(self._files, team_id, filename, content)
+        path = await asyncio.to_thread(saved_file, self._files, team_id, filename, content)
         self._write(f"[{title}: saved to {path}]")
         return True
 
