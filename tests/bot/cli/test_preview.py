@@ -4,12 +4,14 @@ lion would get, as text, as Block Kit that Slack accepts and as a valid Adaptive
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select
 
 from bot.cli import main
+from bot.cli.resources import Resources
 from storage.db import sync_url
 from storage.models import AuditEntry, Delivery
 from tests.adaptive_cards import assert_valid_cards
@@ -175,3 +177,18 @@ def test_stakeholders_by_name_says_what_the_command_line_takes(
     said = capsys.readouterr().out
     assert said.startswith("⚠ I can't tell who @cto, #*ops* is: give a Slack user id (U… or W…), a channel id (C…)")
     assert "The command line takes ids, not @names or #names." in said and "mention a person" not in said
+
+
+def test_output_names_people_from_the_one_names_mapping(
+    release: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def names(resources: Resources, team_id: str) -> Mapping[str, str]:
+        assert team_id == TEAM
+        return {"U0CFO": "Cleo", "C0OPS": "ops"}
+
+    monkeypatch.setattr(Resources, "names", names)
+    listed = _out(capsys, "stakeholders", "list")
+    assert "@Cleo" in listed and "#ops" in listed and "U0CFO" not in listed and "<" not in listed
+    assert "Owner: @Cleo." in _out(capsys, "release", "preview", "REL-1", "--tier", "lion")
+    moved = _out(capsys, "stakeholders", "add", "elephant", "<@U0CFO|cleo>")
+    assert "@Cleo moved from lion to elephant" in moved
