@@ -20,6 +20,7 @@ from bot.domain.requester import Requester
 from bot.domain.settings import Settings
 from comms.render.text import NO_NAMES, reply_text
 from comms.slack_people import LookupFailed, team_of
+from storage import directory
 from storage import teams as teams_store
 from storage import workspaces as workspace_store
 from storage.db import open_database
@@ -89,8 +90,9 @@ class Resources:
 
     async def names(self, team_id: str) -> Mapping[str, str]:
         """How output names the people and channels of a workspace, by id: every command's output gets them here.
-        The database keeps no names yet, so ids show (@U1, #C1)."""
-        return NO_NAMES
+        The directory knows the shell's and the demo company's; a Slack workspace's ids show as they are (@U1)."""
+        async with self.db.sessions() as session:
+            return await directory.names(session, team_id)
 
     async def close(self) -> None:
         await self.db.close()

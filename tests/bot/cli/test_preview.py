@@ -4,16 +4,14 @@ lion would get, as text, as Block Kit that Slack accepts and as a valid Adaptive
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, insert, select
 
 from bot.cli import main
-from bot.cli.resources import Resources
 from storage.db import sync_url
-from storage.models import AuditEntry, Delivery
+from storage.models import AuditEntry, Delivery, DirectoryEntry
 from tests.adaptive_cards import assert_valid_cards
 from tests.fakes.slack_api import block_kit_problems
 from tests.support import TEAM, seed_tier
@@ -179,16 +177,21 @@ def test_stakeholders_by_name_says_what_the_command_line_takes(
     assert "The command line takes ids, not @names or #names." in said and "mention a person" not in said
 
 
-def test_output_names_people_from_the_one_names_mapping(
-    release: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    async def names(resources: Resources, team_id: str) -> Mapping[str, str]:
-        assert team_id == TEAM
-        return {"U0CFO": "Cleo", "C0OPS": "ops"}
-
-    monkeypatch.setattr(Resources, "names", names)
+def test_output_names_people_from_the_directory(release: str, capsys: pytest.CaptureFixture[str]) -> None:
+    engine = create_engine(sync_url(release))
+    rows = [("U0CFO", "user", "Cleo Ward"), ("C0OPS", "channel", "ops"), ("U0CFO", "user", "Not this team")]
+    with engine.begin() as connection:
+        connection.execute(
+            insert(DirectoryEntry),
+            [
+                {"platform": "local", "team_id": team, "target_id": target, "kind": kind, "name": name}
+                for (target, kind, name), team in zip(rows, (TEAM, TEAM, "T0002"), strict=True)
+            ],
+        )
+    engine.dispose()
     listed = _out(capsys, "stakeholders", "list")
-    assert "@Cleo" in listed and "#ops" in listed and "U0CFO" not in listed and "<" not in listed
-    assert "Owner: @Cleo." in _out(capsys, "release", "preview", "REL-1", "--tier", "lion")
+    assert "@Cleo Ward" in listed and "#ops" in listed and "U0CFO" not in listed and "<" not in listed
+    assert "Not this team" not in listed
+    assert "Owner: @Cleo Ward." in _out(capsys, "release", "preview", "REL-1", "--tier", "lion")
     moved = _out(capsys, "stakeholders", "add", "elephant", "<@U0CFO|cleo>")
-    assert "@Cleo moved from lion to elephant" in moved
+    assert "@Cleo Ward moved from lion to elephant" in moved
