@@ -29,6 +29,7 @@ from bot.cli import (
 )
 from bot.cli.resources import CommandFailed
 from bot.domain.settings import Settings, SettingsError, load_settings
+from comms.render.text import shown_as_typed
 from storage.db import DatabaseDriverMissing
 
 # In the order `feedbot --help` lists them.
@@ -80,5 +81,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"feedbot: cannot use the database in DATABASE_URL: {reason}", file=sys.stderr)
         return 1
     except CommandFailed as error:
-        print(f"feedbot: {error}", file=sys.stderr)
+        # The message may quote what was typed on the command line: no control character reaches the terminal.
+        print(f"feedbot: {shown_as_typed(str(error))}", file=sys.stderr)
         return 1

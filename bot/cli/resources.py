@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from functools import cached_property
 from typing import TypeVar
 
@@ -17,8 +18,9 @@ from bot.domain.platforms import SLACK
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings
-from comms.render.text import reply_text
+from comms.render.text import NO_NAMES, reply_text
 from comms.slack_people import LookupFailed, team_of
+from storage import directory
 from storage import teams as teams_store
 from storage import workspaces as workspace_store
 from storage.db import open_database
@@ -27,6 +29,11 @@ from storage.migrate import upgrade_to_head
 T = TypeVar("T")
 # --team of the commands that act in one workspace (Resources.workspace).
 TEAM_HELP = "the workspace (default: the only one stored, else the bot token's)"
+# The CLI only queues: without this, "is scheduled" reads as if it were on its way already.
+SENT_BY_A_RUNNING_BOT = (
+    "Nothing is sent until `feedbot serve` (or `feedbot shell`) runs on this database; a running one picks it up "
+    "within seconds."
+)
 
 
 class CommandFailed(Exception):
@@ -71,8 +78,21 @@ class Resources:
             return known[0]
         if self.settings.slack_bot_token is not None:
             return await _token_workspace(self.settings)
-        seen = f": the database holds {', '.join(known)}" if known else ""
-        raise CommandFailed(f"pass --team TEAM_ID (or set SLACK_BOT_TOKEN so feedbot can look the workspace up){seen}")
+        if known:
+            raise CommandFailed(
+                f"the database holds several workspaces: {', '.join(known)}; pass --team with one of them"
+            )
+        raise CommandFailed("pass --team TEAM_ID (or set SLACK_BOT_TOKEN so feedbot can look the workspace up)")
+
+    async def operator(self, team: str | None, acting_as: str | None = None) -> Requester:
+        """The trusted operator of the workspace a command acts in (--team, else the one the database knows)."""
+        return Requester(SLACK, await self.workspace(team), acting_as or "cli", is_admin=True)
+
+    async def names(self, team_id: str) -> Mapping[str, str]:
+        """How output names the people and channels of a workspace, by id: every command's output gets them here.
+        The directory knows the shell's and the demo company's; a Slack workspace's ids show as they are (@U1)."""
+        async with self.db.sessions() as session:
+            return await directory.names(session, team_id)
 
     async def close(self) -> None:
         await self.db.close()
@@ -116,12 +136,18 @@ def run_as_operator(
     """Run `work` as the trusted operator of a workspace, print its reply, exit 0 unless it failed."""
 
     async def act(resources: Resources) -> int:
-        requester = Requester(SLACK, await resources.workspace(team), acting_as or "cli", is_admin=True)
-        return print_reply(await work(resources, requester))
+        requester = await resources.operator(team, acting_as)
+        reply = await work(resources, requester)
+        return print_reply(reply, await resources.names(requester.team_id))
 
     return run_with(settings, act)
 
 
-def print_reply(reply: Reply) -> int:
-    print(reply_text(reply))
+def print_reply(reply: Reply, names: Mapping[str, str] = NO_NAMES) -> int:
+    print(reply_text(reply, names))
     return 0 if reply.kind in {"ok", "info"} else 1
+
+
+def queued_here(reply: Reply) -> Reply:
+    """A reply to work the CLI queued, saying who sends it."""
+    return replace(reply, lines=(*reply.lines, SENT_BY_A_RUNNING_BOT)) if reply.kind == "ok" else reply

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.cli.resources import TEAM_HELP, Resources, run_as_operator
 from bot.desks.releases import ReleaseDesk
-from bot.domain.replies import Reply
+from bot.domain.replies import Reply, verbatim
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings
 from bot.domain.vocabulary import TIERS
@@ -46,10 +46,21 @@ async def _act(args: argparse.Namespace, resources: Resources, requester: Reques
     try:
         targets = parse_targets(args.targets)
     except BadTargets as problem:
-        return Reply.invalid(str(problem))
+        return Reply.invalid(_for_the_command_line(problem))
     if args.action == "add":
         return await desk.place_stakeholders(requester, args.tier, targets)
     return await desk.remove_stakeholders(requester, targets)
+
+
+def _for_the_command_line(problem: BadTargets) -> str:
+    """A command line has no @name or #name to pick from: say which ids it takes instead."""
+    if not problem.unknown:
+        return str(problem)
+    who = ", ".join(verbatim(word) for word in problem.unknown)
+    return (
+        f"I can't tell who {who} is: give a Slack user id (U… or W…), a channel id (C…) or a Teams id (29:… or 19:…). "
+        "The command line takes ids, not @names or #names."
+    )
 
 
 async def _import(path: Path, desk: ReleaseDesk, requester: Requester) -> Reply:
@@ -75,7 +86,7 @@ async def _import(path: Path, desk: ReleaseDesk, requester: Requester) -> Reply:
     try:
         grouped = {tier: parse_targets(targets) for tier, targets in plan.items()}
     except BadTargets as problem:
-        problems.append(str(problem))
+        problems.append(_for_the_command_line(problem))
     if problems:
         return Reply.invalid("Nothing was imported. " + "; ".join(problems[:10]))
     lines: list[str] = []

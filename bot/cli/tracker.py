@@ -27,6 +27,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         # The operator is trusted with every workspace in the database; --team narrows it to one.
         requester = Requester(SLACK, args.team or "", "cli", is_admin=True)
         reply = await resources.desks.trackers.send(requester, args.item, any_team=args.team is None)
-        return print_reply(reply)
+        return print_reply(reply, await resources.names(requester.team_id))
 
     return run_with(settings, send)

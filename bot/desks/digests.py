@@ -30,6 +30,10 @@ class DigestDesk:
         digest = await digests.digest_for(self._deps.db, self._deps.settings, requester.team_id)
         return digests.digest_note(digest, self._deps.settings.zone)
 
+    async def lions(self, team_id: str) -> list[str]:
+        """The people the digest goes to in a workspace."""
+        return await digests.lions_of(self._deps.db, team_id)
+
     async def preview_with_chart(self, requester: Requester) -> tuple[Note, Attachment] | Reply:
         """The caller's copy with its picture, as the lions get them."""
         refused = await self.refusal(requester)

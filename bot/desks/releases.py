@@ -10,15 +10,18 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.ids import release_label
 from bot.domain.notes import Note
-from bot.domain.replies import Reply
+from bot.domain.replies import Reply, verbatim
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings
 from bot.domain.validation import InvalidSubmission
+from bot.domain.vocabulary import TIERS
 from bot.services import releases, stakeholders
 from bot.services.admin import NotAllowed, require_admin
 from comms.releases import ask_approvers
 from comms.tiers import note_for_tier
+from storage import releases as release_store
 from storage import stakeholders as stakeholder_store
 from storage.db import Database
 from storage.models import Release
@@ -133,6 +136,18 @@ class ReleaseDesk:
 
     async def report(self, requester: Requester, release_id: int) -> Reply:
         return await self._in_transaction(lambda session: releases.report(session, requester, release_id))
+
+    async def tier_notes(self, requester: Requester, release_id: int) -> dict[str, Note] | Reply:
+        """What each tier gets of a release of the requester's workspace, whatever its status: a preview for admins."""
+        refused = _refusal(requester, "preview release notes")
+        if refused is not None:
+            return refused
+        async with self._deps.db.sessions() as session:
+            release = await release_store.get(session, release_id, requester.team_id)
+        if release is None:
+            workspace = verbatim(requester.team_id)
+            return Reply.invalid(f"There is no release {release_label(release_id)} in workspace {workspace}.")
+        return {tier: note_for_tier(release, tier) for tier in TIERS}
 
     async def full_note(self, requester: Requester, release_id: int) -> Note | Reply:
         """The elephants' version of a sent release of the asker's workspace; a refusal for anything else."""

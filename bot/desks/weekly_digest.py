@@ -82,6 +82,12 @@ def digest_note(digest: Digest, zone: ZoneInfo) -> Note:
     )
 
 
+async def lions_of(db: Database, team_id: str) -> list[str]:
+    """The lions of a workspace who are people: who the digest goes to."""
+    async with db.sessions() as session:
+        return await figures.targets(session, "slack", team_id, "lion", "user")
+
+
 async def digest_for(db: Database, settings: Settings, team_id: str, now: datetime | None = None) -> Digest:
     async with db.sessions() as session:
         return await compose(session, team_id, now or utcnow(), settings.anonymity_threshold)
@@ -97,8 +103,8 @@ async def send(
     now = now or utcnow()
     week = week or week_of(now, settings.zone)
     subject = subjects.digest(team_id, week)
+    lions = await lions_of(db, team_id)
     async with db.sessions() as session:
-        lions = await figures.targets(session, "slack", team_id, "lion", "user")
         already = {row.recipient_id for row in await outbox.for_subject(session, subject)}
     waiting = [lion for lion in lions if lion not in already]
     if not waiting:
@@ -203,6 +209,7 @@ CHART_TITLE = "eNPS and feedback per week"
 
 
 def chart_png(digest: Digest) -> bytes:
+    """The digest's picture: eNPS per pulse and feedback per week."""
     return digest_chart([(point.label, point.enps.score) for point in digest.series], digest.weekly_feedback)
 
 

@@ -39,7 +39,9 @@ class Target:
 
 
 class BadTargets(Exception):
-    pass
+    def __init__(self, message: str, unknown: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.unknown = unknown  # the words that name nobody, for a surface that words its own hint
 
 
 def parse_target(word: str) -> Target | None:
@@ -63,7 +65,8 @@ def parse_targets(words: list[str]) -> list[Target]:
     if unknown:
         raise BadTargets(
             f"I can't tell who {', '.join(unknown)} is: mention a person (@name) or a channel (#name), "
-            "or give a Slack id (U…, C…) or a Teams id (29:…, 19:…)."
+            "or give a Slack id (U…, C…) or a Teams id (29:…, 19:…).",
+            tuple(unknown),
         )
     if not targets:
         raise BadTargets("Name at least one person or channel. " + USAGE)

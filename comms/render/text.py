@@ -22,11 +22,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # Slack formats *bold*, _italic_ and ~strike~ only where the marks stand apart from words: the opening mark at the
 # start or after a space or punctuation, the closing one before the end, a space or punctuation, and no space just
-# inside either. So "a*b*c", "5 * 3", "FEEDBOT_JIRA_*, FEEDBOT_LINEAR_*" and snake_case stay as written. The
-# underscore is no boundary: it is part of names and ids.
+# inside either, on one line. So "a*b*c", "5 * 3", "FEEDBOT_JIRA_*, FEEDBOT_LINEAR_*" and snake_case stay as
+# written. The underscore is no boundary: it is part of names and ids. The text between the marks holds no mark of
+# its own, which also keeps reading a long line linear.
 _BOUNDARY = r"\s.,;:!?()\[\]{}\"'“”‘’«»<>/\\|\-–—…*~"
 _EMPHASIS = tuple(
-    re.compile(rf"(?<![^{_BOUNDARY}]){mark}(?=[^\s{mark}])(.+?)(?<=[^\s{mark}]){mark}(?![^{_BOUNDARY}])")
+    re.compile(rf"(?<![^{_BOUNDARY}]){mark}([^\s{mark}](?:[^{mark}\n]*[^\s{mark}])?){mark}(?![^{_BOUNDARY}])")
     for mark in ("~", "_", r"\*")
 )
 # Code shows as written, and a <…> reference is read as a whole before any emphasis: a URL may hold underscores.

@@ -3,6 +3,7 @@ new block or element type the console cannot show fails here."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -295,7 +296,8 @@ def test_other_block_kit_a_message_may_hold() -> None:
         ("*bold* and _italic_ and ~gone~", "bold and italic and gone"),
         ("(*bold*), _*both*_ and *_both_*", "(bold), both and both"),
         ("* spaced *", "* spaced *"),
-        ("*5 * 3*", "5 * 3"),
+        ("*one* *two* and *three*", "one two and three"),
+        ("*not across\nlines*", "*not across\nlines*"),
         ("`*code*` stays", "`*code*` stays"),
         ("```\n*pre*\n```", "\n*pre*\n"),
         ("&lt;b&gt; &amp;amp;", "<b> &amp;"),
@@ -310,6 +312,15 @@ def test_other_block_kit_a_message_may_hold() -> None:
 )
 def test_mrkdwn_reads_as_slack_shows_it(written: str, read: str) -> None:
     assert mrkdwn_text(written, NAMES) == read
+
+
+def test_a_hostile_line_reads_in_linear_time() -> None:
+    """Marks that never close must not make each opening one scan the rest of the line (a ReDoS)."""
+    started = time.perf_counter()
+    for line in ("*a " * 30_000, "_a" * 45_000, "<a" * 45_000, " ~x" * 30_000):
+        assert mrkdwn_text(line) == line
+    assert mrkdwn_text("```a" * 22_000).count("a") == 22_000
+    assert time.perf_counter() - started < 2
 
 
 def test_shell_and_cli_replies_keep_literal_marks_and_name_people() -> None:

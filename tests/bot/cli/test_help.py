@@ -66,7 +66,7 @@ def parent_help_line(path: tuple[str, ...]) -> str:
 @pytest.mark.parametrize(
     ("words", "expected"),
     [
-        ((), "release notes: create, list, report, cancel, reschedule"),
+        ((), "releases: create|list|preview|report|cancel|reschedule"),
         (("release",), "report"),
         (("pulse",), "close a pulse (default: the latest)"),
     ],
