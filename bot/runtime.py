@@ -15,6 +15,7 @@ from datetime import timedelta
 from bot.deps import Deps
 from bot.desks import pulse_campaigns as pulses
 from bot.desks import weekly_digest as digests
+from bot.domain.console import LOCAL_PLATFORM
 from bot.domain.platforms import TEAMS
 from bot.services import privacy
 from comms.console_sender import ConsoleRouting
@@ -44,6 +45,7 @@ class Runtime:
         self.senders: dict[str, Sender] = {
             "slack": ConsoleRouting(SlackSender(deps.clients), console),
             TEAMS: ConsoleRouting(TeamsSender(deps.teams, deps.db), console),
+            LOCAL_PLATFORM: console,
         }
         self._webhook_sender: WebhookSender | None = None
         if settings.webhook_url is not None and settings.webhook_secret is not None:

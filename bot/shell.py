@@ -24,7 +24,7 @@ from bot.deps import Deps
 from bot.desks import Desks
 from bot.desks.intake import STORAGE_UNAVAILABLE
 from bot.domain.answers import Answer, Form
-from bot.domain.console import LOCAL_TEAM
+from bot.domain.console import LOCAL_PLATFORM, LOCAL_TEAM
 from bot.domain.demo import DEMO_PLATFORM, DEMO_TEAM, is_product_manager
 from bot.domain.ids import release_label
 from bot.domain.replies import Reply
@@ -75,7 +75,7 @@ class Persona:
 def local_persona() -> Persona:
     # The person at the console owns the install, so they get the admin commands too.
     user = getpass.getuser()
-    return Persona(Requester(platform="local", team_id=LOCAL_TEAM, user_id=f"local:{user}", is_admin=True), user)
+    return Persona(Requester(LOCAL_PLATFORM, LOCAL_TEAM, f"local:{user}", is_admin=True), user)
 
 
 def demo_persona(entry: DirectoryEntry, is_admin: bool) -> Persona:

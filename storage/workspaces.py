@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.console import LOCAL_PLATFORM
 from bot.domain.platforms import SLACK
-from storage.models import SLACK_INSTALLATIONS, Pulse, Release, SlackWorkspace, Stakeholder
+from storage.models import SLACK_INSTALLATIONS, Bug, Feedback, Pulse, Release, SlackWorkspace, Stakeholder
 
 
 async def known(session: AsyncSession, platform: str) -> list[str]:
@@ -20,5 +21,11 @@ async def known(session: AsyncSession, platform: str) -> list[str]:
     ]
     if platform == SLACK:
         sources += [select(SLACK_INSTALLATIONS.c.team_id), select(SlackWorkspace.team_id)]
+    if platform == LOCAL_PLATFORM:
+        # The shell's workspace may hold nothing but what was typed into it (and those rows are few).
+        sources += [
+            select(Feedback.team_id).where(Feedback.platform == platform),
+            select(Bug.team_id).where(Bug.platform == platform),
+        ]
     result = await session.execute(union(*sources))
     return sorted({team for team in result.scalars() if team})

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from functools import cached_property
+from pathlib import Path
 from typing import TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -14,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import Deps
 from bot.desks import Desks
 from bot.desks.releases import ReleaseDesk
+from bot.domain.console import LOCAL_PLATFORM, LOCAL_TEAM
 from bot.domain.platforms import SLACK
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
@@ -34,6 +37,17 @@ SENT_BY_A_RUNNING_BOT = (
     "Nothing is sent until `feedbot serve` (or `feedbot shell`) runs on this database; a running one picks it up "
     "within seconds."
 )
+
+
+def add_outbox_log(parser: argparse.ArgumentParser) -> None:
+    """`serve` and `shell`: where the messages of the terminal's workspaces (local, demo) are printed."""
+    parser.add_argument(
+        "--outbox-log",
+        type=Path,
+        metavar="FILE",
+        help="append the messages for the local and demo workspaces to FILE (follow it with tail -f) "
+        "instead of printing them here",
+    )
 
 
 class CommandFailed(Exception):
@@ -73,7 +87,10 @@ class Resources:
         async with self.db.sessions() as session:
             if self.settings.teams_only:
                 return _the_only_tenant(await teams_store.tenants(session))
-            known = await workspace_store.known(session, SLACK)
+            # The shell's own workspace counts too: after a session in it, commands act there without --team.
+            known = sorted(
+                {*await workspace_store.known(session, SLACK), *await workspace_store.known(session, LOCAL_PLATFORM)}
+            )
         if len(known) == 1:
             return known[0]
         if self.settings.slack_bot_token is not None:
@@ -86,7 +103,9 @@ class Resources:
 
     async def operator(self, team: str | None, acting_as: str | None = None) -> Requester:
         """The trusted operator of the workspace a command acts in (--team, else the one the database knows)."""
-        return Requester(SLACK, await self.workspace(team), acting_as or "cli", is_admin=True)
+        workspace = await self.workspace(team)
+        platform = LOCAL_PLATFORM if workspace == LOCAL_TEAM else SLACK
+        return Requester(platform, workspace, acting_as or "cli", is_admin=True)
 
     async def names(self, team_id: str) -> Mapping[str, str]:
         """How output names the people and channels of a workspace, by id: every command's output gets them here.

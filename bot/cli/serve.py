@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from pathlib import Path
 
 from aiohttp import web
 
+from bot.cli.resources import add_outbox_log
 from bot.deps import build_deps
 from bot.domain.settings import Settings, require_slack_credentials
 from storage.migrate import upgrade_to_head
@@ -25,12 +25,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
         action="store_true",
         help="receive Slack events over a WebSocket (needs SLACK_APP_TOKEN) instead of POST /slack/events",
     )
-    serve.add_argument(
-        "--outbox-log",
-        type=Path,
-        metavar="FILE",
-        help="where messages for the terminal's workspaces (local, demo) go (default: this output)",
-    )
+    add_outbox_log(serve)
     serve.set_defaults(run=run)
 
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.cli.resources import Resources
+from bot.cli.resources import Resources, add_outbox_log
 from bot.domain.console import CONSOLE_TEAMS
 from bot.domain.demo import DEMO_TEAM, is_product_manager
 from bot.domain.settings import Settings
@@ -27,12 +27,7 @@ RUNTIME_STOP_SECONDS = 5.0
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     shell = commands.add_parser("shell", help="try the bot in this terminal, no Slack needed")
-    shell.add_argument(
-        "--outbox-log",
-        type=Path,
-        metavar="FILE",
-        help="write the messages feedbot delivers to this file instead of the terminal (follow it with tail -f)",
-    )
+    add_outbox_log(shell)
     shell.set_defaults(run=run)
 
 

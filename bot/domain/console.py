@@ -8,6 +8,7 @@ from __future__ import annotations
 from bot.domain.demo import DEMO_TEAM
 
 LOCAL_TEAM = "local"  # `feedbot shell` without the demo company: the person at the keyboard
+LOCAL_PLATFORM = "local"  # what the local workspace's rows carry as their platform
 CONSOLE_TEAMS = frozenset({LOCAL_TEAM, DEMO_TEAM})
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.console import LOCAL_PLATFORM
 from bot.domain.demo import is_demo
 from bot.domain.enps import SCORES, Enps, signed
 from bot.domain.ids import parse_number, parse_pulse_id, pulse_label
@@ -30,7 +31,6 @@ MAX_COMMENTS_SHOWN = 20
 BAR_WIDTH = 20
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{2,})$")
 _EVERY = re.compile(r"^(\d{1,3})d$")
-LOCAL_PLATFORM = "local"  # feedbot shell
 NOT_ASKED = "This pulse was not sent to you, so your answer was not counted."
 USAGE = (
     "Usage: /pulse start [#channel] [question] · /pulse answer 0-10 [comment] · /pulse results [PULSE-id] · "
