@@ -89,6 +89,12 @@ COMMANDS: tuple[Command, ...] = (
         shell_arguments="[list | report REL-id | cancel REL-id]",
     ),
     Command(
+        "approve",
+        "REL-id",
+        "Approvers: let a release that waits for approval go out (its [Approve] button)",
+        frozenset({SHELL}),
+    ),
+    Command(
         "acknowledge",
         "REL-id",
         "Acknowledge a release note you received (its [Acknowledge] button)",
@@ -249,6 +255,13 @@ async def _acknowledge(call: Call) -> Answer:
     return Answer(reply=await call.desks.releases.acknowledge(call.requester, release_id))
 
 
+async def _approve(call: Call) -> Answer:
+    release_id = parse_release_id(call.argument)
+    if release_id is None:
+        return Answer(reply=Reply.invalid("Name the release to approve, like REL-3."))
+    return Answer(reply=await call.desks.releases.approve(call.requester, release_id))
+
+
 async def _digest(call: Call) -> Answer:
     word = call.argument.strip().lower()
     if word == "send":
@@ -276,6 +289,7 @@ TYPED_COMMANDS: dict[str, Callable[[Call], Awaitable[Answer]]] = {
     "stakeholders": _stakeholders,
     "release": _release,
     "acknowledge": _acknowledge,
+    "approve": _approve,
     "digest": _digest,
     "help": _help,
 }

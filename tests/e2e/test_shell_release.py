@@ -5,6 +5,7 @@ acknowledging, the report showing it, and a real workspace sharing the database 
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -60,11 +61,11 @@ async def seed(database_url: str) -> None:
     await db.close()
 
 
-def shell(database_url: str, cwd: Path, lines: list[str]) -> str:
+def shell(database_url: str, cwd: Path, lines: list[str], **env: str) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "shell"],
         input="\n".join(lines) + "\n",
-        env=process_env(DATABASE_URL=database_url),
+        env=process_env(DATABASE_URL=database_url, **env),
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -148,3 +149,31 @@ def test_a_release_from_the_shell_reaches_each_tier_once_on_schedule(database_ur
     demo_rows, real_rows, real_status, acks = asyncio.run(counts(database_url))
     assert demo_rows >= 5 and acks == 1
     assert real_rows == 0 and real_status == "scheduled"
+
+
+def test_a_release_waits_for_its_approver_in_the_shell_too(database_url: str, tmp_path: Path) -> None:
+    asyncio.run(seed(database_url))
+    note = ["/release", "Dark mode", "", "Everything goes dark after 6pm.", "", "", "", "", "now", "", "y"]
+    output = shell(
+        database_url,
+        tmp_path,
+        [
+            "/stakeholders add lion @dana",
+            "/stakeholders add deer #ops",
+            *note,
+            "/wait 4",
+            "/approve REL-2",
+            "/as dana",
+            "/approve REL-2",
+            "/approve REL-2",
+            "/wait 5",
+        ],
+        FEEDBOT_RELEASE_APPROVERS="UDEMOCEO",
+    )
+    waiting = output.split("feedbot> /wait 4")[1].split("feedbot> /as dana")[0]
+    assert "── to @Dana Whitfield" in waiting and "Approval needed: Dark mode" in waiting and "[Approve]" in waiting
+    assert "── to #ops" not in waiting, "nothing goes out before the approval"
+    assert "Only the people in FEEDBOT_RELEASE_APPROVERS can approve releases." in waiting
+    approved = output.split("feedbot> /as dana")[1]
+    assert "✔ Approved." in approved and re.search(r"REL-2 is already (scheduled|sending|sent)\.", approved)
+    assert approved.count("── to #ops") == 1 and approved.count("For your attention: Dark mode") == 1
