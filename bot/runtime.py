@@ -18,7 +18,7 @@ from bot.desks import weekly_digest as digests
 from bot.domain.console import LOCAL_PLATFORM
 from bot.domain.platforms import TEAMS
 from bot.services import privacy
-from comms.console_sender import ConsoleRouting
+from comms.console_sender import ConsoleRouting, KeptLocal
 from comms.delivery import DeliveryWorker
 from comms.releases import report_finished
 from comms.schedule import ReleaseScheduler
@@ -50,9 +50,9 @@ class Runtime:
         self._webhook_sender: WebhookSender | None = None
         if settings.webhook_url is not None and settings.webhook_secret is not None:
             self._webhook_sender = WebhookSender(settings.webhook_url, settings.webhook_secret)
-            self.senders[WEBHOOK_PLATFORM] = self._webhook_sender
+            self.senders[WEBHOOK_PLATFORM] = KeptLocal(self._webhook_sender)
         self._tracker_senders = tracker_senders(settings)
-        self.senders.update(self._tracker_senders)
+        self.senders.update({platform: KeptLocal(sender) for platform, sender in self._tracker_senders.items()})
         self.worker = DeliveryWorker(
             deps.db,
             self.senders,

@@ -11,7 +11,11 @@ an employee giving feedback, a product manager releasing, a lion acknowledging.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import getpass
+import logging
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -42,6 +46,8 @@ from comms.tiers import note_for_tier
 from storage import directory
 from storage import stakeholders as stakeholder_store
 from storage.models import DirectoryEntry, Release
+
+log = logging.getLogger("feedbot.shell")
 
 ReadLine = Callable[[str], str | None]  # prompt → the line, or None at end of input
 Write = Callable[[str], None]
@@ -84,7 +90,9 @@ def demo_persona(entry: DirectoryEntry, is_admin: bool) -> Persona:
 
 
 class _EndOfInput(Exception):
-    pass
+    def __init__(self, *, told: bool = False) -> None:
+        super().__init__()
+        self.told = told  # the person was already told what became of what they were doing
 
 
 class Shell:
@@ -120,8 +128,9 @@ class Shell:
                 continue
             try:
                 await self._handle(command)
-            except _EndOfInput:
-                self._write(reply_text(CANCELLED))
+            except _EndOfInput as ended:
+                if not ended.told:
+                    self._write(reply_text(CANCELLED))
                 return 0
 
     async def _handle(self, line: CommandLine) -> None:
@@ -130,10 +139,37 @@ class Shell:
         except DBAPIError:
             # The database may come back: the shell says so and waits for the next line.
             self._write(reply_text(STORAGE_UNAVAILABLE))
+        except _EndOfInput:
+            raise
+        except Exception as problem:  # one command's failure is not the session's: say so and read on
+            log.error("/%s failed: %s", line.name, type(problem).__name__)
+            self._write(reply_text(Reply.failed(f"/{line.name} did not work ({type(problem).__name__}).")))
 
     async def _read(self, prompt: str) -> str | None:
-        # Read off the event loop, so the scheduler and the outbox carry on while the shell waits for a line.
-        return await asyncio.to_thread(self._read_line, prompt)
+        """Read off the event loop, so the scheduler and the outbox carry on while the shell waits for a line. A
+        daemon thread rather than the loop's executor: Ctrl-C at the prompt ends the shell at once, where shutting
+        an executor down would wait for the next Enter."""
+        loop = asyncio.get_running_loop()
+        line: asyncio.Future[str | None] = loop.create_future()
+
+        def settle(outcome: Callable[[], None]) -> None:
+            if not line.done():
+                outcome()
+
+        def hand_over(outcome: Callable[[], None]) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed while this thread waited for input
+                loop.call_soon_threadsafe(settle, outcome)
+
+        def read() -> None:
+            try:
+                text = self._read_line(prompt)
+            except Exception as problem:  # raised where the line was awaited
+                hand_over(functools.partial(line.set_exception, problem))
+            else:
+                hand_over(functools.partial(line.set_result, text))
+
+        threading.Thread(target=read, name="shell-input", daemon=True).start()
+        return await line
 
     async def _answer(self, line: CommandLine) -> None:
         if line.name == "whoami":
@@ -291,9 +327,16 @@ class Shell:
             return Reply.invalid("The release still has problems: nothing was saved. Type /release to start again.")
         release = drafted.release
         self._write(await self._preview(release))
-        if (await self._ask("Schedule it? [Y/n]: ")).lower() in {"n", "no"}:
+        not_scheduled = Reply.info(f"{release_label(release.id)} was not scheduled: nothing will be sent.")
+        try:
+            confirmed = (await self._ask("Schedule it? [Y/n]: ")).lower() not in {"n", "no"}
+        except _EndOfInput:
             await desk.cancel(self._requester, release.id)
-            return Reply.info(f"{release_label(release.id)} was not scheduled: nothing will be sent.")
+            self._write(reply_text(not_scheduled))
+            raise _EndOfInput(told=True) from None
+        if not confirmed:
+            await desk.cancel(self._requester, release.id)
+            return not_scheduled
         return await desk.schedule(self._requester, release.id)
 
     async def _preview(self, release: Release) -> str:

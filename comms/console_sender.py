@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.domain.console import is_console_team
 from bot.domain.platforms import is_channel
 from comms.render.console import message_text
-from comms.senders import RateLimited, Sender, SendResult, Sent, Transient
+from comms.render.text import named
+from comms.senders import Permanent, RateLimited, Sender, SendResult, Sent, Transient
 from storage import directory
 from storage.db import Database
 from storage.models import utcnow
@@ -41,8 +42,7 @@ class ConsoleSender:
             names = await directory.names(session, team_id)
             entry = await directory.entry(session, team_id, recipient_id)
         zone = _zone(entry.timezone if entry is not None else None)
-        name = names.get(recipient_id, recipient_id)
-        where = f"#{name}" if is_channel(recipient_id) else f"@{name}"
+        where = named("#" if is_channel(recipient_id) else "@", recipient_id, names)
         when = utcnow().astimezone(zone)
         heading = f"── to {where} · {when:%a %d %b %H:%M} {_zone_label(zone, when)} " + "─" * 20
         self._write(f"\n{heading}\n{message_text(message, names)}\n")
@@ -108,6 +108,36 @@ class ConsoleRouting:
         self, team_id: str, channel: str, thread_ts: str | None, content: bytes, filename: str, title: str
     ) -> bool:
         return await self._sender(team_id).upload(team_id, channel, thread_ts, content, filename, title)
+
+
+KEPT_LOCAL = "kept_local"  # why a terminal workspace's row for a tracker or a webhook receiver was not sent
+
+
+class KeptLocal:
+    """An outside system's sender (an issue tracker, the webhook receiver) that refuses the terminal's workspaces:
+    nothing queues such rows, and should one exist all the same, it fails here rather than leave the machine."""
+
+    def __init__(self, platform: Sender) -> None:
+        self._platform = platform
+        self.paces_recipients = getattr(platform, "paces_recipients", True)
+
+    async def send(self, team_id: str, recipient_id: str, message: dict[str, Any]) -> SendResult:
+        if is_console_team(team_id):
+            return Permanent(KEPT_LOCAL)
+        return await self._platform.send(team_id, recipient_id, message)
+
+    async def permalink(self, team_id: str, channel: str, ts: str) -> str | None:
+        return None if is_console_team(team_id) else await self._platform.permalink(team_id, channel, ts)
+
+    async def timezone(self, team_id: str, user_id: str) -> str | RateLimited | Transient | None:
+        return None if is_console_team(team_id) else await self._platform.timezone(team_id, user_id)
+
+    async def upload(
+        self, team_id: str, channel: str, thread_ts: str | None, content: bytes, filename: str, title: str
+    ) -> bool:
+        if is_console_team(team_id):
+            return False
+        return await self._platform.upload(team_id, channel, thread_ts, content, filename, title)
 
 
 def _zone(name: str | None) -> ZoneInfo:

@@ -21,6 +21,7 @@ from botframework.connector.auth import (
 )
 from botframework.connector.skills import BotFrameworkClient
 
+from bot.domain.console import is_console_team
 from bot.domain.settings import Settings
 from storage.teams import StoredReference
 
@@ -136,7 +137,10 @@ def tenant_of(activity: Activity) -> str:
     channel_data: dict[str, Any] = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     tenant = channel_data.get("tenant")
     tenant_id = tenant.get("id") if isinstance(tenant, dict) else None
-    return str(conversation_tenant or tenant_id or "")
+    found = str(conversation_tenant or tenant_id or "")
+    # Real tenants are GUIDs; a client that names its own (the emulator, a Direct Line client) must not pass for
+    # the terminal's workspaces, whose messages are printed on this machine and whose pulses take made-up answers.
+    return f"teams-{found}" if is_console_team(found) else found
 
 
 @dataclass(frozen=True)

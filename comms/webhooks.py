@@ -25,6 +25,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.console import is_console_team
 from bot.domain.enps import Enps
 from bot.domain.ids import bug_label, feedback_label, pulse_label, release_label
 from bot.domain.settings import Settings
@@ -52,7 +53,10 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 async def queue_event(session: AsyncSession, event_type: str, team_id: str, item: str, data: dict[str, Any]) -> bool:
-    """Queue one event in the caller's transaction; False if this event was queued before."""
+    """Queue one event in the caller's transaction; False if this event was queued before, or if it belongs to
+    the terminal's workspaces (`local`, `demo`): their made-up data never reaches a real receiver."""
+    if is_console_team(team_id):
+        return False
     event = {
         # Random, but fixed once queued: every retry carries the same id, which is what receivers dedupe on.
         "id": f"evt_{uuid.uuid4().hex}",

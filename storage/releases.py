@@ -82,6 +82,21 @@ async def acknowledge(session: AsyncSession, release_id: int, user_id: str) -> b
     return created
 
 
+async def addressed_to(session: AsyncSession, release_id: int, person: str) -> bool:
+    """Whether the release note went, or is going, to this person (their own copy, not a channel's)."""
+    found = await session.scalar(
+        select(Delivery.id)
+        .where(
+            Delivery.release_id == release_id,
+            Delivery.recipient_id == person,
+            Delivery.subject == subjects.release(release_id),
+            Delivery.status.in_(("pending", "sent")),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 async def acknowledged_by(session: AsyncSession, release_id: int) -> list[str]:
     result = await session.execute(
         select(ReleaseAcknowledgement.user_id)

@@ -43,11 +43,22 @@ def add_outbox_log(parser: argparse.ArgumentParser) -> None:
     """`serve` and `shell`: where the messages of the terminal's workspaces (local, demo) are printed."""
     parser.add_argument(
         "--outbox-log",
-        type=Path,
+        type=_appendable,
         metavar="FILE",
         help="append the messages for the local and demo workspaces to FILE (follow it with tail -f) "
         "instead of printing them here",
     )
+
+
+def _appendable(text: str) -> Path:
+    """A file the outbox log can be appended to, checked before anything starts: not after the first delivery."""
+    path = Path(text)
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as problem:
+        raise argparse.ArgumentTypeError(f"cannot write to {text}: {problem.strerror or problem}") from None
+    return path
 
 
 class CommandFailed(Exception):

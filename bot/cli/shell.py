@@ -41,7 +41,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return None
 
     upgrade_to_head(settings.database_url)
-    return asyncio.run(_session(settings, read_line, args.outbox_log))
+    try:
+        return asyncio.run(_session(settings, read_line, args.outbox_log))
+    except KeyboardInterrupt:
+        # Ctrl-C: what is queued stays in the outbox for the next shell or server; the usual status for SIGINT.
+        print()
+        return 130
 
 
 async def _session(settings: Settings, read_line: Callable[[str], str | None], outbox_log: Path | None) -> int:

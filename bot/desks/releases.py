@@ -99,8 +99,7 @@ class ReleaseDesk:
         async def work(session: AsyncSession) -> Reply:
             scheduled = await releases.schedule(session, requester, release_id, self._deps.settings)
             if scheduled.needs_approval:
-                settings = self._deps.settings
-                await ask_approvers(session, scheduled.release, settings.release_approvers, settings.zone)
+                await ask_approvers(session, scheduled.release, scheduled.approvers, self._deps.settings.zone)
             return scheduled.reply
 
         return await self._in_transaction(work, nudge=True)

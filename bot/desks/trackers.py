@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from bot.deps import Deps
+from bot.domain.console import is_console_team
 from bot.domain.ids import parse_label
 from bot.domain.replies import Reply, verbatim
 from bot.domain.requester import Requester
@@ -65,6 +66,10 @@ class TrackerDesk:
                 tracker = TRACKER_NAMES.get(item.tracker or "", item.tracker)
                 return Reply.info(
                     f"*{name}* is already in {tracker} as {verbatim(item.tracker_key)}: {verbatim(item.tracker_url)}"
+                )
+            if is_console_team(item.team_id):
+                return Reply.invalid(
+                    f"*{name}* belongs to the {item.team_id} workspace, which never leaves this machine."
                 )
             tracker = self._deps.trackers.tracker_for(item)
             if tracker is None:

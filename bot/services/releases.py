@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.console import is_console_team
 from bot.domain.ids import bug_label, feedback_label, parse_label, release_label
 from bot.domain.local_time import last_moment
 from bot.domain.platforms import is_channel
@@ -19,7 +20,7 @@ from bot.domain.validation import MAX_TEXT, InvalidSubmission, check_length, cle
 from bot.domain.vocabulary import TIERS
 from bot.services import audit
 from bot.services.admin import require_admin
-from storage import outbox, submissions
+from storage import directory, outbox, submissions
 from storage import releases as release_store
 from storage.models import Bug, Feedback, Release, utcnow
 
@@ -73,8 +74,11 @@ def parse_send_at(
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    moment = moment.astimezone(UTC)
-    latest = last_moment(moment, zone) if per_recipient else moment
+    try:
+        moment = moment.astimezone(UTC)
+        latest = last_moment(moment, zone) if per_recipient else moment
+    except OverflowError:  # 0001-01-01T00:00+05:00, 9999-12-31T23:59-05:00: off the calendar in UTC
+        raise ValueError(f"“{verbatim(cleaned)}” is not a date feedbot can schedule.") from None
     if latest < now - PAST_TOLERANCE:
         raise ValueError(f"{cleaned} is in the past. Write now to send at once, or a later time.")
     return moment
@@ -181,6 +185,7 @@ class Scheduled:
     release: Release
     needs_approval: bool
     reply: Reply
+    approvers: frozenset[str]  # who is asked, when it needs approval
 
 
 async def schedule(session: AsyncSession, requester: Requester, release_id: int, settings: Settings) -> Scheduled:
@@ -190,9 +195,8 @@ async def schedule(session: AsyncSession, requester: Requester, release_id: int,
     release = await release_store.get(session, release_id, requester.team_id)
     if release is None:
         raise InvalidSubmission({"release": f"There is no release {release_label(release_id)} here."})
-    needs_approval = bool(settings.release_approvers) and not settings.may_approve(
-        requester.user_id, requester.platform
-    )
+    approvers = await approvers_in(session, requester.team_id, settings)
+    needs_approval = bool(approvers) and not settings.may_approve(requester.user_id, requester.platform)
     status = "awaiting_approval" if needs_approval else "scheduled"
     approved_by = None if needs_approval else requester.user_id
     moved = await release_store.transition(session, release.id, ("draft",), status=status, approved_by=approved_by)
@@ -200,7 +204,18 @@ async def schedule(session: AsyncSession, requester: Requester, release_id: int,
     if moved:
         note = _audit_note(release, "waits for approval; " if needs_approval else "")
         await audit.record(session, requester, "release.scheduled", release_label(release.id), note)
-    return Scheduled(release, release.status == "awaiting_approval", scheduled_reply(release, settings.zone))
+    return Scheduled(release, release.status == "awaiting_approval", scheduled_reply(release, settings.zone), approvers)
+
+
+async def approvers_in(session: AsyncSession, team_id: str, settings: Settings) -> frozenset[str]:
+    """FEEDBOT_RELEASE_APPROVERS who can approve in this workspace. In the terminal's workspaces (`local`, `demo`)
+    only those of its own people: a real workspace's approver could never approve there, and would hold every
+    release."""
+    if not is_console_team(team_id):
+        return settings.release_approvers
+    return frozenset(
+        [person for person in settings.release_approvers if await directory.entry(session, team_id, person) is not None]
+    )
 
 
 def _audit_note(release: Release, lead: str = "") -> str:
@@ -287,10 +302,15 @@ async def listing(session: AsyncSession, requester: Requester, zone: ZoneInfo) -
     return Reply.info(f"Releases (times in {zone.key}):", *lines)
 
 
+NOT_YOURS_TO_ACKNOWLEDGE = Reply.refused("You can acknowledge only a release note that was sent to you.")
+
+
 async def acknowledge(session: AsyncSession, release_id: int, requester: Requester) -> Reply:
+    """Only by someone the note went to: anyone else could mark an unannounced or cancelled release as read (and
+    learn its title), or speak for a lion in the author's report."""
     release = await release_store.get(session, release_id, requester.team_id)
-    if release is None:
-        return Reply.invalid(f"There is no release {release_label(release_id)}.")
+    if release is None or not await release_store.addressed_to(session, release_id, requester.user_id):
+        return NOT_YOURS_TO_ACKNOWLEDGE
     await release_store.acknowledge(session, release_id, requester.user_id)
     return Reply.ok(f"Acknowledged “{verbatim(release.title)}”. Thank you.")
 

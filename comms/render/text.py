@@ -17,8 +17,9 @@ _PREFIX = {"ok": "✔", "info": "ℹ", "invalid": "⚠", "refused": "⛔", "fail
 # Display names by platform id (people and channels); none known by default.
 NO_NAMES: Mapping[str, str] = MappingProxyType({})
 
-# Control characters could move a terminal's cursor or change its colours: what a person typed never does.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Control characters could move a terminal's cursor or change its colours, and bidi overrides and isolates could
+# show text in another order than it is read (a name that reads as someone else's): what a person typed never does.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 # Slack formats *bold*, _italic_ and ~strike~ only where the marks stand apart from words: the opening mark at the
 # start or after a space or punctuation, the closing one before the end, a space or punctuation, and no space just

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.console import is_console_team
 from bot.domain.ids import bug_label, feedback_label, parse_label
 from bot.domain.notes import Note
 from bot.domain.platforms import TEAMS
@@ -104,7 +105,8 @@ class TrackerFiling:
         """The group commit's after-insert hook: every new bug is queued for its tracker in the bug's own
         transaction. Feedback is filed only when an admin picks it."""
         for row in rows:
-            if isinstance(row, Bug):
+            # The terminal's workspaces (`local`, `demo`) file nothing in a real tracker.
+            if isinstance(row, Bug) and not is_console_team(row.team_id):
                 tracker = self.tracker_for(row)
                 if tracker is not None:
                     await queue(session, "bug", row, tracker)

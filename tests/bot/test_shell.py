@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import pty
+import select
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,3 +127,55 @@ def test_a_pulse_can_be_started_answered_and_read_in_the_shell(database_url: str
     assert "PULSE-1 is closed" in output[5]
     assert "No pulse is open right now" in output[6]
     assert "only 1 answered, fewer than 5" in output[7]
+
+
+def test_ctrl_c_at_the_prompt_ends_the_shell_at_once(tmp_path: Path) -> None:
+    """In a terminal the shell reads its lines on a thread: Ctrl-C must not wait for the next Enter."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "shell"],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=process_env(),
+        cwd=tmp_path,
+    )
+    os.close(follower)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"feedbot> " not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([leader], [], [], 1)
+        if ready:
+            seen += os.read(leader, 4096)
+    assert b"feedbot> " in seen, seen
+    process.send_signal(signal.SIGINT)
+    try:
+        status = process.wait(timeout=15)
+        while select.select([leader], [], [], 0.5)[0]:
+            try:
+                seen += os.read(leader, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+    finally:
+        process.kill()
+        os.close(leader)
+    assert status == 130
+    assert b"Traceback" not in seen
+
+
+def test_a_send_time_off_the_calendar_is_asked_again_not_a_crash(database_url: str) -> None:
+    output = run_shell(
+        database_url,
+        ["/release", "Title", "", "Summary", "", "", "", "", "0001-01-01T00:00+05:00", "", "now", "n"],
+    )
+    text = "\n".join(output)
+    assert "“0001-01-01T00:00+05:00” is not a date feedbot can schedule." in text
+    assert "REL-1 was not scheduled: nothing will be sent." in text
+
+
+def test_input_ending_at_the_confirmation_leaves_nothing_scheduled(database_url: str) -> None:
+    output = run_shell(database_url, ["/release", "Title", "", "Summary", "", "", "", "", "now", ""])
+    assert output[-1] == "ℹ REL-1 was not scheduled: nothing will be sent."
+    assert "Cancelled: nothing was saved." not in "\n".join(output)
+    after = run_shell(database_url, ["/release list"])
+    assert "REL-1  cancelled" in after[-1]

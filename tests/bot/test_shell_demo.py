@@ -23,7 +23,7 @@ from tests.bot.test_shell import run_shell
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-async def _demo_session(database_url: str, lines: list[str], files: Path) -> list[str]:
+async def _demo_session(database_url: str, lines: list[str], files: Path, **settings: object) -> list[str]:
     upgrade_to_head(database_url)
     db = open_database(database_url)
     await fill(db, now=utcnow(), threshold=5)
@@ -33,7 +33,7 @@ async def _demo_session(database_url: str, lines: list[str], files: Path) -> lis
     manager = next(entry for entry in people if is_product_manager(entry))
     script: Iterator[str] = iter(lines)
     written: list[str] = []
-    deps = build_deps(load_settings(database_url=database_url))
+    deps = build_deps(load_settings(database_url=database_url, **settings))
     try:
         persona = demo_persona(manager, is_admin=True)
         await Shell(deps, persona, lambda _prompt: next(script, None), written.append, files).run()
@@ -42,8 +42,8 @@ async def _demo_session(database_url: str, lines: list[str], files: Path) -> lis
     return written[1:]
 
 
-def demo_shell(database_url: str, lines: list[str], files: Path) -> list[str]:
-    return asyncio.run(_demo_session(database_url, lines, files))
+def demo_shell(database_url: str, lines: list[str], files: Path, **settings: object) -> list[str]:
+    return asyncio.run(_demo_session(database_url, lines, files, **settings))
 
 
 async def _count(database_url: str, query: object) -> int:
@@ -130,3 +130,17 @@ def test_the_local_workspace_has_nobody_else_to_be(database_url: str) -> None:
     assert f"You are {local_persona().name} in the local workspace" in output[3]
     responses = asyncio.run(_count(database_url, select(func.count()).select_from(PulseResponse)))
     assert responses == 0
+
+
+def test_a_real_workspaces_approvers_do_not_hold_the_demos_releases(database_url: str, tmp_path: Path) -> None:
+    """Approval in the terminal's workspaces counts only approvers who are among their people: a real approver
+    could never approve there, and every demo release would wait for ever."""
+    note = ["/release", "Dark mode", "", "Everything goes dark after 6pm.", "", "", "", "", "in 1 hour", "", "y"]
+    real = demo_shell(database_url, note, tmp_path, release_approvers="U0REALAPPROVER")
+    assert "REL-6 “Dark mode” is scheduled for " in real[-1]
+
+    again = [*note, "/approve REL-7", "/as amara", "/approve REL-7"]
+    ours = demo_shell(database_url, again, tmp_path, release_approvers="U0REALAPPROVER,UDEMO001")
+    assert "REL-7 “Dark mode” waits for an approver" in ours[-4]
+    assert "Only the people in FEEDBOT_RELEASE_APPROVERS can approve releases." in ours[-3]
+    assert "✔ Approved." in ours[-1]

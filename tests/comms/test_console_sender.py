@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from comms.console_sender import ConsoleRouting, ConsoleSender, console_writer
-from comms.senders import RateLimited, SendResult, Sent, Transient
+from comms.console_sender import KEPT_LOCAL, ConsoleRouting, ConsoleSender, KeptLocal, console_writer
+from comms.senders import Permanent, RateLimited, SendResult, Sent, Transient
+from comms.webhooks import queue_event
 from storage import directory
 from storage.db import Database, open_database
 from storage.migrate import upgrade_to_head
+from storage.models import Delivery
 
 PNG = b"\x89PNG\r\n\x1a\nrest"
 
@@ -110,3 +113,42 @@ def test_the_outbox_log_gets_every_message_appended(tmp_path: Path) -> None:
     write("first")
     write("second")
     assert log.read_text(encoding="utf-8") == "first\nsecond\n"
+
+
+async def test_trackers_and_webhooks_never_get_the_terminals_workspaces(db: Database) -> None:
+    """Made-up demo data must not reach a real webhook receiver or issue tracker: nothing is queued for them, and a
+    row that exists all the same fails on this machine."""
+    async with db.sessions.begin() as session:
+        assert not await queue_event(session, "feedback.created", "demo", "FB-1", {"text": "made up"})
+        assert not await queue_event(session, "pulse.closed", "local", "PULSE-1", {})
+        assert await queue_event(session, "feedback.created", "T0REAL", "FB-2", {"text": "real"})
+    async with db.sessions() as session:
+        teams = list((await session.execute(select(Delivery.team_id))).scalars())
+    assert teams == ["T0REAL"]
+
+    outside = RecordingSender()
+    kept = KeptLocal(outside)
+    assert await kept.send("demo", "FB-1", {"type": "feedback.created"}) == Permanent(KEPT_LOCAL)
+    assert await kept.upload("local", "C1", None, PNG, "chart.png", "The chart") is False
+    assert isinstance(await kept.send("T0REAL", "FB-2", {"type": "feedback.created"}), Sent)
+    assert outside.sent == [("T0REAL", "FB-2")]
+
+
+async def test_names_cannot_reorder_the_heading_with_bidi_controls(db: Database, tmp_path: Path) -> None:
+    async with db.sessions.begin() as session:
+        await directory.save(
+            session,
+            [
+                {
+                    "platform": "slack",
+                    "team_id": "demo",
+                    "target_id": "UDEMO002",
+                    "kind": "user",
+                    "name": "Eve\u202e nimdA\x1b[2J",
+                }
+            ],
+        )
+    printed: list[str] = []
+    await ConsoleSender(db, printed.append, tmp_path).send("demo", "UDEMO002", {"text": "hi <@UDEMO002>"})
+    assert "── to @Eve nimdA[2J · " in printed[0] and "hi @Eve nimdA[2J" in printed[0]
+    assert "\u202e" not in printed[0] and "\x1b" not in printed[0]

@@ -113,6 +113,9 @@ def test_a_release_from_the_shell_reaches_each_tier_once_on_schedule(database_ur
             "",
             "y",
             "/wait 8",
+            "/as lena.ortiz",
+            "/ack REL-2",
+            "/ack REL-1",
             "/as Dana Whitfield",
             "/ack REL-2",
             "/as priya",
@@ -129,7 +132,7 @@ def test_a_release_from_the_shell_reaches_each_tier_once_on_schedule(database_ur
     assert "[Acknowledge]  [Read the full note]" in preview
     assert "✔ REL-2 “Expense approvals in one click” is scheduled" in output
 
-    delivered = output.split("/wait 8")[1].split("/as Dana")[0]
+    delivered = output.split("/wait 8")[1].split("/as lena.ortiz")[0]
     assert delivered.count("── to @Dana Whitfield") == 1
     assert delivered.count("── to @Marco Silva") == 1
     assert delivered.count("── to #eng-announce") == 1
@@ -143,6 +146,10 @@ def test_a_release_from_the_shell_reaches_each_tier_once_on_schedule(database_ur
     assert "The approval queue moved" in elephant and "Finance and every approver" in elephant
     assert "Real release" not in output
 
+    # Someone the note never went to cannot acknowledge it, nor learn another workspace's release.
+    stranger = output.split("feedbot> /as lena.ortiz")[1].split("feedbot> /as Dana")[0]
+    assert stranger.count("You can acknowledge only a release note that was sent to you.") == 2
+    assert "Real release" not in stranger
     assert "Acknowledged “Expense approvals in one click”" in output
     assert "acknowledged by: @Dana Whitfield" in output
     assert "lion: 1 sent, 0 failed, 0 waiting" in output

@@ -8,9 +8,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from botbuilder.schema import Activity, ConversationAccount
 
+from bot.domain.console import is_console_team
 from bot.domain.ids import parse_number, parse_pulse_id, parse_release_id
 from comms.render.slack import pulse_comment_modal
+from comms.teams_link import tenant_of
 from storage.models import PulseResponse
 from tests.e2e.test_pulses import start_pulse
 from tests.fakes.slack_api import FakeSlack
@@ -65,3 +68,15 @@ async def test_a_crafted_comment_form_is_refused(server: RunningServer, fake_sla
     status, answer = await server.slack(interactive(view_submission(modal, {"comment": text_value("hello")})))
     assert status == 200
     assert "expired" in json.dumps(answer)
+
+
+@pytest.mark.parametrize("tenant", ["demo", "local"])
+def test_a_teams_tenant_cannot_pass_for_the_terminals_workspaces(tenant: str) -> None:
+    """The emulator or a Direct Line client sets its own tenant: named `demo` or `local`, its activities would land
+    in the workspaces whose messages print on this machine and whose pulses take made-up answers."""
+    in_conversation = Activity(conversation=ConversationAccount(id="a:1", tenant_id=tenant))
+    in_channel_data = Activity(conversation=ConversationAccount(id="a:1"), channel_data={"tenant": {"id": tenant}})
+
+    assert tenant_of(in_conversation) == tenant_of(in_channel_data) == f"teams-{tenant}"
+    assert not is_console_team(tenant_of(in_conversation))
+    assert tenant_of(Activity(conversation=ConversationAccount(id="a:1", tenant_id="72f988bf"))) == "72f988bf"
