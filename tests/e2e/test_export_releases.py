@@ -56,6 +56,7 @@ async def a_sent_and_a_scheduled_release(server: RunningServer, fake_slack: Fake
         "1",
         message={"text": note["text"], "blocks": note["blocks"]},
         response_url=fake_slack.response_url("a"),
+        user_id="U0000001",  # the lion the note went to: nobody else's click counts
     )
     assert (await server.slack(interactive(click)))[0] == 200
     later = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)

@@ -134,7 +134,8 @@ SLACK_ESCAPE = re.compile(r"&(?!(?:amp|lt|gt);)")
 ASCII_PUNCTUATION = re.compile(r"\\([!-/:-@\[-`{-~])")
 MARKDOWN_SPECIALS = set("[]()*_`~#<>&")
 LINE_START = re.compile(r"(?m)^[ \t]*(?:[-+*](?:[ \t-]|$)|\d+[.)](?:[ \t]|$))")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What could drive a terminal (control characters) or reorder what it shows (bidi overrides and isolates).
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def same_reading(text: str) -> str:
@@ -241,7 +242,7 @@ def test_no_renderer_lets_typed_text_become_markup(typed: str) -> None:
     home_paragraph = teams_texts(note_card(home_note(home)))[1]
     teams_reads(home_paragraph.split("\n\n", 1)[1], " ".join(typed.split()))
 
-    # The terminal: as typed, only control characters (which could drive the terminal) dropped.
+    # The terminal: as typed, only control characters and bidi controls dropped.
     printable = CONTROL.sub("", typed)
     assert same_reading(reply_text(reply)) == same_reading(f"ℹ FB-1 {printable} {printable}")
     assert same_reading(CONTROL.sub("", " ".join(typed.split()))[:70]) in same_reading(home_text(home))
