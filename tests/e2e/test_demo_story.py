@@ -81,3 +81,11 @@ def test_a_release_from_the_shell_reaches_every_demo_stakeholder_once(database_u
     assert "@Daniel Whitfield" in note and "#leadership" in note and "#ops" in note
     assert "• deer: 6 sent" in delivered and "• lion: 3 sent" in delivered
     assert "ℹ Waited 8 s." in delivered
+
+
+def test_simulated_answers_are_refused_outside_the_demo(database_url: str, tmp_path: Path) -> None:
+    shell = feedbot(database_url, tmp_path, "shell", stdin="/pulse start Wiki?\n/pulse simulate 10\n/pulse results\n")
+    assert shell.returncode == 0 and shell.stderr == "", shell.stderr
+    assert "You are " in shell.stdout and " in the local workspace" in shell.stdout
+    assert "/pulse simulate makes up answers, so it works only in the demo company" in shell.stdout
+    assert "0 answered so far" in shell.stdout
