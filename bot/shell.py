@@ -39,8 +39,7 @@ from bot.services.bugs import BugDraft
 from bot.services.feedback import FeedbackDraft
 from bot.services.releases import ReleaseDraft
 from comms.console_sender import saved_file
-from comms.render.console import message_text
-from comms.render.slack import note_message
+from comms.render.console import note_text
 from comms.render.text import home_text, reply_text
 from comms.tiers import note_for_tier
 from storage import directory
@@ -196,7 +195,7 @@ class Shell:
         if answer.home is not None:
             self._write(home_text(answer.home))
         if answer.note is not None:
-            self._write(message_text(note_message(answer.note), await self._names()))
+            self._write(note_text(answer.note, await self._names()))
         if answer.attachment is not None:
             attachment = answer.attachment
             team = self._requester.team_id
@@ -347,7 +346,7 @@ class Shell:
             count = audience.get(tier, 0)
             reach = f"{count} recipient{'s' if count != 1 else ''}" if count else "nobody in this tier yet"
             parts.append(f"── {tier} ({reach}) " + "─" * 30)
-            parts.append(message_text(note_message(note_for_tier(release, tier)), shown))
+            parts.append(note_text(note_for_tier(release, tier), shown))
         return "\n".join(parts)
 
 

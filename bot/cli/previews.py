@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from bot.cli.resources import CommandFailed
 from bot.domain.notes import Note
-from comms.render.console import message_text
+from comms.render.console import note_text
 from comms.render.slack import note_message
 from comms.render.teams import note_card
 
@@ -28,4 +28,4 @@ def rendered(note: Note, form: str, names: Mapping[str, str]) -> str:
         return json.dumps({"blocks": note_message(note)["blocks"]}, ensure_ascii=False, indent=2)
     if form == "card":
         return json.dumps(note_card(note), ensure_ascii=False, indent=2)
-    return message_text(note_message(note), names)
+    return note_text(note, names)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from bot.domain.notes import Note
+from comms.render.slack import note_message
 from comms.render.text import NO_NAMES, mrkdwn_text, shown_as_typed
 
 RULE = "─" * 40
@@ -292,3 +294,8 @@ def message_text(message: Mapping[str, Any], names: Mapping[str, str] = NO_NAMES
         return _text(message.get("text"), names).strip("\n")
     shown = ["\n".join(lines) for lines in (_block(block, names) for block in blocks) if any(lines)]
     return "\n\n".join(shown)
+
+
+def note_text(note: Note, names: Mapping[str, str] = NO_NAMES) -> str:
+    """A note as a Slack recipient reads it, in a terminal: what the console sender prints for it."""
+    return message_text(note_message(note), names)
