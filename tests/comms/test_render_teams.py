@@ -101,6 +101,8 @@ def _pulse() -> Pulse:
         ("5 * 3 * 2", "5 * 3 * 2"),
         ("a footnote*", "a footnote*"),
         ("2*3*4", "2*3*4"),
+        ("FEEDBOT_JIRA_*, FEEDBOT_LINEAR_*", "FEEDBOT_JIRA_*, FEEDBOT_LINEAR_*"),
+        ("snake_*case*_name", "snake_*case*_name"),
         ("cron `*/5 * * * *` and `*x*`", "cron `*/5 * * * *` and `*x*`"),
         ("<https://example.com|the docs>", "[the docs](https://example.com)"),
         ("<https://example.com>", "https://example.com"),
