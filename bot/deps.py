@@ -13,6 +13,7 @@ from comms.audience import Directory, PlatformDirectory, SlackDirectory, TeamsDi
 from comms.metrics import Metrics
 from comms.teams_link import TeamsLink
 from comms.trackers.filing import TrackerFiling
+from comms.triage import TriagePosts
 from comms.webhooks import WebhookEvents
 from comms.workspaces import InstalledWorkspaces, OneWorkspace, SlackClients
 from storage.db import Database, open_database
@@ -33,6 +34,7 @@ class Deps:
     teams: TeamsLink = field(init=False)
     webhooks: WebhookEvents = field(init=False)
     trackers: TrackerFiling = field(init=False)
+    triage: TriagePosts = field(init=False)
     # Set by the runtime in `feedbot serve`: look at the releases table now rather than at the next tick.
     nudge_scheduler: Callable[[], None] = field(default=lambda: None)
 
@@ -55,11 +57,15 @@ class Deps:
             # New feedback and bugs are announced from inside the group commit's transaction (comms/webhooks.py).
             self.db.group_commit.after_insert = self.webhooks.items_created
         self.trackers = TrackerFiling(settings)
+        group_commit = self.db.group_commit
         if self.trackers.enabled:
             # New bugs are queued for their issue tracker inside the group commit's transaction, after the webhook
             # event (comms/trackers/filing.py): a stored bug is always queued, a rolled-back one never.
-            group_commit = self.db.group_commit
             group_commit.after_insert = chain_after_insert(group_commit.after_insert, self.trackers.items_created)
+        # Every new item is posted to its triage channel the same way (comms/triage.py); the product routes are in
+        # the database, so the hook runs even before FEEDBOT_TRIAGE_CHANNEL is set.
+        self.triage = TriagePosts(settings)
+        group_commit.after_insert = chain_after_insert(group_commit.after_insert, self.triage.items_created)
 
 
 def build_deps(settings: Settings) -> Deps:

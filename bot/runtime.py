@@ -12,6 +12,8 @@ import time
 from collections.abc import Collection
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.deps import Deps
 from bot.desks import pulse_campaigns as pulses
 from bot.desks import weekly_digest as digests
@@ -19,7 +21,7 @@ from bot.domain.console import LOCAL_PLATFORM
 from bot.domain.platforms import TEAMS
 from bot.services import privacy
 from comms.console_sender import ConsoleRouting, KeptLocal
-from comms.delivery import DeliveryWorker
+from comms.delivery import DeliveryWorker, OnSent
 from comms.releases import report_finished
 from comms.schedule import ReleaseScheduler
 from comms.senders import Sender, Sent, SlackSender
@@ -28,7 +30,7 @@ from comms.trackers.sender import tracker_senders
 from comms.webhooks import PLATFORM as WEBHOOK_PLATFORM
 from comms.webhooks import WebhookSender
 from storage import slack_events
-from storage.models import utcnow
+from storage.models import Delivery, utcnow
 
 # Retention is a slow sweep, not a reaction: once an hour is plenty, and it keeps the reconcile tick light.
 RETENTION_EVERY_SECONDS = 3600.0
@@ -36,6 +38,16 @@ RETENTION_EVERY_SECONDS = 3600.0
 # ample to recognise it, and keeps the table to one hour's events.
 SLACK_EVENTS_KEPT = timedelta(hours=1)
 SLACK_EVENTS_PRUNED_EVERY_SECONDS = 600.0
+
+
+def _both(first: OnSent, second: OnSent) -> OnSent:
+    """Two settle hooks in one transaction: each looks only at its own subjects."""
+
+    async def settled(session: AsyncSession, row: Delivery, sent: Sent) -> None:
+        await first(session, row, sent)
+        await second(session, row, sent)
+
+    return settled
 
 
 class Runtime:
@@ -61,7 +73,7 @@ class Runtime:
             retry_seconds=settings.delivery_retry_seconds,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
             after_sent=self._after_sent,
-            on_sent=deps.trackers.on_sent,
+            on_sent=_both(deps.trackers.on_sent, deps.triage.on_sent),
             on_failed=deps.trackers.on_failed,
             teams=teams,
         )

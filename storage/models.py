@@ -352,6 +352,36 @@ class DirectoryEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class TriageRoute(Base):
+    """Which Slack channel gets the new feedback and bugs of one product, in one workspace (`feedbot triage route`);
+    products without one go to FEEDBOT_TRIAGE_CHANNEL."""
+
+    __tablename__ = "triage_routes"
+    __table_args__ = (UniqueConstraint("platform", "team_id", "product", name="uq_triage_routes_product"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str] = mapped_column(String(64))
+    product: Mapped[str] = mapped_column(String(200))  # case-folded and with single spaces: how it is matched
+    channel_id: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TriagePost(Base):
+    """Where an item's triage post lives (channel and ts), so the post can be updated in place."""
+
+    __tablename__ = "triage_posts"
+    __table_args__ = (UniqueConstraint("item", name="uq_triage_posts_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item: Mapped[str] = mapped_column(String(32))  # FB-12, BUG-3
+    team_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    ts: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 # OAuth distribution: slack_sdk's own installation and state stores own these tables; declaring them here, with
 # slack_sdk's definitions, keeps them under our migrations. Bot and user tokens in them are Fernet-encrypted
 # (storage/installations.py).

@@ -229,7 +229,8 @@ RULES: tuple[Rule, ...] = (
 
 @dataclass(frozen=True)
 class Quoted:
-    """A kind of item whose words outbox messages copy: its filing in a tracker, its webhook event."""
+    """A kind of item whose words outbox messages copy: its filing in a tracker, its webhook event, its triage
+    post."""
 
     model: type[Bug] | type[Feedback]
     submitter: Any
@@ -237,8 +238,13 @@ class Quoted:
     event: str  # as announced to FEEDBOT_WEBHOOK_URL
     label: Callable[[int], str]
 
-    def subjects(self, item_id: int) -> tuple[str, str]:
-        return subjects.tracker_filing(self.kind, item_id), subjects.webhook(self.event, self.label(item_id))
+    def subjects(self, item_id: int) -> tuple[str, str, str]:
+        label = self.label(item_id)
+        return (
+            subjects.tracker_filing(self.kind, item_id),
+            subjects.webhook(self.event, label),
+            subjects.triage_post(label),
+        )
 
 
 # Other messages about an item name it by label only, or go to its submitter (purged as theirs).
@@ -430,7 +436,7 @@ EXPIRING: tuple[Expiry, ...] = (
     Expiry(Bug, Bug.created_at, {"what_happened": "", "expected": "", "permalink": None}, "texts cleared"),
     Expiry(PulseResponse, PulseResponse.answered_on, {"comment": None}, "comments cleared"),
     # Stored copies of messages that quote an item: "you told us" when feedback shipped, tracker filings and the
-    # DMs about them, webhook events.
+    # DMs about them, webhook events, triage posts.
     Expiry(
         Delivery,
         Delivery.created_at,
@@ -440,7 +446,12 @@ EXPIRING: tuple[Expiry, ...] = (
             or_(
                 *(
                     Delivery.subject.startswith(prefix, autoescape=True)
-                    for prefix in (subjects.LOOP, subjects.TRACKER, *(subjects.webhook_prefix(q.event) for q in QUOTED))
+                    for prefix in (
+                        subjects.LOOP,
+                        subjects.TRACKER,
+                        subjects.TRIAGE,
+                        *(subjects.webhook_prefix(q.event) for q in QUOTED),
+                    )
                 )
             ),
             Delivery.status != "pending",

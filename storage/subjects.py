@@ -17,6 +17,7 @@ MISSED = "missed:"
 REPORT = "report:"
 TRACKER = "tracker:"
 WEBHOOK = "webhook:"
+TRIAGE = "triage:"
 
 
 def release(release_id: int) -> str:
@@ -70,6 +71,11 @@ def rollup(team_id: str, week: str) -> str:
 def tracker_filing(kind: str, item_id: int) -> str:
     """Filing an item in the issue tracker: unique, so an item is filed at most once."""
     return f"{TRACKER}{kind}:{item_id}"
+
+
+def triage_post(item_label: str) -> str:
+    """A new item's post in its triage channel: once per item."""
+    return f"{TRIAGE}{item_label}"
 
 
 def tracker_notice(event: str, item_label: str) -> str:

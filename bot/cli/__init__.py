@@ -1,6 +1,6 @@
 """The `feedbot` command: one module per command group, each adding its parsers with the function that runs them.
 
-serve, shell, demo, db, export, stakeholders, release, pulse, digest, purge, webhooks, tracker, teams."""
+serve, shell, demo, db, export, stakeholders, release, pulse, digest, purge, webhooks, tracker, triage, teams."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from bot.cli import (
     stakeholders,
     teams,
     tracker,
+    triage,
     webhooks,
 )
 from bot.cli.resources import CommandFailed
@@ -33,7 +34,7 @@ from comms.render.text import shown_as_typed
 from storage.db import DatabaseDriverMissing
 
 # In the order `feedbot --help` lists them.
-GROUPS = (serve, shell, demo, db, export, stakeholders, release, pulse, digest, purge, webhooks, tracker, teams)
+GROUPS = (serve, shell, demo, db, export, stakeholders, release, pulse, digest, purge, webhooks, tracker, triage, teams)
 
 
 class _OneLineHelp(argparse.HelpFormatter):

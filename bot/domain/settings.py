@@ -38,6 +38,7 @@ TRACKER_TEXT_SETTINGS = (
 # Slack ids (U…, W…) are neither, so an id Teams sends is never read as a Slack person's.
 QUERY_PASSWORD = re.compile(r"([?&]password=)[^&]*", re.IGNORECASE)
 ENTRA_OBJECT_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+SLACK_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 
 
 def is_teams_person(user_id: str) -> bool:
@@ -132,6 +133,9 @@ class Settings(BaseSettings):
     # "expenses=jira,mobile=github": a bug's product (case-insensitive) picks its tracker; others go to the default.
     tracker_routes: Annotated[dict[str, str], NoDecode] = Field({}, validation_alias="FEEDBOT_TRACKER_ROUTES")
     tracker_default: str | None = Field(None, validation_alias="FEEDBOT_TRACKER_DEFAULT")
+    # Where every new feedback item and bug is posted for the PMs (a Slack channel id); per-product channels are
+    # kept in the database (`feedbot triage route`).
+    triage_channel: str | None = Field(None, validation_alias="FEEDBOT_TRIAGE_CHANNEL")
 
     @field_validator(
         "slack_bot_token",
@@ -153,6 +157,14 @@ class Settings(BaseSettings):
     @classmethod
     def _optional_text(cls, value: Any) -> Any:
         return _blank_to_none(value)
+
+    @field_validator("triage_channel", mode="before")
+    @classmethod
+    def _triage_channel(cls, value: Any) -> str | None:
+        channel = _blank_to_none(value)
+        if channel is not None and not SLACK_CHANNEL_ID.fullmatch(str(channel)):
+            raise ValueError("must be a Slack channel id, like C0123ABCDEF")
+        return channel
 
     @field_validator("database_url", mode="before")
     @classmethod

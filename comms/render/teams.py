@@ -52,9 +52,7 @@ _PROTECTED = re.compile(r"```.*?```|`[^`\n]+`|<[^<>\n]+>", re.DOTALL)
 # Slack's *bold*: opened by an asterisk followed by a non-space, closed by one after a non-space, neither touching
 # a letter, a digit, another asterisk or an underscore within a word. "5 * 3", "FEEDBOT_JIRA_*, FEEDBOT_LINEAR_*"
 # and a footnote's "*" do not match, nor does markdown's own "**bold**"; "_*both*_" (italic bold) does.
-_BOLD = re.compile(
-    r"(?:(?<![*\w])|(?<=(?<!\w)_))\*(?![*\s])([^*\n]*?[^*\s])\*(?:(?![*\w])|(?=_(?!\w)))"
-)
+_BOLD = re.compile(r"(?:(?<![*\w])|(?<=(?<!\w)_))\*(?![*\s])([^*\n]*?[^*\s])\*(?:(?![*\w])|(?=_(?!\w)))")
 _LINE_BREAKS = re.compile(r"(?:\r?\n)+")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")

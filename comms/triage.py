@@ -1,0 +1,114 @@
+"""Triage channels: every new feedback item and bug is posted once to its product's channel (or
+FEEDBOT_TRIAGE_CHANNEL), with what the PMs need to act on it, and where the post landed is kept so it can be updated.
+
+Queued from the group commit's after-insert hook, inside the item's own transaction: a stored item always gets its
+post, a rolled-back one never. Slack items only: a triage channel is a Slack channel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.ids import bug_label, feedback_label
+from bot.domain.notes import Note
+from bot.domain.platforms import SLACK
+from bot.domain.replies import mention, verbatim
+from bot.domain.settings import Settings
+from comms.platforms import note_payload
+from comms.render.limits import truncate
+from comms.senders import Sent
+from storage import outbox, subjects
+from storage import triage as triage_store
+from storage.models import Base, Bug, Delivery, Feedback
+from storage.outbox import OutboxMessage
+
+ANONYMOUS = "anonymous"
+ANONYMOUS_CONTEXT = (
+    "Shared anonymously: nobody, this post included, knows who sent it, so it cannot be answered in person."
+)
+QUOTE_LIMIT = 2800  # a section's text holds 3,000 characters; the rest of the line is ours
+
+
+def triage_note(item: Feedback | Bug) -> Note:
+    """What the triage channel reads about a new item: its words, product, kind and who sent it."""
+    if isinstance(item, Bug):
+        label = bug_label(item.id)
+        paragraphs = [f"*{verbatim(item.title)}*", verbatim(truncate(item.what_happened, QUOTE_LIMIT))]
+        if item.expected:
+            paragraphs.append(f"_Expected:_ {verbatim(truncate(item.expected, QUOTE_LIMIT))}")
+        facts = [
+            ("Severity", item.severity),
+            ("Product", _product(item.product)),
+            ("Reported by", _who(item.reporter_id)),
+        ]
+        return Note(
+            title=f"New bug {label}",
+            fallback=f"New bug {label} ({item.severity}): {verbatim(truncate(item.title, 150))}",
+            paragraphs=tuple(paragraphs),
+            facts=tuple(facts),
+            context=_context(label, item.permalink, item.reporter_id is None),
+        )
+    label = feedback_label(item.id)
+    facts = [
+        ("Product", _product(item.product)),
+        ("Kind", item.category or "not given"),
+        ("From", _who(item.user_id)),
+    ]
+    return Note(
+        title=f"New feedback {label}",
+        fallback=f"New feedback {label}: {verbatim(truncate(' '.join(item.text.split()), 150))}",
+        paragraphs=(verbatim(truncate(item.text, QUOTE_LIMIT)),),
+        facts=tuple(facts),
+        context=_context(label, item.permalink, item.anonymous or item.user_id is None),
+    )
+
+
+def _product(product: str | None) -> str:
+    return verbatim(product) if product else "not given"
+
+
+def _who(person: str | None) -> str:
+    return mention(person) if person else ANONYMOUS
+
+
+def _context(label: str, permalink: str | None, anonymous: bool) -> str:
+    if anonymous:
+        return f"{label} · {ANONYMOUS_CONTEXT}"
+    return f"{label} · <{permalink}|the message it came from>" if permalink else label
+
+
+class TriagePosts:
+    """The after-insert hook that posts new items, and the settle hook that remembers where each post went."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._default_channel = settings.triage_channel
+
+    async def items_created(self, session: AsyncSession, rows: Sequence[Base]) -> None:
+        items = [row for row in rows if isinstance(row, Feedback | Bug) and row.platform == SLACK]
+        routes: dict[str, dict[str, str]] = {}
+        for item in items:
+            if item.team_id not in routes:
+                routes[item.team_id] = {
+                    route.product: route.channel_id for route in await triage_store.routes(session, SLACK, item.team_id)
+                }
+            product = triage_store.product_key(item.product) if item.product else ""
+            channel = routes[item.team_id].get(product) or self._default_channel
+            if channel is None:
+                continue
+            label = bug_label(item.id) if isinstance(item, Bug) else feedback_label(item.id)
+            post = OutboxMessage(
+                subject=subjects.triage_post(label),
+                platform=SLACK,
+                team_id=item.team_id,
+                recipient_id=channel,
+                recipient_kind="channel",
+                payload=note_payload(SLACK, triage_note(item)),
+            )
+            await outbox.enqueue(session, post)
+
+    async def on_sent(self, session: AsyncSession, row: Delivery, sent: Sent) -> None:
+        if not row.subject.startswith(subjects.TRIAGE) or sent.channel is None or sent.ts is None:
+            return
+        item = row.subject.removeprefix(subjects.TRIAGE)
+        await triage_store.record_post(session, item, row.team_id, sent.channel, sent.ts)
