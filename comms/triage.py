@@ -19,7 +19,7 @@ from comms.platforms import note_payload
 from comms.render.limits import truncate
 from comms.senders import Sent
 from storage import outbox, subjects
-from storage import triage as triage_store
+from storage import triage_channels as triage_store
 from storage.models import Base, Bug, Delivery, Feedback
 from storage.outbox import OutboxMessage
 

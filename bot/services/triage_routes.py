@@ -11,7 +11,7 @@ from bot.domain.settings import SLACK_CHANNEL_ID
 from bot.domain.validation import clean_text
 from bot.services import audit
 from bot.services.admin import require_admin
-from storage import triage as triage_store
+from storage import triage_channels as triage_store
 
 MAX_PRODUCT = 200
 
