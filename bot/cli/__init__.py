@@ -1,6 +1,6 @@
 """The `feedbot` command: one module per command group, each adding its parsers with the function that runs them.
 
-serve, shell, demo, db, export, stakeholders, release, pulse, digest, purge, webhooks, tracker, teams."""
+serve, shell, demo, db, export, stakeholders, release, feedback, pulse, digest, purge, webhooks, tracker, teams."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from bot.cli import (
     demo,
     digest,
     export,
+    feedback,
     pulse,
     purge,
     release,
@@ -33,7 +34,22 @@ from comms.render.text import shown_as_typed
 from storage.db import DatabaseDriverMissing
 
 # In the order `feedbot --help` lists them.
-GROUPS = (serve, shell, demo, db, export, stakeholders, release, pulse, digest, purge, webhooks, tracker, teams)
+GROUPS = (
+    serve,
+    shell,
+    demo,
+    db,
+    export,
+    stakeholders,
+    release,
+    feedback,
+    pulse,
+    digest,
+    purge,
+    webhooks,
+    tracker,
+    teams,
+)
 
 
 class _OneLineHelp(argparse.HelpFormatter):
