@@ -84,6 +84,7 @@ class Runtime:
             on_fanned_out=self.worker.wake,
             after_reconcile=self._after_reconcile,
             teams=teams,
+            webhooks=deps.webhooks,
         )
         self._teams = teams
         self._deps = deps

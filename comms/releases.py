@@ -10,25 +10,29 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.ids import bug_label, feedback_label, parse_label, release_label
+from bot.domain.ids import bug_label, parse_label, release_label
 from bot.domain.local_time import wall_time
 from bot.domain.notes import Note
 from bot.domain.platforms import TEAMS, is_person, is_teams_id
 from bot.domain.replies import channel_mention, mention
 from bot.domain.vocabulary import TIERS
+from comms.lifecycle import announce_stage, status_changed
 from comms.platforms import direct_message, note_payload
 from comms.senders import Sender
 from comms.tiers import approval_request, delivery_report, item_shipped, note_for_tier
 from comms.webhooks import WebhookEvents
 from storage import outbox, subjects, submissions
 from storage import releases as release_store
+from storage import triage as triage_store
 from storage.db import Database
 from storage.models import Bug, Feedback, Release, utcnow
 
 log = logging.getLogger("feedbot.releases")
 
 
-async def fan_out(session: AsyncSession, release_id: int, zone: ZoneInfo) -> int | None:
+async def fan_out(
+    session: AsyncSession, release_id: int, zone: ZoneInfo, webhooks: WebhookEvents | None = None
+) -> int | None:
     """Turn a due release into one delivery per stakeholder, in one transaction. None when another replica (or
     an earlier trigger) already did: the status compare-and-set and the unique (subject, recipient) make a
     second trigger harmless."""
@@ -53,29 +57,47 @@ async def fan_out(session: AsyncSession, release_id: int, zone: ZoneInfo) -> int
             channels_at=release.send_at if local else None,
             people_wall_time=wall_time(release.send_at, zone) if local else None,
         )
-    total += await _close_the_loop(session, release)
+    total += await _close_the_loop(session, release, webhooks)
     log.info("%s: %d messages queued", release_label(release.id), total)
     return total
 
 
-async def _close_the_loop(session: AsyncSession, release: Release) -> int:
+async def _close_the_loop(session: AsyncSession, release: Release, webhooks: WebhookEvents | None = None) -> int:
     numbers: dict[str, list[int]] = {"feedback": [], "bug": []}
     for label in release.linked_items.split():
         parsed = parse_label(label)
         if parsed is not None and parsed[0] in numbers:
             numbers[parsed[0]].append(parsed[1])
     told = 0
-    shipped_feedback = await submissions.mark_shipped(
-        session, Feedback, release.team_id, numbers["feedback"], release.id
-    )
-    for item in shipped_feedback:
-        # Anonymous feedback keeps no user id, so there is nobody to tell: that is the promise.
-        if item.user_id and not item.anonymous:
-            told += await _tell_submitter(session, release, item.user_id, feedback_label(item.id), item.text)
+    for item in await _ship_feedback(session, release, numbers["feedback"], webhooks):
+        # Its submitter (an anonymous one keeps no user id, so there is nobody to tell: that is the promise) and
+        # everyone who voted for it by name, merged items' submitters and voters included (a merge made them its
+        # voters). The subject is the shipped stage's: whoever was told it shipped already hears nothing twice.
+        submitter = None if item.anonymous else item.user_id
+        voters = await triage_store.named_voters(session, [item.id])
+        told += await announce_stage(session, item, "shipped", None, submitter, voters, release)
     for bug in await submissions.mark_shipped(session, Bug, release.team_id, numbers["bug"], release.id):
         if bug.reporter_id:
             told += await _tell_submitter(session, release, bug.reporter_id, bug_label(bug.id), bug.title)
     return told
+
+
+async def _ship_feedback(
+    session: AsyncSession, release: Release, ids: list[int], webhooks: WebhookEvents | None
+) -> list[Feedback]:
+    """The linked items, shipped; an item merged into another ships that other one (it answers with its status)."""
+    merged = await triage_store.targets(session, ids)
+    ids = list(dict.fromkeys(merged[number].id if number in merged else number for number in ids))
+    before = await triage_store.statuses(session, release.team_id, ids)
+    shipped = await submissions.mark_shipped(
+        session, Feedback, release.team_id, ids, release.id, status_changed_at=utcnow(), status_note=None
+    )
+    if webhooks is not None:
+        votes = await triage_store.vote_counts(session, [item.id for item in shipped])
+        for item in shipped:
+            if before.get(item.id) != "shipped":
+                await status_changed(session, webhooks, item, before.get(item.id, ""), votes.get(item.id, 0), release)
+    return shipped
 
 
 async def _tell_submitter(session: AsyncSession, release: Release, user_id: str, label: str, text: str) -> int:

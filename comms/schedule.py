@@ -24,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.domain.local_time import first_moment
 from comms.releases import fan_out, mark_missed
+from comms.webhooks import WebhookEvents
 from storage import releases as release_store
 from storage.db import Database
 from storage.models import utcnow
@@ -43,8 +44,10 @@ class ReleaseScheduler:
         on_fanned_out: Callable[[], None],
         after_reconcile: Callable[[], Awaitable[object]] | None = None,
         teams: Collection[str] | None = None,
+        webhooks: WebhookEvents | None = None,
     ) -> None:
         self._db = db
+        self._webhooks = webhooks  # shipped feedback announces its status change
         self._zone = zone
         self._grace = grace
         self._on_fanned_out = on_fanned_out
@@ -147,6 +150,6 @@ class ReleaseScheduler:
 
     async def _fire(self, release_id: int) -> None:
         async with self._db.sessions.begin() as session:
-            queued = await fan_out(session, release_id, self._zone)
+            queued = await fan_out(session, release_id, self._zone, self._webhooks)
         if queued is not None:
             self._on_fanned_out()

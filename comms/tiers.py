@@ -89,12 +89,14 @@ def approval_request(release: Release, zone: ZoneInfo) -> Note:
     )
 
 
-def item_shipped(release: Release, label: str, item_text: str) -> Note:
+def item_shipped(release: Release, label: str, item_text: str, *, voted: bool = False) -> Note:
+    """To the submitter, or (`voted`) to someone who voted for the item."""
+    told = "You voted for" if voted else "You told us"
     return Note(
-        title="Your feedback shipped 🎉",
+        title="Something you voted for shipped 🎉" if voted else "Your feedback shipped 🎉",
         fallback=f"{label} shipped in {verbatim(release.title)}",
         paragraphs=(
-            f"You told us: _{verbatim(truncate(' '.join(item_text.split()), 300))}_ ({label})",
+            f"{told}: _{verbatim(truncate(' '.join(item_text.split()), 300))}_ ({label})",
             f"It shipped in *{_title(release)}*: {truncate(release.summary, 1000)}",
         ),
         context="Thank you for telling us. Keep it coming.",

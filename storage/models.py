@@ -48,6 +48,8 @@ class Feedback(Base):
         Index("ix_feedback_team_created", "team_id", "created_at"),
         Index("ix_feedback_team_shipped", "team_id", "shipped_at"),
         Index("ix_feedback_tracker", "tracker", "tracker_key"),
+        Index("ix_feedback_team_status", "team_id", "status"),
+        Index("ix_feedback_duplicate_of", "duplicate_of_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +77,50 @@ class Feedback(Base):
     tracker_key: Mapped[str | None] = mapped_column(String(64))
     tracker_url: Mapped[str | None] = mapped_column(Text)
     tracker_status: Mapped[str | None] = mapped_column(String(64))
+    # Triage (bot/services/triage.py): who looks after it, the item it duplicates (its status is then the
+    # target's), the team's note on the status (a decline's reason), and when the status last changed.
+    assignee_id: Mapped[str | None] = mapped_column(String(64))
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("feedback.id", ondelete="SET NULL", name="fk_feedback_duplicate_of")
+    )
+    status_note: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class FeedbackReply(Base):
+    """What the team answered the submitter of a feedback item (DMed to them, kept here)."""
+
+    __tablename__ = "feedback_replies"
+    __table_args__ = (Index("ix_feedback_replies_item", "feedback_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE", name="fk_feedback_replies_feedback")
+    )
+    author_id: Mapped[str] = mapped_column(String(128))  # a user id, or "cli"
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FeedbackVote(Base):
+    """One person's +1 on a feedback item. `voter_key` is a hash of (workspace, person) keyed with a secret that
+    is never in the database (bot/services/triage.py): unique per item, so one vote per person, and for an
+    anonymous vote (`user_id` NULL) it leads to nobody without that secret."""
+
+    __tablename__ = "feedback_votes"
+    __table_args__ = (
+        UniqueConstraint("feedback_id", "voter_key", name="uq_feedback_votes_voter"),
+        Index("ix_feedback_votes_user", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE", name="fk_feedback_votes_feedback")
+    )
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    voter_key: Mapped[str] = mapped_column(String(64))
+    # An anonymous vote's time is on the hour, like an anonymous item's: nothing to line up with.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Bug(Base):

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.ids import bug_label, feedback_label
 from bot.domain.platforms import SLACK, TEAMS
+from bot.domain.vocabulary import ANNOUNCED_STATUSES
 from storage import subjects
 from storage.models import (
     SLACK_INSTALLATIONS,
@@ -33,6 +34,8 @@ from storage.models import (
     Bug,
     Delivery,
     Feedback,
+    FeedbackReply,
+    FeedbackVote,
     Pulse,
     PulseResponse,
     PulseSchedule,
@@ -123,6 +126,8 @@ _installs = SLACK_INSTALLATIONS.c
 PLACES: dict[Target, Place] = {
     PulseResponse: _via(PulseResponse.pulse_id, Pulse),
     ReleaseAcknowledgement: _via(ReleaseAcknowledgement.release_id, Release),
+    FeedbackVote: _via(FeedbackVote.feedback_id, Feedback),
+    FeedbackReply: _via(FeedbackReply.feedback_id, Feedback),
     TeamsConversation: Place(literal(TEAMS), TeamsConversation.tenant_id, TeamsConversation.tenant_id),
     # slack_sdk's OAuth store: an Enterprise Grid install has no team.
     SLACK_INSTALLATIONS: Place(
@@ -196,6 +201,11 @@ RULES: tuple[Rule, ...] = (
         holds="respondent key",
         reported="unlinked",
     ),
+    # Their named votes go (an anonymous one names nobody); items keep no trace of them as assignee; replies they
+    # wrote as a triager stay, by their pseudonym, like their other admin actions.
+    Rule(FeedbackVote, (FeedbackVote.user_id,), Action.DELETE),
+    Rule(Feedback, (Feedback.assignee_id,), Action.CLEAR),
+    Rule(FeedbackReply, (FeedbackReply.author_id,), Action.PSEUDONYMISE, stand_in=StandIn.PSEUDONYM),
     Rule(Stakeholder, (Stakeholder.target_id,), Action.DELETE),
     Rule(Stakeholder, (Stakeholder.added_by,), Action.PSEUDONYMISE),
     Rule(Release, (Release.created_by, Release.approved_by), Action.PSEUDONYMISE),
@@ -237,20 +247,19 @@ class Quoted:
     kind: str  # as filed in a tracker
     event: str  # as announced to FEEDBOT_WEBHOOK_URL
     label: Callable[[int], str]
+    followed: bool = False  # voters hear of its stages, in DMs that quote it
 
-    def subjects(self, item_id: int) -> tuple[str, str, str]:
+    def subjects(self, item_id: int) -> tuple[str, ...]:
         label = self.label(item_id)
-        return (
-            subjects.tracker_filing(self.kind, item_id),
-            subjects.webhook(self.event, label),
-            subjects.triage_post(label),
-        )
+        stages = tuple(subjects.stage(stage, label) for stage in ANNOUNCED_STATUSES) if self.followed else ()
+        filing = subjects.tracker_filing(self.kind, item_id)
+        return filing, subjects.webhook(self.event, label), subjects.triage_post(label), *stages
 
 
 # Other messages about an item name it by label only, or go to its submitter (purged as theirs).
 QUOTED: tuple[Quoted, ...] = (
     Quoted(Bug, Bug.reporter_id, "bug", "bug.created", bug_label),
-    Quoted(Feedback, Feedback.user_id, "feedback", "feedback.created", feedback_label),
+    Quoted(Feedback, Feedback.user_id, "feedback", "feedback.created", feedback_label, followed=True),
 )
 
 # Free text anybody wrote, in which a person can be mentioned.
@@ -448,6 +457,8 @@ EXPIRING: tuple[Expiry, ...] = (
                     Delivery.subject.startswith(prefix, autoescape=True)
                     for prefix in (
                         subjects.LOOP,
+                        subjects.STAGE,
+                        subjects.FEEDBACK_REPLY,
                         subjects.TRACKER,
                         subjects.TRIAGE,
                         *(subjects.webhook_prefix(q.event) for q in QUOTED),

@@ -14,7 +14,8 @@ from storage.models import AuditEntry, Bug, Feedback, Pulse, PulseResponse
 from storage.releases import ReleaseTally
 
 
-def feedback(row: Feedback) -> dict[str, Any]:
+def feedback(row: Feedback, votes: int = 0) -> dict[str, Any]:
+    """`votes` is a count only: who voted is never exported (an anonymous vote names nobody anyway)."""
     return {
         "id": feedback_label(row.id),
         "created_at": row.created_at.isoformat(),
@@ -30,6 +31,10 @@ def feedback(row: Feedback) -> dict[str, Any]:
         "channel": None if row.anonymous else row.channel_id,
         "permalink": row.permalink,
         **_tracker_fields(row),
+        "status_note": row.status_note,
+        "assignee": row.assignee_id,
+        "duplicate_of": feedback_label(row.duplicate_of_id) if row.duplicate_of_id else None,
+        "votes": votes,
     }
 
 

@@ -18,6 +18,8 @@ REPORT = "report:"
 TRACKER = "tracker:"
 WEBHOOK = "webhook:"
 TRIAGE = "triage:"
+STAGE = "stage:"
+FEEDBACK_REPLY = "reply:"
 
 
 def release(release_id: int) -> str:
@@ -43,6 +45,17 @@ def report(release_id: int) -> str:
 def loop(item_label: str) -> str:
     """Telling a submitter that their item shipped (closing the loop)."""
     return f"{LOOP}{item_label}"
+
+
+def stage(status: str, item_label: str) -> str:
+    """Telling a submitter or a voter that an item reached a stage (planned, in progress, declined). Shipped is
+    `loop`, whether a release or a triager shipped it: nobody hears twice that the same item shipped."""
+    return loop(item_label) if status == "shipped" else f"{STAGE}{status}:{item_label}"
+
+
+def feedback_reply(item_label: str, reply_id: int) -> str:
+    """A triager's reply to the submitter of an item: each reply once."""
+    return f"{FEEDBACK_REPLY}{item_label}:{reply_id}"
 
 
 def pulse(pulse_id: int) -> str:

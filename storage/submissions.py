@@ -64,16 +64,18 @@ async def existing_ids(session: AsyncSession, model: type[Item], team_id: str, i
 
 
 async def mark_shipped(
-    session: AsyncSession, model: type[Item], team_id: str, ids: list[int], release_id: int
+    session: AsyncSession, model: type[Item], team_id: str, ids: list[int], release_id: int, **also: Any
 ) -> list[Item]:
-    """Mark linked items shipped in a release; return them (their submitters hear about it)."""
+    """Mark linked items shipped in a release (and set `also`); return them (their submitters hear about it)."""
     if not ids:
         return []
     await session.execute(
         update(model)
         .where(model.team_id == team_id, model.id.in_(ids))
-        .values(status="shipped", shipped_release_id=release_id, shipped_at=utcnow())
+        .values(status="shipped", shipped_release_id=release_id, shipped_at=utcnow(), **also)
         .execution_options(synchronize_session=False)
     )
-    result = await session.execute(select(model).where(model.team_id == team_id, model.id.in_(ids)).order_by(model.id))
+    # populate_existing: rows this session loaded before the UPDATE come back as they are now.
+    query = select(model).where(model.team_id == team_id, model.id.in_(ids)).order_by(model.id)
+    result = await session.execute(query.execution_options(populate_existing=True))
     return list(result.scalars())

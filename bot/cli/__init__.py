@@ -1,6 +1,7 @@
 """The `feedbot` command: one module per command group, each adding its parsers with the function that runs them.
 
-serve, shell, demo, db, export, stakeholders, release, pulse, digest, purge, webhooks, tracker, triage, teams."""
+serve, shell, demo, db, export, stakeholders, release, feedback, pulse, digest, purge, webhooks, tracker, triage,
+teams."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.cli import (
     demo,
     digest,
     export,
+    feedback,
     pulse,
     purge,
     release,
@@ -34,7 +36,23 @@ from comms.render.text import shown_as_typed
 from storage.db import DatabaseDriverMissing
 
 # In the order `feedbot --help` lists them.
-GROUPS = (serve, shell, demo, db, export, stakeholders, release, pulse, digest, purge, webhooks, tracker, triage, teams)
+GROUPS = (
+    serve,
+    shell,
+    demo,
+    db,
+    export,
+    stakeholders,
+    release,
+    feedback,
+    pulse,
+    digest,
+    purge,
+    webhooks,
+    tracker,
+    triage,
+    teams,
+)
 
 
 class _OneLineHelp(argparse.HelpFormatter):

@@ -26,10 +26,10 @@ from bot.domain.settings import Settings
 from bot.domain.vocabulary import TIERS
 from storage import audit as audit_store
 from storage import bugs as bug_store
-from storage import feedback as feedback_store
 from storage import pulses as pulse_store
 from storage import releases as release_store
 from storage import rows
+from storage import triage as triage_store
 from storage.db import Database
 
 Rows = AsyncIterator[dict[str, Any]]
@@ -43,8 +43,8 @@ class Kind:
 
 
 async def _feedback(session: AsyncSession, team_id: str | None, threshold: int) -> Rows:
-    async for row in feedback_store.stream_all(session, team_id):
-        yield rows.feedback(row)
+    async for row, votes in triage_store.stream_with_votes(session, team_id):
+        yield rows.feedback(row, votes)
 
 
 async def _bugs(session: AsyncSession, team_id: str | None, threshold: int) -> Rows:
@@ -69,7 +69,8 @@ async def _audit(session: AsyncSession, team_id: str | None, threshold: int) -> 
 
 KINDS = {
     "feedback": Kind(("id", "created_at", "platform", "team", "user", "anonymous", "category", "product", "text",
-                      "status", "channel", "permalink", "tracker", "tracker_key", "tracker_url", "tracker_status"),
+                      "status", "channel", "permalink", "tracker", "tracker_key", "tracker_url", "tracker_status",
+                      "status_note", "assignee", "duplicate_of", "votes"),
                      _feedback),
     "bugs": Kind(("id", "created_at", "platform", "team", "reporter", "title", "what_happened", "expected", "severity",
                   "product", "status", "channel", "permalink", "tracker_key", "tracker", "tracker_url",

@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import Deps
 from bot.desks import Desks
 from bot.desks.releases import ReleaseDesk
+from bot.desks.triage import TriageDesk
 from bot.domain.console import LOCAL_PLATFORM, LOCAL_TEAM
 from bot.domain.platforms import SLACK
 from bot.domain.replies import Reply
@@ -89,6 +90,11 @@ class Resources:
     @cached_property
     def releases(self) -> ReleaseDesk:
         return ReleaseDesk(self)
+
+    @cached_property
+    def triage(self) -> TriageDesk:
+        """The feedback lifecycle needs only the database and the settings, like release notes."""
+        return TriageDesk(self)
 
     async def workspace(self, team: str | None) -> str:
         """--team, else the one workspace the database knows, else SLACK_BOT_TOKEN's (auth.test): Slack is asked

@@ -15,6 +15,7 @@ from bot.desks.intake import IntakeDesk
 from bot.desks.pulses import PulseDesk
 from bot.desks.releases import ReleaseDesk
 from bot.desks.trackers import TrackerDesk
+from bot.desks.triage import TriageDesk
 from bot.desks.triage_channels import TriageChannelDesk
 
 
@@ -28,6 +29,7 @@ class Desks:
     trackers: TrackerDesk = field(init=False)
     feedback_api: FeedbackApiDesk = field(init=False)
     inbound: InboundDesk = field(init=False)
+    triage: TriageDesk = field(init=False)
     triage_channels: TriageChannelDesk = field(init=False)
 
     def __post_init__(self) -> None:
@@ -39,4 +41,5 @@ class Desks:
         self.trackers = TrackerDesk(deps)
         self.feedback_api = FeedbackApiDesk(deps, self.intake)
         self.inbound = InboundDesk(deps)
+        self.triage = TriageDesk(deps)
         self.triage_channels = TriageChannelDesk(deps)

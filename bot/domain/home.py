@@ -16,6 +16,9 @@ class Submission:
     tracker_key: str | None = None  # EXP-12 once filed in an issue tracker, with its link and status there
     tracker_url: str | None = None
     tracker_status: str | None = None
+    # Feedback's triage: the team's note on its status, and the item it was merged into (whose status it shows).
+    status_note: str | None = None
+    merged_into: str | None = None
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ TRACKER_TEXT_SETTINGS = (
 # Who may be a Teams admin or approver: a person's Bot Framework id (29:…) or their Entra object id (a GUID).
 # Slack ids (U…, W…) are neither, so an id Teams sends is never read as a Slack person's.
 QUERY_PASSWORD = re.compile(r"([?&]password=)[^&]*", re.IGNORECASE)
+SLACK_PERSON = re.compile(r"[UW][A-Z0-9]{2,}")
 ENTRA_OBJECT_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 SLACK_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 
@@ -99,6 +100,8 @@ class Settings(BaseSettings):
     release_approvers: Annotated[frozenset[str], NoDecode] = Field(
         frozenset(), validation_alias="FEEDBOT_RELEASE_APPROVERS"
     )
+    # Who may triage feedback (status, assignee, replies, merges) besides the admins.
+    triagers: Annotated[frozenset[str], NoDecode] = Field(frozenset(), validation_alias="FEEDBOT_TRIAGERS")
     release_grace_hours: float = Field(24.0, validation_alias="FEEDBOT_RELEASE_GRACE_HOURS")
     delivery_max_attempts: int = Field(5, validation_alias="FEEDBOT_DELIVERY_MAX_ATTEMPTS")
     delivery_retry_seconds: float = Field(2.0, validation_alias="FEEDBOT_DELIVERY_RETRY_SECONDS")
@@ -226,7 +229,7 @@ class Settings(BaseSettings):
         # slack_sdk joins base_url and method name by plain concatenation.
         return str(url) if str(url).endswith("/") else f"{url}/"
 
-    @field_validator("admins", "release_approvers", mode="before")
+    @field_validator("admins", "release_approvers", "triagers", mode="before")
     @classmethod
     def _id_list(cls, value: Any) -> frozenset[str]:
         if value is None:
@@ -234,6 +237,18 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return frozenset(value)
+
+    @field_validator("triagers")
+    @classmethod
+    def _people(cls, value: frozenset[str]) -> frozenset[str]:
+        # A channel or a typo here would silently leave someone unable to triage: say which entry is wrong.
+        for entry in sorted(value):
+            if not (SLACK_PERSON.fullmatch(entry) or is_teams_person(entry)):
+                raise ValueError(
+                    f"“{entry[:40]}” is not a person's id: list Slack user ids (U…, W…) or Teams ids (29:… or an "
+                    "Entra object id), comma-separated"
+                )
+        return value
 
     @field_validator("anonymity_threshold", "delivery_max_attempts")
     @classmethod
@@ -403,6 +418,18 @@ class Settings(BaseSettings):
 
     def may_approve(self, user_id: str, platform: str) -> bool:
         return _listed_for(self.release_approvers, user_id, platform)
+
+    def is_triager(self, user_id: str, platform: str) -> bool:
+        """Listed in FEEDBOT_TRIAGERS (admins may triage too; the services ask both)."""
+        return _listed_for(self.triagers, user_id, platform)
+
+    @property
+    def vote_keys(self) -> list[str]:
+        """What keys a voter's hash (bot/services/triage.py), newest first: FEEDBOT_SECRET_KEY's keys, then the
+        platform secrets a server has anyway. None of them is ever in the database, so the hash of an anonymous
+        vote leads to nobody without them; the older ones only recognise votes cast before a key was added."""
+        platform_secrets = (self.slack_signing_secret, self.microsoft_app_password)
+        return [*self.secret_keys, *(secret for secret in platform_secrets if secret)]
 
     def __repr_args__(self) -> Any:
         # The database password would otherwise land wherever the settings are printed or logged.

@@ -7,9 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.home import AdminOverview, HomeSummary, Submission, TrackerCard, TrackerOverview
 from bot.domain.ids import bug_label, feedback_label
 from bot.domain.requester import Requester
+from bot.domain.vocabulary import status_name
 from storage import bugs as bug_store
 from storage import feedback as feedback_store
 from storage import trackers as tracker_store
+from storage import triage as triage_store
 from storage.models import Bug, Feedback
 
 RECENT_LIMIT = 10
@@ -25,10 +27,9 @@ async def summary(
     bug_rows = await bug_store.recent_by_reporter(
         session, requester.platform, requester.team_id, requester.user_id, limit
     )
-    submissions = [
-        Submission(feedback_label(row.id), "feedback", row.text, row.status, row.created_at, *_tracker_fields(row))
-        for row in feedback_rows
-    ] + [
+    # A merged item answers with its target's status and note.
+    merged = await triage_store.targets(session, [row.id for row in feedback_rows])
+    submissions = [_feedback_submission(row, merged.get(row.id)) for row in feedback_rows] + [
         Submission(bug_label(row.id), "bug", row.title, row.status, row.created_at, *_tracker_fields(row))
         for row in bug_rows
     ]
@@ -41,6 +42,20 @@ async def summary(
             trackers=await _tracker_overview(session, requester.team_id) if trackers else None,
         )
     return HomeSummary(submissions[:limit], admin)
+
+
+def _feedback_submission(row: Feedback, target: Feedback | None) -> Submission:
+    shown = target or row
+    return Submission(
+        feedback_label(row.id),
+        "feedback",
+        row.text,
+        status_name(shown.status),
+        row.created_at,
+        *_tracker_fields(row),
+        status_note=shown.status_note,
+        merged_into=feedback_label(target.id) if target is not None else None,
+    )
 
 
 def _tracker_fields(row: Feedback | Bug) -> tuple[str | None, str | None, str | None]:

@@ -227,7 +227,8 @@ def home_view(summary: HomeSummary) -> View:
         blocks.append(
             SectionBlock(
                 text=MarkdownTextObject(
-                    text=f"*{item.label}* · {item.kind} · _{item.status}_{_tracker_note(item)}\n{summary_text}"
+                    text=f"*{item.label}* · {item.kind} · _{item.status}_{_merged_note(item)}{_tracker_note(item)}"
+                    f"\n{summary_text}{_status_note(item)}"
                 )
             )
         )
@@ -256,6 +257,15 @@ def home_view(summary: HomeSummary) -> View:
 
 TRACKER_SEND_FEEDBACK = "tracker_send_feedback"
 TRACKER_RESEND_BUG = "tracker_resend_bug"
+
+
+def _merged_note(item: Submission) -> str:
+    return f" (merged into {item.merged_into})" if item.merged_into else ""
+
+
+def _status_note(item: Submission) -> str:
+    """The team's note on the status, as typed by a triager: escaped like any typed text."""
+    return f"\n> {escape_mrkdwn(truncate(' '.join(item.status_note.split()), 500))}" if item.status_note else ""
 
 
 def _tracker_note(item: Submission) -> str:

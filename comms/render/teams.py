@@ -432,8 +432,10 @@ def home_note(summary: HomeSummary) -> Note:
     """What Slack's App Home shows, as one card: the person's own submissions, and team counts for admins."""
     paragraphs = [
         f"*{item.label}* · {item.kind} · _{item.status}_"
+        + (f" (merged into {item.merged_into})" if item.merged_into else "")
         + (f" · <{item.tracker_url}|{verbatim(item.tracker_key)}>" if item.tracker_key and item.tracker_url else "")
         + f"\n{verbatim(truncate(' '.join(item.summary.split()), 200))}"
+        + (f"\nNote: _{verbatim(truncate(' '.join(item.status_note.split()), 500))}_" if item.status_note else "")
         for item in summary.submissions
     ]
     if not paragraphs:

@@ -130,7 +130,10 @@ def home_text(summary: HomeSummary) -> str:
         lines.append("  nothing yet")
     for item in summary.submissions:
         text = shown_as_typed(" ".join(item.summary.split()))
-        lines.append(f"  {item.label:<10} {item.status:<8} {text[:70]}")
+        status = f"{item.status} (merged into {item.merged_into})" if item.merged_into else item.status
+        lines.append(f"  {item.label:<10} {status:<8} {text[:70]}")
+        if item.status_note:
+            lines.append(f"  {'':<10} note: {shown_as_typed(' '.join(item.status_note.split()))[:200]}")
     if summary.admin is not None:
         feedback = summary.admin.feedback_by_status
         bugs = summary.admin.open_bugs_by_severity

@@ -59,6 +59,7 @@ def test_environment_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
         ("FEEDBOT_DELIVERY_LEASE_SECONDS", "0.5", "at least 1 second"),
         ("FEEDBOT_RETENTION_DAYS", "0", "at least 1"),
         ("FEEDBOT_RETENTION_DAYS", "a year", "valid integer"),
+        ("FEEDBOT_TRIAGERS", "UTRIAGE1,C0CHANNEL", "“C0CHANNEL” is not a person's id"),
     ],
 )
 def test_malformed_values_name_the_variable(
@@ -176,6 +177,16 @@ def test_the_teams_emulator_mode_is_off_unless_switched_on_and_never_with_an_app
     monkeypatch.setenv("MICROSOFT_APP_PASSWORD", "app-password")
     with pytest.raises(SettingsError, match=r"^FEEDBOT_TEAMS_EMULATOR is set together with MICROSOFT_APP_ID"):
         load_settings()
+
+
+def test_triagers_are_listed_like_admins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEEDBOT_TRIAGERS", " UTRIAGE1, 29:1pm ,,")
+    settings = load_settings()
+    assert settings.triagers == {"UTRIAGE1", "29:1pm"}
+    assert settings.is_triager("UTRIAGE1", "slack") and not settings.is_triager("UTRIAGE1", "teams")
+    assert settings.is_triager("29:1pm", "teams") and not settings.is_admin("UTRIAGE1", "slack")
+    monkeypatch.delenv("FEEDBOT_TRIAGERS")
+    assert load_settings().triagers == frozenset()
 
 
 def test_teams_ids_alone_count_for_teams_admins_and_approvers(monkeypatch: pytest.MonkeyPatch) -> None:
