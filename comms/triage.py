@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.ids import bug_label, feedback_label
-from bot.domain.notes import Note
+from bot.domain.notes import Action, Note
 from bot.domain.platforms import SLACK
 from bot.domain.replies import mention, verbatim
 from bot.domain.settings import Settings
+from bot.domain.vocabulary import CLOSED_STATUSES, status_name
 from comms.platforms import note_payload
 from comms.render.limits import truncate
 from comms.senders import Sent
@@ -23,6 +24,15 @@ from storage import triage_channels as triage_store
 from storage.models import Base, Bug, Delivery, Feedback
 from storage.outbox import OutboxMessage
 
+# The buttons of a feedback item's triage post (handlers/slack/actions/triage_buttons.py). A status button's
+# action id carries its status: Slack wants the action ids of one block to differ.
+STATUS_ACTION_PREFIX = "triage_status:"
+DECLINE_ACTION = "triage_decline"
+MERGE_ACTION = "triage_merge"
+REPLY_ACTION = "triage_reply"
+ASSIGN_ME_ACTION = "triage_assign_me"
+STATUS_BUTTONS = ("under_review", "planned", "in_progress")
+
 ANONYMOUS = "anonymous"
 ANONYMOUS_CONTEXT = (
     "Shared anonymously: nobody, this post included, knows who sent it, so it cannot be answered in person."
@@ -30,8 +40,9 @@ ANONYMOUS_CONTEXT = (
 QUOTE_LIMIT = 2800  # a section's text holds 3,000 characters; the rest of the line is ours
 
 
-def triage_note(item: Feedback | Bug) -> Note:
-    """What the triage channel reads about a new item: its words, product, kind and who sent it."""
+def triage_note(item: Feedback | Bug, votes: int = 0) -> Note:
+    """What the triage channel reads about an item: its words, product, kind, who sent it, and for feedback where
+    it stands (status, owner, votes) with the buttons that move it on."""
     if isinstance(item, Bug):
         label = bug_label(item.id)
         paragraphs = [f"*{verbatim(item.title)}*", verbatim(truncate(item.what_happened, QUOTE_LIMIT))]
@@ -43,25 +54,53 @@ def triage_note(item: Feedback | Bug) -> Note:
             ("Reported by", _who(item.reporter_id)),
         ]
         return Note(
-            title=f"New bug {label}",
+            title=f"Bug {label}",
             fallback=f"New bug {label} ({item.severity}): {verbatim(truncate(item.title, 150))}",
             paragraphs=tuple(paragraphs),
             facts=tuple(facts),
             context=_context(label, item.permalink, item.reporter_id is None),
         )
     label = feedback_label(item.id)
+    anonymous = item.anonymous or item.user_id is None
+    status = status_name(item.status) + (f": {verbatim(item.status_note)}" if item.status_note else "")
+    if item.duplicate_of_id:
+        status += f" (duplicate of {feedback_label(item.duplicate_of_id)})"
     facts = [
         ("Product", _product(item.product)),
         ("Kind", item.category or "not given"),
         ("From", _who(item.user_id)),
+        (
+            "Status",
+            f"{status} (duplicate of {feedback_label(item.duplicate_of_id)})" if item.duplicate_of_id else status,
+        ),
+        ("Votes", str(votes)),
     ]
+    if item.assignee_id:
+        facts.append(("Owner", mention(item.assignee_id)))
     return Note(
-        title=f"New feedback {label}",
-        fallback=f"New feedback {label}: {verbatim(truncate(' '.join(item.text.split()), 150))}",
+        title=f"Feedback {label}",
+        fallback=f"Feedback {label}: {verbatim(truncate(' '.join(item.text.split()), 150))}",
         paragraphs=(verbatim(truncate(item.text, QUOTE_LIMIT)),),
         facts=tuple(facts),
-        context=_context(label, item.permalink, item.anonymous or item.user_id is None),
+        context=_context(label, item.permalink, anonymous),
+        actions=() if item.status in CLOSED_STATUSES else _actions(label, item.status, anonymous),
     )
+
+
+def _actions(label: str, status: str, anonymous: bool) -> tuple[Action, ...]:
+    moves = [
+        Action(status_name(step).capitalize(), f"{STATUS_ACTION_PREFIX}{step}", label, style="primary")
+        for step in STATUS_BUTTONS
+        if step != status
+    ]
+    rest = [
+        Action("Decline…", DECLINE_ACTION, label, style="danger"),
+        Action("Merge into…", MERGE_ACTION, label),
+        Action("Assign to me", ASSIGN_ME_ACTION, label),
+    ]
+    # An anonymous submitter cannot be answered: the post says so in its context line instead of a button.
+    reply = [] if anonymous else [Action("Reply to submitter…", REPLY_ACTION, label)]
+    return (*moves, *rest, *reply)
 
 
 def _product(product: str | None) -> str:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from bot.deps import Deps
+from bot.domain.ids import parse_label
+from bot.domain.notes import Note
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from bot.services import triage_routes
 from bot.services.admin import NotAllowed
+from comms.triage import triage_note
+from storage import triage as lifecycle_store
 
 
 class TriageChannelDesk:
@@ -26,3 +30,15 @@ class TriageChannelDesk:
                 return await triage_routes.listing(session, requester, self._deps.settings.triage_channel)
         except NotAllowed as refusal:
             return refusal.reply
+
+    async def post(self, requester: Requester, item_label: str) -> Note | None:
+        """A feedback item's triage post as it stands now (status, owner, votes), to update the post in place."""
+        parsed = parse_label(item_label)
+        if parsed is None or parsed[0] != "feedback":
+            return None
+        async with self._deps.db.sessions() as session:
+            item = await lifecycle_store.item(session, requester.team_id, parsed[1])
+            if item is None:
+                return None
+            votes = await lifecycle_store.vote_counts(session, [item.id])
+        return triage_note(item, votes.get(item.id, 0))

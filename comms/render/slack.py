@@ -474,3 +474,33 @@ def pulse_comment_modal(pulse_id: int, metadata: str) -> View:
             ),
         ],
     )
+
+
+# -- triage posts' forms --------------------------------------------------------------------------------------------
+
+TRIAGE_DECLINE_MODAL = "triage_decline_modal"
+TRIAGE_MERGE_MODAL = "triage_merge_modal"
+TRIAGE_REPLY_MODAL = "triage_reply_modal"
+# callback id → (title, field label, submit button, multiline)
+TRIAGE_FORMS = {
+    TRIAGE_DECLINE_MODAL: ("Decline", "Why? The submitter and the voters read this", "Decline", True),
+    TRIAGE_MERGE_MODAL: ("Merge into…", "The item it duplicates (FB-12)", "Merge", False),
+    TRIAGE_REPLY_MODAL: ("Reply to submitter", "Your answer, sent to them as a DM and kept on the item", "Send", True),
+}
+
+
+def triage_modal(callback_id: str, item_label: str, metadata: str) -> View:
+    """The one-field form behind a triage post's Decline…, Merge into… and Reply… buttons."""
+    title, label, submit, multiline = TRIAGE_FORMS[callback_id]
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        title=title,
+        submit=submit,
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=[
+            _text_input("text", label, multiline=multiline, max_length=MAX_TEXT if multiline else 40),
+            ContextBlock(elements=[MarkdownTextObject(text=item_label)]),
+        ],
+    )

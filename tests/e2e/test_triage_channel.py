@@ -15,9 +15,10 @@ from bot.desks.intake import IntakeDesk
 from bot.domain.requester import Requester
 from bot.services.bugs import BugDraft
 from bot.services.feedback import FeedbackDraft
-from storage.models import Delivery, TriagePost
+from storage.models import Delivery, Feedback, TriagePost
+from tests.conftest import ADMIN_USER
 from tests.fakes.slack_api import FakeSlack, block_kit_problems
-from tests.fakes.slack_requests import slash_command
+from tests.fakes.slack_requests import block_actions, interactive, slash_command, text_value, view_submission
 from tests.support import RunningServer, eventually, process_env
 
 TRIAGE = "C0TRIAGE1"
@@ -47,7 +48,7 @@ async def test_a_new_item_is_posted_once_with_who_sent_it(server: RunningServer,
     (post,) = await eventually(lambda: _one(posts_to(fake_slack, TRIAGE)))
     assert block_kit_problems(post) == []
     shown = json.dumps(post["blocks"], ensure_ascii=False)
-    assert "New feedback FB-1" in shown and f"<@{SUBMITTER}>" in shown
+    assert "Feedback FB-1" in shown and f"<@{SUBMITTER}>" in shown
     assert "Approving &lt;expenses&gt; on the phone takes" in shown, "typed text is shown as typed"
     (kept,) = await eventually(lambda: _one_row(server))
     assert (kept.item, kept.channel_id, kept.team_id) == ("FB-1", TRIAGE, "T0001") and kept.ts
@@ -88,9 +89,9 @@ async def test_a_products_items_go_to_its_own_channel(
     await IntakeDesk(server.deps).feedback(reporter, FeedbackDraft(text="Wiki search"), source_key="fb-2")
 
     (bug_post,) = await eventually(lambda: _one(posts_to(fake_slack, EXPENSES)))
-    assert "New bug BUG-1" in json.dumps(bug_post["blocks"]) and "major" in json.dumps(bug_post["blocks"])
+    assert "Bug BUG-1" in json.dumps(bug_post["blocks"]) and "major" in json.dumps(bug_post["blocks"])
     (other,) = await eventually(lambda: _one(posts_to(fake_slack, TRIAGE)))
-    assert "New feedback FB-1" in json.dumps(other["blocks"])
+    assert "Feedback FB-1" in json.dumps(other["blocks"])
 
 
 async def _one(found: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
@@ -100,3 +101,71 @@ async def _one(found: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
 async def _one_row(server: RunningServer) -> list[TriagePost] | None:
     rows = await server.rows(TriagePost)
     return rows if len(rows) == 1 else None
+
+
+async def test_the_post_moves_an_item_on_and_only_triagers_may(server: RunningServer, fake_slack: FakeSlack) -> None:
+    await server.slack(slash_command("/feedback", "Approve expenses from the phone", user_id=SUBMITTER))
+    (post,) = await eventually(lambda: _one(posts_to(fake_slack, TRIAGE)))
+    message = {"text": post["text"], "blocks": post["blocks"]}
+    buttons = [
+        element["action_id"] for block in post["blocks"] if block["type"] == "actions" for element in block["elements"]
+    ]
+    assert buttons == [
+        "triage_status:under_review",
+        "triage_status:planned",
+        "triage_status:in_progress",
+        "triage_decline",
+        "triage_merge",
+        "triage_assign_me",
+        "triage_reply",
+    ]
+
+    def click(action: str, user: str, key: str) -> str:
+        return interactive(
+            block_actions(
+                action,
+                "FB-1",
+                message=message,
+                response_url=fake_slack.response_url(key),
+                user_id=user,
+                channel_id=TRIAGE,
+            )
+        )
+
+    # Someone who is neither an admin nor a triager: told so, alone, and nothing changes.
+    assert (await server.slack(click("triage_status:planned", "U0STRANGER", "no")))[0] == 200
+    (refused,) = await fake_slack.wait_for("response_url")
+    assert refused["response_type"] == "ephemeral" and "only" in refused["text"].lower()
+    assert [row.status for row in await server.rows(Feedback)] == ["new"]
+
+    assert (await server.slack(click("triage_status:planned", ADMIN_USER, "yes")))[0] == 200
+    redrawn = (await fake_slack.wait_for("response_url", 2))[-1]
+    assert redrawn["replace_original"] is True and block_kit_problems(redrawn) == []
+    shown = json.dumps(redrawn["blocks"])
+    assert "planned" in shown and "triage_status:planned" not in shown and f"<@{ADMIN_USER}>" in shown
+    told = await eventually(lambda: _dms_to(fake_slack, SUBMITTER, 1))
+    assert "planned" in json.dumps(told[0]).lower()
+
+    # Decline needs a reason, asked for in a form; the post is then updated in place.
+    assert (await server.slack(click("triage_decline", ADMIN_USER, "form")))[0] == 200
+    (opened,) = await fake_slack.wait_for("views.open")
+    form = opened["view"]
+    status, answer = await server.slack(
+        interactive(view_submission(form, {"text": text_value("  ")}, user_id=ADMIN_USER))
+    )
+    assert status == 200 and answer["response_action"] == "errors"
+    reason = "Finance needs the web approval for audit."
+    declined = view_submission(form, {"text": text_value(reason)}, user_id=ADMIN_USER)
+    status, _ = await server.slack(interactive(declined))
+    assert status == 200
+    (updated,) = await fake_slack.wait_for("chat.update")
+    assert updated["channel"] == TRIAGE and updated["ts"] == "1700000000.000001"
+    assert "declined" in json.dumps(updated["blocks"]) and not any(b["type"] == "actions" for b in updated["blocks"])
+    told = await eventually(lambda: _dms_to(fake_slack, SUBMITTER, 2))
+    assert reason in json.dumps(told[1])
+    assert [(row.status, row.status_note) for row in await server.rows(Feedback)] == [("declined", reason)]
+
+
+async def _dms_to(fake: FakeSlack, person: str, count: int) -> list[dict[str, Any]] | None:
+    found = [call for call in fake.delivered() if call["channel"] == person]
+    return found if len(found) == count else None

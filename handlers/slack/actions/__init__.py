@@ -5,6 +5,7 @@ from slack_bolt.async_app import AsyncApp
 from comms.pulses import ANSWER_ACTION_PREFIX, COMMENT_ACTION
 from comms.render.slack import HOME_GIVE_FEEDBACK, HOME_REPORT_BUG, TRACKER_RESEND_BUG, TRACKER_SEND_FEEDBACK
 from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION
+from comms.triage import ASSIGN_ME_ACTION, DECLINE_ACTION, MERGE_ACTION, REPLY_ACTION, STATUS_ACTION_PREFIX
 from handlers.slack.actions.home_buttons import home_bug_callback, home_feedback_callback
 from handlers.slack.actions.pulse_buttons import pulse_answer_callback, pulse_comment_callback
 from handlers.slack.actions.release_buttons import (
@@ -13,6 +14,11 @@ from handlers.slack.actions.release_buttons import (
     release_full_note_callback,
 )
 from handlers.slack.actions.tracker_buttons import tracker_send_callback
+from handlers.slack.actions.triage_buttons import (
+    triage_assign_me_callback,
+    triage_form_callback,
+    triage_status_callback,
+)
 
 
 def register(app: AsyncApp) -> None:
@@ -25,3 +31,7 @@ def register(app: AsyncApp) -> None:
     app.action(TRACKER_RESEND_BUG)(tracker_send_callback)
     app.action(HOME_GIVE_FEEDBACK)(home_feedback_callback)
     app.action(HOME_REPORT_BUG)(home_bug_callback)
+    app.action(re.compile(rf"^{re.escape(STATUS_ACTION_PREFIX)}[a-z_]+$"))(triage_status_callback)
+    app.action(ASSIGN_ME_ACTION)(triage_assign_me_callback)
+    for form in (DECLINE_ACTION, MERGE_ACTION, REPLY_ACTION):
+        app.action(form)(triage_form_callback)

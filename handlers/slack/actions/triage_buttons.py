@@ -1,0 +1,104 @@
+"""Buttons on a feedback item's triage post: move its status, decline, merge, reply, take it on. Each change is
+the lifecycle desk's (who may act, what it causes); the post is then redrawn in place with where the item stands,
+and a refusal is told to the clicker alone."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.desks import Desks
+from bot.domain.replies import Reply
+from bot.domain.requester import Requester
+from comms.render.limits import CONTEXT_TEXT
+from comms.render.slack import (
+    TRIAGE_DECLINE_MODAL,
+    TRIAGE_MERGE_MODAL,
+    TRIAGE_REPLY_MODAL,
+    note_message,
+    reply_mrkdwn,
+    triage_modal,
+)
+from comms.triage import DECLINE_ACTION, MERGE_ACTION, REPLY_ACTION, STATUS_ACTION_PREFIX
+from handlers.slack.context import desks_of, requester_from_payload
+
+FORMS = {DECLINE_ACTION: TRIAGE_DECLINE_MODAL, MERGE_ACTION: TRIAGE_MERGE_MODAL, REPLY_ACTION: TRIAGE_REPLY_MODAL}
+
+
+def _item(action: dict[str, Any]) -> str:
+    return str(action.get("value") or "")[:32]
+
+
+async def redrawn_post(desks: Desks, requester: Requester, item: str, reply: Reply) -> dict[str, Any] | None:
+    """The post as the item now stands, with a line saying what was done and by whom."""
+    note = await desks.triage_channels.post(requester, item)
+    if note is None:
+        return None
+    message = note_message(note)
+    done = f"{reply_mrkdwn(reply, CONTEXT_TEXT - 20)} · <@{requester.user_id}>"
+    message["blocks"].append({"type": "context", "elements": [{"type": "mrkdwn", "text": done}]})
+    return message
+
+
+async def triage_status_callback(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    status = str(action.get("action_id") or "").removeprefix(STATUS_ACTION_PREFIX)
+    desks = desks_of(context)
+    requester = requester_from_payload(desks.deps, body)
+
+    async def move() -> None:
+        reply = await desks.triage.set_status(requester, _item(action), status)
+        await _answer(desks, requester, _item(action), reply, respond)
+
+    # Bolt answers Slack when this listener returns (process_before_response), so the work runs after it.
+    desks.deps.background.spawn(move(), name="triage:status")
+
+
+async def triage_assign_me_callback(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    desks = desks_of(context)
+    requester = requester_from_payload(desks.deps, body)
+
+    async def take() -> None:
+        reply = await desks.triage.assign(requester, _item(action), requester.user_id)
+        await _answer(desks, requester, _item(action), reply, respond)
+
+    desks.deps.background.spawn(take(), name="triage:assign")
+
+
+async def triage_form_callback(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    """Decline…, Merge into… and Reply…: the form opens at once (a trigger id lasts 3 s); the desk decides on
+    submit whether this person may do it."""
+    await ack()
+    form = FORMS.get(str(action.get("action_id") or ""))
+    channel = (body.get("channel") or {}).get("id")
+    ts = (body.get("message") or {}).get("ts")
+    trigger = body.get("trigger_id")
+    if form is None or not isinstance(channel, str) or not isinstance(ts, str) or not isinstance(trigger, str):
+        return
+    metadata = json.dumps({"item": _item(action), "channel": channel, "ts": ts})
+    await client.views_open(trigger_id=trigger, view=triage_modal(form, _item(action), metadata))
+
+
+async def _answer(desks: Desks, requester: Requester, item: str, reply: Reply, respond: AsyncRespond) -> None:
+    if reply.kind not in {"ok", "info"}:
+        await respond(response_type="ephemeral", replace_original=False, text=reply_mrkdwn(reply))
+        return
+    message = await redrawn_post(desks, requester, item, reply)
+    if message is not None:
+        await respond(replace_original=True, **message)
