@@ -88,6 +88,7 @@ COMMANDS: tuple[Command, ...] = (
         admin=True,
         shell_arguments="[list | report REL-id | cancel REL-id]",
     ),
+    Command("vote", "FB-id", "+1 an open feedback item: one vote per person", frozenset({SHELL})),
     Command(
         "approve",
         "REL-id",
@@ -255,6 +256,10 @@ async def _acknowledge(call: Call) -> Answer:
     return Answer(reply=await call.desks.releases.acknowledge(call.requester, release_id))
 
 
+async def _vote(call: Call) -> Answer:
+    return Answer(reply=await call.desks.triage.vote(call.requester, call.argument))
+
+
 async def _approve(call: Call) -> Answer:
     release_id = parse_release_id(call.argument)
     if release_id is None:
@@ -290,6 +295,7 @@ TYPED_COMMANDS: dict[str, Callable[[Call], Awaitable[Answer]]] = {
     "release": _release,
     "acknowledge": _acknowledge,
     "approve": _approve,
+    "vote": _vote,
     "digest": _digest,
     "help": _help,
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -45,6 +45,17 @@ class AdminOverview:
 
 
 @dataclass(frozen=True)
+class Wanted:
+    """An open item of the workspace that people vote for: what App Home's "Most wanted" lists, with a +1."""
+
+    label: str
+    summary: str
+    status: str
+    votes: int
+
+
+@dataclass(frozen=True)
 class HomeSummary:
     submissions: list[Submission]
     admin: AdminOverview | None
+    most_wanted: list[Wanted] = field(default_factory=list)

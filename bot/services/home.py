@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.home import AdminOverview, HomeSummary, Submission, TrackerCard, TrackerOverview
+from bot.domain.home import AdminOverview, HomeSummary, Submission, TrackerCard, TrackerOverview, Wanted
 from bot.domain.ids import bug_label, feedback_label
 from bot.domain.requester import Requester
-from bot.domain.vocabulary import status_name
+from bot.domain.vocabulary import CLOSED_STATUSES, FEEDBACK_STATUSES, status_name
 from storage import bugs as bug_store
 from storage import feedback as feedback_store
 from storage import trackers as tracker_store
@@ -15,6 +15,7 @@ from storage import triage as triage_store
 from storage.models import Bug, Feedback
 
 RECENT_LIMIT = 10
+MOST_WANTED = 5
 TRACKER_CARDS = 5  # of each kind: App Home is a glance, `feedbot tracker send` takes any id
 
 
@@ -41,7 +42,21 @@ async def summary(
             open_bugs_by_severity=await bug_store.open_by_severity(session, requester.team_id),
             trackers=await _tracker_overview(session, requester.team_id) if trackers else None,
         )
-    return HomeSummary(submissions[:limit], admin)
+    return HomeSummary(submissions[:limit], admin, await _most_wanted(session, requester.team_id))
+
+
+async def _most_wanted(session: AsyncSession, team_id: str) -> list[Wanted]:
+    """The open items with the most votes, shown to everyone in the workspace. Anonymous items stay off this
+    public list: their words were written for the product team, and could tell colleagues who wrote them."""
+    open_statuses = [status for status in FEEDBACK_STATUSES if status not in CLOSED_STATUSES]
+    listed = await triage_store.listing(
+        session, team_id, statuses=open_statuses, product=None, sort="votes", limit=MOST_WANTED * 3
+    )
+    shown = [entry for entry in listed if not entry.item.anonymous and entry.item.user_id is not None and entry.votes]
+    return [
+        Wanted(feedback_label(entry.item.id), entry.item.text, status_name(entry.item.status), entry.votes)
+        for entry in shown[:MOST_WANTED]
+    ]
 
 
 def _feedback_submission(row: Feedback, target: Feedback | None) -> Submission:

@@ -201,6 +201,7 @@ def confirmation_modal(title: str, reply: Reply) -> View:
 
 HOME_GIVE_FEEDBACK = "home_give_feedback"
 HOME_REPORT_BUG = "home_report_bug"
+HOME_VOTE = "home_vote"
 
 
 def home_view(summary: HomeSummary) -> View:
@@ -233,6 +234,18 @@ def home_view(summary: HomeSummary) -> View:
             )
         )
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Sent {item.created_at:%Y-%m-%d %H:%M} UTC")]))
+    if summary.most_wanted:
+        blocks.append(DividerBlock())
+        blocks.append(HeaderBlock(text="Most wanted"))
+        for wanted in summary.most_wanted:
+            votes = f"{wanted.votes} vote{'s' if wanted.votes != 1 else ''}"
+            text = escape_mrkdwn(truncate(" ".join(wanted.summary.split()), 200))
+            blocks.append(
+                SectionBlock(
+                    text=MarkdownTextObject(text=f"*{wanted.label}* · _{wanted.status}_ · {votes}\n{text}"),
+                    accessory=ButtonElement(text="+1", action_id=HOME_VOTE, value=wanted.label),
+                )
+            )
     if summary.admin is not None:
         blocks.append(DividerBlock())
         blocks.append(HeaderBlock(text=truncate("Team overview (admins)", HEADER_TEXT)))

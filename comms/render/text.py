@@ -134,6 +134,11 @@ def home_text(summary: HomeSummary) -> str:
         lines.append(f"  {item.label:<10} {status:<8} {text[:70]}")
         if item.status_note:
             lines.append(f"  {'':<10} note: {shown_as_typed(' '.join(item.status_note.split()))[:200]}")
+    if summary.most_wanted:
+        lines.append("Most wanted (/vote FB-n to add yours):")
+        for wanted in summary.most_wanted:
+            text = shown_as_typed(" ".join(wanted.summary.split()))
+            lines.append(f"  {wanted.label:<10} {wanted.votes:>3} votes  {wanted.status:<12} {text[:60]}")
     if summary.admin is not None:
         feedback = summary.admin.feedback_by_status
         bugs = summary.admin.open_bugs_by_severity

@@ -107,3 +107,35 @@ async def test_home_buttons_open_the_same_modals_as_the_commands(
     status, answer = await server.slack(interactive(view_submission(opened["view"], values)))
     assert status == 200 and answer["response_action"] == "update", answer
     assert await server.count(stored) == 1
+
+
+async def test_most_wanted_takes_one_vote_per_person_and_hides_anonymous_items(
+    server: RunningServer, fake_slack: FakeSlack
+) -> None:
+    from bot.desks import Desks
+    from bot.domain.requester import Requester
+    from bot.services.feedback import FeedbackDraft
+
+    desks = Desks(server.deps)
+    await server.slack(slash_command("/feedback", "Approve expenses from the phone", user_id="U0001"))
+    secret = FeedbackDraft(text="My manager never approves anything", anonymous=True)
+    await desks.intake.feedback(Requester("slack", "T0001", "U0002"), secret, source_key="anon")
+    for voter in ("U0003", "U0004"):
+        await desks.triage.vote(Requester("slack", "T0001", voter), "FB-2")
+    await desks.triage.vote(Requester("slack", "T0001", "U0003"), "FB-1")
+
+    await server.slack(home_opened("U0005"), content_type="application/json")
+    (published,) = await fake_slack.wait_for("views.publish")
+    rendered = json.dumps(published["view"], ensure_ascii=False)
+    assert block_kit_problems(published["view"]) == []
+    assert "Most wanted" in rendered and "*FB-1* · _new_ · 1 vote" in rendered
+    assert "My manager" not in rendered and "FB-2" not in rendered, "an anonymous item stays off the public list"
+
+    plus_one = home_block_actions("home_vote", view=published["view"], user_id="U0005", value="FB-1")
+    assert (await server.slack(interactive(plus_one)))[0] == 200
+    (_, republished) = await fake_slack.wait_for("views.publish", 2)
+    assert "*FB-1* · _new_ · 2 votes" in json.dumps(republished["view"], ensure_ascii=False)
+    assert (await server.slack(interactive(plus_one)))[0] == 200
+    (modal,) = await fake_slack.wait_for("views.open")
+    assert "already" in json.dumps(modal["view"]).lower()
+    assert len(fake_slack.calls_to("views.publish")) == 2

@@ -204,7 +204,12 @@ def block_actions(
 
 
 def home_block_actions(
-    action_id: str, *, view: dict[str, Any], user_id: str = "U0001", team_id: str = TEAM_ID
+    action_id: str,
+    *,
+    view: dict[str, Any],
+    user_id: str = "U0001",
+    team_id: str = TEAM_ID,
+    value: str | None = None,
 ) -> dict[str, Any]:
     """A button click on the App Home tab (`view` as published): a view container, no channel, no response_url."""
     return {
@@ -225,6 +230,7 @@ def home_block_actions(
                 "text": {"type": "plain_text", "text": "button", "emoji": True},
                 "type": "button",
                 "action_ts": f"{time.time():.6f}",
+                **({"value": value} if value is not None else {}),
             }
         ],
     }

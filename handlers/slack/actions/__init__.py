@@ -3,10 +3,16 @@ import re
 from slack_bolt.async_app import AsyncApp
 
 from comms.pulses import ANSWER_ACTION_PREFIX, COMMENT_ACTION
-from comms.render.slack import HOME_GIVE_FEEDBACK, HOME_REPORT_BUG, TRACKER_RESEND_BUG, TRACKER_SEND_FEEDBACK
+from comms.render.slack import (
+    HOME_GIVE_FEEDBACK,
+    HOME_REPORT_BUG,
+    HOME_VOTE,
+    TRACKER_RESEND_BUG,
+    TRACKER_SEND_FEEDBACK,
+)
 from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION
 from comms.triage import ASSIGN_ME_ACTION, DECLINE_ACTION, MERGE_ACTION, REPLY_ACTION, STATUS_ACTION_PREFIX
-from handlers.slack.actions.home_buttons import home_bug_callback, home_feedback_callback
+from handlers.slack.actions.home_buttons import home_bug_callback, home_feedback_callback, home_vote_callback
 from handlers.slack.actions.pulse_buttons import pulse_answer_callback, pulse_comment_callback
 from handlers.slack.actions.release_buttons import (
     release_ack_callback,
@@ -31,6 +37,7 @@ def register(app: AsyncApp) -> None:
     app.action(TRACKER_RESEND_BUG)(tracker_send_callback)
     app.action(HOME_GIVE_FEEDBACK)(home_feedback_callback)
     app.action(HOME_REPORT_BUG)(home_bug_callback)
+    app.action(HOME_VOTE)(home_vote_callback)
     app.action(re.compile(rf"^{re.escape(STATUS_ACTION_PREFIX)}[a-z_]+$"))(triage_status_callback)
     app.action(ASSIGN_ME_ACTION)(triage_assign_me_callback)
     for form in (DECLINE_ACTION, MERGE_ACTION, REPLY_ACTION):

@@ -10,8 +10,8 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
-from comms.render.slack import bug_modal, feedback_modal
-from handlers.slack.context import deps_of
+from comms.render.slack import bug_modal, confirmation_modal, feedback_modal, home_view
+from handlers.slack.context import deps_of, desks_of, requester_from_payload
 
 
 async def home_feedback_callback(
@@ -32,3 +32,23 @@ async def _open(
     await ack()
     # No channel in the metadata: from the Home tab there is no conversation to link the item to.
     deps_of(context).background.spawn(client.views_open(trigger_id=body["trigger_id"], view=modal), name=name)
+
+
+async def home_vote_callback(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """+1 on "Most wanted": one vote per person (the desk decides), then the Home tab shows the new count; a
+    refusal or "already voted" opens a small modal, the only thing on a Home tab that the voter alone sees."""
+    await ack()
+    desks = desks_of(context)
+    label = str(action.get("value") or "")[:32]
+
+    async def vote() -> None:
+        requester = requester_from_payload(desks.deps, body)
+        reply = await desks.triage.vote(requester, label)
+        if reply.kind != "ok":
+            await client.views_open(trigger_id=body["trigger_id"], view=confirmation_modal("Most wanted", reply))
+            return
+        await client.views_publish(user_id=requester.user_id, view=home_view(await desks.intake.home(requester)))
+
+    desks.deps.background.spawn(vote(), name="home:vote")
