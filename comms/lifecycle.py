@@ -36,7 +36,7 @@ _MEANING = {
     "planned": "It is *planned*: it is on the team's list.",
     "in_progress": "It is *in progress*: the team is working on it now.",
     "shipped": "It has *shipped*.",
-    "declined": "The team has *declined* it, for now.",
+    "declined": "The team has *declined* it.",
 }
 
 

@@ -48,13 +48,6 @@ async def add_reply(session: AsyncSession, feedback_id: int, author_id: str, tex
     return row.id
 
 
-async def replies(session: AsyncSession, feedback_id: int) -> list[FeedbackReply]:
-    result = await session.execute(
-        select(FeedbackReply).where(FeedbackReply.feedback_id == feedback_id).order_by(FeedbackReply.id)
-    )
-    return list(result.scalars())
-
-
 # --- votes ---------------------------------------------------------------------------------------------------------
 
 
@@ -139,16 +132,6 @@ async def repoint_duplicates(session: AsyncSession, source_id: int, target_id: i
             .execution_options(synchronize_session=False)
         )
     return ids
-
-
-async def merged_into(session: AsyncSession, target_ids: Sequence[int]) -> list[Feedback]:
-    """The items merged into any of these."""
-    if not target_ids:
-        return []
-    result = await session.execute(
-        select(Feedback).where(Feedback.duplicate_of_id.in_(list(target_ids))).order_by(Feedback.id)
-    )
-    return list(result.scalars())
 
 
 async def targets(session: AsyncSession, feedback_ids: Sequence[int]) -> dict[int, Feedback]:

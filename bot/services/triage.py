@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -440,7 +440,3 @@ async def duplicate_instead(
     )
     news = await _news(session, target, target.status, target.status_note)
     return Triaged(Reply.ok(text, item_id=target_label), news, changes)
-
-
-def with_lines(triaged: Triaged, *lines: str) -> Triaged:
-    return replace(triaged, reply=replace(triaged.reply, lines=(*triaged.reply.lines, *lines)))

@@ -21,7 +21,7 @@ from bot.domain.vocabulary import STATUS_NAMES, parse_status, status_name
 from bot.services import home, triage
 from bot.services.releases import ReleaseDraft
 from comms.releases import fan_out
-from storage import rows, subjects
+from storage import outbox, rows, subjects
 from storage import triage as triage_store
 from storage.models import AuditEntry, Base, Delivery, Feedback, FeedbackReply, FeedbackVote, utcnow
 
@@ -444,3 +444,35 @@ async def test_exports_carry_the_lifecycle_and_never_the_voters(deps: Deps) -> N
 async def _rows(session: Any) -> AsyncIterator[dict[str, Any]]:
     async for row, votes in triage_store.stream_with_votes(session, TEAM):
         yield rows.feedback(row, votes)
+
+
+async def test_purging_a_voter_or_a_submitter_leaves_no_trace_in_the_lifecycle(deps: Deps) -> None:
+    from bot.services import privacy
+
+    desk = TriageDesk(deps)
+    theirs = await add_item(deps, SUBMITTER, f"{SECRET}, every month")
+    other = await add_item(deps, OTHER_SUBMITTER, "Payroll export is slow")
+    await desk.vote(who(VOTER), f"FB-{theirs}")
+    await desk.vote(who(SUBMITTER), f"FB-{other}")
+    await desk.assign(who(TRIAGER), f"FB-{other}", SUBMITTER)
+    await desk.reply(who(SUBMITTER, admin=True), f"FB-{other}", "Thanks, looking into it")
+    await desk.set_status(who(TRIAGER), f"FB-{theirs}", "planned")
+    assert await dms(deps, f"stage:planned:FB-{theirs}") == sorted([SUBMITTER, VOTER])
+    (voter_dm,) = [row for row in await deliveries(deps, "stage:") if row.recipient_id == VOTER]
+    async with deps.db.sessions.begin() as session:
+        await outbox.mark_sent(session, voter_dm.id, "DVOTER", "1700000000.000100")
+
+    async with deps.db.sessions.begin() as session:
+        await privacy.purge_person(session, deps.settings.pseudonym_key, SUBMITTER)
+
+    async with deps.db.sessions() as session:
+        votes = list((await session.execute(select(FeedbackVote).order_by(FeedbackVote.id))).scalars())
+        (kept_reply,) = (await session.execute(select(FeedbackReply))).scalars()
+    assert [vote.user_id for vote in votes] == [VOTER]  # their vote went, the other one stays
+    assert (await item(deps, other)).assignee_id is None
+    assert kept_reply.author_id.startswith("erased:")
+    # The voter's DM quoted the purged person's words: sent, it keeps its row and loses the quote; their own DM,
+    # not sent yet, goes.
+    (to_voter,) = await deliveries(deps, f"stage:planned:FB-{theirs}")
+    assert (to_voter.recipient_id, to_voter.payload) == (VOTER, "{}")
+    assert all(SUBMITTER not in str(row) for rows_ in (await everything(deps)).values() for row in rows_)
