@@ -1,6 +1,6 @@
 """The `feedbot` command: one module per command group, each adding its parsers with the function that runs them.
 
-serve, shell, demo, db, export, stakeholders, release, pulse, digest, purge, webhooks, tracker, teams."""
+serve, shell, demo, db, export, stakeholders, release, pulse, digest, themes, purge, webhooks, tracker, teams."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from bot.cli import (
     shell,
     stakeholders,
     teams,
+    themes,
     tracker,
     webhooks,
 )
@@ -33,7 +34,7 @@ from comms.render.text import shown_as_typed
 from storage.db import DatabaseDriverMissing
 
 # In the order `feedbot --help` lists them.
-GROUPS = (serve, shell, demo, db, export, stakeholders, release, pulse, digest, purge, webhooks, tracker, teams)
+GROUPS = (serve, shell, demo, db, export, stakeholders, release, pulse, digest, themes, purge, webhooks, tracker, teams)
 
 
 class _OneLineHelp(argparse.HelpFormatter):
