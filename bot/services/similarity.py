@@ -88,21 +88,21 @@ class SimilarFeedback:
             settled = [match.id for match in matches if match.id not in still_open]
             if not settled:
                 return matches
-            index.remove(settled)
+            await asyncio.to_thread(index.remove, settled)
         return [match for match in matches if match.id in still_open]
 
-    def add(self, team_id: str, items: Iterable[tuple[int, str]]) -> None:
+    async def add(self, team_id: str, items: Iterable[tuple[int, str]]) -> None:
         """New feedback stored by this process: indexed now if the workspace's index exists (else it is read
-        with the rest when the index is built)."""
+        with the rest when the index is built). In a worker thread: an add may be the one that refits."""
         workspace = self._workspaces.get(team_id)
         if workspace is not None:
-            workspace.index.add(items)
+            await asyncio.to_thread(workspace.index.add, list(items))
 
-    def remove(self, team_id: str, ids: Iterable[int]) -> None:
+    async def remove(self, team_id: str, ids: Iterable[int]) -> None:
         """Feedback closed, merged or erased by this process: never suggested again."""
         workspace = self._workspaces.get(team_id)
         if workspace is not None:
-            workspace.index.remove(ids)
+            await asyncio.to_thread(workspace.index.remove, list(ids))
 
     async def _current(self, team_id: str) -> TextIndex:
         workspace = self._workspaces.get(team_id)

@@ -226,10 +226,10 @@ async def test_the_index_is_built_once_and_catches_up_with_rows_stored_elsewhere
     # Older than any catch-up reads: only `add`, as the process that stored it calls it, makes it known.
     seed(database_url, [{"id": 5, "text": REQUESTS[5], "created_at": NOW - timedelta(days=30)}])
     assert await similar.similar(TEAM, REQUESTS[5]) == []
-    similar.add(TEAM, [(5, REQUESTS[5])])
+    await similar.add(TEAM, [(5, REQUESTS[5])])
     assert [m.id for m in await similar.similar(TEAM, REQUESTS[5])] == [5]
     # An id the database does not hold (never stored, or deleted) is dropped rather than suggested.
-    similar.add(TEAM, [(99, "added by this process")])
+    await similar.add(TEAM, [(99, "added by this process")])
     assert await similar.similar(TEAM, "added by this process") == []
 
 
@@ -254,7 +254,7 @@ async def test_feedback_closed_or_erased_elsewhere_is_dropped_at_the_next_lookup
     assert [m.id for m in await similar.similar(TEAM, query, limit=1)] == [3]
     assert [m.id for m in await similar.similar(TEAM, query)] == [3]
 
-    similar.remove(TEAM, [3])
+    await similar.remove(TEAM, [3])
     assert await similar.similar(TEAM, query) == []
 
 
