@@ -54,7 +54,7 @@ MAX_PRODUCTS = 5
 # Words true of most feedback, and the small words of the languages people write it in: no theme at all.
 FEEDBACK_WORDS = (
     "feedback thanks thank great good please would could should really also just like want need make still "
-    "every much many time times today always never sometimes"
+    "every much many time times today always never sometimes let lets add allow able way use get lot pls"
 )
 OTHER_LANGUAGES = (
     "der die das und ist nicht mit für von den ein eine einen wir ich sie auf bei dem des zu im es "
