@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.background import Background
 from bot.domain.settings import Settings
+from bot.services.similarity import SimilarFeedback
 from comms.audience import Directory, PlatformDirectory, SlackDirectory, TeamsDirectory
 from comms.metrics import Metrics
 from comms.teams_link import TeamsLink
@@ -35,6 +36,8 @@ class Deps:
     webhooks: WebhookEvents = field(init=False)
     trackers: TrackerFiling = field(init=False)
     triage: TriagePosts = field(init=False)
+    # Each workspace's open feedback as a text index, built on its first lookup and then kept in memory.
+    similar: SimilarFeedback = field(init=False)
     # Set by the runtime in `feedbot serve`: look at the releases table now rather than at the next tick.
     nudge_scheduler: Callable[[], None] = field(default=lambda: None)
 
@@ -57,6 +60,7 @@ class Deps:
             # New feedback and bugs are announced from inside the group commit's transaction (comms/webhooks.py).
             self.db.group_commit.after_insert = self.webhooks.items_created
         self.trackers = TrackerFiling(settings)
+        self.similar = SimilarFeedback(self.db)
         group_commit = self.db.group_commit
         if self.trackers.enabled:
             # New bugs are queued for their issue tracker inside the group commit's transaction, after the webhook

@@ -42,16 +42,6 @@ async def top_products(
     return [(product, n) for product, n in result.all() if product is not None]
 
 
-async def recent_texts(session: AsyncSession, team_id: str, start: datetime, end: datetime, limit: int) -> list[str]:
-    result = await session.execute(
-        select(Feedback.text)
-        .where(_in(Feedback, team_id, start, end))
-        .order_by(Feedback.created_at.desc())
-        .limit(limit)
-    )
-    return list(result.scalars())
-
-
 async def oldest_open_blocker(session: AsyncSession, team_id: str) -> datetime | None:
     return await session.scalar(
         select(func.min(Bug.created_at)).where(Bug.team_id == team_id, Bug.status == "open", Bug.severity == "blocker")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import submissions
@@ -37,3 +38,41 @@ async def count_by_status(session: AsyncSession, team_id: str) -> dict[str, int]
 
 def stream_all(session: AsyncSession, team_id: str | None = None) -> AsyncIterator[Feedback]:
     return submissions.stream_all(session, Feedback, team_id)
+
+
+def _open(team_id: str, closed: Collection[str]) -> ColumnElement[bool]:
+    # An emptied text (erasure, retention) is nothing to compare with any more.
+    return and_(Feedback.team_id == team_id, Feedback.status.not_in(closed), Feedback.text != "")
+
+
+async def open_texts(
+    session: AsyncSession, team_id: str, closed: Collection[str], since: datetime | None = None
+) -> list[tuple[int, str]]:
+    """(id, text) of a workspace's feedback whose status is not one of `closed`, written at or after `since`."""
+    query = select(Feedback.id, Feedback.text).where(_open(team_id, closed))
+    if since is not None:
+        query = query.where(Feedback.created_at >= since)
+    result = await session.execute(query.order_by(Feedback.id))
+    return [(item_id, text) for item_id, text in result.all()]
+
+
+async def open_among(session: AsyncSession, team_id: str, ids: Collection[int], closed: Collection[str]) -> set[int]:
+    """Which of `ids` are still open feedback of the workspace, with a text."""
+    if not ids:
+        return set()
+    result = await session.execute(select(Feedback.id).where(_open(team_id, closed), Feedback.id.in_(list(ids))))
+    return set(result.scalars())
+
+
+async def between(
+    session: AsyncSession, team_id: str, start: datetime, end: datetime, product: str | None = None
+) -> list[tuple[int, str, str | None, datetime]]:
+    """(id, text, product, created_at) of the feedback written in [start, end), oldest first; texts emptied by
+    erasure or retention left out. `product` matches whatever case it was typed in."""
+    query = select(Feedback.id, Feedback.text, Feedback.product, Feedback.created_at).where(
+        Feedback.team_id == team_id, Feedback.created_at >= start, Feedback.created_at < end, Feedback.text != ""
+    )
+    if product is not None:
+        query = query.where(func.lower(Feedback.product) == product.lower())
+    result = await session.execute(query.order_by(Feedback.created_at, Feedback.id))
+    return [(item_id, text, item_product, created) for item_id, text, item_product, created in result.all()]

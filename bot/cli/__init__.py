@@ -1,7 +1,7 @@
 """The `feedbot` command: one module per command group, each adding its parsers with the function that runs them.
 
-serve, shell, demo, db, export, stakeholders, release, feedback, pulse, digest, purge, webhooks, tracker, triage,
-teams."""
+serve, shell, demo, db, export, stakeholders, release, feedback, pulse, digest, themes, purge, webhooks, tracker,
+triage, teams."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from bot.cli import (
     shell,
     stakeholders,
     teams,
+    themes,
     tracker,
     triage,
     webhooks,
@@ -47,6 +48,7 @@ GROUPS = (
     feedback,
     pulse,
     digest,
+    themes,
     purge,
     webhooks,
     tracker,

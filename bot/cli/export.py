@@ -160,12 +160,12 @@ async def write_export(
         writer = csv.DictWriter(out, fieldnames=KINDS[kind].columns)
         writer.writeheader()
         async for row in rows:
-            writer.writerow({key: _csv_value(value) for key, value in row.items()})
+            writer.writerow({key: csv_value(value) for key, value in row.items()})
             count += 1
     return count
 
 
-def _csv_value(value: Any) -> str:
+def csv_value(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Collection
 from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +29,9 @@ from storage.db import Database
 from storage.models import utcnow
 from storage.outbox import OutboxMessage
 
+if TYPE_CHECKING:
+    from bot.services.themes import Theme
+
 log = logging.getLogger("feedbot.digests")
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -47,7 +51,9 @@ def digest_note(digest: Digest, zone: ZoneInfo) -> Note:
         paragraphs.append("*Needs your attention*\n" + "\n".join(f"• {ask}" for ask in asks))
     paragraphs.append(enps_line(digest))
     categories = ", ".join(f"{n} {name}" for name, n in sorted(digest.by_category.items(), key=lambda kv: -kv[1]))
-    themes = ", ".join(verbatim(theme) for theme in digest.themes or [product for product, _ in digest.top_products])
+    themes = "; ".join(theme_line(theme) for theme in digest.themes) or ", ".join(
+        verbatim(product) for product, _ in digest.top_products
+    )
     themes = themes or "none yet"
     paragraphs.append(
         f"*Feedback* {digest.feedback_now} this week (previous week {digest.feedback_before})"
@@ -80,6 +86,12 @@ def digest_note(digest: Digest, zone: ZoneInfo) -> Note:
         paragraphs=tuple(paragraphs),
         context="Figures cover the 7 days up to when this was made, compared with the 7 days before.",
     )
+
+
+def theme_line(theme: Theme) -> str:
+    """A theme as the digest lists it: its label, this week's count and the change, e.g. "csv export (5, +2)"."""
+    change = "new" if theme.change == theme.count else f"{theme.change:+d}"
+    return f"{verbatim(theme.label)} ({theme.count}, {change})"
 
 
 async def lions_of(db: Database, team_id: str) -> list[str]:

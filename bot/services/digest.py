@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import statistics
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,22 +19,16 @@ from storage import pulses as pulse_store
 from storage import stakeholders as stakeholder_store
 from storage.models import Pulse, Release
 
+if TYPE_CHECKING:
+    from bot.services.themes import Theme
+
 PERIOD = timedelta(days=7)
 SERIES_LENGTH = 12
-THEME_SAMPLE = 2000
+DIGEST_THEMES = 3
 SPARKS = "▁▂▃▄▅▆▇█"
 ENPS_DROP_ALERT = 10
 BLOCKER_AGE_ALERT_DAYS = 7
 LOW_RESPONSE_RATE = 30
-_WORD = re.compile(r"[^\W\d_]{4,}")
-_COMMON_WORDS = (
-    "that this with have from they were been would could should there their about which when what your your "
-    "than then them these those into more most some very just also only over such like make made does doing "
-    "will please still every really much because after before where while being other each here need want "
-    # "great", "good", "thanks": true of most feedback, so no theme at all
-    "feedback thanks thank great good"
-)
-STOPWORDS = frozenset(_COMMON_WORDS.split())
 
 
 @dataclass(frozen=True)
@@ -84,7 +77,7 @@ class Digest:
     feedback_before: int
     by_category: dict[str, int]
     top_products: list[tuple[str, int]]
-    themes: list[str]
+    themes: list[Theme]  # the week's biggest, against the week before
     open_bugs: dict[str, int]
     oldest_blocker_days: int | None
     shipped: list[tuple[str, str]]
@@ -152,14 +145,6 @@ def sparkline(values: list[int], low: int = -100, high: int = 100) -> str:
     return "".join(SPARKS[round((min(max(v, low), high) - low) * steps / (high - low))] for v in values)
 
 
-def themes(texts: list[str], limit: int = 3) -> list[str]:
-    words = Counter(
-        word for text in texts for word in {w.lower() for w in _WORD.findall(text)} if word not in STOPWORDS
-    )
-    ranked = sorted(words.items(), key=lambda item: (-item[1], item[0]))  # ties alphabetically: stable digests
-    return [word for word, count in ranked[:limit] if count >= 2]
-
-
 async def compose(session: AsyncSession, team_id: str, now: datetime, threshold: int) -> Digest:
     start = now - PERIOD
     pulses = await figures.recent_closed_pulses(session, team_id, now, SERIES_LENGTH + 1)
@@ -188,7 +173,7 @@ async def compose(session: AsyncSession, team_id: str, now: datetime, threshold:
         feedback_before=weeks[-2],
         by_category=await figures.feedback_by_category(session, team_id, start, now),
         top_products=await figures.top_products(session, team_id, start, now, 3),
-        themes=themes(await figures.recent_texts(session, team_id, start, now, THEME_SAMPLE)),
+        themes=await _themes(session, team_id, start, now, threshold),
         open_bugs=await bug_store.open_by_severity(session, team_id),
         oldest_blocker_days=(now - oldest_blocker).days if oldest_blocker else None,
         shipped=[(release_label(r.id), r.title) for r in sent],
@@ -208,6 +193,13 @@ async def compose(session: AsyncSession, team_id: str, now: datetime, threshold:
         weekly_feedback=weeks,
         running=RunningPulse(running, await pulse_store.count_answers(session, running.id)) if running else None,
     )
+
+
+async def _themes(session: AsyncSession, team_id: str, start: datetime, end: datetime, threshold: int) -> list[Theme]:
+    # Imported when a digest is made: scikit-learn would otherwise be imported by every `feedbot` command.
+    from bot.services.themes import themes_for
+
+    return await themes_for(session, team_id, start, end, threshold, limit=DIGEST_THEMES)
 
 
 async def _before_after(

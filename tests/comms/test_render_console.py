@@ -16,6 +16,7 @@ from bot.domain.notes import Note
 from bot.domain.replies import Reply, mention, verbatim
 from bot.domain.vocabulary import TIERS
 from bot.services.digest import Digest
+from bot.services.themes import Theme
 from comms.pulses import question_note
 from comms.render.console import KNOWN_TYPES, RULE, message_text
 from comms.render.slack import (
@@ -82,7 +83,7 @@ def _digest() -> Digest:
         feedback_before=9,
         by_category={"idea": 8, "problem": 5, "praise": 1},
         top_products=[("Search", 6)],
-        themes=["speed", "exports"],
+        themes=[Theme("search speed", 6, 2, ("Search",), ()), Theme("csv export", 3, 3, ("Billing",), ())],
         open_bugs={"blocker": 1, "major": 4},
         oldest_blocker_days=6,
         shipped=[("REL-3", "Faster search")],

@@ -18,6 +18,7 @@ from bot.domain.replies import Reply, channel_mention, mention, unmarked
 from bot.domain.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
 from bot.domain.vocabulary import CATEGORIES, SEVERITIES
 from bot.services.digest import Digest
+from bot.services.themes import Theme
 from comms.pulses import COMMENT_ACTION, question_note
 from comms.render.slack import ephemeral_response
 from comms.render.teams import (
@@ -246,7 +247,7 @@ def test_digest_note_with_many_paragraphs_is_valid() -> None:
         feedback_before=9,
         by_category={"idea": 8, "problem": 5, "praise": 1},
         top_products=[("Search", 6), ("Billing", 3)],
-        themes=["speed", "exports"],
+        themes=[Theme("search speed", 6, 2, ("Search",), ()), Theme("csv export", 3, 3, ("Billing",), ())],
         open_bugs={"blocker": 1, "major": 4},
         oldest_blocker_days=6,
         shipped=[("REL-3", "Faster search")],
