@@ -33,6 +33,10 @@ REPLY_ACTION = "triage_reply"
 ASSIGN_ME_ACTION = "triage_assign_me"
 STATUS_BUTTONS = ("under_review", "planned", "in_progress")
 
+# The buttons under "others said something similar" after /feedback.
+SAME_ACTION_PREFIX = "triage_same:"
+DIFFERENT_ACTION = "triage_different"
+
 ANONYMOUS = "anonymous"
 ANONYMOUS_CONTEXT = (
     "Shared anonymously: nobody, this post included, knows who sent it, so it cannot be answered in person."
@@ -151,3 +155,28 @@ class TriagePosts:
             return
         item = row.subject.removeprefix(subjects.TRIAGE)
         await triage_store.record_post(session, item, row.team_id, sent.channel, sent.ts)
+
+
+def suggestions_note(new_label: str, similar: Sequence[tuple[Feedback, int]], claim: str | None) -> Note:
+    """After /feedback: open items that say the same, each with its votes and a "+1 that instead"; the person
+    may also keep theirs. `claim` proves, on the click, that the clicker sent `new_label` (an anonymous item names
+    nobody to compare with)."""
+    lines = []
+    actions = []
+    for item, votes in similar:
+        label = feedback_label(item.id)
+        text = verbatim(truncate(" ".join(item.text.split()), 200))
+        lines.append(f"• *{label}* · _{status_name(item.status)}_ · {votes} vote{'s' if votes != 1 else ''}\n{text}")
+        value = f"{new_label}|{label}|{claim or ''}"
+        actions.append(Action(f"+1 {label} instead", f"{SAME_ACTION_PREFIX}{label}", value, style="primary"))
+    actions.append(Action("Mine is different", DIFFERENT_ACTION, new_label))
+    return Note(
+        title="Others said something similar",
+        fallback=f"{len(similar)} open item{'s' if len(similar) != 1 else ''} say something similar to {new_label}",
+        paragraphs=(
+            f"If one of these is what you mean, *+1* it instead of keeping {new_label}: it gets your vote, and you "
+            "hear when it moves.",
+            *lines,
+        ),
+        actions=tuple(actions),
+    )

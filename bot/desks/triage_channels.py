@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from bot.deps import Deps
-from bot.domain.ids import parse_label
+from bot.domain.ids import feedback_label, parse_label
 from bot.domain.notes import Note
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
-from bot.services import triage_routes
+from bot.services import triage, triage_routes
 from bot.services.admin import NotAllowed
-from comms.triage import triage_note
+from comms.triage import suggestions_note, triage_note
 from storage import triage as lifecycle_store
+
+SUGGESTED = 3  # similar items shown after /feedback
 
 
 class TriageChannelDesk:
@@ -42,3 +44,18 @@ class TriageChannelDesk:
                 return None
             votes = await lifecycle_store.vote_counts(session, [item.id])
         return triage_note(item, votes.get(item.id, 0))
+
+    async def suggestions(self, requester: Requester, item_id: int, text: str) -> Note | None:
+        """Open items that say what the new item `item_id` says, for its submitter: up to three, by similarity.
+        Anonymous items are never suggested: their words were written for the product team, not for colleagues."""
+        matches = await self._deps.similar.similar(requester.team_id, text, limit=SUGGESTED * 2, exclude={item_id})
+        if not matches:
+            return None
+        async with self._deps.db.sessions() as session:
+            found = [await lifecycle_store.item(session, requester.team_id, match.id) for match in matches]
+            shown = [item for item in found if item is not None and not item.anonymous and item.user_id][:SUGGESTED]
+            votes = await lifecycle_store.vote_counts(session, [item.id for item in shown])
+        if not shown:
+            return None
+        claim = triage.claim(self._deps.settings, requester, item_id)
+        return suggestions_note(feedback_label(item_id), [(item, votes.get(item.id, 0)) for item in shown], claim)

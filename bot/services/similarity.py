@@ -31,13 +31,14 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.vocabulary import CLOSED_STATUSES
 from bot.services.text_index import Match, TextIndex
 from storage import feedback as feedback_store
 from storage.db import Database
 from storage.models import utcnow
 
 # Feedback in these statuses is settled: never suggested as "the same as yours", never a merge target.
-CLOSED = ("shipped", "declined", "duplicate")
+CLOSED = CLOSED_STATUSES
 SIMILAR_THRESHOLD = 0.19
 # Catching up re-reads this much before the previous lookup: a row is stamped before its transaction commits.
 CATCH_UP_OVERLAP = timedelta(minutes=5)

@@ -169,3 +169,43 @@ async def test_the_post_moves_an_item_on_and_only_triagers_may(server: RunningSe
 async def _dms_to(fake: FakeSlack, person: str, count: int) -> list[dict[str, Any]] | None:
     found = [call for call in fake.delivered() if call["channel"] == person]
     return found if len(found) == count else None
+
+
+async def test_after_feedback_similar_open_items_can_take_the_vote_instead(
+    server: RunningServer, fake_slack: FakeSlack
+) -> None:
+    first = slash_command("/feedback", "Approving expenses on my phone takes too many taps", user_id="U0FIRST1")
+    await server.slack(first)
+    unrelated = slash_command("/feedback", "The wiki search never finds the holiday calendar", user_id="U0OTHER1")
+    await server.slack(unrelated)
+    again = slash_command(
+        "/feedback",
+        "approving an expense on the phone needs too many taps",
+        user_id=SUBMITTER,
+        response_url=fake_slack.response_url("similar"),
+    )
+    status, answer = await server.slack(again)
+    assert status == 200 and "FB-3" in json.dumps(answer), "the ack confirms at once, without the comparison"
+
+    (suggested,) = await fake_slack.wait_for("response_url", timeout=20)
+    assert suggested["response_type"] == "ephemeral" and block_kit_problems(suggested) == []
+    shown = json.dumps(suggested["blocks"], ensure_ascii=False)
+    assert "FB-1" in shown and "FB-2" not in shown and "0 votes" in shown
+    same = next(
+        element
+        for block in suggested["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == "triage_same:FB-1"
+    )
+    message = {"text": suggested["text"], "blocks": suggested["blocks"]}
+    url = fake_slack.response_url("same")
+    stranger = block_actions(same["action_id"], same["value"], message=message, response_url=url, user_id="U0OTHER1")
+    await server.slack(interactive(stranger))
+    mine = block_actions(same["action_id"], same["value"], message=message, response_url=url, user_id=SUBMITTER)
+    await server.slack(interactive(mine))
+    answers = await fake_slack.wait_for("response_url", 3, timeout=20)
+    texts = " ".join(json.dumps(call) for call in answers[1:])
+    assert "Only whoever sent FB-3 can turn it into a vote" in texts
+    by_id = {row.id: (row.status, row.duplicate_of_id) for row in await server.rows(Feedback)}
+    assert by_id == {1: ("new", None), 2: ("new", None), 3: ("duplicate", 1)}

@@ -11,7 +11,15 @@ from comms.render.slack import (
     TRACKER_SEND_FEEDBACK,
 )
 from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION
-from comms.triage import ASSIGN_ME_ACTION, DECLINE_ACTION, MERGE_ACTION, REPLY_ACTION, STATUS_ACTION_PREFIX
+from comms.triage import (
+    ASSIGN_ME_ACTION,
+    DECLINE_ACTION,
+    DIFFERENT_ACTION,
+    MERGE_ACTION,
+    REPLY_ACTION,
+    SAME_ACTION_PREFIX,
+    STATUS_ACTION_PREFIX,
+)
 from handlers.slack.actions.home_buttons import home_bug_callback, home_feedback_callback, home_vote_callback
 from handlers.slack.actions.pulse_buttons import pulse_answer_callback, pulse_comment_callback
 from handlers.slack.actions.release_buttons import (
@@ -22,7 +30,9 @@ from handlers.slack.actions.release_buttons import (
 from handlers.slack.actions.tracker_buttons import tracker_send_callback
 from handlers.slack.actions.triage_buttons import (
     triage_assign_me_callback,
+    triage_different_callback,
     triage_form_callback,
+    triage_same_callback,
     triage_status_callback,
 )
 
@@ -42,3 +52,5 @@ def register(app: AsyncApp) -> None:
     app.action(ASSIGN_ME_ACTION)(triage_assign_me_callback)
     for form in (DECLINE_ACTION, MERGE_ACTION, REPLY_ACTION):
         app.action(form)(triage_form_callback)
+    app.action(re.compile(rf"^{re.escape(SAME_ACTION_PREFIX)}FB-\d+$"))(triage_same_callback)
+    app.action(DIFFERENT_ACTION)(triage_different_callback)

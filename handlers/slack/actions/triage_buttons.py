@@ -102,3 +102,26 @@ async def _answer(desks: Desks, requester: Requester, item: str, reply: Reply, r
     message = await redrawn_post(desks, requester, item, reply)
     if message is not None:
         await respond(replace_original=True, **message)
+
+
+async def triage_same_callback(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    """+1 that instead: the new item becomes a vote for the one picked (the desk checks it is the clicker's)."""
+    await ack()
+    new, _, rest = str(action.get("value") or "")[:300].partition("|")
+    target, _, claim = rest.partition("|")
+    desks = desks_of(context)
+    requester = requester_from_payload(desks.deps, body)
+
+    async def instead() -> None:
+        reply = await desks.triage.duplicate_instead(requester, new, target, claim or None)
+        await respond(replace_original=True, text=reply_mrkdwn(reply))
+
+    desks.deps.background.spawn(instead(), name="triage:same")
+
+
+async def triage_different_callback(ack: AsyncAck, action: dict[str, Any], respond: AsyncRespond) -> None:
+    await ack()
+    label = _item(action)
+    await respond(replace_original=True, text=reply_mrkdwn(Reply.ok(f"Kept {label} as its own item. Thank you.")))

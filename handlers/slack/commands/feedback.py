@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.desks.intake import Outcome
 from bot.domain.replies import Reply
 from bot.services.feedback import FeedbackDraft
-from comms.render.slack import ephemeral_response, feedback_modal
+from comms.render.slack import ephemeral_response, feedback_modal, note_message
 from handlers.slack.answer import outcome_in_time
 from handlers.slack.context import desks_of, requester_from_command
 
@@ -30,14 +30,26 @@ async def feedback_command_callback(
         deps.background.spawn(client.views_open(trigger_id=command["trigger_id"], view=modal), name="feedback:modal")
         return
 
+    requester = requester_from_command(deps, command)
+
+    async def suggest(outcome: Outcome) -> None:
+        """After the answer: open items that say the same, so the person can +1 one instead (never before the ack:
+        comparing texts may take a moment)."""
+        if not outcome.created or outcome.item_id is None:
+            return
+        note = await desks.triage_channels.suggestions(requester, outcome.item_id, text)
+        if note is not None:
+            await respond(response_type="ephemeral", replace_original=False, **note_message(note))
+
     async def deliver_late(outcome: Outcome) -> None:
         await respond(**ephemeral_response(outcome.reply))
+        await suggest(outcome)
 
     work = desks.intake.feedback(
-        requester_from_command(deps, command),
-        FeedbackDraft(text=text, channel_id=channel_id),
-        source_key=f"command:{command['trigger_id']}",
+        requester, FeedbackDraft(text=text, channel_id=channel_id), source_key=f"command:{command['trigger_id']}"
     )
     outcome = await outcome_in_time(deps, work, deliver_late, name="feedback:command")
     reply = outcome.reply if outcome else Reply.info("Saving your feedback… you will see its id here in a moment.")
     await ack(**ephemeral_response(reply))
+    if outcome is not None:
+        deps.background.spawn(suggest(outcome), name="feedback:similar")
