@@ -31,6 +31,7 @@ DECLINE_ACTION = "triage_decline"
 MERGE_ACTION = "triage_merge"
 REPLY_ACTION = "triage_reply"
 ASSIGN_ME_ACTION = "triage_assign_me"
+TRACKER_ACTION = "triage_tracker"
 STATUS_BUTTONS = ("under_review", "planned", "in_progress")
 
 # The buttons under "others said something similar" after /feedback.
@@ -38,13 +39,11 @@ SAME_ACTION_PREFIX = "triage_same:"
 DIFFERENT_ACTION = "triage_different"
 
 ANONYMOUS = "anonymous"
-ANONYMOUS_CONTEXT = (
-    "Shared anonymously: nobody, this post included, knows who sent it, so it cannot be answered in person."
-)
+ANONYMOUS_CONTEXT = "Shared anonymously: nobody, this post included, knows who sent it, so nobody can answer them."
 QUOTE_LIMIT = 2800  # a section's text holds 3,000 characters; the rest of the line is ours
 
 
-def triage_note(item: Feedback | Bug, votes: int = 0) -> Note:
+def triage_note(item: Feedback | Bug, votes: int = 0, *, trackers: bool = False) -> Note:
     """What the triage channel reads about an item: its words, product, kind, who sent it, and for feedback where
     it stands (status, owner, votes) with the buttons that move it on."""
     if isinstance(item, Bug):
@@ -66,6 +65,7 @@ def triage_note(item: Feedback | Bug, votes: int = 0) -> Note:
         )
     label = feedback_label(item.id)
     anonymous = item.anonymous or item.user_id is None
+    filing = trackers and item.tracker_key is None and item.tracker_status != "queued"
     status = status_name(item.status) + (f": {verbatim(item.status_note)}" if item.status_note else "")
     if item.duplicate_of_id:
         status += f" (duplicate of {feedback_label(item.duplicate_of_id)})"
@@ -87,11 +87,11 @@ def triage_note(item: Feedback | Bug, votes: int = 0) -> Note:
         paragraphs=(verbatim(truncate(item.text, QUOTE_LIMIT)),),
         facts=tuple(facts),
         context=_context(label, item.permalink, anonymous),
-        actions=() if item.status in CLOSED_STATUSES else _actions(label, item.status, anonymous),
+        actions=() if item.status in CLOSED_STATUSES else _actions(label, item.status, anonymous, filing),
     )
 
 
-def _actions(label: str, status: str, anonymous: bool) -> tuple[Action, ...]:
+def _actions(label: str, status: str, anonymous: bool, filing: bool) -> tuple[Action, ...]:
     moves = [
         Action(status_name(step).capitalize(), f"{STATUS_ACTION_PREFIX}{step}", label, style="primary")
         for step in STATUS_BUTTONS
@@ -104,7 +104,8 @@ def _actions(label: str, status: str, anonymous: bool) -> tuple[Action, ...]:
     ]
     # An anonymous submitter cannot be answered: the post says so in its context line instead of a button.
     reply = [] if anonymous else [Action("Reply to submitter…", REPLY_ACTION, label)]
-    return (*moves, *rest, *reply)
+    tracker = [Action("File in tracker", TRACKER_ACTION, label)] if filing else []
+    return (*moves, *rest, *reply, *tracker)
 
 
 def _product(product: str | None) -> str:
@@ -126,6 +127,7 @@ class TriagePosts:
 
     def __init__(self, settings: Settings) -> None:
         self._default_channel = settings.triage_channel
+        self._trackers = bool(settings.trackers)
 
     async def items_created(self, session: AsyncSession, rows: Sequence[Base]) -> None:
         items = [row for row in rows if isinstance(row, Feedback | Bug) and row.platform == SLACK]
@@ -146,7 +148,7 @@ class TriagePosts:
                 team_id=item.team_id,
                 recipient_id=channel,
                 recipient_kind="channel",
-                payload=note_payload(SLACK, triage_note(item)),
+                payload=note_payload(SLACK, triage_note(item, trackers=self._trackers)),
             )
             await outbox.enqueue(session, post)
 

@@ -43,7 +43,7 @@ class TriageChannelDesk:
             if item is None:
                 return None
             votes = await lifecycle_store.vote_counts(session, [item.id])
-        return triage_note(item, votes.get(item.id, 0))
+        return triage_note(item, votes.get(item.id, 0), trackers=bool(self._deps.settings.trackers))
 
     async def suggestions(self, requester: Requester, item_id: int, text: str) -> Note | None:
         """Open items that say what the new item `item_id` says, for its submitter: up to three, by similarity.

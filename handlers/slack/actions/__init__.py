@@ -19,6 +19,7 @@ from comms.triage import (
     REPLY_ACTION,
     SAME_ACTION_PREFIX,
     STATUS_ACTION_PREFIX,
+    TRACKER_ACTION,
 )
 from handlers.slack.actions.home_buttons import home_bug_callback, home_feedback_callback, home_vote_callback
 from handlers.slack.actions.pulse_buttons import pulse_answer_callback, pulse_comment_callback
@@ -34,6 +35,7 @@ from handlers.slack.actions.triage_buttons import (
     triage_form_callback,
     triage_same_callback,
     triage_status_callback,
+    triage_tracker_callback,
 )
 
 
@@ -54,3 +56,4 @@ def register(app: AsyncApp) -> None:
         app.action(form)(triage_form_callback)
     app.action(re.compile(rf"^{re.escape(SAME_ACTION_PREFIX)}FB-\d+$"))(triage_same_callback)
     app.action(DIFFERENT_ACTION)(triage_different_callback)
+    app.action(TRACKER_ACTION)(triage_tracker_callback)

@@ -125,3 +125,18 @@ async def triage_different_callback(ack: AsyncAck, action: dict[str, Any], respo
     await ack()
     label = _item(action)
     await respond(replace_original=True, text=reply_mrkdwn(Reply.ok(f"Kept {label} as its own item. Thank you.")))
+
+
+async def triage_tracker_callback(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    """File in tracker: the existing filing (admins), then the post shows it is on its way."""
+    await ack()
+    desks = desks_of(context)
+    requester = requester_from_payload(desks.deps, body)
+
+    async def file() -> None:
+        reply = await desks.trackers.send(requester, _item(action))
+        await _answer(desks, requester, _item(action), reply, respond)
+
+    desks.deps.background.spawn(file(), name="triage:tracker")
