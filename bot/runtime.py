@@ -15,21 +15,25 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.deps import Deps
+from bot.desks import Desks
 from bot.desks import pulse_campaigns as pulses
 from bot.desks import weekly_digest as digests
-from bot.domain.console import LOCAL_PLATFORM
-from bot.domain.platforms import TEAMS
+from bot.domain.console import LOCAL_PLATFORM, is_console_team
+from bot.domain.platforms import SLACK, TEAMS
+from bot.domain.requester import Requester
 from bot.services import privacy
 from comms.console_sender import ConsoleRouting, KeptLocal
 from comms.delivery import DeliveryWorker, OnSent
 from comms.releases import report_finished
+from comms.render.slack import note_message
 from comms.schedule import ReleaseScheduler
 from comms.senders import Sender, Sent, SlackSender
 from comms.teams_sender import TeamsSender
 from comms.trackers.sender import tracker_senders
+from comms.triage import update_post
 from comms.webhooks import PLATFORM as WEBHOOK_PLATFORM
 from comms.webhooks import WebhookSender
-from storage import slack_events
+from storage import slack_events, subjects
 from storage.models import Delivery, utcnow
 
 # Retention is a slow sweep, not a reaction: once an hour is plenty, and it keeps the reconcile tick light.
@@ -40,12 +44,12 @@ SLACK_EVENTS_KEPT = timedelta(hours=1)
 SLACK_EVENTS_PRUNED_EVERY_SECONDS = 600.0
 
 
-def _both(first: OnSent, second: OnSent) -> OnSent:
-    """Two settle hooks in one transaction: each looks only at its own subjects."""
+def _all(*hooks: OnSent) -> OnSent:
+    """Settle hooks in one transaction: each looks only at its own subjects."""
 
     async def settled(session: AsyncSession, row: Delivery, sent: Sent) -> None:
-        await first(session, row, sent)
-        await second(session, row, sent)
+        for hook in hooks:
+            await hook(session, row, sent)
 
     return settled
 
@@ -73,7 +77,7 @@ class Runtime:
             retry_seconds=settings.delivery_retry_seconds,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
             after_sent=self._after_sent,
-            on_sent=_both(deps.trackers.on_sent, deps.triage.on_sent),
+            on_sent=_all(deps.trackers.on_sent, deps.triage.on_sent, self._triage_posted),
             on_failed=deps.trackers.on_failed,
             teams=teams,
         )
@@ -121,6 +125,27 @@ class Runtime:
             return
         self._retention_due = time.monotonic() + RETENTION_EVERY_SECONDS
         self._retention = self._deps.background.spawn(privacy.apply_retention(self._deps.db, days), name="retention")
+
+    async def _triage_posted(self, session: AsyncSession, row: Delivery, sent: Sent) -> None:
+        """A feedback item's triage post went out: add its similar items, found by this server's text index, by
+        redrawing it in place. After the commit and off the worker's lane: comparing texts may take a moment."""
+        item = row.subject.removeprefix(subjects.TRIAGE)
+        if (
+            not row.subject.startswith(subjects.TRIAGE)
+            or not item.startswith("FB-")
+            or row.platform != SLACK
+            or is_console_team(row.team_id)
+            or sent.channel is None
+            or sent.ts is None
+        ):
+            return
+        channel, ts = sent.channel, sent.ts
+        self._deps.background.spawn(self._add_similar(row.team_id, item, channel, ts), name="triage:similar")
+
+    async def _add_similar(self, team_id: str, item: str, channel: str, ts: str) -> None:
+        note = await Desks(self._deps).triage_channels.post(Requester(SLACK, team_id, "system"), item)
+        if note is not None and any(label == "Similar" for label, _ in note.facts):
+            await update_post(self._deps.clients, team_id, channel, ts, note_message(note))
 
     async def _after_sent(self, sender: Sender, sent: Sent, spec: dict[str, str]) -> None:
         await digests.attach_chart(self._deps.db, self._deps.settings, sender, sent, spec)

@@ -7,7 +7,10 @@ post, a rolled-back one never. Slack items only: a triage channel is a Slack cha
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+import aiohttp
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.ids import bug_label, feedback_label
@@ -19,6 +22,7 @@ from bot.domain.vocabulary import CLOSED_STATUSES, status_name
 from comms.platforms import note_payload
 from comms.render.limits import truncate
 from comms.senders import Sent
+from comms.workspaces import SlackClients
 from storage import outbox, subjects
 from storage import triage_channels as triage_store
 from storage.models import Base, Bug, Delivery, Feedback
@@ -43,7 +47,9 @@ ANONYMOUS_CONTEXT = "Shared anonymously: nobody, this post included, knows who s
 QUOTE_LIMIT = 2800  # a section's text holds 3,000 characters; the rest of the line is ours
 
 
-def triage_note(item: Feedback | Bug, votes: int = 0, *, trackers: bool = False) -> Note:
+def triage_note(
+    item: Feedback | Bug, votes: int = 0, *, trackers: bool = False, similar: Sequence[tuple[str, int]] = ()
+) -> Note:
     """What the triage channel reads about an item: its words, product, kind, who sent it, and for feedback where
     it stands (status, owner, votes) with the buttons that move it on."""
     if isinstance(item, Bug):
@@ -81,6 +87,10 @@ def triage_note(item: Feedback | Bug, votes: int = 0, *, trackers: bool = False)
     ]
     if item.assignee_id:
         facts.append(("Owner", mention(item.assignee_id)))
+    if similar:
+        facts.append(
+            ("Similar", ", ".join(f"{other} ({count} vote{'s' if count != 1 else ''})" for other, count in similar))
+        )
     return Note(
         title=f"Feedback {label}",
         fallback=f"Feedback {label}: {verbatim(truncate(' '.join(item.text.split()), 150))}",
@@ -182,3 +192,15 @@ def suggestions_note(new_label: str, similar: Sequence[tuple[Feedback, int]], cl
         ),
         actions=tuple(actions),
     )
+
+
+async def update_post(clients: SlackClients, team_id: str, channel: str, ts: str, message: dict[str, Any]) -> bool:
+    """Redraw a triage post in place (chat.update); False when Slack refused (the post deleted, the app removed)."""
+    client = await clients.for_team(team_id)
+    if client is None:
+        return False
+    try:
+        await client.chat_update(channel=channel, ts=ts, **message)
+    except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError):
+        return False
+    return True

@@ -7,6 +7,7 @@ from bot.domain.ids import feedback_label, parse_label
 from bot.domain.notes import Note
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
+from bot.domain.vocabulary import CLOSED_STATUSES
 from bot.services import triage, triage_routes
 from bot.services.admin import NotAllowed
 from comms.triage import suggestions_note, triage_note
@@ -42,8 +43,19 @@ class TriageChannelDesk:
             item = await lifecycle_store.item(session, requester.team_id, parsed[1])
             if item is None:
                 return None
-            votes = await lifecycle_store.vote_counts(session, [item.id])
-        return triage_note(item, votes.get(item.id, 0), trackers=bool(self._deps.settings.trackers))
+        similar = (
+            []
+            if item.status in CLOSED_STATUSES
+            else await self._deps.similar.similar(requester.team_id, item.text, limit=SUGGESTED, exclude={item.id})
+        )
+        async with self._deps.db.sessions() as session:
+            votes = await lifecycle_store.vote_counts(session, [item.id, *(match.id for match in similar)])
+        return triage_note(
+            item,
+            votes.get(item.id, 0),
+            trackers=bool(self._deps.settings.trackers),
+            similar=[(feedback_label(match.id), votes.get(match.id, 0)) for match in similar],
+        )
 
     async def suggestions(self, requester: Requester, item_id: int, text: str) -> Note | None:
         """Open items that say what the new item `item_id` says, for its submitter: up to three, by similarity.

@@ -209,3 +209,21 @@ async def test_after_feedback_similar_open_items_can_take_the_vote_instead(
     assert "Only whoever sent FB-3 can turn it into a vote" in texts
     by_id = {row.id: (row.status, row.duplicate_of_id) for row in await server.rows(Feedback)}
     assert by_id == {1: ("new", None), 2: ("new", None), 3: ("duplicate", 1)}
+
+
+async def test_a_post_shows_the_items_that_say_the_same(server: RunningServer, fake_slack: FakeSlack) -> None:
+    await server.slack(slash_command("/feedback", "Approving expenses on my phone takes too many taps", user_id="U0A"))
+    await eventually(lambda: _one(posts_to(fake_slack, TRIAGE)))
+    await server.slack(
+        slash_command("/feedback", "approving an expense on the phone needs too many taps", user_id="U0B")
+    )
+
+    async def second_redrawn() -> dict[str, Any] | None:
+        # The first post may be redrawn too, once the second item exists: look for the second's.
+        updates = fake_slack.calls_to("chat.update")
+        return next((call for call in updates if call["blocks"][0]["text"]["text"] == "Feedback FB-2"), None)
+
+    updated = await eventually(second_redrawn, timeout=20)
+    assert updated["channel"] == TRIAGE and block_kit_problems(updated) == []
+    shown = json.dumps(updated["blocks"])
+    assert "*Similar*" in shown and "FB-1 (0 votes)" in shown
