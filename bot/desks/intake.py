@@ -74,4 +74,9 @@ class IntakeDesk:
 
     async def home(self, requester: Requester) -> HomeSummary:
         async with self._deps.db.sessions.begin() as session:
-            return await home.summary(session, requester, trackers=self._deps.trackers.enabled)
+            return await home.summary(
+                session,
+                requester,
+                trackers=self._deps.trackers.enabled,
+                anonymity_threshold=self._deps.settings.anonymity_threshold,
+            )

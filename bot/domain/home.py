@@ -42,6 +42,7 @@ class AdminOverview:
     feedback_by_status: dict[str, int]
     open_bugs_by_severity: dict[str, int]
     trackers: TrackerOverview | None = None  # None when no issue tracker is configured
+    themes: tuple[str, ...] = ()  # the week's biggest themes, as lines
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.home import AdminOverview, HomeSummary, Submission, TrackerCard, TrackerOverview, Wanted
@@ -12,16 +14,24 @@ from storage import bugs as bug_store
 from storage import feedback as feedback_store
 from storage import trackers as tracker_store
 from storage import triage as triage_store
-from storage.models import Bug, Feedback
+from storage.models import Bug, Feedback, utcnow
 
 RECENT_LIMIT = 10
 MOST_WANTED = 5
+HOME_THEMES = 3
+THEMES_WINDOW = timedelta(days=7)
 TRACKER_CARDS = 5  # of each kind: App Home is a glance, `feedbot tracker send` takes any id
 
 
 async def summary(
-    session: AsyncSession, requester: Requester, limit: int = RECENT_LIMIT, *, trackers: bool = False
+    session: AsyncSession,
+    requester: Requester,
+    limit: int = RECENT_LIMIT,
+    *,
+    trackers: bool = False,
+    anonymity_threshold: int | None = None,
 ) -> HomeSummary:
+    """`anonymity_threshold` set: admins also see the week's themes (clustering the week's feedback)."""
     feedback_rows = await feedback_store.recent_by_user(
         session, requester.platform, requester.team_id, requester.user_id, limit
     )
@@ -41,8 +51,21 @@ async def summary(
             feedback_by_status=await feedback_store.count_by_status(session, requester.team_id),
             open_bugs_by_severity=await bug_store.open_by_severity(session, requester.team_id),
             trackers=await _tracker_overview(session, requester.team_id) if trackers else None,
+            themes=await _themes(session, requester.team_id, anonymity_threshold),
         )
     return HomeSummary(submissions[:limit], admin, await _most_wanted(session, requester.team_id))
+
+
+async def _themes(session: AsyncSession, team_id: str, anonymity_threshold: int | None) -> tuple[str, ...]:
+    """The week's biggest themes, as lines: "approve expenses / phone: 6 (+4)"."""
+    if anonymity_threshold is None:
+        return ()
+    # Imported on an admin's Home only: scikit-learn would otherwise be imported by every `feedbot` command.
+    from bot.services.themes import themes_for
+
+    now = utcnow()
+    found = await themes_for(session, team_id, now - THEMES_WINDOW, now, anonymity_threshold, limit=HOME_THEMES)
+    return tuple(f"{theme.label}: {theme.count} ({theme.change:+d} on the week before)" for theme in found)
 
 
 async def _most_wanted(session: AsyncSession, team_id: str) -> list[Wanted]:

@@ -263,6 +263,11 @@ def home_view(summary: HomeSummary) -> View:
                 ]
             )
         )
+        if summary.admin.themes:
+            lines = "\n".join(f"• {escape_mrkdwn(line)}" for line in summary.admin.themes)
+            blocks.append(
+                SectionBlock(text=MarkdownTextObject(text=truncate(f"*Themes this week*\n{lines}", SECTION_TEXT)))
+            )
         if summary.admin.trackers is not None:
             blocks += _tracker_blocks(summary.admin.trackers)
     return View(type="home", blocks=blocks[:100], callback_id="home")

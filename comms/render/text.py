@@ -146,4 +146,5 @@ def home_text(summary: HomeSummary) -> str:
             f"Team: {feedback.get('new', 0)} new feedback, open bugs "
             + ", ".join(f"{severity} {bugs.get(severity, 0)}" for severity in ("blocker", "major", "minor"))
         )
+        lines += [f"  theme: {shown_as_typed(line)}" for line in summary.admin.themes]
     return "\n".join(lines)

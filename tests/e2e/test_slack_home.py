@@ -139,3 +139,24 @@ async def test_most_wanted_takes_one_vote_per_person_and_hides_anonymous_items(
     (modal,) = await fake_slack.wait_for("views.open")
     assert "already" in json.dumps(modal["view"]).lower()
     assert len(fake_slack.calls_to("views.publish")) == 2
+
+
+async def test_admins_see_the_weeks_themes(server: RunningServer, fake_slack: FakeSlack) -> None:
+    texts = [
+        "Expense approval takes forever on mobile",
+        "expense approvals are slow on my phone",
+        "Approving expenses on mobile is so slow",
+        "The VPN disconnects every hour",
+        "vpn keeps disconnecting during calls",
+    ]
+    for number, text in enumerate(texts):
+        await server.slack(slash_command("/feedback", text, user_id=f"U000{number}"))
+    await server.slack(home_opened(ADMIN_USER), content_type="application/json")
+    (published,) = await fake_slack.wait_for("views.publish", timeout=20)
+    rendered = json.dumps(published["view"], ensure_ascii=False)
+    assert block_kit_problems(published["view"]) == []
+    assert "*Themes this week*" in rendered and "3 (+3 on the week before)" in rendered
+
+    await server.slack(home_opened("U0009"), content_type="application/json")
+    (_, employee) = await fake_slack.wait_for("views.publish", 2, timeout=20)
+    assert "Themes this week" not in json.dumps(employee["view"]), "themes are for admins"
