@@ -34,7 +34,7 @@ STATUS_ACTION_PREFIX = "triage_status:"
 DECLINE_ACTION = "triage_decline"
 MERGE_ACTION = "triage_merge"
 REPLY_ACTION = "triage_reply"
-ASSIGN_ME_ACTION = "triage_assign_me"
+ASSIGN_ACTION = "triage_assign"
 TRACKER_ACTION = "triage_tracker"
 STATUS_BUTTONS = ("under_review", "planned", "in_progress")
 
@@ -110,7 +110,7 @@ def _actions(label: str, status: str, anonymous: bool, filing: bool) -> tuple[Ac
     rest = [
         Action("Decline…", DECLINE_ACTION, label, style="danger"),
         Action("Merge into…", MERGE_ACTION, label),
-        Action("Assign to me", ASSIGN_ME_ACTION, label),
+        Action("Assign…", ASSIGN_ACTION, label),
     ]
     # An anonymous submitter cannot be answered: the post says so in its context line instead of a button.
     reply = [] if anonymous else [Action("Reply to submitter…", REPLY_ACTION, label)]

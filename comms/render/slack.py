@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
     PlainTextInputElement,
     SectionBlock,
     StaticSelectElement,
+    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -505,6 +506,29 @@ TRIAGE_FORMS = {
     TRIAGE_MERGE_MODAL: ("Merge into…", "The item it duplicates (FB-12)", "Merge", False),
     TRIAGE_REPLY_MODAL: ("Reply to submitter", "Your answer, sent to them as a DM and kept on the item", "Send", True),
 }
+
+
+TRIAGE_ASSIGN_MODAL = "triage_assign_modal"
+
+
+def triage_assign_modal(item_label: str, metadata: str, clicker: str) -> View:
+    """Assign…: who looks after the item (the clicker, to begin with)."""
+    return View(
+        type="modal",
+        callback_id=TRIAGE_ASSIGN_MODAL,
+        title="Assign",
+        submit="Assign",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=[
+            InputBlock(
+                block_id="person",
+                label="Who looks after it?",
+                element=UserSelectElement(action_id=INPUT_ACTION, initial_user=clicker),
+            ),
+            ContextBlock(elements=[MarkdownTextObject(text=item_label)]),
+        ],
+    )
 
 
 def triage_modal(callback_id: str, item_label: str, metadata: str) -> View:

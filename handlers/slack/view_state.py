@@ -28,6 +28,11 @@ class ViewState:
         value = option.get("value") if isinstance(option, Mapping) else None
         return value if isinstance(value, str) else None
 
+    def user(self, block_id: str) -> str | None:
+        """A users_select's choice: a Slack user id, or None."""
+        value = self._element(block_id).get("selected_user")
+        return value if isinstance(value, str) else None
+
     def checked(self, block_id: str) -> set[str]:
         options = self._element(block_id).get("selected_options")
         if not isinstance(options, list):

@@ -45,7 +45,7 @@ def test_a_new_item_offers_every_move_and_the_tracker_when_there_is_one() -> Non
         "triage_status:in_progress",
         "triage_decline",
         "triage_merge",
-        "triage_assign_me",
+        "triage_assign",
         "triage_reply",
         "triage_tracker",
     ]

@@ -116,7 +116,7 @@ async def test_the_post_moves_an_item_on_and_only_triagers_may(server: RunningSe
         "triage_status:in_progress",
         "triage_decline",
         "triage_merge",
-        "triage_assign_me",
+        "triage_assign",
         "triage_reply",
     ]
 
@@ -227,3 +227,21 @@ async def test_a_post_shows_the_items_that_say_the_same(server: RunningServer, f
     assert updated["channel"] == TRIAGE and block_kit_problems(updated) == []
     shown = json.dumps(updated["blocks"])
     assert "*Similar*" in shown and "FB-1 (0 votes)" in shown
+
+
+async def test_an_item_is_assigned_to_the_person_picked(server: RunningServer, fake_slack: FakeSlack) -> None:
+    await server.slack(slash_command("/feedback", "Dark mode for the console", user_id=SUBMITTER))
+    (post,) = await eventually(lambda: _one(posts_to(fake_slack, TRIAGE)))
+    message = {"text": post["text"], "blocks": post["blocks"]}
+    url = fake_slack.response_url("assign")
+    click = block_actions("triage_assign", "FB-1", message=message, response_url=url, user_id=ADMIN_USER)
+    await server.slack(interactive(click))
+    (opened,) = await fake_slack.wait_for("views.open")
+    form = opened["view"]
+    assert '"initial_user": "' + ADMIN_USER + '"' in json.dumps(form)
+    picked = {"person": {"value": {"type": "users_select", "selected_user": "U0OWNER1"}}}
+    status, _ = await server.slack(interactive(view_submission(form, picked, user_id=ADMIN_USER)))
+    assert status == 200
+    (updated,) = await fake_slack.wait_for("chat.update")
+    assert "<@U0OWNER1>" in json.dumps(updated["blocks"])
+    assert [row.assignee_id for row in await server.rows(Feedback)] == ["U0OWNER1"]

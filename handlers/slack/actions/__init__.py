@@ -12,7 +12,7 @@ from comms.render.slack import (
 )
 from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION
 from comms.triage import (
-    ASSIGN_ME_ACTION,
+    ASSIGN_ACTION,
     DECLINE_ACTION,
     DIFFERENT_ACTION,
     MERGE_ACTION,
@@ -30,7 +30,6 @@ from handlers.slack.actions.release_buttons import (
 )
 from handlers.slack.actions.tracker_buttons import tracker_send_callback
 from handlers.slack.actions.triage_buttons import (
-    triage_assign_me_callback,
     triage_different_callback,
     triage_form_callback,
     triage_same_callback,
@@ -51,8 +50,7 @@ def register(app: AsyncApp) -> None:
     app.action(HOME_REPORT_BUG)(home_bug_callback)
     app.action(HOME_VOTE)(home_vote_callback)
     app.action(re.compile(rf"^{re.escape(STATUS_ACTION_PREFIX)}[a-z_]+$"))(triage_status_callback)
-    app.action(ASSIGN_ME_ACTION)(triage_assign_me_callback)
-    for form in (DECLINE_ACTION, MERGE_ACTION, REPLY_ACTION):
+    for form in (DECLINE_ACTION, MERGE_ACTION, REPLY_ACTION, ASSIGN_ACTION):
         app.action(form)(triage_form_callback)
     app.action(re.compile(rf"^{re.escape(SAME_ACTION_PREFIX)}FB-\d+$"))(triage_same_callback)
     app.action(DIFFERENT_ACTION)(triage_different_callback)

@@ -17,17 +17,24 @@ from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from comms.render.limits import CONTEXT_TEXT
 from comms.render.slack import (
+    TRIAGE_ASSIGN_MODAL,
     TRIAGE_DECLINE_MODAL,
     TRIAGE_MERGE_MODAL,
     TRIAGE_REPLY_MODAL,
     note_message,
     reply_mrkdwn,
+    triage_assign_modal,
     triage_modal,
 )
-from comms.triage import DECLINE_ACTION, MERGE_ACTION, REPLY_ACTION, STATUS_ACTION_PREFIX
+from comms.triage import ASSIGN_ACTION, DECLINE_ACTION, MERGE_ACTION, REPLY_ACTION, STATUS_ACTION_PREFIX
 from handlers.slack.context import desks_of, requester_from_payload
 
-FORMS = {DECLINE_ACTION: TRIAGE_DECLINE_MODAL, MERGE_ACTION: TRIAGE_MERGE_MODAL, REPLY_ACTION: TRIAGE_REPLY_MODAL}
+FORMS = {
+    DECLINE_ACTION: TRIAGE_DECLINE_MODAL,
+    MERGE_ACTION: TRIAGE_MERGE_MODAL,
+    REPLY_ACTION: TRIAGE_REPLY_MODAL,
+    ASSIGN_ACTION: TRIAGE_ASSIGN_MODAL,
+}
 
 
 def _item(action: dict[str, Any]) -> str:
@@ -61,20 +68,6 @@ async def triage_status_callback(
     desks.deps.background.spawn(move(), name="triage:status")
 
 
-async def triage_assign_me_callback(
-    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
-) -> None:
-    await ack()
-    desks = desks_of(context)
-    requester = requester_from_payload(desks.deps, body)
-
-    async def take() -> None:
-        reply = await desks.triage.assign(requester, _item(action), requester.user_id)
-        await _answer(desks, requester, _item(action), reply, respond)
-
-    desks.deps.background.spawn(take(), name="triage:assign")
-
-
 async def triage_form_callback(
     ack: AsyncAck,
     body: dict[str, Any],
@@ -82,8 +75,8 @@ async def triage_form_callback(
     client: AsyncWebClient,
     context: AsyncBoltContext,
 ) -> None:
-    """Decline…, Merge into… and Reply…: the form opens at once (a trigger id lasts 3 s); the desk decides on
-    submit whether this person may do it."""
+    """Decline…, Merge into…, Reply… and Assign…: the form opens at once (a trigger id lasts 3 s); the desk
+    decides on submit whether this person may do it."""
     await ack()
     form = FORMS.get(str(action.get("action_id") or ""))
     channel = (body.get("channel") or {}).get("id")
@@ -92,7 +85,13 @@ async def triage_form_callback(
     if form is None or not isinstance(channel, str) or not isinstance(ts, str) or not isinstance(trigger, str):
         return
     metadata = json.dumps({"item": _item(action), "channel": channel, "ts": ts})
-    await client.views_open(trigger_id=trigger, view=triage_modal(form, _item(action), metadata))
+    clicker = str((body.get("user") or {}).get("id") or "")
+    view = (
+        triage_assign_modal(_item(action), metadata, clicker)
+        if form == TRIAGE_ASSIGN_MODAL
+        else triage_modal(form, _item(action), metadata)
+    )
+    await client.views_open(trigger_id=trigger, view=view)
 
 
 async def _answer(desks: Desks, requester: Requester, item: str, reply: Reply, respond: AsyncRespond) -> None:

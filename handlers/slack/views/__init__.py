@@ -6,6 +6,7 @@ from comms.render.slack import (
     PULSE_COMMENT_MODAL,
     RELEASE_MODAL,
     RELEASE_PREVIEW,
+    TRIAGE_ASSIGN_MODAL,
     TRIAGE_FORMS,
 )
 from handlers.slack.views.bug_modal import bug_modal_callback
@@ -21,5 +22,5 @@ def register(app: AsyncApp) -> None:
     app.view(RELEASE_MODAL)(release_modal_callback)
     app.view(RELEASE_PREVIEW)(release_preview_callback)
     app.view(PULSE_COMMENT_MODAL)(pulse_comment_modal_callback)
-    for form in TRIAGE_FORMS:
+    for form in (*TRIAGE_FORMS, TRIAGE_ASSIGN_MODAL):
         app.view(form)(triage_modal_callback)

@@ -10,7 +10,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from comms.render.slack import TRIAGE_DECLINE_MODAL, TRIAGE_MERGE_MODAL, reply_plain
+from comms.render.slack import TRIAGE_ASSIGN_MODAL, TRIAGE_DECLINE_MODAL, TRIAGE_MERGE_MODAL, reply_plain
 from handlers.slack.actions.triage_buttons import redrawn_post
 from handlers.slack.context import desks_of, private_metadata, requester_from_payload
 from handlers.slack.view_state import ViewState
@@ -26,16 +26,24 @@ async def triage_modal_callback(
         return
     desks = desks_of(context)
     requester = requester_from_payload(desks.deps, body)
-    text = ViewState(view).text("text")
+    state = ViewState(view)
+    text = state.text("text")
     kind = view.get("callback_id")
-    if kind == TRIAGE_DECLINE_MODAL:
+    if kind == TRIAGE_ASSIGN_MODAL:
+        person = state.user("person")
+        if person is None:
+            await ack(response_action="errors", errors={"person": "Pick the person who looks after it."})
+            return
+        reply = await desks.triage.assign(requester, item, person)
+    elif kind == TRIAGE_DECLINE_MODAL:
         reply = await desks.triage.set_status(requester, item, "declined", text)
     elif kind == TRIAGE_MERGE_MODAL:
         reply = await desks.triage.merge(requester, item, text)
     else:
         reply = await desks.triage.reply(requester, item, text)
     if reply.kind not in {"ok", "info"}:
-        await ack(response_action="errors", errors={"text": reply_plain(reply)[:2000]})
+        field = "person" if kind == TRIAGE_ASSIGN_MODAL else "text"
+        await ack(response_action="errors", errors={field: reply_plain(reply)[:2000]})
         return
     await ack()
     message = await redrawn_post(desks, requester, item, reply)
