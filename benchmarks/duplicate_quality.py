@@ -23,7 +23,7 @@ from pathlib import Path
 from bot.services.similarity import SIMILAR_THRESHOLD, tfidf_index
 
 DEFAULT_PAIRS = Path(__file__).parent / "data" / "duplicate_pairs.csv"
-TABLE = (0.1, 0.125, 0.15, 0.175, 0.18, 0.185, 0.19, 0.2, 0.225, 0.25, 0.3, 0.4, 0.5)
+TABLE = (0.1, 0.125, 0.15, 0.175, 0.18, 0.185, 0.187, 0.19, 0.2, 0.225, 0.25, 0.3, 0.4, 0.5)
 TARGET_PRECISION = 0.9
 
 
@@ -78,7 +78,7 @@ def main() -> None:
     duplicates = sum(pair.duplicate for pair in pairs)
     print(f"{len(pairs)} pairs: {duplicates} duplicates, {len(pairs) - duplicates} not")
     precision, recall, hits, false, _ = precision_recall(pairs, found, args.threshold)
-    print(f"at threshold {args.threshold:.2f}: precision {precision:.3f}, recall {recall:.3f} "
+    print(f"at threshold {args.threshold:.3f}: precision {precision:.3f}, recall {recall:.3f} "
           f"({hits} of {duplicates} duplicates found, {false} false suggestions)")  # fmt: skip
     print("\nthreshold  precision  recall  false suggestions")
     for threshold in TABLE:
@@ -97,7 +97,7 @@ def main() -> None:
         f"\nwithout the cross-language pairs (no letters in common to find): "
         f"precision {precision:.3f}, recall {recall:.3f}"
     )
-    print(f"\nby kind, at {args.threshold:.2f}:")
+    print(f"\nby kind, at {args.threshold:.3f}:")
     kinds: dict[tuple[bool, str], list[bool]] = defaultdict(list)
     for pair, score in zip(pairs, found, strict=True):
         kinds[(pair.duplicate, pair.kind)].append(score >= args.threshold)

@@ -18,7 +18,7 @@ from bot.deps import Deps
 from bot.desks import Desks
 from bot.desks import pulse_campaigns as pulses
 from bot.desks import weekly_digest as digests
-from bot.domain.console import LOCAL_PLATFORM, is_console_team
+from bot.domain.console import CONSOLE_TEAMS, LOCAL_PLATFORM, is_console_team
 from bot.domain.platforms import SLACK, TEAMS
 from bot.domain.requester import Requester
 from bot.services import privacy
@@ -97,6 +97,7 @@ class Runtime:
         self._retention_due = 0.0  # time.monotonic() of the next sweep; the first comes with the first tick
         self._retention: asyncio.Task[object] | None = None
         self._events_prune_due = 0.0  # time.monotonic(), as for retention
+        self._redraws: asyncio.Task[object] | None = None
 
     async def _after_reconcile(self) -> None:
         deps = self._deps
@@ -108,6 +109,24 @@ class Runtime:
         if self._teams is None:  # a server's chores, for every workspace: not the shell's
             self._sweep_old_texts()
             await self._forget_old_slack_events()
+            self._redraw_changed_posts()
+
+    def _redraw_changed_posts(self) -> None:
+        """Triage posts whose item changed where no click redrew them (the CLI, a vote in App Home, a release), in
+        the background and one round at a time: a slow Slack or a first similarity lookup never holds up the
+        tick. A post Slack refuses to update (deleted, the app removed) is not tried again until the next change."""
+        if self._redraws is not None and not self._redraws.done():
+            return
+        self._redraws = self._deps.background.spawn(self._redraw_due(), name="triage:redraw")
+
+    async def _redraw_due(self) -> None:
+        desk = Desks(self._deps).triage_channels
+        for post in await desk.due_redraws(skip_teams=CONSOLE_TEAMS):
+            drawing = await desk.drawing(Requester(SLACK, post.team_id, "system"), post.item)
+            if drawing is not None:
+                message = note_message(drawing.note)
+                await update_post(self._deps.clients, post.team_id, post.channel_id, post.ts, message)
+            await desk.drawn(post.item, drawing.as_of if drawing is not None else post.changed_at)
 
     async def _forget_old_slack_events(self) -> None:
         if time.monotonic() < self._events_prune_due:

@@ -10,18 +10,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.ids import bug_label, parse_label, release_label
+from bot.domain.ids import bug_label, feedback_label, parse_label, release_label
 from bot.domain.local_time import wall_time
 from bot.domain.notes import Note
 from bot.domain.platforms import TEAMS, is_person, is_teams_id
-from bot.domain.replies import channel_mention, mention
+from bot.domain.replies import channel_mention, mention, verbatim
 from bot.domain.vocabulary import TIERS
 from comms.lifecycle import announce_stage, status_changed
 from comms.platforms import direct_message, note_payload
+from comms.render.limits import truncate
 from comms.senders import Sender
 from comms.tiers import approval_request, delivery_report, item_shipped, note_for_tier
 from comms.webhooks import WebhookEvents
-from storage import outbox, subjects, submissions
+from storage import outbox, subjects, submissions, triage_channels
 from storage import releases as release_store
 from storage import triage as triage_store
 from storage.db import Database
@@ -69,16 +70,22 @@ async def _close_the_loop(session: AsyncSession, release: Release, webhooks: Web
         if parsed is not None and parsed[0] in numbers:
             numbers[parsed[0]].append(parsed[1])
     told = 0
-    for item in await _ship_feedback(session, release, numbers["feedback"], webhooks):
+    shipped = await _ship_feedback(session, release, numbers["feedback"], webhooks)
+    for item in shipped:
         # Its submitter (an anonymous one keeps no user id, so there is nobody to tell: that is the promise) and
         # everyone who voted for it by name, merged items' submitters and voters included (a merge made them its
         # voters). The subject is the shipped stage's: whoever was told it shipped already hears nothing twice.
         submitter = None if item.anonymous else item.user_id
         voters = await triage_store.named_voters(session, [item.id])
         told += await announce_stage(session, item, "shipped", None, submitter, voters, release)
-    for bug in await submissions.mark_shipped(session, Bug, release.team_id, numbers["bug"], release.id):
+    bugs = await submissions.mark_shipped(session, Bug, release.team_id, numbers["bug"], release.id)
+    for bug in bugs:
         if bug.reporter_id:
             told += await _tell_submitter(session, release, bug.reporter_id, bug_label(bug.id), bug.title)
+    # Their triage posts stop offering buttons and say where they shipped, once the server redraws them.
+    labels = [feedback_label(item.id) for item in shipped] + [bug_label(bug.id) for bug in bugs]
+    shipped_in = f"Shipped in {release_label(release.id)}, “{verbatim(truncate(release.title, 80))}”."
+    await triage_channels.touch(session, labels, shipped_in, None)
     return told
 
 

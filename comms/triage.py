@@ -7,6 +7,7 @@ post, a rolled-back one never. Slack items only: a triage channel is a Slack cha
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.ids import bug_label, feedback_label
 from bot.domain.notes import Action, Note
-from bot.domain.platforms import SLACK
+from bot.domain.platforms import SLACK, id_kind
 from bot.domain.replies import mention, verbatim
 from bot.domain.settings import Settings
 from bot.domain.vocabulary import CLOSED_STATUSES, status_name
@@ -47,11 +48,29 @@ ANONYMOUS_CONTEXT = "Shared anonymously: nobody, this post included, knows who s
 QUOTE_LIMIT = 2800  # a section's text holds 3,000 characters; the rest of the line is ours
 
 
+@dataclass(frozen=True)
+class Change:
+    """An item's last change as its post shows it: what was done (our own words, light markdown) and by whom."""
+
+    what: str
+    by: str | None  # a person's id, "cli" for the terminal, None for feedbot itself (a release shipping it)
+
+    def line(self) -> str:
+        if self.by and id_kind(self.by) == "user":
+            return f"{self.what} · {mention(self.by)}"
+        return f"{self.what} · from the terminal" if self.by == "cli" else self.what
+
+
 def triage_note(
-    item: Feedback | Bug, votes: int = 0, *, trackers: bool = False, similar: Sequence[tuple[str, int]] = ()
+    item: Feedback | Bug,
+    votes: int = 0,
+    *,
+    trackers: bool = False,
+    similar: Sequence[tuple[str, int]] = (),
+    change: Change | None = None,
 ) -> Note:
     """What the triage channel reads about an item: its words, product, kind, who sent it, and for feedback where
-    it stands (status, owner, votes) with the buttons that move it on."""
+    it stands (status, owner, votes) with the buttons that move it on; then its last change, if any."""
     if isinstance(item, Bug):
         label = bug_label(item.id)
         paragraphs = [f"*{verbatim(item.title)}*", verbatim(truncate(item.what_happened, QUOTE_LIMIT))]
@@ -67,7 +86,7 @@ def triage_note(
             fallback=f"New bug {label} ({item.severity}): {verbatim(truncate(item.title, 150))}",
             paragraphs=tuple(paragraphs),
             facts=tuple(facts),
-            context=_context(label, item.permalink, item.reporter_id is None),
+            context=_context(label, item.permalink, item.reporter_id is None, change),
         )
     label = feedback_label(item.id)
     anonymous = item.anonymous or item.user_id is None
@@ -79,10 +98,7 @@ def triage_note(
         ("Product", _product(item.product)),
         ("Kind", item.category or "not given"),
         ("From", _who(item.user_id)),
-        (
-            "Status",
-            f"{status} (duplicate of {feedback_label(item.duplicate_of_id)})" if item.duplicate_of_id else status,
-        ),
+        ("Status", status),
         ("Votes", str(votes)),
     ]
     if item.assignee_id:
@@ -96,7 +112,7 @@ def triage_note(
         fallback=f"Feedback {label}: {verbatim(truncate(' '.join(item.text.split()), 150))}",
         paragraphs=(verbatim(truncate(item.text, QUOTE_LIMIT)),),
         facts=tuple(facts),
-        context=_context(label, item.permalink, anonymous),
+        context=_context(label, item.permalink, anonymous, change),
         actions=() if item.status in CLOSED_STATUSES else _actions(label, item.status, anonymous, filing),
     )
 
@@ -126,10 +142,12 @@ def _who(person: str | None) -> str:
     return mention(person) if person else ANONYMOUS
 
 
-def _context(label: str, permalink: str | None, anonymous: bool) -> str:
+def _context(label: str, permalink: str | None, anonymous: bool, change: Change | None) -> str:
     if anonymous:
-        return f"{label} · {ANONYMOUS_CONTEXT}"
-    return f"{label} · <{permalink}|the message it came from>" if permalink else label
+        where = f"{label} · {ANONYMOUS_CONTEXT}"
+    else:
+        where = f"{label} · <{permalink}|the message it came from>" if permalink else label
+    return f"{where}\n{change.line()}" if change is not None else where
 
 
 class TriagePosts:

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -418,7 +418,10 @@ class TriagePost(Base):
     """Where an item's triage post lives (channel and ts), so the post can be updated in place."""
 
     __tablename__ = "triage_posts"
-    __table_args__ = (UniqueConstraint("item", name="uq_triage_posts_item"),)
+    __table_args__ = (
+        UniqueConstraint("item", name="uq_triage_posts_item"),
+        Index("ix_triage_posts_redraw", "redraw_due"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item: Mapped[str] = mapped_column(String(32))  # FB-12, BUG-3
@@ -426,6 +429,12 @@ class TriagePost(Base):
     channel_id: Mapped[str] = mapped_column(String(64))
     ts: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The item's last change, shown on the post ("FB-3 is now planned", by whom); redraw_due until the server has
+    # redrawn the post with it (a change made by the CLI or a release has no Slack click to redraw it).
+    change: Mapped[str | None] = mapped_column(String(255))
+    changed_by: Mapped[str | None] = mapped_column(String(64))
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    redraw_due: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 # OAuth distribution: slack_sdk's own installation and state stores own these tables; declaring them here, with

@@ -56,6 +56,10 @@ async def stream_all(session: AsyncSession, model: type[Item], team_id: str | No
         yield row
 
 
+async def one(session: AsyncSession, model: type[Item], team_id: str, item_id: int) -> Item | None:
+    return await session.scalar(select(model).where(model.team_id == team_id, model.id == item_id))
+
+
 async def existing_ids(session: AsyncSession, model: type[Item], team_id: str, ids: list[int]) -> set[int]:
     if not ids:
         return set()

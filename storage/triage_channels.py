@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.idempotent import insert_once
@@ -67,3 +70,38 @@ async def record_post(session: AsyncSession, item: str, team_id: str, channel_id
 async def post_of(session: AsyncSession, item: str) -> TriagePost | None:
     result = await session.execute(select(TriagePost).where(TriagePost.item == item))
     return result.scalar_one_or_none()
+
+
+async def touch(session: AsyncSession, items: Sequence[str], change: str | None, changed_by: str | None) -> None:
+    """The items changed (in this transaction): their posts are due a redraw, showing `change` (kept as it was
+    when None: a vote names nobody)."""
+    if not items:
+        return
+    values: dict[str, object] = {"changed_at": utcnow(), "redraw_due": True}
+    if change is not None:
+        values |= {"change": change[:255], "changed_by": changed_by}
+    await session.execute(
+        update(TriagePost)
+        .where(TriagePost.item.in_(items))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def due_redraws(session: AsyncSession, skip_teams: Collection[str], limit: int = 50) -> list[TriagePost]:
+    """Posts whose item changed since they were last drawn, oldest change first."""
+    query = select(TriagePost).where(TriagePost.redraw_due.is_(True))
+    if skip_teams:
+        query = query.where(TriagePost.team_id.not_in(skip_teams))
+    result = await session.execute(query.order_by(TriagePost.changed_at, TriagePost.id).limit(limit))
+    return list(result.scalars())
+
+
+async def redrawn(session: AsyncSession, item: str, changed_at: datetime | None) -> None:
+    """The post was drawn as of `changed_at`: done, unless the item changed again meanwhile."""
+    await session.execute(
+        update(TriagePost)
+        .where(TriagePost.item == item, TriagePost.changed_at == changed_at)
+        .values(redraw_due=False)
+        .execution_options(synchronize_session=False)
+    )

@@ -11,6 +11,7 @@ from aiohttp import web
 from bot.cli.resources import add_outbox_log
 from bot.deps import build_deps
 from bot.domain.settings import Settings, require_slack_credentials
+from bot.services.similarity import load_tfidf
 from storage.migrate import upgrade_to_head
 
 log = logging.getLogger("feedbot.serve")
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         # Before the database is touched: a token Slack refuses stops start-up like a missing setting does.
         asyncio.run(app.check_socket_mode_token(settings))
     upgrade_to_head(settings.database_url)
+    load_tfidf()
     web_app = app.build_web_app(build_deps(settings), socket_mode=args.socket_mode, outbox_log=args.outbox_log)
     host, port = args.host, args.port
     if args.socket_mode:

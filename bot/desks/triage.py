@@ -22,6 +22,7 @@ from comms.lifecycle import announce_stage, send_reply, status_changed
 from comms.render.limits import truncate
 from comms.webhooks import WebhookEvents
 from storage import triage as triage_store
+from storage import triage_channels
 from storage.db import Database
 
 DEFAULT_LIMIT = 20
@@ -60,7 +61,7 @@ class TriageDesk:
     def _settings(self) -> Settings:
         return self._resources.settings
 
-    async def _act(self, work: Callable[[AsyncSession], Awaitable[triage.Triaged]]) -> Reply:
+    async def _act(self, requester: Requester, work: Callable[[AsyncSession], Awaitable[triage.Triaged]]) -> Reply:
         """Run one change and pass on what it causes, in one transaction."""
         try:
             async with self._resources.db.sessions.begin() as session:
@@ -72,6 +73,10 @@ class TriageDesk:
                 if done.submitter_reply is not None:
                     sent = done.submitter_reply
                     await send_reply(session, sent.item, sent.submitter, sent.reply_id, sent.text)
+                if done.touched:
+                    labels = [feedback_label(item_id) for item_id in done.touched]
+                    said, by = (done.reply.text, requester.user_id) if done.says_who else (None, None)
+                    await triage_channels.touch(session, labels, said, by)
         except NotAllowed as refusal:
             return refusal.reply
         return done.reply
@@ -81,20 +86,24 @@ class TriageDesk:
         if feedback_id is None:
             return _not_an_id(item)
         return await self._act(
-            lambda session: triage.set_status(session, requester, self._settings, feedback_id, status, note)
+            requester, lambda session: triage.set_status(session, requester, self._settings, feedback_id, status, note)
         )
 
     async def assign(self, requester: Requester, item: str, person: str) -> Reply:
         feedback_id = parse_feedback_id(item)
         if feedback_id is None:
             return _not_an_id(item)
-        return await self._act(lambda session: triage.assign(session, requester, self._settings, feedback_id, person))
+        return await self._act(
+            requester, lambda session: triage.assign(session, requester, self._settings, feedback_id, person)
+        )
 
     async def reply(self, requester: Requester, item: str, text: str) -> Reply:
         feedback_id = parse_feedback_id(item)
         if feedback_id is None:
             return _not_an_id(item)
-        return await self._act(lambda session: triage.reply(session, requester, self._settings, feedback_id, text))
+        return await self._act(
+            requester, lambda session: triage.reply(session, requester, self._settings, feedback_id, text)
+        )
 
     async def merge(self, requester: Requester, source: str, into: str) -> Reply:
         source_id, target_id = parse_feedback_id(source), parse_feedback_id(into)
@@ -102,14 +111,16 @@ class TriageDesk:
             return _not_an_id(source)
         if target_id is None:
             return _not_an_id(into)
-        return await self._act(lambda session: triage.merge(session, requester, self._settings, source_id, target_id))
+        return await self._act(
+            requester, lambda session: triage.merge(session, requester, self._settings, source_id, target_id)
+        )
 
     async def vote(self, requester: Requester, item: str, *, anonymous: bool = False) -> Reply:
         feedback_id = parse_feedback_id(item)
         if feedback_id is None:
             return _not_an_id(item)
         return await self._act(
-            lambda session: triage.vote(session, requester, self._settings, feedback_id, anonymous=anonymous)
+            requester, lambda session: triage.vote(session, requester, self._settings, feedback_id, anonymous=anonymous)
         )
 
     async def duplicate_instead(self, requester: Requester, new: str, target: str, claim: str | None = None) -> Reply:
@@ -119,7 +130,8 @@ class TriageDesk:
         if target_id is None:
             return _not_an_id(target)
         return await self._act(
-            lambda session: triage.duplicate_instead(session, requester, self._settings, new_id, target_id, claim)
+            requester,
+            lambda session: triage.duplicate_instead(session, requester, self._settings, new_id, target_id, claim),
         )
 
     async def listing(

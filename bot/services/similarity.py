@@ -27,6 +27,7 @@ duplicates): at it, precision ≥ 0.9 with recall ≥ 0.6 on the project's label
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,13 +40,20 @@ from storage.models import utcnow
 
 # Feedback in these statuses is settled: never suggested as "the same as yours", never a merge target.
 CLOSED = CLOSED_STATUSES
-SIMILAR_THRESHOLD = 0.19
+# The score that finds the most duplicates at a precision of 0.9 on benchmarks/duplicate_quality.py's labelled pairs.
+SIMILAR_THRESHOLD = 0.187
 # Catching up re-reads this much before the previous lookup: a row is stamped before its transaction commits.
 CATCH_UP_OVERLAP = timedelta(minutes=5)
 # Each pass drops what closed since the index learnt it; a few passes settle even a burst of closures.
 MAX_PASSES = 4
 
-__all__ = ["CLOSED", "SIMILAR_THRESHOLD", "Match", "SimilarFeedback", "TextIndex", "tfidf_index"]
+__all__ = ["CLOSED", "SIMILAR_THRESHOLD", "Match", "SimilarFeedback", "TextIndex", "load_tfidf", "tfidf_index"]
+
+
+def load_tfidf() -> None:
+    """Import the default index's libraries now: a server that compares texts after every /feedback should pay
+    their second of import (holding the GIL) before it takes requests, not inside the first acks."""
+    importlib.import_module("bot.services.tfidf")
 
 
 def tfidf_index() -> TextIndex:

@@ -81,6 +81,9 @@ class Triaged:
     news: tuple[StageNews, ...] = ()
     changes: tuple[StatusChanged, ...] = ()
     submitter_reply: SubmitterReply | None = None
+    touched: tuple[int, ...] = ()  # feedback whose triage post no longer shows where it stands
+    # The post shows the reply as its last change, and who made it; never for a vote, which may be anonymous.
+    says_who: bool = True
 
 
 def may_triage(requester: Requester, settings: Settings) -> bool:
@@ -206,7 +209,8 @@ async def set_status(
     news = await _news(session, item, status, cleaned) if status != previous else ()
     told = _told_line(news)
     reply = Reply("ok", f"{label} is now *{status_name(status)}*.", item_id=label, lines=(told,) if told else ())
-    return Triaged(reply, news, (StatusChanged(item, previous, await _votes(session, item.id)),))
+    changes = (StatusChanged(item, previous, await _votes(session, item.id)),)
+    return Triaged(reply, news, changes, touched=(item.id,))
 
 
 def _told_line(news: tuple[StageNews, ...]) -> str | None:
@@ -243,7 +247,7 @@ async def assign(
     await triage_store.update_item(session, item.id, assignee_id=person)
     await audit.record(session, requester, "feedback.assigned", label, person or "nobody")
     text = f"{label} is now assigned to {mention(person)}." if person else f"{label} is now unassigned."
-    return Triaged(Reply.ok(text, item_id=label))
+    return Triaged(Reply.ok(text, item_id=label), touched=(item.id,))
 
 
 async def reply(
@@ -298,7 +302,7 @@ async def merge(
     votes = await _votes(session, target.id)
     text = f"{source_label} is merged into {target_label}, which has {votes} {'vote' if votes == 1 else 'votes'} now."
     news = await _news(session, target, target.status, target.status_note)
-    return Triaged(Reply.ok(text, item_id=target_label), news, changes)
+    return Triaged(Reply.ok(text, item_id=target_label), news, changes, touched=(source.id, target.id))
 
 
 async def _make_duplicate(
@@ -368,7 +372,7 @@ async def vote(
     votes = await _votes(session, item.id)
     how = " anonymously: nobody can see it was you" if anonymous else ""
     counted = f"Thanks: your vote for {label} is counted{how}. It has {votes} {'vote' if votes == 1 else 'votes'}."
-    return Triaged(Reply.ok(counted, item_id=label))
+    return Triaged(Reply.ok(counted, item_id=label), touched=(item.id,), says_who=False)
 
 
 async def _record_vote(session: AsyncSession, requester: Requester, label: str, anonymous: bool, at: datetime) -> None:
@@ -439,4 +443,5 @@ async def duplicate_instead(
         f"{'vote' if votes == 1 else 'votes'})."
     )
     news = await _news(session, target, target.status, target.status_note)
-    return Triaged(Reply.ok(text, item_id=target_label), news, changes)
+    touched = (new.id, target.id)
+    return Triaged(Reply.ok(text, item_id=target_label), news, changes, touched=touched, says_who=False)

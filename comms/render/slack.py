@@ -28,6 +28,7 @@ from slack_sdk.models.views import View
 from bot.domain.home import HomeSummary, Submission, TrackerCard, TrackerOverview
 from bot.domain.notes import Note
 from bot.domain.replies import Reply, Sigil, render, unmarked
+from bot.domain.triage_choices import MergeChoice
 from bot.domain.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
 from bot.domain.vocabulary import CATEGORIES, SEVERITIES
 from comms.render.limits import CONTEXT_TEXT, HEADER_TEXT, MODAL_TITLE, SECTION_TEXT, escape_mrkdwn, truncate
@@ -526,6 +527,42 @@ def triage_assign_modal(item_label: str, metadata: str, clicker: str) -> View:
                 label="Who looks after it?",
                 element=UserSelectElement(action_id=INPUT_ACTION, initial_user=clicker),
             ),
+            ContextBlock(elements=[MarkdownTextObject(text=item_label)]),
+        ],
+    )
+
+
+OPTION_TEXT = 75  # Slack's limit for an option's text
+
+
+def triage_merge_modal(item_label: str, metadata: str, choices: Sequence[MergeChoice] = ()) -> View:
+    """Merge into…: the item it duplicates, picked from the open items that say the same or typed as FB-n. The
+    form opens with the typed field alone, and is redrawn with the choices once they are found."""
+    if not choices:
+        return triage_modal(TRIAGE_MERGE_MODAL, item_label, metadata)
+    options = []
+    for choice in choices:
+        votes = f"{choice.votes} vote{'s' if choice.votes != 1 else ''}"
+        words = " ".join(choice.text.split())
+        room = OPTION_TEXT - len(choice.label) - len(votes) - 6
+        options.append(Option(value=choice.label, text=f"{choice.label} · {truncate(words, room)} ({votes})"))
+    return View(
+        type="modal",
+        callback_id=TRIAGE_MERGE_MODAL,
+        title="Merge into…",
+        submit="Merge",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=[
+            InputBlock(
+                block_id="pick",
+                label="The item it duplicates",
+                optional=True,
+                element=StaticSelectElement(
+                    action_id=INPUT_ACTION, placeholder="Open items that say the same", options=options
+                ),
+            ),
+            _text_input("text", "Or type its id (FB-12)", max_length=40, optional=True),
             ContextBlock(elements=[MarkdownTextObject(text=item_label)]),
         ],
     )

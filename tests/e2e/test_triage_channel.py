@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.desks import Desks
 from bot.desks.intake import IntakeDesk
 from bot.domain.requester import Requester
 from bot.services.bugs import BugDraft
@@ -245,3 +246,75 @@ async def test_an_item_is_assigned_to_the_person_picked(server: RunningServer, f
     (updated,) = await fake_slack.wait_for("chat.update")
     assert "<@U0OWNER1>" in json.dumps(updated["blocks"])
     assert [row.assignee_id for row in await server.rows(Feedback)] == ["U0OWNER1"]
+
+
+async def test_merge_offers_the_items_that_say_the_same(server: RunningServer, fake_slack: FakeSlack) -> None:
+    await server.slack(slash_command("/feedback", "Approving expenses on my phone takes too many taps", user_id="U0A"))
+    await server.slack(slash_command("/feedback", "The wiki search never finds the holiday calendar", user_id="U0B"))
+    await server.slack(
+        slash_command("/feedback", "approving an expense on the phone needs too many taps", user_id=SUBMITTER)
+    )
+    posts = await eventually(lambda: _all(posts_to(fake_slack, TRIAGE), 3))
+    post = next(post for post in posts if post["blocks"][0]["text"]["text"] == "Feedback FB-3")
+    message = {"text": post["text"], "blocks": post["blocks"]}
+
+    # Someone who may not triage gets the form, but never a list of other people's items in it.
+    stranger = block_actions("triage_merge", "FB-3", message=message, response_url="", user_id="U0STRANGER")
+    await server.slack(interactive(stranger))
+    await fake_slack.wait_for("views.open")
+    click = block_actions("triage_merge", "FB-3", message=message, response_url="", user_id=ADMIN_USER)
+    await server.slack(interactive(click))
+    await fake_slack.wait_for("views.open", 2)
+    (offered,) = await fake_slack.wait_for("views.update", timeout=20)
+    assert offered["view_id"].startswith("V") and offered["hash"] == "h1" and block_kit_problems(offered) == []
+    form = offered["view"]
+    options = next(block["element"]["options"] for block in form["blocks"] if block.get("block_id") == "pick")
+    assert [option["value"] for option in options] == ["FB-1"]
+    assert options[0]["text"]["text"].startswith("FB-1 · Approving expenses on my phone")
+    assert options[0]["text"]["text"].endswith("(0 votes)")
+
+    empty = view_submission(form, {}, user_id=ADMIN_USER)
+    status, answer = await server.slack(interactive(empty))
+    assert status == 200 and answer["response_action"] == "errors"
+    picked = view_submission(form, {"pick": {"value": {"type": "static_select", "selected_option": options[0]}}},
+                             user_id=ADMIN_USER)  # fmt: skip
+    status, _ = await server.slack(interactive(picked))
+    assert status == 200
+    by_id = {row.id: (row.status, row.duplicate_of_id) for row in await server.rows(Feedback)}
+    assert by_id == {1: ("new", None), 2: ("new", None), 3: ("duplicate", 1)}
+    assert len(fake_slack.calls_to("views.update")) == 1, "the stranger's form was never given choices"
+
+
+async def _all(found: list[dict[str, Any]], count: int) -> list[dict[str, Any]] | None:
+    return found if len(found) == count else None
+
+
+async def test_changes_made_elsewhere_redraw_the_post(
+    server: RunningServer, fake_slack: FakeSlack, database_url: str
+) -> None:
+    """The CLI (another process) and a vote outside the channel have no click to redraw the post: the server
+    redraws it, once per change, and a vote names nobody."""
+    await server.slack(slash_command("/feedback", "Dark mode for the console", user_id=SUBMITTER))
+    await eventually(lambda: _one_row(server))
+    drawn_before = len(fake_slack.calls_to("chat.update"))
+
+    moved = await asyncio.to_thread(
+        cli, database_url, "feedback", "status", "FB-1", "planned", "--note", "Q1", "--team", "T0001"
+    )
+    assert moved.returncode == 0, moved.stderr
+
+    async def redrawn_with(text: str) -> dict[str, Any] | None:
+        updates = fake_slack.calls_to("chat.update")[drawn_before:]
+        return next((call for call in updates if text in json.dumps(call["blocks"])), None)
+
+    update = await eventually(lambda: redrawn_with("planned: Q1"), timeout=20)
+    assert update["channel"] == TRIAGE and update["ts"] == "1700000000.000001" and block_kit_problems(update) == []
+    assert "from the terminal" in json.dumps(update["blocks"])
+
+    await Desks(server.deps).triage.vote(Requester("slack", "T0001", "U0VOTER1"), "FB-1")
+    voted = await eventually(lambda: redrawn_with("*Votes*\\n1"), timeout=20)
+    assert "U0VOTER1" not in json.dumps(voted), "a vote names nobody on the post"
+    await asyncio.sleep(3)  # a reconcile tick or more: nothing is redrawn twice
+    assert len(fake_slack.calls_to("chat.update")) == drawn_before + 2
+    rows = await server.rows(TriagePost)
+    assert [(row.redraw_due, row.changed_by) for row in rows] == [(False, "cli")]

@@ -142,6 +142,7 @@ class FakeSlack:
         self.timezones: dict[str, str] = {}  # users.info tz per user id (default America/Los_Angeles, as Slack)
         self.emails: dict[str, str] = {}  # users.lookupByEmail: email → user id; others answer users_not_found
         self.uploads: dict[str, bytes] = {}  # file id → bytes POSTed to the upload URL
+        self.posted: set[tuple[str, str]] = set()  # (channel, ts) of every message posted: chat.update finds these
         self._failures: dict[str, list[PlannedFailure]] = {}
         self.post_limits: PostLimits | None = None
         self._flaky: dict[str, Flakiness] = {}
@@ -307,6 +308,8 @@ class FakeSlack:
         channel = str(args.get("channel") or "")
         if method == "chat.postMessage" and channel in self.unreachable:
             return {"ok": False, "error": "channel_not_found"}
+        if method == "chat.update" and (channel, str(args.get("ts"))) not in self.posted:
+            return {"ok": False, "error": "message_not_found"}
         if method == "conversations.members" and channel not in self.members:
             return {"ok": False, "error": "channel_not_found"}
         if method == "users.lookupByEmail" and str(args.get("email") or "").lower() not in self.emails:
@@ -402,7 +405,12 @@ class FakeSlack:
         channel = str(args.get("channel"))
         # Posting to a user id lands in the app's DM with them: Slack answers with the DM channel's id.
         answered = "D" + channel[1:] if channel.startswith(("U", "W")) else channel
+        self.posted.add((answered, ts))
         return {"channel": answered, "ts": ts, "message": {"text": args.get("text"), "ts": ts}}
+
+    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(args.get("channel")), str(args.get("ts"))
+        return {"channel": channel, "ts": ts, "text": args.get("text"), "message": {"text": args.get("text")}}
 
     def _page(self, items: list[Any], args: dict[str, Any]) -> tuple[list[Any], str]:
         """Cursor pagination as Slack does it: an opaque next_cursor, empty on the last page."""

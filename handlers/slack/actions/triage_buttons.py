@@ -5,17 +5,18 @@ and a refusal is told to the clicker alone."""
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.desks import Desks
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
-from comms.render.limits import CONTEXT_TEXT
 from comms.render.slack import (
     TRIAGE_ASSIGN_MODAL,
     TRIAGE_DECLINE_MODAL,
@@ -24,6 +25,7 @@ from comms.render.slack import (
     note_message,
     reply_mrkdwn,
     triage_assign_modal,
+    triage_merge_modal,
     triage_modal,
 )
 from comms.triage import ASSIGN_ACTION, DECLINE_ACTION, MERGE_ACTION, REPLY_ACTION, STATUS_ACTION_PREFIX
@@ -41,15 +43,16 @@ def _item(action: dict[str, Any]) -> str:
     return str(action.get("value") or "")[:32]
 
 
-async def redrawn_post(desks: Desks, requester: Requester, item: str, reply: Reply) -> dict[str, Any] | None:
-    """The post as the item now stands, with a line saying what was done and by whom."""
-    note = await desks.triage_channels.post(requester, item)
-    if note is None:
-        return None
-    message = note_message(note)
-    done = f"{reply_mrkdwn(reply, CONTEXT_TEXT - 20)} · <@{requester.user_id}>"
-    message["blocks"].append({"type": "context", "elements": [{"type": "mrkdwn", "text": done}]})
-    return message
+async def redraw(
+    desks: Desks, requester: Requester, item: str, draw: Callable[[dict[str, Any]], Awaitable[object]]
+) -> None:
+    """Draw the post as the item now stands (its last change included, with who made it) through `draw`, and
+    tell the desk, so the server does not redraw it once more."""
+    drawing = await desks.triage_channels.drawing(requester, item)
+    if drawing is None:
+        return
+    await draw(note_message(drawing.note))
+    await desks.triage_channels.drawn(item, drawing.as_of)
 
 
 async def triage_status_callback(
@@ -91,16 +94,42 @@ async def triage_form_callback(
         if form == TRIAGE_ASSIGN_MODAL
         else triage_modal(form, _item(action), metadata)
     )
-    await client.views_open(trigger_id=trigger, view=view)
+    opened = await client.views_open(trigger_id=trigger, view=view)
+    if form == TRIAGE_MERGE_MODAL:
+        desks = desks_of(context)
+        requester = requester_from_payload(desks.deps, body)
+        desks.deps.background.spawn(
+            _offer_similar(desks, requester, _item(action), metadata, opened.get("view") or {}, client),
+            name="triage:merge-choices",
+        )
+
+
+async def _offer_similar(
+    desks: Desks, requester: Requester, item: str, metadata: str, view: dict[str, Any], client: AsyncWebClient
+) -> None:
+    """Redraw the open Merge into… form with the items that say the same, once found (the first lookup of a
+    workspace builds its index, longer than a trigger id lasts). What was typed meanwhile stays: the blocks keep
+    their ids."""
+    choices = await desks.triage_channels.merge_choices(requester, item)
+    view_id, version = view.get("id"), view.get("hash")
+    if not choices or not isinstance(view_id, str):
+        return
+    redrawn = triage_merge_modal(item, metadata, choices)
+    try:
+        await client.views_update(view_id=view_id, hash=version if isinstance(version, str) else None, view=redrawn)
+    except SlackApiError:  # the form was closed or submitted meanwhile: nothing to offer
+        return
 
 
 async def _answer(desks: Desks, requester: Requester, item: str, reply: Reply, respond: AsyncRespond) -> None:
     if reply.kind not in {"ok", "info"}:
         await respond(response_type="ephemeral", replace_original=False, text=reply_mrkdwn(reply))
         return
-    message = await redrawn_post(desks, requester, item, reply)
-    if message is not None:
-        await respond(replace_original=True, **message)
+
+    async def replace(message: dict[str, Any]) -> object:
+        return await respond(replace_original=True, **message)
+
+    await redraw(desks, requester, item, replace)
 
 
 async def triage_same_callback(

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from comms.render.slack import TRIAGE_ASSIGN_MODAL, TRIAGE_DECLINE_MODAL, TRIAGE_MERGE_MODAL, reply_plain
-from handlers.slack.actions.triage_buttons import redrawn_post
+from handlers.slack.actions.triage_buttons import redraw
 from handlers.slack.context import desks_of, private_metadata, requester_from_payload
 from handlers.slack.view_state import ViewState
 
@@ -38,7 +38,11 @@ async def triage_modal_callback(
     elif kind == TRIAGE_DECLINE_MODAL:
         reply = await desks.triage.set_status(requester, item, "declined", text)
     elif kind == TRIAGE_MERGE_MODAL:
-        reply = await desks.triage.merge(requester, item, text)
+        target = text.strip() or state.selected("pick")
+        if not target:
+            await ack(response_action="errors", errors={"text": "Pick the item it duplicates, or type its id (FB-12)."})
+            return
+        reply = await desks.triage.merge(requester, item, target)
     else:
         reply = await desks.triage.reply(requester, item, text)
     if reply.kind not in {"ok", "info"}:
@@ -46,10 +50,13 @@ async def triage_modal_callback(
         await ack(response_action="errors", errors={field: reply_plain(reply)[:2000]})
         return
     await ack()
-    message = await redrawn_post(desks, requester, item, reply)
-    if message is None or not channel or not ts:
+    if not channel or not ts:
         return
+
+    async def update(message: dict[str, Any]) -> object:
+        return await client.chat_update(channel=channel, ts=ts, **message)
+
     try:
-        await client.chat_update(channel=channel, ts=ts, **message)
+        await redraw(desks, requester, item, update)
     except SlackApiError:  # the post was deleted, or the app left the channel: the change itself is made
         return
