@@ -43,6 +43,7 @@ from storage.models import (
     ReleaseAcknowledgement,
     Stakeholder,
     TeamsConversation,
+    TriagePost,
     UserTimezone,
 )
 
@@ -129,6 +130,7 @@ PLACES: dict[Target, Place] = {
     FeedbackVote: _via(FeedbackVote.feedback_id, Feedback),
     FeedbackReply: _via(FeedbackReply.feedback_id, Feedback),
     TeamsConversation: Place(literal(TEAMS), TeamsConversation.tenant_id, TeamsConversation.tenant_id),
+    TriagePost: Place(literal(SLACK), TriagePost.team_id, TriagePost.team_id),  # triage channels are Slack's
     # slack_sdk's OAuth store: an Enterprise Grid install has no team.
     SLACK_INSTALLATIONS: Place(
         literal(SLACK), func.coalesce(_installs.team_id, _installs.enterprise_id), _installs.team_id
@@ -206,6 +208,8 @@ RULES: tuple[Rule, ...] = (
     Rule(FeedbackVote, (FeedbackVote.user_id,), Action.DELETE),
     Rule(Feedback, (Feedback.assignee_id,), Action.CLEAR),
     Rule(FeedbackReply, (FeedbackReply.author_id,), Action.PSEUDONYMISE, stand_in=StandIn.PSEUDONYM),
+    # A triage post's last change no longer says who made it (the audit log keeps that, by their pseudonym).
+    Rule(TriagePost, (TriagePost.changed_by,), Action.CLEAR),
     Rule(Stakeholder, (Stakeholder.target_id,), Action.DELETE),
     Rule(Stakeholder, (Stakeholder.added_by,), Action.PSEUDONYMISE),
     Rule(Release, (Release.created_by, Release.approved_by), Action.PSEUDONYMISE),
@@ -279,6 +283,7 @@ FREE_TEXT: dict[Target, tuple[Any, ...]] = {
     ),
     Delivery: (Delivery.payload, Delivery.last_error),
     AuditEntry: (AuditEntry.detail,),
+    TriagePost: (TriagePost.change,),
 }
 
 

@@ -38,6 +38,7 @@ from storage.models import (
     Feedback,
     PulseResponse,
     Release,
+    TriagePost,
     utcnow,
 )
 from storage.outbox import OutboxMessage
@@ -491,3 +492,18 @@ async def test_storage_rewrites_mentions_only_in_the_shapes_its_caller_gives(dep
         text = await session.scalar(select(Feedback.text))
     assert text == f"ask [someone] or <@{PERSON}>"
     assert changes.totals() == {("feedback", "mentions removed"): 1}
+
+
+async def test_purge_clears_who_made_a_triage_posts_last_change(deps: Deps) -> None:
+    async with deps.db.sessions.begin() as session:
+        for item, change, by in (
+            ("FB-1", f"FB-1 is now assigned to <@{PERSON}>.", OTHER),
+            ("FB-2", "FB-2 is now *planned*.", PERSON),
+        ):
+            session.add(TriagePost(item=item, team_id=TEAM, channel_id="C0TRIAGE1", ts="1.1", change=change,
+                                   changed_by=by))  # fmt: skip
+    async with deps.db.sessions.begin() as session:
+        await privacy.purge_person(session, deps.settings.pseudonym_key, PERSON)
+    async with deps.db.sessions() as session:
+        rows = {post.item: (post.change, post.changed_by) for post in (await session.scalars(select(TriagePost)))}
+    assert rows == {"FB-1": ("FB-1 is now assigned to @erased.", OTHER), "FB-2": ("FB-2 is now *planned*.", None)}
