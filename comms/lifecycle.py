@@ -42,10 +42,21 @@ _MEANING = {
 
 def stage_note(item: Feedback, stage: str, note: str | None, *, voted: bool, release: Release | None = None) -> Note:
     label = feedback_label(item.id)
-    if stage == "shipped" and release is not None:
+    # An anonymous item's words are for the product team only: its voters (people whose own item was merged into
+    # it) are told which item moved, never what it says.
+    hidden = voted and (item.anonymous or item.user_id is None)
+    if stage == "shipped" and release is not None and not hidden:
         return item_shipped(release, label, item.text, voted=voted)
     told = "You voted for" if voted else "You told us"
-    paragraphs = [f"{told}: _{verbatim(truncate(' '.join(item.text.split()), 300))}_ ({label})", _MEANING[stage]]
+    quote = (
+        f"An item you asked for too ({label}, which someone shared anonymously)"
+        if hidden
+        else f"{told}: _{verbatim(truncate(' '.join(item.text.split()), 300))}_ ({label})"
+    )
+    meaning = (
+        f"It shipped in *{verbatim(release.title)}*." if stage == "shipped" and release is not None else _MEANING[stage]
+    )
+    paragraphs = [quote, meaning]
     if note:
         paragraphs.append(f"*Note from the team:* {verbatim(note)}")
     submitter_title, voter_title = _TITLES[stage]

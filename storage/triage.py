@@ -5,7 +5,7 @@ webhook event commit together or not at all."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -93,9 +93,16 @@ async def vote_counts(session: AsyncSession, feedback_ids: Sequence[int]) -> dic
     return {feedback_id: count for feedback_id, count in result.all()}
 
 
-async def move_votes(session: AsyncSession, source_id: int, target_id: int, target_submitter: str | None) -> int:
-    """The source's votes become the target's, except a person's second vote there (same key, same name, or the
-    target's own submitter), which goes. Returns how many moved."""
+async def move_votes(
+    session: AsyncSession,
+    source_id: int,
+    target_id: int,
+    target_submitter: str | None,
+    aliases: Mapping[str, Collection[str]],
+) -> int:
+    """The source's votes become the target's, except a person's second vote there, which goes: the same key, the
+    same name, the target's own submitter, or a named vote and an anonymous one of the same person (`aliases`: the
+    anonymous keys of each named voter and of the submitter). Returns how many moved."""
     target_votes = (
         await session.execute(
             select(FeedbackVote.voter_key, FeedbackVote.user_id).where(FeedbackVote.feedback_id == target_id)
@@ -105,13 +112,18 @@ async def move_votes(session: AsyncSession, source_id: int, target_id: int, targ
     people = {user for _, user in target_votes if user is not None} | (
         {target_submitter} if target_submitter else set()
     )
+    keys |= {alias for person in people for alias in aliases.get(person, ())}
     moved = 0
     for vote in (await session.execute(select(FeedbackVote).where(FeedbackVote.feedback_id == source_id))).scalars():
-        if vote.voter_key in keys or (vote.user_id is not None and vote.user_id in people):
+        own = aliases.get(vote.user_id, ()) if vote.user_id is not None else ()
+        if vote.voter_key in keys or vote.user_id in people or any(alias in keys for alias in own):
             await session.delete(vote)
             continue
         vote.feedback_id = target_id
         keys.add(vote.voter_key)
+        keys.update(own)
+        if vote.user_id is not None:
+            people.add(vote.user_id)
         moved += 1
     await session.flush()
     return moved

@@ -115,7 +115,12 @@ class TriageChannelDesk:
             found = [await lifecycle_store.item(session, requester.team_id, match.id) for match in matches]
             votes = await lifecycle_store.vote_counts(session, [match.id for match in matches])
         return [
-            MergeChoice(feedback_label(found_item.id), found_item.text, votes.get(found_item.id, 0))
+            MergeChoice(
+                feedback_label(found_item.id),
+                found_item.text,
+                votes.get(found_item.id, 0),
+                anonymous=found_item.anonymous or found_item.user_id is None,
+            )
             for found_item in found
             if found_item is not None
         ]

@@ -10,3 +10,4 @@ class MergeChoice:
     label: str  # FB-12
     text: str  # its words, as the submitter wrote them (the renderer shortens them)
     votes: int
+    anonymous: bool = False  # merged into, it takes voters who are never told its words

@@ -42,8 +42,9 @@ from storage.models import utcnow
 CLOSED = CLOSED_STATUSES
 # The score that finds the most duplicates at a precision of 0.9 on benchmarks/duplicate_quality.py's labelled pairs.
 SIMILAR_THRESHOLD = 0.187
-# Catching up re-reads this much before the previous lookup: a row is stamped before its transaction commits.
-CATCH_UP_OVERLAP = timedelta(minutes=5)
+# Catching up re-reads this much before the previous lookup: a row is stamped before its transaction commits, and
+# an anonymous item is stamped with the start of its hour (bot/services/feedback.py), up to an hour before.
+CATCH_UP_OVERLAP = timedelta(hours=1, minutes=5)
 # Each pass drops what closed since the index learnt it; a few passes settle even a burst of closures.
 MAX_PASSES = 4
 

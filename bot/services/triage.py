@@ -297,7 +297,7 @@ async def merge(
     submitter = _submitter(source)
     # An anonymous submitter is unknown, so their vote on the target is tied to nobody at all.
     keys = voter_keys(settings, source.platform, source.team_id, submitter) if submitter else []
-    changes = await _make_duplicate(session, source, target, submitter, keys)
+    changes = await _make_duplicate(session, settings, source, target, submitter, keys)
     await audit.record(session, requester, "feedback.merged", source_label, f"into {target_label}")
     votes = await _votes(session, target.id)
     text = f"{source_label} is merged into {target_label}, which has {votes} {'vote' if votes == 1 else 'votes'} now."
@@ -306,7 +306,7 @@ async def merge(
 
 
 async def _make_duplicate(
-    session: AsyncSession, source: Feedback, target: Feedback, person: str | None, keys: list[str]
+    session: AsyncSession, settings: Settings, source: Feedback, target: Feedback, person: str | None, keys: list[str]
 ) -> tuple[StatusChanged, ...]:
     """The source becomes a duplicate of the target; its voters, its duplicates and its person follow: `person` by
     name (its submitter, or who clicked "+1 that instead"), else an anonymous vote, keyed with `keys` when the
@@ -316,7 +316,7 @@ async def _make_duplicate(
         session, source.id, status=DUPLICATE, duplicate_of_id=target.id, status_note=None, status_changed_at=utcnow()
     )
     await triage_store.repoint_duplicates(session, source.id, target.id)
-    await triage_store.move_votes(session, source.id, target.id, _submitter(target))
+    await _move_votes(session, settings, source, target)
     now = utcnow()
     # The target's own submitter follows it already; anyone else counts once.
     if person is None or person != _submitter(target):
@@ -329,13 +329,34 @@ async def _make_duplicate(
 
 
 def _stored_key(keys: list[str], team_id: str, person: str | None) -> str:
-    """The key a new vote is stored under: the newest of the person's keys; without any key, a named vote is keyed
-    by its id alone (the row names the person anyway) and an anonymous one at random."""
-    if keys:
-        return keys[0]
+    """The key a new vote is stored under. A named vote is keyed by the person's id alone (the row names them
+    anyway): never by their anonymous key, which would tie every anonymous vote of theirs to their name. An
+    anonymous vote takes the newest of the person's keys, or a random one when nobody is known."""
     if person is not None:
-        return hashlib.sha256(f"vote:{team_id}:{person}".encode()).hexdigest()
-    return secrets.token_hex(32)
+        return named_vote_key(team_id, person)
+    return keys[0] if keys else secrets.token_hex(32)
+
+
+def named_vote_key(team_id: str, person: str) -> str:
+    return hashlib.sha256(f"vote:{team_id}:{person}".encode()).hexdigest()
+
+
+async def _move_votes(session: AsyncSession, settings: Settings, source: Feedback, target: Feedback) -> None:
+    """The source's votes go to the target, one per person: a named vote and an anonymous one of the same person
+    are told apart only by that person's anonymous keys, computed here (the database holds no key)."""
+    submitter = _submitter(target)
+    people = set(await triage_store.named_voters(session, [source.id, target.id]))
+    if submitter is not None:
+        people.add(submitter)
+    aliases = {person: voter_keys(settings, target.platform, target.team_id, person) for person in people}
+    await triage_store.move_votes(session, source.id, target.id, submitter, aliases)
+
+
+def _anonymous_target(label: str) -> Reply:
+    return Reply.invalid(
+        f"{label} was shared anonymously: it takes no votes, and its words stay with the product team. Nothing "
+        "was changed."
+    )
 
 
 # --- votes ----------------------------------------------------------------------------------------------------------
@@ -353,6 +374,8 @@ async def vote(
         return Triaged(Reply.info(f"{label} is {status_name(item.status)}: votes are for open items."))
     if item.user_id is not None and item.user_id == requester.user_id:
         return Triaged(Reply.info(f"{label} is your own feedback: you hear about every step of it already."))
+    if _submitter(item) is None:
+        return Triaged(_anonymous_target(label))
     keys = voter_keys(settings, requester.platform, requester.team_id, requester.user_id)
     if anonymous and not keys:
         return Triaged(
@@ -418,9 +441,18 @@ async def duplicate_instead(
     if target.id == new.id:
         return Triaged(Reply.invalid("An item cannot count as a vote for itself."))
     target_label = feedback_label(target.id)
+    if _submitter(target) is None:
+        return Triaged(_anonymous_target(target_label))
+    if target.status in CLOSED_STATUSES:
+        return Triaged(Reply.info(f"{target_label} is {status_name(target.status)}: {label} stays as its own item."))
     keys = voter_keys(settings, requester.platform, requester.team_id, requester.user_id)
     person = None if new.anonymous else requester.user_id
-    changes = await _make_duplicate(session, new, target, person, keys)
+    if new.anonymous and await triage_store.has_voted(session, target.id, keys, requester.user_id):
+        # Merging anyway would leave the target's count where it is, which tells a triager who wrote the new item.
+        return Triaged(
+            Reply.info(f"You have voted for {target_label} already, so {label} stays as its own item. Thank you!")
+        )
+    changes = await _make_duplicate(session, settings, new, target, person, keys)
     if new.anonymous:
         await audit_store.record(
             session,

@@ -544,8 +544,9 @@ def triage_merge_modal(item_label: str, metadata: str, choices: Sequence[MergeCh
     for choice in choices:
         votes = f"{choice.votes} vote{'s' if choice.votes != 1 else ''}"
         words = " ".join(choice.text.split())
-        room = OPTION_TEXT - len(choice.label) - len(votes) - 6
-        options.append(Option(value=choice.label, text=f"{choice.label} · {truncate(words, room)} ({votes})"))
+        label = f"{choice.label} · anonymous" if choice.anonymous else choice.label
+        room = OPTION_TEXT - len(label) - len(votes) - 6
+        options.append(Option(value=choice.label, text=f"{label} · {truncate(words, room)} ({votes})"))
     return View(
         type="modal",
         callback_id=TRIAGE_MERGE_MODAL,

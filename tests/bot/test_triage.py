@@ -422,8 +422,11 @@ async def test_exports_carry_the_lifecycle_and_never_the_voters(deps: Deps) -> N
     desk = TriageDesk(deps)
     fb = await add_item(deps, None, SECRET)
     other = await add_item(deps, SUBMITTER, "Same thing")
-    await desk.vote(who(VOTER), f"FB-{fb}")
-    await desk.vote(who(HIDDEN), f"FB-{fb}", anonymous=True)
+    # An anonymous item takes no votes of its own; it gets the voters of what is merged into it.
+    refused = await desk.vote(who(VOTER), f"FB-{fb}")
+    assert refused.kind == "invalid" and "anonymously" in refused.text
+    await desk.vote(who(VOTER), f"FB-{other}")
+    await desk.vote(who(HIDDEN), f"FB-{other}", anonymous=True)
     await desk.assign(who(TRIAGER), f"FB-{fb}", "UOWNER01")
     await desk.set_status(who(TRIAGER), f"FB-{fb}", "planned", "Next sprint")
     await desk.merge(who(TRIAGER), f"FB-{other}", f"FB-{fb}")
@@ -476,3 +479,73 @@ async def test_purging_a_voter_or_a_submitter_leaves_no_trace_in_the_lifecycle(d
     (to_voter,) = await deliveries(deps, f"stage:planned:FB-{theirs}")
     assert (to_voter.recipient_id, to_voter.payload) == (VOTER, "{}")
     assert all(SUBMITTER not in str(row) for rows_ in (await everything(deps)).values() for row in rows_)
+
+
+async def votes_of(deps: Deps) -> list[FeedbackVote]:
+    async with deps.db.sessions() as session:
+        return list((await session.execute(select(FeedbackVote).order_by(FeedbackVote.id))).scalars())
+
+
+async def test_a_named_vote_never_unmasks_the_same_persons_anonymous_one(deps: Deps) -> None:
+    """The attack: HIDDEN +1s FB-a by name (App Home), then sends anonymous FB-c and makes it "+1 FB-b instead".
+    If both votes carried the same key, the table would say FB-c's author is HIDDEN."""
+    desk = TriageDesk(deps)
+    first = await add_item(deps, SUBMITTER, "Dark mode for the console")
+    second = await add_item(deps, OTHER_SUBMITTER, "Approve expenses in bulk")
+    anonymous = await add_item(deps, None, "approve many expenses at once")
+    assert (await desk.vote(who(HIDDEN), f"FB-{first}")).kind == "ok"
+    claim = triage.claim(deps.settings, who(HIDDEN), anonymous)
+    assert (await desk.duplicate_instead(who(HIDDEN), f"FB-{anonymous}", f"FB-{second}", claim)).kind == "ok"
+    named, hidden = await votes_of(deps)
+    assert (named.feedback_id, named.user_id) == (first, HIDDEN) and (hidden.feedback_id, hidden.user_id) == (
+        second,
+        None,
+    )
+    assert hidden.voter_key != named.voter_key
+    # Nothing stored is derived from HIDDEN's id alone: the anonymous key needs the secret, which is not stored.
+    assert hidden.voter_key != triage.named_vote_key(TEAM, HIDDEN)
+
+
+async def test_plus_one_instead_where_one_voted_already_changes_nothing_visible(deps: Deps) -> None:
+    """The variant a triager could see: a merge that leaves the target's count alone would name its author among
+    the target's named voters. So it does not happen: the anonymous item stays as it is."""
+    desk = TriageDesk(deps)
+    target = await add_item(deps, SUBMITTER, "Approve expenses in bulk")
+    anonymous = await add_item(deps, None, "approve many expenses at once")
+    assert (await desk.vote(who(HIDDEN), f"FB-{target}")).kind == "ok"
+    before = await everything(deps)
+    claim = triage.claim(deps.settings, who(HIDDEN), anonymous)
+    kept = await desk.duplicate_instead(who(HIDDEN), f"FB-{anonymous}", f"FB-{target}", claim)
+    assert kept.kind == "info" and "stays as its own item" in kept.text
+    assert await everything(deps) == before
+
+
+async def test_anonymous_items_take_no_votes_and_their_words_reach_no_voter(deps: Deps) -> None:
+    desk = TriageDesk(deps)
+    anonymous = await add_item(deps, None, SECRET)
+    mine = await add_item(deps, VOTER, "overtime goes missing in the payroll export")
+    before = await everything(deps)
+    assert (await desk.vote(who(STRANGER), f"FB-{anonymous}")).kind == "invalid"
+    claim = triage.claim(deps.settings, who(VOTER), mine)
+    assert (await desk.duplicate_instead(who(VOTER), f"FB-{mine}", f"FB-{anonymous}", claim)).kind == "invalid"
+    assert await everything(deps) == before
+
+    # A triager may merge a named item into an anonymous one: its submitter becomes a voter, told which item moved
+    # and never what it says.
+    assert (await desk.merge(who(TRIAGER), f"FB-{mine}", f"FB-{anonymous}")).kind == "ok"
+    assert (await desk.set_status(who(TRIAGER), f"FB-{anonymous}", "planned")).kind == "ok"
+    (told,) = [row for row in await deliveries(deps, "stage:planned:") if row.recipient_id == VOTER]
+    assert SECRET not in told.payload and "payroll" not in told.payload and f"FB-{anonymous}" in told.payload
+
+
+async def test_a_merge_counts_a_persons_named_and_anonymous_votes_once(deps: Deps) -> None:
+    desk = TriageDesk(deps)
+    source = await add_item(deps, SUBMITTER, "Approve expenses in bulk")
+    target = await add_item(deps, OTHER_SUBMITTER, "bulk approval of expenses")
+    assert (await desk.vote(who(HIDDEN), f"FB-{source}")).kind == "ok"
+    assert (await desk.vote(who(HIDDEN), f"FB-{target}", anonymous=True)).kind == "ok"
+    assert (await desk.merge(who(TRIAGER), f"FB-{source}", f"FB-{target}")).kind == "ok"
+    # HIDDEN once, SUBMITTER (the source's submitter) once.
+    assert sorted((vote.feedback_id, vote.user_id or "") for vote in await votes_of(deps)) == sorted(
+        [(target, ""), (target, SUBMITTER)]
+    )

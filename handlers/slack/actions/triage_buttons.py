@@ -94,14 +94,20 @@ async def triage_form_callback(
         if form == TRIAGE_ASSIGN_MODAL
         else triage_modal(form, _item(action), metadata)
     )
-    opened = await client.views_open(trigger_id=trigger, view=view)
-    if form == TRIAGE_MERGE_MODAL:
-        desks = desks_of(context)
-        requester = requester_from_payload(desks.deps, body)
-        desks.deps.background.spawn(
-            _offer_similar(desks, requester, _item(action), metadata, opened.get("view") or {}, client),
-            name="triage:merge-choices",
-        )
+    desks = desks_of(context)
+
+    async def open_form() -> None:
+        # Off the ack path (Bolt answers Slack when this listener returns): a refused or expired trigger is
+        # Slack's to report in the client, never a 500 to Slack.
+        try:
+            opened = await client.views_open(trigger_id=trigger, view=view)
+        except SlackApiError:
+            return
+        if form == TRIAGE_MERGE_MODAL:
+            requester = requester_from_payload(desks.deps, body)
+            await _offer_similar(desks, requester, _item(action), metadata, opened.get("view") or {}, client)
+
+    desks.deps.background.spawn(open_form(), name="triage:form")
 
 
 async def _offer_similar(

@@ -223,6 +223,16 @@ async def test_the_index_is_built_once_and_catches_up_with_rows_stored_elsewhere
     assert [m.id for m in await similar.similar(TEAM, REQUESTS[4])] == [4]
     assert len(indexes) == 1 and len(indexes[0]) == 4
 
+    # An anonymous item is stamped with the start of its hour: written 40 minutes after the last lookup, it is
+    # dated 20 minutes before it, and still caught up with.
+    clock[0] = NOW + timedelta(hours=1, minutes=20)
+    assert [m.id for m in await similar.similar(TEAM, REQUESTS[4])] == [4]
+    clock[0] = NOW + timedelta(hours=1, minutes=45)
+    seed(database_url, [{"id": 6, "text": REQUESTS[6], "anonymous": True, "user_id": None,
+                         "created_at": NOW + timedelta(hours=1)}])  # fmt: skip
+    assert [m.id for m in await similar.similar(TEAM, REQUESTS[6])] == [6]
+    assert len(indexes) == 1 and len(indexes[0]) == 5
+
     # Older than any catch-up reads: only `add`, as the process that stored it calls it, makes it known.
     seed(database_url, [{"id": 5, "text": REQUESTS[5], "created_at": NOW - timedelta(days=30)}])
     assert await similar.similar(TEAM, REQUESTS[5]) == []
