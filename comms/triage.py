@@ -14,6 +14,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.anonymity import on_the_hour, shown_after
 from bot.domain.ids import bug_label, feedback_label
 from bot.domain.notes import Action, Note
 from bot.domain.platforms import SLACK, id_kind
@@ -26,7 +27,7 @@ from comms.senders import Sent
 from comms.workspaces import SlackClients
 from storage import outbox, subjects
 from storage import triage_channels as triage_store
-from storage.models import Base, Bug, Delivery, Feedback
+from storage.models import Base, Bug, Delivery, Feedback, utcnow
 from storage.outbox import OutboxMessage
 
 # The buttons of a feedback item's triage post (handlers/slack/actions/triage_buttons.py). A status button's
@@ -170,6 +171,10 @@ class TriagePosts:
             if channel is None:
                 continue
             label = bug_label(item.id) if isinstance(item, Bug) else feedback_label(item.id)
+            # An anonymous item's post waits for the end of its hour: the post's time (Slack shows it to the whole
+            # channel) would otherwise say to the second when its author wrote it.
+            anonymous = isinstance(item, Feedback) and (item.anonymous or item.user_id is None)
+            now = utcnow()
             post = OutboxMessage(
                 subject=subjects.triage_post(label),
                 platform=SLACK,
@@ -177,6 +182,8 @@ class TriagePosts:
                 recipient_id=channel,
                 recipient_kind="channel",
                 payload=note_payload(SLACK, triage_note(item, trackers=self._trackers)),
+                created_at=on_the_hour(now) if anonymous else None,
+                not_before=shown_after(now) if anonymous else None,
             )
             await outbox.enqueue(session, post)
 

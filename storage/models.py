@@ -430,7 +430,8 @@ class TriagePost(Base):
     ts: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The item's last change, shown on the post ("FB-3 is now planned", by whom); redraw_due until the server has
-    # redrawn the post with it (a change made by the CLI or a release has no Slack click to redraw it).
+    # redrawn the post with it (a change made by the CLI or a release has no Slack click to redraw it), from
+    # changed_at (after the hour it happened in, for something done anonymously).
     change: Mapped[str | None] = mapped_column(String(255))
     changed_by: Mapped[str | None] = mapped_column(String(64))
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

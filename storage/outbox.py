@@ -34,6 +34,7 @@ class OutboxMessage:
     release_id: int | None = None
     # When the message is counted as made (a roll-up row carries the end of the period it covered).
     created_at: datetime | None = None
+    not_before: datetime | None = None  # held until then
 
 
 async def enqueue(session: AsyncSession, message: OutboxMessage) -> bool:
@@ -49,7 +50,7 @@ async def enqueue(session: AsyncSession, message: OutboxMessage) -> bool:
         "release_id": message.release_id,
         "status": "pending",
         "attempts": 0,
-        "next_attempt_at": now,
+        "next_attempt_at": message.not_before or now,
         "created_at": message.created_at or now,
     }
     _, created = await insert_once(session, Delivery, row, conflict=SUBJECT_RECIPIENT)

@@ -72,12 +72,19 @@ async def post_of(session: AsyncSession, item: str) -> TriagePost | None:
     return result.scalar_one_or_none()
 
 
-async def touch(session: AsyncSession, items: Sequence[str], change: str | None, changed_by: str | None) -> None:
-    """The items changed (in this transaction): their posts are due a redraw, showing `change` (kept as it was
-    when None: a vote names nobody)."""
+async def touch(
+    session: AsyncSession,
+    items: Sequence[str],
+    change: str | None,
+    changed_by: str | None,
+    *,
+    shown_from: datetime | None = None,
+) -> None:
+    """The items changed (in this transaction): their posts are due a redraw, from `shown_from` (default now),
+    showing `change` (kept as it was when None: a vote names nobody)."""
     if not items:
         return
-    values: dict[str, object] = {"changed_at": utcnow(), "redraw_due": True}
+    values: dict[str, object] = {"changed_at": shown_from or utcnow(), "redraw_due": True}
     if change is not None:
         values |= {"change": change[:255], "changed_by": changed_by}
     await session.execute(
@@ -89,8 +96,8 @@ async def touch(session: AsyncSession, items: Sequence[str], change: str | None,
 
 
 async def due_redraws(session: AsyncSession, skip_teams: Collection[str], limit: int = 50) -> list[TriagePost]:
-    """Posts whose item changed since they were last drawn, oldest change first."""
-    query = select(TriagePost).where(TriagePost.redraw_due.is_(True))
+    """Posts whose item changed since they were last drawn and may show it now, oldest change first."""
+    query = select(TriagePost).where(TriagePost.redraw_due.is_(True), TriagePost.changed_at <= utcnow())
     if skip_teams:
         query = query.where(TriagePost.team_id.not_in(skip_teams))
     result = await session.execute(query.order_by(TriagePost.changed_at, TriagePost.id).limit(limit))

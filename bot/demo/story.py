@@ -21,8 +21,8 @@ from bot.demo.company import (
     Person,
     employees,
 )
+from bot.domain.anonymity import on_the_hour
 from bot.domain.enps import Enps
-from bot.services.feedback import on_the_hour
 
 WEEKS = 12
 # Feedback per week, oldest first: word of the bot spreads, so recent weeks are busier.

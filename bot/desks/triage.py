@@ -11,6 +11,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.anonymity import shown_after
 from bot.domain.ids import feedback_label, parse_label, parse_number
 from bot.domain.replies import Reply, verbatim
 from bot.domain.requester import Requester
@@ -24,6 +25,7 @@ from comms.webhooks import WebhookEvents
 from storage import triage as triage_store
 from storage import triage_channels
 from storage.db import Database
+from storage.models import utcnow
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 500
@@ -76,7 +78,8 @@ class TriageDesk:
                 if done.touched:
                     labels = [feedback_label(item_id) for item_id in done.touched]
                     said, by = (done.reply.text, requester.user_id) if done.says_who else (None, None)
-                    await triage_channels.touch(session, labels, said, by)
+                    shown = shown_after(utcnow()) if done.anonymous else None
+                    await triage_channels.touch(session, labels, said, by, shown_from=shown)
         except NotAllowed as refusal:
             return refusal.reply
         return done.reply

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.anonymity import on_the_hour
 from bot.domain.ids import feedback_label
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
@@ -99,12 +99,6 @@ async def submit(
 def keeps_origin(draft: FeedbackDraft) -> bool:
     """Whether the message the feedback came from may be recorded with it (its link, fetched after storing)."""
     return not draft.anonymous
-
-
-def on_the_hour(moment: datetime) -> datetime:
-    """An anonymous item's time, coarse enough not to line up with anything else its author did (a message, a
-    login, a row touched in the same second)."""
-    return moment.replace(minute=0, second=0, microsecond=0)
 
 
 async def attach_permalink(session: AsyncSession, feedback_id: int, permalink: str) -> None:

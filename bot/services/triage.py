@@ -19,6 +19,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.anonymity import on_the_hour
 from bot.domain.console import is_console_team
 from bot.domain.ids import feedback_label
 from bot.domain.platforms import id_kind
@@ -29,7 +30,6 @@ from bot.domain.validation import MAX_TEXT, clean_text
 from bot.domain.vocabulary import ANNOUNCED_STATUSES, CLOSED_STATUSES, FEEDBACK_STATUSES, parse_status, status_name
 from bot.services import audit
 from bot.services.admin import NotAllowed
-from bot.services.feedback import on_the_hour
 from storage import audit as audit_store
 from storage import triage as triage_store
 from storage.models import Feedback, utcnow
@@ -84,6 +84,8 @@ class Triaged:
     touched: tuple[int, ...] = ()  # feedback whose triage post no longer shows where it stands
     # The post shows the reply as its last change, and who made it; never for a vote, which may be anonymous.
     says_who: bool = True
+    # Done anonymously: the posts show it only after the hour it happened in (bot.domain.anonymity.shown_after).
+    anonymous: bool = False
 
 
 def may_triage(requester: Requester, settings: Settings) -> bool:
@@ -312,8 +314,10 @@ async def _make_duplicate(
     name (its submitter, or who clicked "+1 that instead"), else an anonymous vote, keyed with `keys` when the
     person is known to the caller, else with a random key (counted, tied to nobody)."""
     previous = source.status
+    # An anonymous item's own "+1 that instead" comes minutes after it was written: its time stays as coarse.
+    changed = on_the_hour(utcnow()) if _submitter(source) is None else utcnow()
     await triage_store.update_item(
-        session, source.id, status=DUPLICATE, duplicate_of_id=target.id, status_note=None, status_changed_at=utcnow()
+        session, source.id, status=DUPLICATE, duplicate_of_id=target.id, status_note=None, status_changed_at=changed
     )
     await triage_store.repoint_duplicates(session, source.id, target.id)
     await _move_votes(session, settings, source, target)
@@ -395,7 +399,7 @@ async def vote(
     votes = await _votes(session, item.id)
     how = " anonymously: nobody can see it was you" if anonymous else ""
     counted = f"Thanks: your vote for {label} is counted{how}. It has {votes} {'vote' if votes == 1 else 'votes'}."
-    return Triaged(Reply.ok(counted, item_id=label), touched=(item.id,), says_who=False)
+    return Triaged(Reply.ok(counted, item_id=label), touched=(item.id,), says_who=False, anonymous=anonymous)
 
 
 async def _record_vote(session: AsyncSession, requester: Requester, label: str, anonymous: bool, at: datetime) -> None:
@@ -476,4 +480,6 @@ async def duplicate_instead(
     )
     news = await _news(session, target, target.status, target.status_note)
     touched = (new.id, target.id)
-    return Triaged(Reply.ok(text, item_id=target_label), news, changes, touched=touched, says_who=False)
+    return Triaged(
+        Reply.ok(text, item_id=target_label), news, changes, touched=touched, says_who=False, anonymous=new.anonymous
+    )

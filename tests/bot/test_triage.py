@@ -21,9 +21,9 @@ from bot.domain.vocabulary import STATUS_NAMES, parse_status, status_name
 from bot.services import home, triage
 from bot.services.releases import ReleaseDraft
 from comms.releases import fan_out
-from storage import outbox, rows, subjects
+from storage import outbox, rows, subjects, triage_channels
 from storage import triage as triage_store
-from storage.models import AuditEntry, Base, Delivery, Feedback, FeedbackReply, FeedbackVote, utcnow
+from storage.models import AuditEntry, Base, Delivery, Feedback, FeedbackReply, FeedbackVote, TriagePost, utcnow
 
 TEAM = "T0001"
 ADMIN = "UADMIN01"
@@ -549,3 +549,22 @@ async def test_a_merge_counts_a_persons_named_and_anonymous_votes_once(deps: Dep
     assert sorted((vote.feedback_id, vote.user_id or "") for vote in await votes_of(deps)) == sorted(
         [(target, ""), (target, SUBMITTER)]
     )
+
+
+async def test_an_anonymous_vote_shows_on_the_triage_post_only_after_its_hour(deps: Deps) -> None:
+    desk = TriageDesk(deps)
+    target = await add_item(deps, SUBMITTER, "Approve expenses in bulk")
+    async with deps.db.sessions.begin() as session:
+        session.add(TriagePost(item=f"FB-{target}", team_id=TEAM, channel_id="C0TRIAGE1", ts="1.1"))
+    voted = utcnow()
+    assert (await desk.vote(who(HIDDEN), f"FB-{target}", anonymous=True)).kind == "ok"
+    async with deps.db.sessions() as session:
+        (post,) = (await session.scalars(select(TriagePost))).all()
+        due_now = await triage_channels.due_redraws(session, ())
+    hour = voted.replace(minute=0, second=0, microsecond=0)
+    assert post.redraw_due and post.changed_at is not None
+    assert hour + timedelta(hours=1) <= post.changed_at < hour + timedelta(hours=1, minutes=15)
+    assert due_now == []
+    assert (await desk.vote(who(VOTER), f"FB-{target}")).kind == "ok"
+    async with deps.db.sessions() as session:
+        assert [found.item for found in await triage_channels.due_redraws(session, ())] == [f"FB-{target}"]

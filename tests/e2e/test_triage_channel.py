@@ -7,16 +7,18 @@ import asyncio
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from bot.desks import Desks
 from bot.desks.intake import IntakeDesk
 from bot.domain.requester import Requester
 from bot.services.bugs import BugDraft
 from bot.services.feedback import FeedbackDraft
-from storage.models import Delivery, Feedback, TriagePost
+from storage.models import Delivery, Feedback, TriagePost, utcnow
 from tests.conftest import ADMIN_USER
 from tests.fakes.slack_api import FakeSlack, block_kit_problems
 from tests.fakes.slack_requests import block_actions, interactive, slash_command, text_value, view_submission
@@ -63,7 +65,18 @@ async def test_an_anonymous_item_names_nobody(server: RunningServer, fake_slack:
     draft = FeedbackDraft(text="My manager approves nothing", anonymous=True)
     await IntakeDesk(server.deps).feedback(someone, draft, source_key="anon-1")
 
-    (post,) = await eventually(lambda: _one(posts_to(fake_slack, TRIAGE)))
+    # Held until after the hour it was written in, at a random minute: the post's time, which the channel sees,
+    # says no more than the stored hour does.
+    (queued,) = await server.rows(Delivery)
+    written = utcnow()
+    hour = written.replace(minute=0, second=0, microsecond=0)
+    assert queued.created_at == hour
+    assert hour + timedelta(hours=1) <= queued.next_attempt_at < hour + timedelta(hours=1, minutes=15)
+    await asyncio.sleep(2.5)  # a reconcile tick or more
+    assert posts_to(fake_slack, TRIAGE) == []
+    async with server.deps.db.sessions.begin() as session:  # the hour is over
+        await session.execute(update(Delivery).values(next_attempt_at=utcnow()))
+    (post,) = await eventually(lambda: _one(posts_to(fake_slack, TRIAGE)), timeout=15)
     shown = json.dumps(post, ensure_ascii=False)
     assert SUBMITTER not in shown and "anonymous" in shown
     assert "nobody, this post included, knows who sent it" in shown
