@@ -22,7 +22,9 @@ QUESTION = "How likely are you to recommend Expense Hub to a colleague?"
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def reading(pulse_id: int, opened_days: float, closed_days: float, score: int, responses: int = 8, **kw: str) -> Reading:
+def reading(
+    pulse_id: int, opened_days: float, closed_days: float, score: int, responses: int = 8, **kw: str
+) -> Reading:
     """A pulse opened and closed so many days from the ship date (negative: before it)."""
     return Reading(
         pulse_id,
