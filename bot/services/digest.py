@@ -121,8 +121,6 @@ class Digest:
     themes: list[Theme]  # the week's biggest, against the week before
     open_bugs: dict[str, int]
     oldest_blocker_days: int | None
-    blockers: list[ItemRef]  # the oldest open blockers, oldest first
-    most_voted: ItemRef | None  # the week's feedback with the most votes
     shipped: list[tuple[str, str, datetime]]  # label, title, when it went out
     upcoming: list[tuple[str, str, datetime]]
     loop_closed: int
@@ -132,6 +130,8 @@ class Digest:
     weekly_feedback: list[int]  # the last 12 weeks, oldest first
     running: RunningPulse | None = None  # the newest pulse still open: its answer count only
     compare_days: int = 14  # FEEDBOT_DIGEST_COMPARE_DAYS: the windows either side of a release
+    blockers: list[ItemRef] = dataclasses.field(default_factory=list)  # the oldest open blockers, oldest first
+    most_voted: ItemRef | None = None  # the week's feedback with the most votes
 
     def for_reader(self, zone: ZoneInfo) -> Digest:
         """The same figures, with pulses named by their date in the reader's zone."""
