@@ -81,7 +81,7 @@ async def _close_the_loop(session: AsyncSession, release: Release, webhooks: Web
     bugs = await submissions.mark_shipped(session, Bug, release.team_id, numbers["bug"], release.id)
     for bug in bugs:
         if bug.reporter_id:
-            told += await _tell_submitter(session, release, bug.reporter_id, bug_label(bug.id), bug.title)
+            told += await _tell_reporter(session, release, bug.reporter_id, bug_label(bug.id), bug.title)
     # Their triage posts stop offering buttons and say where they shipped, once the server redraws them.
     labels = [feedback_label(item.id) for item in shipped] + [bug_label(bug.id) for bug in bugs]
     shipped_in = f"Shipped in {release_label(release.id)}, “{verbatim(truncate(release.title, 80))}”."
@@ -107,10 +107,9 @@ async def _ship_feedback(
     return shipped
 
 
-async def _tell_submitter(session: AsyncSession, release: Release, user_id: str, label: str, text: str) -> int:
-    return int(
-        await _direct_message(session, release, subjects.loop(label), user_id, item_shipped(release, label, text))
-    )
+async def _tell_reporter(session: AsyncSession, release: Release, user_id: str, label: str, title: str) -> int:
+    note = item_shipped(release, label, title, bug=True)
+    return int(await _direct_message(session, release, subjects.loop(label), user_id, note))
 
 
 async def _direct_message(session: AsyncSession, release: Release, subject: str, user_id: str, note: Note) -> bool:

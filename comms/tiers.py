@@ -89,14 +89,25 @@ def approval_request(release: Release, zone: ZoneInfo) -> Note:
     )
 
 
-def item_shipped(release: Release, label: str, item_text: str, *, voted: bool = False) -> Note:
-    """To the submitter, or (`voted`) to someone who voted for the item."""
+def item_shipped(release: Release, label: str, item_text: str, *, voted: bool = False, bug: bool = False) -> Note:
+    """To the submitter, or (`voted`) to someone who voted for the item; a `bug`'s reporter hears it was fixed."""
+    quoted = f"_{verbatim(truncate(' '.join(item_text.split()), 300))}_ ({label})"
+    if bug:
+        return Note(
+            title="The bug you reported is fixed",
+            fallback=f"{label}, the bug you reported, is fixed in {verbatim(release.title)}",
+            paragraphs=(
+                f"You reported: {quoted}",
+                f"The fix shipped in *{_title(release)}*: {truncate(release.summary, 1000)}",
+            ),
+            context="Thank you for reporting it. Tell us if it still happens: `/bug`.",
+        )
     told = "You voted for" if voted else "You told us"
     return Note(
         title="Something you voted for shipped 🎉" if voted else "Your feedback shipped 🎉",
         fallback=f"{label} shipped in {verbatim(release.title)}",
         paragraphs=(
-            f"{told}: _{verbatim(truncate(' '.join(item_text.split()), 300))}_ ({label})",
+            f"{told}: {quoted}",
             f"It shipped in *{_title(release)}*: {truncate(release.summary, 1000)}",
         ),
         context="Thank you for telling us. Keep it coming.",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, literal, select, union
+from sqlalchemy import ColumnElement, and_, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Bug, Feedback, Pulse, PulseResponse, Release, Stakeholder
+from storage.models import Bug, Feedback, FeedbackVote, Pulse, PulseResponse, Release, Stakeholder
 
 
 def _in(model: type[Feedback] | type[Bug], team_id: str, start: datetime, end: datetime) -> ColumnElement[bool]:
@@ -21,11 +21,41 @@ async def feedback_count(session: AsyncSession, team_id: str, start: datetime, e
 
 
 async def feedback_by_category(session: AsyncSession, team_id: str, start: datetime, end: datetime) -> dict[str, int]:
-    category = func.coalesce(Feedback.category, literal("uncategorised"))
+    """Categorised feedback only: "uncategorised" says nothing about what people want (`/feedback <text>` sets none)."""
     result = await session.execute(
-        select(category, func.count()).where(_in(Feedback, team_id, start, end)).group_by(category)
+        select(Feedback.category, func.count())
+        .where(_in(Feedback, team_id, start, end), Feedback.category.is_not(None))
+        .group_by(Feedback.category)
     )
-    return {name: count for name, count in result.all()}
+    return {name: count for name, count in result.all() if name is not None}
+
+
+async def most_voted_feedback(
+    session: AsyncSession, team_id: str, start: datetime, end: datetime
+) -> tuple[Feedback, int] | None:
+    """The period's feedback with the most votes (the oldest first among equals), and its vote count."""
+    votes = func.count(FeedbackVote.id).label("votes")
+    result = await session.execute(
+        select(Feedback, votes)
+        .outerjoin(FeedbackVote, FeedbackVote.feedback_id == Feedback.id)
+        .where(_in(Feedback, team_id, start, end), Feedback.duplicate_of_id.is_(None))
+        .group_by(Feedback.id)
+        .order_by(votes.desc(), Feedback.created_at, Feedback.id)
+        .limit(1)
+    )
+    row = result.first()
+    return (row[0], int(row[1])) if row is not None else None
+
+
+async def open_blockers(session: AsyncSession, team_id: str, limit: int) -> list[Bug]:
+    """The oldest open blockers first: the ones someone should have picked up by now."""
+    result = await session.execute(
+        select(Bug)
+        .where(Bug.team_id == team_id, Bug.status == "open", Bug.severity == "blocker")
+        .order_by(Bug.created_at, Bug.id)
+        .limit(limit)
+    )
+    return list(result.scalars())
 
 
 async def top_products(
@@ -40,12 +70,6 @@ async def top_products(
         .limit(limit)
     )
     return [(product, n) for product, n in result.all() if product is not None]
-
-
-async def oldest_open_blocker(session: AsyncSession, team_id: str) -> datetime | None:
-    return await session.scalar(
-        select(func.min(Bug.created_at)).where(Bug.team_id == team_id, Bug.status == "open", Bug.severity == "blocker")
-    )
 
 
 async def releases_sent(session: AsyncSession, team_id: str, start: datetime, end: datetime) -> list[Release]:
@@ -104,6 +128,22 @@ async def recent_closed_pulses(session: AsyncSession, team_id: str, before: date
         .limit(limit)
     )
     return list(reversed(result.scalars().all()))
+
+
+async def closed_pulses_between(session: AsyncSession, team_id: str, start: datetime, end: datetime) -> list[Pulse]:
+    """Closed pulses that opened and closed within [start, end): what a release's before → after can compare."""
+    result = await session.execute(
+        select(Pulse)
+        .where(
+            Pulse.team_id == team_id,
+            Pulse.status == "closed",
+            Pulse.created_at >= start,
+            Pulse.closed_at.is_not(None),
+            Pulse.closed_at < end,
+        )
+        .order_by(Pulse.created_at, Pulse.id)
+    )
+    return list(result.scalars())
 
 
 async def latest_open_pulse(session: AsyncSession, team_id: str, before: datetime) -> Pulse | None:

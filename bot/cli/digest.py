@@ -53,7 +53,8 @@ async def _preview(args: argparse.Namespace, resources: Resources) -> int:
     if args.lion is not None and _lion_id(args.lion) not in lions:
         listed = ", ".join(lions)
         raise CommandFailed(f"{args.lion} is not a lion of workspace {requester.team_id}; its lions: {listed}")
-    composed = await desk.preview_with_chart(requester)
+    reader = _lion_id(args.lion) if args.lion is not None else None
+    composed = await desk.preview_with_chart(requester, reader)
     if isinstance(composed, Reply):
         raise CommandFailed(plain(composed.text))
     note, chart = composed

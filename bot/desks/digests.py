@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot.deps import Deps
 from bot.desks import weekly_digest as digests
 from bot.domain.answers import Attachment
@@ -10,6 +12,7 @@ from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from bot.services.admin import NotAllowed, require_admin
 from bot.services.digest import NOT_FOR_YOU, may_read
+from bot.services.reader_zone import reader_zone
 
 
 class DigestDesk:
@@ -28,20 +31,27 @@ class DigestDesk:
         if refused is not None:
             return refused
         digest = await digests.digest_for(self._deps.db, self._deps.settings, requester.team_id)
-        return digests.digest_note(digest, self._deps.settings.zone)
+        return digests.digest_note(digest, await self.zone_of(requester, requester.user_id))
 
     async def lions(self, team_id: str) -> list[str]:
         """The people the digest goes to in a workspace."""
         return await digests.lions_of(self._deps.db, team_id)
 
-    async def preview_with_chart(self, requester: Requester) -> tuple[Note, Attachment] | Reply:
-        """The caller's copy with its picture, as the lions get them."""
+    async def zone_of(self, requester: Requester, reader: str) -> ZoneInfo:
+        """The zone `reader` reads the digest in (theirs where known, else FEEDBOT_TIMEZONE)."""
+        async with self._deps.db.sessions() as session:
+            return await reader_zone(session, requester.platform, requester.team_id, reader, self._deps.settings.zone)
+
+    async def preview_with_chart(
+        self, requester: Requester, reader: str | None = None
+    ) -> tuple[Note, Attachment] | Reply:
+        """The caller's copy with its picture, as the lions get them (as `reader` gets it, dates in their zone)."""
         refused = await self.refusal(requester)
         if refused is not None:
             return refused
         digest = await digests.digest_for(self._deps.db, self._deps.settings, requester.team_id)
         chart = Attachment(digests.CHART_FILENAME, digests.CHART_TITLE, digests.chart_png(digest))
-        return digests.digest_note(digest, self._deps.settings.zone), chart
+        return digests.digest_note(digest, await self.zone_of(requester, reader or requester.user_id)), chart
 
     async def send_now(self, requester: Requester) -> Reply:
         try:

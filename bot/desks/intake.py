@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from bot.domain.validation import InvalidSubmission
 from bot.services import bugs, feedback, home
+from bot.services.reader_zone import reader_zone
 
 log = logging.getLogger("feedbot.intake")
 
@@ -74,9 +76,13 @@ class IntakeDesk:
 
     async def home(self, requester: Requester) -> HomeSummary:
         async with self._deps.db.sessions.begin() as session:
-            return await home.summary(
+            summary = await home.summary(
                 session,
                 requester,
                 trackers=self._deps.trackers.enabled,
                 anonymity_threshold=self._deps.settings.anonymity_threshold,
             )
+            zone = await reader_zone(
+                session, requester.platform, requester.team_id, requester.user_id, self._deps.settings.zone
+            )
+        return dataclasses.replace(summary, zone=zone.key)

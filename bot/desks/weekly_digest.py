@@ -17,6 +17,8 @@ from bot.domain.platforms import TEAMS, platform_for, recipient_kind
 from bot.domain.replies import verbatim
 from bot.domain.settings import Settings
 from bot.services.digest import Digest, compose, enps_line
+from bot.services.reader_zone import reader_zone
+from bot.services.release_effect import day, describe
 from comms.charts import digest_chart
 from comms.delivery import CHART_KEY
 from comms.platforms import note_payload
@@ -44,6 +46,8 @@ def week_of(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def digest_note(digest: Digest, zone: ZoneInfo) -> Note:
+    """The digest as `zone`'s reader gets it: every date in their zone, and the zone named."""
+    digest = digest.for_reader(zone)
     period = f"{digest.start.astimezone(zone):%d %b} – {digest.end.astimezone(zone):%d %b}"
     paragraphs: list[str] = []
     asks = digest.attention()
@@ -60,22 +64,17 @@ def digest_note(digest: Digest, zone: ZoneInfo) -> Note:
         + (f": {categories}" if categories else "")
         + f"\nThemes: {themes}"
     )
-    bugs = " · ".join(f"{severity} {digest.open_bugs.get(severity, 0)}" for severity in ("blocker", "major", "minor"))
-    oldest = f" · oldest blocker {digest.oldest_blocker_days} days" if digest.oldest_blocker_days is not None else ""
-    paragraphs.append(f"*Open bugs* {bugs}{oldest}")
-    shipped = "; ".join(f"{label} {verbatim(title)}" for label, title in digest.shipped) or "nothing"
-    upcoming = "; ".join(
-        f"{label} {verbatim(title)} ({when.astimezone(zone):%d %b})" for label, title, when in digest.upcoming
+    paragraphs.append(bugs_line(digest))
+    shipped = (
+        "; ".join(f"{label} {verbatim(title)} (sent {day(when, zone)})" for label, title, when in digest.shipped)
+        or "nothing"
     )
+    upcoming = "; ".join(f"{label} {verbatim(title)} ({day(when, zone)})" for label, title, when in digest.upcoming)
     paragraphs.append(f"*Shipped* {shipped}" + (f"\n*Next* {upcoming}" if upcoming else ""))
-    for effect in digest.before_after:
-        enps = (
-            f", eNPS {effect.enps_before:+d} → {effect.enps_after:+d}"
-            if effect.enps_before is not None and effect.enps_after is not None
-            else ""
-        )
+    if digest.before_after:
         paragraphs.append(
-            f"_{effect.release} before → after:_ feedback {effect.feedback_before} → {effect.feedback_after}{enps}"
+            "*Before → after*\n"
+            + "\n".join(f"• {describe(effect, zone, digest.threshold, digest.end)}" for effect in digest.before_after)
         )
     median = f", median {digest.median_days_to_ship:g} days from feedback to shipped" if digest.loop_closed else ""
     paragraphs.append(f"*Loop closed* {digest.loop_closed} feedback items shipped{median}")
@@ -84,8 +83,26 @@ def digest_note(digest: Digest, zone: ZoneInfo) -> Note:
         title=f"Your week in feedback · {period}",
         fallback=truncate(f"Weekly digest: {enps_line(digest).replace('*', '')}", 300),
         paragraphs=tuple(paragraphs),
-        context="Figures cover the 7 days up to when this was made, compared with the 7 days before.",
+        context=(
+            f"Figures cover the 7 days up to {day(digest.end, zone)} {digest.end.astimezone(zone):%H:%M} "
+            f"({zone.key}), compared with the 7 days before; dates are in {zone.key}."
+        ),
     )
+
+
+def bugs_line(digest: Digest) -> str:
+    """ "4 open: 1 blocker, 2 major, 1 minor", then the oldest blockers by name."""
+    counts = [(severity, digest.open_bugs.get(severity, 0)) for severity in ("blocker", "major", "minor")]
+    total = sum(digest.open_bugs.values())
+    if not total:
+        return "*Open bugs* none"
+    breakdown = ", ".join(f"{n} {severity}" for severity, n in counts if n)
+    line = f"*Open bugs* {total} open: {breakdown}"
+    if digest.blockers:
+        line += f"\nOldest blocker{'s' if len(digest.blockers) > 1 else ''}: " + "; ".join(
+            blocker.text() for blocker in digest.blockers
+        )
+    return line
 
 
 def theme_line(theme: Theme) -> str:
@@ -102,7 +119,9 @@ async def lions_of(db: Database, team_id: str) -> list[str]:
 
 async def digest_for(db: Database, settings: Settings, team_id: str, now: datetime | None = None) -> Digest:
     async with db.sessions() as session:
-        return await compose(session, team_id, now or utcnow(), settings.anonymity_threshold)
+        return await compose(
+            session, team_id, now or utcnow(), settings.anonymity_threshold, compare_days=settings.digest_compare_days
+        )
 
 
 async def send(
@@ -122,10 +141,13 @@ async def send(
     if not waiting:
         return 0, len(already)
     digest = await digest_for(db, settings, team_id, now)
-    note = digest_note(digest, settings.zone)
-    # Slack gets the chart as a file in the DM's thread; a Teams card carries no uploads, so it gets the figures.
-    slack_message = note_message(note) | {CHART_KEY: {"team_id": team_id, "as_of": now.isoformat()}}
-    payloads = {"slack": json.dumps(slack_message, ensure_ascii=False), TEAMS: note_payload(TEAMS, note)}
+    async with db.sessions() as session:
+        zones = {
+            lion: await reader_zone(session, platform_for(lion, "slack"), team_id, lion, settings.zone)
+            for lion in waiting
+        }
+    # One rendering per zone the lions read in: their dates and times are their own.
+    payloads = {zone.key: _payloads(digest, zone, team_id, now) for zone in set(zones.values())}
     queued = 0
     async with db.sessions.begin() as session:
         for lion in waiting:
@@ -139,13 +161,20 @@ async def send(
                         team_id=team_id,
                         recipient_id=lion,
                         recipient_kind="user",
-                        payload=payloads[platform],
+                        payload=payloads[zones[lion].key][platform],
                     ),
                 )
             )
         await _roll_up(session, settings, team_id, digest, week)
     log.info("digest for %s queued for %d lions", team_id, queued)
     return queued, len(lions) - queued
+
+
+def _payloads(digest: Digest, zone: ZoneInfo, team_id: str, now: datetime) -> dict[str, str]:
+    note = digest_note(digest, zone)
+    # Slack gets the chart as a file in the DM's thread; a Teams card carries no uploads, so it gets the figures.
+    slack_message = note_message(note) | {CHART_KEY: {"team_id": team_id, "as_of": now.isoformat()}}
+    return {"slack": json.dumps(slack_message, ensure_ascii=False), TEAMS: note_payload(TEAMS, note)}
 
 
 async def _roll_up(session: AsyncSession, settings: Settings, team_id: str, digest: Digest, week: str) -> None:

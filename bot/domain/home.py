@@ -60,3 +60,4 @@ class HomeSummary:
     submissions: list[Submission]
     admin: AdminOverview | None
     most_wanted: list[Wanted] = field(default_factory=list)
+    zone: str = "UTC"  # the reader's IANA zone: the times shown are in it, and it is named beside them

@@ -109,6 +109,8 @@ class Settings(BaseSettings):
     pulse_days: float = Field(5.0, validation_alias="FEEDBOT_PULSE_DAYS")
     digest_day: str = Field("mon", validation_alias="FEEDBOT_DIGEST_DAY")
     digest_hour: int = Field(9, validation_alias="FEEDBOT_DIGEST_HOUR")
+    # A release's before → after compares this many days either side of its ship date (bot/services/release_effect.py).
+    digest_compare_days: int = Field(14, validation_alias="FEEDBOT_DIGEST_COMPARE_DAYS")
     # None keeps texts forever; N empties feedback texts, bug descriptions and pulse comments after N days.
     retention_days: int | None = Field(None, validation_alias="FEEDBOT_RETENTION_DAYS")
     # POST /api/feedback answers 404 until this is set (bot/desks/feedback_api.py).
@@ -197,6 +199,13 @@ class Settings(BaseSettings):
     def _retention(cls, value: int | None) -> int | None:
         if value is not None and value < 1:
             raise ValueError("must be a whole number of days, at least 1 (leave it unset to keep texts)")
+        return value
+
+    @field_validator("digest_compare_days")
+    @classmethod
+    def _compare_days(cls, value: int) -> int:
+        if not 1 <= value <= 90:
+            raise ValueError("must be a whole number of days from 1 to 90")
         return value
 
     @field_validator("digest_hour")

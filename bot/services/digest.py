@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.enps import Enps, signed
-from bot.domain.ids import pulse_label, release_label
-from bot.domain.replies import Reply, verbatim
+from bot.domain.ids import bug_label, feedback_label, release_label
+from bot.domain.replies import Reply, mention, verbatim
 from bot.domain.requester import Requester
+from bot.services.release_effect import BeforeAfter, Reading, Windows, compare_enps, pulse_name, worth_showing
 from storage import bugs as bug_store
 from storage import digest as figures
 from storage import pulses as pulse_store
 from storage import stakeholders as stakeholder_store
-from storage.models import Pulse, Release
+from storage.models import Bug, Feedback, Pulse
 
 if TYPE_CHECKING:
     from bot.services.themes import Theme
 
+UTC_ZONE = ZoneInfo("UTC")
 PERIOD = timedelta(days=7)
 SERIES_LENGTH = 12
 DIGEST_THEMES = 3
@@ -29,16 +33,19 @@ SPARKS = "▁▂▃▄▅▆▇█"
 ENPS_DROP_ALERT = 10
 BLOCKER_AGE_ALERT_DAYS = 7
 LOW_RESPONSE_RATE = 30
+TOP_BLOCKERS = 3
+FIRST_WORDS = 60
 
 
 @dataclass(frozen=True)
 class PulsePoint:
     pulse: Pulse
     enps: Enps
+    zone: ZoneInfo = UTC_ZONE  # the reader's: a pulse is named by the day it was asked there
 
     @property
     def label(self) -> str:
-        return pulse_label(self.pulse.id)
+        return pulse_name(self.pulse.created_at, self.zone)
 
 
 @dataclass(frozen=True)
@@ -48,20 +55,54 @@ class RunningPulse:
 
     pulse: Pulse
     responses: int
+    zone: ZoneInfo = UTC_ZONE
 
     @property
     def label(self) -> str:
-        return pulse_label(self.pulse.id)
+        return pulse_name(self.pulse.created_at, self.zone)
 
 
 @dataclass(frozen=True)
-class BeforeAfter:
-    release: str
-    title: str
-    feedback_before: int
-    feedback_after: int
-    enps_before: int | None
-    enps_after: int | None
+class ItemRef:
+    """A feedback item or bug as an executive can act on it: what it is, how old, whose, and a link to open it."""
+
+    label: str  # FB-12, BUG-3
+    title: str  # a bug's title, or a feedback item's first words (as typed)
+    age_days: int
+    url: str | None  # the issue in its tracker once filed, else the message it came from
+    owner: str | None = None
+
+    def text(self) -> str:
+        label = f"<{self.url}|{self.label}>" if self.url else self.label
+        age = f"{self.age_days} day{'s' if self.age_days != 1 else ''} old"
+        owner = f", owner {mention(self.owner)}" if self.owner else ""
+        return f"{label} “{verbatim(self.title)}” ({age}{owner})"
+
+
+def first_words(text: str, limit: int = FIRST_WORDS) -> str:
+    """Up to `limit` characters of a text, cut at a word boundary."""
+    words = " ".join(text.split())
+    if len(words) <= limit:
+        return words
+    cut = words[:limit].rsplit(" ", 1)[0] or words[:limit]
+    return f"{cut}…"
+
+
+def safe_link(url: str | None) -> str | None:
+    """A stored link fit for <url|label> markup: web addresses only, nothing that could close the markup early."""
+    if not url or not url.startswith(("https://", "http://")) or any(c in url for c in "<>| \n"):
+        return None
+    return url
+
+
+def bug_ref(bug: Bug, now: datetime) -> ItemRef:
+    url = safe_link(bug.tracker_url) or safe_link(bug.permalink)
+    return ItemRef(bug_label(bug.id), first_words(bug.title, 80), (now - bug.created_at).days, url)
+
+
+def feedback_ref(item: Feedback, now: datetime) -> ItemRef:
+    url = safe_link(item.tracker_url) or safe_link(item.permalink)
+    return ItemRef(feedback_label(item.id), first_words(item.text), (now - item.created_at).days, url, item.assignee_id)
 
 
 @dataclass(frozen=True)
@@ -80,7 +121,7 @@ class Digest:
     themes: list[Theme]  # the week's biggest, against the week before
     open_bugs: dict[str, int]
     oldest_blocker_days: int | None
-    shipped: list[tuple[str, str]]
+    shipped: list[tuple[str, str, datetime]]  # label, title, when it went out
     upcoming: list[tuple[str, str, datetime]]
     loop_closed: int
     median_days_to_ship: float | None
@@ -88,6 +129,23 @@ class Digest:
     before_after: list[BeforeAfter]
     weekly_feedback: list[int]  # the last 12 weeks, oldest first
     running: RunningPulse | None = None  # the newest pulse still open: its answer count only
+    compare_days: int = 14  # FEEDBOT_DIGEST_COMPARE_DAYS: the windows either side of a release
+    blockers: list[ItemRef] = dataclasses.field(default_factory=list)  # the oldest open blockers, oldest first
+    most_voted: ItemRef | None = None  # the week's feedback with the most votes
+
+    def for_reader(self, zone: ZoneInfo) -> Digest:
+        """The same figures, with pulses named by their date in the reader's zone."""
+
+        def rezoned(point: PulsePoint | None) -> PulsePoint | None:
+            return dataclasses.replace(point, zone=zone) if point is not None else None
+
+        return dataclasses.replace(
+            self,
+            latest=rezoned(self.latest),
+            previous=rezoned(self.previous),
+            series=[dataclasses.replace(point, zone=zone) for point in self.series],
+            running=dataclasses.replace(self.running, zone=zone) if self.running is not None else None,
+        )
 
     @property
     def latest_withheld(self) -> bool:
@@ -113,11 +171,12 @@ class Digest:
             asks.append(
                 f"eNPS fell {-change} points since {self.previous.label}: read the comments (`/pulse results`)."
             )
-        if self.oldest_blocker_days is not None and self.oldest_blocker_days > BLOCKER_AGE_ALERT_DAYS:
-            asks.append(f"A blocker bug has been open for {self.oldest_blocker_days} days: decide who fixes it.")
+        if self.blockers and self.blockers[0].age_days > BLOCKER_AGE_ALERT_DAYS:
+            asks.append(f"Blocker {self.blockers[0].text()}: decide who fixes it.")
         if self.feedback_now >= 5 and self.feedback_now >= 2 * max(self.feedback_before, 1):
             about = f", most about {verbatim(self.top_products[0][0])}" if self.top_products else ""
-            asks.append(f"Feedback more than doubled ({self.feedback_now} vs {self.feedback_before}){about}.")
+            voted = f"; most voted: {self.most_voted.text()}" if self.most_voted is not None else ""
+            asks.append(f"Feedback more than doubled ({self.feedback_now} vs {self.feedback_before}){about}{voted}.")
         rate = self.response_rate
         if rate is not None and rate < LOW_RESPONSE_RATE and self.latest is not None:
             asks.append(f"Only {rate}% answered {self.latest.label}: a word from you would lift it.")
@@ -145,7 +204,9 @@ def sparkline(values: list[int], low: int = -100, high: int = 100) -> str:
     return "".join(SPARKS[round((min(max(v, low), high) - low) * steps / (high - low))] for v in values)
 
 
-async def compose(session: AsyncSession, team_id: str, now: datetime, threshold: int) -> Digest:
+async def compose(
+    session: AsyncSession, team_id: str, now: datetime, threshold: int, *, compare_days: int = 14
+) -> Digest:
     start = now - PERIOD
     pulses = await figures.recent_closed_pulses(session, team_id, now, SERIES_LENGTH + 1)
     running = await figures.latest_open_pulse(session, team_id, now)
@@ -160,7 +221,8 @@ async def compose(session: AsyncSession, team_id: str, now: datetime, threshold:
         for n in reversed(range(SERIES_LENGTH))
     ]
     sent = await figures.releases_sent(session, team_id, start, now)
-    oldest_blocker = await figures.oldest_open_blocker(session, team_id)
+    blockers = [bug_ref(bug, now) for bug in await figures.open_blockers(session, team_id, TOP_BLOCKERS)]
+    most_voted = await figures.most_voted_feedback(session, team_id, start, now)
     return Digest(
         team_id=team_id,
         start=start,
@@ -175,8 +237,10 @@ async def compose(session: AsyncSession, team_id: str, now: datetime, threshold:
         top_products=await figures.top_products(session, team_id, start, now, 3),
         themes=await _themes(session, team_id, start, now, threshold),
         open_bugs=await bug_store.open_by_severity(session, team_id),
-        oldest_blocker_days=(now - oldest_blocker).days if oldest_blocker else None,
-        shipped=[(release_label(r.id), r.title) for r in sent],
+        oldest_blocker_days=blockers[0].age_days if blockers else None,
+        blockers=blockers,
+        most_voted=feedback_ref(most_voted[0], now) if most_voted is not None and most_voted[1] else None,
+        shipped=[(release_label(r.id), r.title, r.finished_at or now) for r in sent],
         upcoming=[
             (release_label(r.id), r.title, r.send_at) for r in await figures.releases_scheduled(session, team_id, 3)
         ],
@@ -189,9 +253,10 @@ async def compose(session: AsyncSession, team_id: str, now: datetime, threshold:
             else None
         ),
         active_people=await figures.active_people(session, team_id, start, now),
-        before_after=[await _before_after(session, release, points, threshold, now) for release in sent],
+        before_after=await _before_after(session, team_id, start, now, compare_days, threshold),
         weekly_feedback=weeks,
         running=RunningPulse(running, await pulse_store.count_answers(session, running.id)) if running else None,
+        compare_days=compare_days,
     )
 
 
@@ -203,22 +268,35 @@ async def _themes(session: AsyncSession, team_id: str, start: datetime, end: dat
 
 
 async def _before_after(
-    session: AsyncSession, release: Release, points: list[PulsePoint], threshold: int, now: datetime
-) -> BeforeAfter:
-    """Did the release help? Feedback in the week before vs since, and eNPS of the pulses either side."""
-    shipped_at = release.finished_at or now
-    before = await figures.feedback_count(session, release.team_id, shipped_at - PERIOD, shipped_at)
-    after = await figures.feedback_count(session, release.team_id, shipped_at, min(shipped_at + PERIOD, now))
-    earlier = [p for p in points if p.pulse.created_at < shipped_at and p.enps.responses >= threshold]
-    later = [p for p in points if p.pulse.created_at >= shipped_at and p.enps.responses >= threshold]
-    return BeforeAfter(
-        release=release_label(release.id),
-        title=release.title,
-        feedback_before=before,
-        feedback_after=after,
-        enps_before=earlier[-1].enps.score if earlier and later else None,
-        enps_after=later[0].enps.score if earlier and later else None,
-    )
+    session: AsyncSession, team_id: str, start: datetime, now: datetime, days: int, threshold: int
+) -> list[BeforeAfter]:
+    """Releases shipped this week (too early, unless the windows are short) and those whose after-window closed this
+    week: N days of feedback and a like-for-like pair of pulses either side of the ship date."""
+    span = timedelta(days=days)
+    releases = [
+        (release, Windows(release.finished_at, days))
+        for release in await figures.releases_sent(session, team_id, start - span, now)
+        if release.finished_at is not None and worth_showing(Windows(release.finished_at, days), start, now)
+    ]
+    if not releases:
+        return []
+    pulses = await figures.closed_pulses_between(session, team_id, min(w.before_start for _, w in releases), now)
+    tallies = await figures.tallies(session, [pulse.id for pulse in pulses])
+    readings = []
+    for pulse in pulses:
+        result = Enps.from_tally(tallies[pulse.id])
+        closed_at = pulse.closed_at or now
+        readings.append(Reading(pulse.id, pulse.question, pulse.created_at, closed_at, result.score, result.responses))
+    effects = []
+    for release, windows in releases:
+        if not windows.complete(now):
+            effects.append(BeforeAfter(release_label(release.id), release.title, windows, None, None))
+            continue
+        before = await figures.feedback_count(session, team_id, windows.before_start, windows.shipped_at)
+        after = await figures.feedback_count(session, team_id, windows.shipped_at, windows.after_end)
+        comparison = compare_enps(windows, readings, threshold)
+        effects.append(BeforeAfter(release_label(release.id), release.title, windows, (before, after), comparison))
+    return effects
 
 
 def enps_line(digest: Digest) -> str:

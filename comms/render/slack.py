@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -235,7 +236,8 @@ def home_view(summary: HomeSummary) -> View:
                 )
             )
         )
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Sent {item.created_at:%Y-%m-%d %H:%M} UTC")]))
+        sent = item.created_at.astimezone(ZoneInfo(summary.zone))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Sent {sent:%d %b %Y %H:%M} ({summary.zone})")]))
     if summary.most_wanted:
         blocks.append(DividerBlock())
         blocks.append(HeaderBlock(text="Most wanted"))

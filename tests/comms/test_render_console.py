@@ -86,7 +86,7 @@ def _digest() -> Digest:
         themes=[Theme("search speed", 6, 2, ("Search",), ()), Theme("csv export", 3, 3, ("Billing",), ())],
         open_bugs={"blocker": 1, "major": 4},
         oldest_blocker_days=6,
-        shipped=[("REL-3", "Faster search")],
+        shipped=[("REL-3", "Faster search", NOW - timedelta(days=2))],
         upcoming=[("REL-4", "Invoices", NOW + timedelta(days=2))],
         loop_closed=3,
         median_days_to_ship=12.5,
@@ -209,7 +209,7 @@ def test_pulse_report_digest_and_approval_read_as_sent() -> None:
     assert "@Pat drafted REL-12, to go out 2026-11-30 10:00 (Europe/Berlin)." in approval and "[Approve]" in approval
     digest = message_text(messages["digest"], NAMES)
     assert "Feedback 14 this week (previous week 9): 8 idea, 5 problem, 1 praise" in digest
-    assert "Open bugs blocker 1 · major 4 · minor 0 · oldest blocker 6 days" in digest
+    assert "Open bugs 5 open: 1 blocker, 4 major" in digest
     acknowledged = message_text(messages["acknowledged"], NAMES)
     assert "[Acknowledge]" not in acknowledged and acknowledged.endswith("│ Acknowledged, thank you.")
     assert message_text(messages["reply ok"]) == "✅ Saved FB-1\n\n• one"

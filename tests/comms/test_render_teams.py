@@ -250,7 +250,7 @@ def test_digest_note_with_many_paragraphs_is_valid() -> None:
         themes=[Theme("search speed", 6, 2, ("Search",), ()), Theme("csv export", 3, 3, ("Billing",), ())],
         open_bugs={"blocker": 1, "major": 4},
         oldest_blocker_days=6,
-        shipped=[("REL-3", "Faster search")],
+        shipped=[("REL-3", "Faster search", NOW - timedelta(days=2))],
         upcoming=[("REL-4", "Invoices", NOW + timedelta(days=2))],
         loop_closed=3,
         median_days_to_ship=12.5,

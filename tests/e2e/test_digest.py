@@ -201,7 +201,7 @@ async def test_every_number_is_exactly_right(server: RunningServer) -> None:
     ]
     assert digest.open_bugs == {"blocker": 1, "major": 1}
     assert digest.oldest_blocker_days == 9
-    assert digest.shipped == [("REL-1", "Expenses 3.0")]
+    assert digest.shipped == [("REL-1", "Expenses 3.0", NOW - timedelta(days=3))]
     assert [label for label, _, _ in digest.upcoming] == ["REL-2"]
     assert digest.loop_closed == 2 and digest.median_days_to_ship == 23.5  # 18 and 29 days
     assert digest.active_people == 4
@@ -212,13 +212,12 @@ async def test_every_number_is_exactly_right(server: RunningServer) -> None:
     assert [point.enps.score for point in digest.series] == [60, 17]
     assert sparkline([60, 17]) == "▇▅" and sparkline([-100, 0, 100]) == "▁▅█"
     (effect,) = digest.before_after
-    # Release at 3 days ago: before = 3.5, 8, 9 and 10 days ago; since = 3, 2.5, 2, 1.5 and 1 day ago.
-    assert (effect.release, effect.feedback_before, effect.feedback_after) == ("REL-1", 4, 5)
-    assert (effect.enps_before, effect.enps_after) == (60, 17)
+    # Shipped 3 days ago: its 14 days after are not over, so nothing is compared yet.
+    assert effect.release == "REL-1" and effect.too_early and effect.enps is None
     assert digest.weekly_feedback[-2:] == [3, 6] and len(digest.weekly_feedback) == 12
     assert digest.attention() == [
-        "eNPS fell 43 points since PULSE-1: read the comments (`/pulse results`).",
-        "A blocker bug has been open for 9 days: decide who fixes it.",
+        "eNPS fell 43 points since the pulse of 2 Nov: read the comments (`/pulse results`).",
+        f"Blocker {digest.blockers[0].label} “{verbatim('Crash')}” (9 days old): decide who fixes it.",
         f"Feedback more than doubled (6 vs 3), most about {verbatim('Expenses')}.",
     ]
 
@@ -229,11 +228,11 @@ async def test_a_pulse_below_the_threshold_is_withheld_with_the_reason(server: R
     digest = await digest_now(server)
 
     assert digest.latest_withheld and digest.enps_change is None
-    assert [point.label for point in digest.series] == ["PULSE-1"]
+    assert [point.label for point in digest.series] == ["the pulse of 2 Nov"]
     from bot.services.digest import enps_line
 
     line = enps_line(digest)
-    assert "PULSE-2: hidden, only 3 answered (fewer than 5)" in line and "+" not in line
+    assert "the pulse of 20 Nov: hidden, only 3 answered (fewer than 5)" in line and "+" not in line
     assert digest.attention() == []  # no drop counted, young blocker, 5 vs 3 is not double
 
 
@@ -245,12 +244,12 @@ async def test_a_running_pulse_shows_only_its_answer_count(server: RunningServer
     from bot.services.digest import enps_line
 
     # The scores come from the closed PULSE-1 alone; PULSE-2's running +17 shows nowhere.
-    assert digest.latest is not None and digest.latest.label == "PULSE-1" and digest.latest.enps.score == 60
+    assert digest.latest is not None and digest.latest.label == "the pulse of 2 Nov" and digest.latest.enps.score == 60
     assert [point.enps.score for point in digest.series] == [60] and digest.enps_change is None
-    assert digest.running is not None and (digest.running.label, digest.running.responses) == ("PULSE-2", 6)
+    assert digest.running is not None and (digest.running.label, digest.running.responses) == ("the pulse of 20 Nov", 6)
     line = enps_line(digest)
-    assert "PULSE-2 running: 6 of 10 asked answered so far" in line and "17" not in line
-    assert all(effect.enps_after is None for effect in digest.before_after)
+    assert "the pulse of 20 Nov running: 6 of 10 asked answered so far" in line and "17" not in line
+    assert all(effect.enps is None for effect in digest.before_after)
 
 
 async def test_lions_get_it_once_per_week_and_nobody_else(
