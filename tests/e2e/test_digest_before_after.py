@@ -3,28 +3,31 @@ windows for one 20 days old, and no eNPS comparison between pulses that asked di
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.desks.weekly_digest import digest_note
 from bot.services.digest import compose
 from bot.services.release_effect import NoEnps
-from storage.models import Pulse, Release
+from storage.models import Pulse, Release, utcnow
 from tests.conftest import ADMIN_USER
 from tests.e2e.test_digest import NOW, TEAM, answers, feedback
+from tests.fakes.slack_api import FakeSlack, block_kit_problems
+from tests.fakes.slack_requests import slash_command
 from tests.support import RunningServer
 
 
-def release(release_id: int, shipped_days_ago: float) -> Release:
-    shipped = NOW - timedelta(days=shipped_days_ago)
+def release(release_id: int, shipped_days_ago: float, now: datetime = NOW) -> Release:
+    shipped = now - timedelta(days=shipped_days_ago)
     return Release(
         id=release_id, platform="slack", team_id=TEAM, title=f"Release {release_id}", summary="s", linked_items="",
         status="sent", send_at=shipped, finished_at=shipped, created_by=ADMIN_USER,
     )  # fmt: skip
 
 
-def closed_pulse(pulse_id: int, opened_days_ago: float, question: str) -> Pulse:
-    opened = NOW - timedelta(days=opened_days_ago)
+def closed_pulse(pulse_id: int, opened_days_ago: float, question: str, now: datetime = NOW) -> Pulse:
+    opened = now - timedelta(days=opened_days_ago)
     return Pulse(
         id=pulse_id, platform="slack", team_id=TEAM, question=question, status="closed", audience_size=10,
         created_by=ADMIN_USER, created_at=opened, closes_at=opened + timedelta(days=3),
@@ -32,21 +35,25 @@ def closed_pulse(pulse_id: int, opened_days_ago: float, question: str) -> Pulse:
     )  # fmt: skip
 
 
-async def test_too_early_equal_windows_and_different_questions(server: RunningServer) -> None:
+async def seed_story(server: RunningServer, now: datetime) -> None:
     rows = [
-        release(1, 1 / 86400),  # shipped a second ago
-        release(2, 20),
-        closed_pulse(1, 30, "How likely are you to recommend Expense Hub?"),  # 10 days before REL-2
-        closed_pulse(2, 12, "How likely are you to recommend the VPN?"),  # 8 days after REL-2
-        feedback(1, text="before", user="U1", created=NOW - timedelta(days=25)),
-        feedback(2, text="before", user="U1", created=NOW - timedelta(days=40)),  # outside the 14 days before
-        feedback(3, text="after", user="U1", created=NOW - timedelta(days=10)),
-        feedback(4, text="after", user="U2", created=NOW - timedelta(days=7)),
+        release(1, 1 / 86400, now),  # shipped a second ago
+        release(2, 20, now),
+        closed_pulse(1, 30, "How likely are you to recommend Expense Hub?", now),  # 10 days before REL-2
+        closed_pulse(2, 12, "How likely are you to recommend the VPN?", now),  # 8 days after REL-2
+        feedback(1, text="before", user="U1", created=now - timedelta(days=25)),
+        feedback(2, text="before", user="U1", created=now - timedelta(days=40)),  # outside the 14 days before
+        feedback(3, text="after", user="U1", created=now - timedelta(days=10)),
+        feedback(4, text="after", user="U2", created=now - timedelta(days=7)),
     ]
     async with server.deps.db.sessions.begin() as session:
         session.add_all(rows)
         await session.flush()
         session.add_all(answers(1, [10, 10, 9, 8, 7]) + answers(2, [9, 9, 9, 3, 2]))
+
+
+async def test_too_early_equal_windows_and_different_questions(server: RunningServer) -> None:
+    await seed_story(server, NOW)
     async with server.deps.db.sessions() as session:
         digest = await compose(session, TEAM, NOW, threshold=5, compare_days=14)
 
@@ -58,3 +65,16 @@ async def test_too_early_equal_windows_and_different_questions(server: RunningSe
     assert "too early: in 14 days (6 Dec)" in text
     assert "14 days before → 14 days after: feedback 1 → 2" in text
     assert "the pulse of 23 Oct and the pulse of 10 Nov asked different questions" in text
+
+
+async def test_the_same_rules_reach_slack_over_http(server: RunningServer, fake_slack: FakeSlack) -> None:
+    """The running server's /digest, on the same story set against the moment of the run: the copy Slack shows."""
+    await seed_story(server, utcnow())
+    url = fake_slack.response_url("copy")
+    await server.slack(slash_command("/digest", "", user_id=ADMIN_USER, response_url=url))
+    (copy,) = await fake_slack.wait_for("response_url", timeout=20)
+    assert block_kit_problems(copy) == []
+    shown = json.dumps(copy["blocks"], ensure_ascii=False)
+    assert "too early: in 14 days" in shown
+    assert "14 days before → 14 days after: feedback 1 → 2" in shown
+    assert "asked different questions" in shown and "PULSE-" not in shown
