@@ -178,7 +178,7 @@ def test_the_digest_a_demo_lion_previews_has_numbers_in_every_section(cli_env: s
     counted = re.match(r"\*Feedback\* (\d+) this week \(previous week (\d+)\)", feedback)
     assert counted is not None and int(counted[1]) > 0 and int(counted[2]) > 0
     assert "Themes: none yet" not in feedback
-    assert sum(int(n) for n in re.findall(r"(?:blocker|major|minor) (\d+)", by_heading["Open"])) > 0
+    assert sum(int(n) for n in re.findall(r"(\d+) (?:blocker|major|minor)", by_heading["Open"])) > 0
     assert "REL-" in by_heading["Shipped"] and "*Next* REL-" in by_heading["Shipped"]
     assert not by_heading["Loop"].startswith("*Loop closed* 0")
     assert not by_heading["Adoption"].startswith("*Adoption* 0")
