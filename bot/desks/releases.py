@@ -78,6 +78,12 @@ class ReleaseDesk:
         async with self._deps.db.sessions() as session:
             return await stakeholder_store.count_by_tier(session, release.platform, release.team_id)
 
+    async def notes_of(self, release: Release) -> dict[str, Note]:
+        """What each tier gets of a release its author is looking at (the shell's preview), linked items included."""
+        async with self._deps.db.sessions() as session:
+            items = await linked_items(session, release)
+        return {tier: note_for_tier(release, tier, items) for tier in TIERS}
+
     async def remove_stakeholders(self, requester: Requester, targets: list[stakeholders.Target]) -> Reply:
         return await self._in_transaction(lambda session: stakeholders.remove(session, requester, targets))
 
