@@ -71,6 +71,7 @@ class Runtime:
             TEAMS: ConsoleRouting(TeamsSender(deps.teams, deps.db), console),
             LOCAL_PLATFORM: console,
         }
+        # Read deps.clock on each call, not once: a test that sets the clock sets it for the hooks too.
         reports = LiveReports(lambda: deps.clock())
         self._webhook_sender: WebhookSender | None = None
         if settings.webhook_url is not None and settings.webhook_secret is not None:

@@ -13,6 +13,7 @@ import pytest
 
 from bot.desks.releases import ReleaseDesk
 from bot.domain.requester import Requester
+from bot.services import privacy
 from bot.services.releases import ReleaseDraft
 from bot.services.stakeholders import Target
 from comms.releases import redraw_reports, remind_lions
@@ -167,6 +168,12 @@ async def test_ask_a_question_stores_a_linked_question_and_tells_the_author(
     )
     told = await eventually(lambda: _messages_to(fake_slack, ADMIN_USER, "Who decided this?"))
     assert "chose to stay anonymous" in told[0] and "U0SHYONE" not in told[0]
+
+    # Erasing the named asker erases the copy of their question kept in the outbox too.
+    async with server.deps.db.sessions.begin() as session:
+        await privacy.purge_person(session, server.deps.settings.pseudonym_key, "U0ASKER")
+    kept = [row.payload for row in await server.rows(Delivery) if row.subject == "question:FB-1"]
+    assert len(kept) == 1 and "Does it work for" not in kept[0] and "U0ASKER" not in kept[0]
 
 
 async def _messages_to(fake_slack: FakeSlack, channel: str, marker: str) -> list[str]:
