@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -20,6 +21,7 @@ from comms.workspaces import InstalledWorkspaces, OneWorkspace, SlackClients
 from storage.db import Database, open_database
 from storage.group_commit import chain_after_insert
 from storage.installations import EncryptedInstallationStore
+from storage.models import utcnow
 
 
 @dataclass
@@ -40,6 +42,8 @@ class Deps:
     similar: SimilarFeedback = field(init=False)
     # Set by the runtime in `feedbot serve`: look at the releases table now rather than at the next tick.
     nudge_scheduler: Callable[[], None] = field(default=lambda: None)
+    # The time the background chores go by (ack reminders, live reports' pace): tests set it rather than wait.
+    clock: Callable[[], datetime] = field(default=utcnow)
 
     def __post_init__(self) -> None:
         self.background = Background(on_failure=self.metrics.background_failures.inc)

@@ -23,8 +23,8 @@ from bot.domain.platforms import SLACK, TEAMS
 from bot.domain.requester import Requester
 from bot.services import privacy
 from comms.console_sender import ConsoleRouting, KeptLocal
-from comms.delivery import DeliveryWorker, OnSent
-from comms.releases import report_finished
+from comms.delivery import DeliveryWorker, OnFailed, OnSent
+from comms.releases import LiveReports, redraw_reports, remind_lions, report_finished
 from comms.render.slack import note_message
 from comms.schedule import ReleaseScheduler
 from comms.senders import Sender, Sent, SlackSender
@@ -54,6 +54,14 @@ def _all(*hooks: OnSent) -> OnSent:
     return settled
 
 
+def _all_failed(*hooks: OnFailed) -> OnFailed:
+    async def settled(session: AsyncSession, row: Delivery, error: str) -> None:
+        for hook in hooks:
+            await hook(session, row, error)
+
+    return settled
+
+
 class Runtime:
     def __init__(self, deps: Deps, console: Sender, teams: Collection[str] | None = None) -> None:
         """`console` prints the terminal workspaces' messages; `teams` limits the work to those workspaces."""
@@ -63,6 +71,8 @@ class Runtime:
             TEAMS: ConsoleRouting(TeamsSender(deps.teams, deps.db), console),
             LOCAL_PLATFORM: console,
         }
+        # Read deps.clock on each call, not once: a test that sets the clock sets it for the hooks too.
+        reports = LiveReports(lambda: deps.clock())
         self._webhook_sender: WebhookSender | None = None
         if settings.webhook_url is not None and settings.webhook_secret is not None:
             self._webhook_sender = WebhookSender(settings.webhook_url, settings.webhook_secret)
@@ -77,8 +87,8 @@ class Runtime:
             retry_seconds=settings.delivery_retry_seconds,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
             after_sent=self._after_sent,
-            on_sent=_all(deps.trackers.on_sent, deps.triage.on_sent, self._triage_posted),
-            on_failed=deps.trackers.on_failed,
+            on_sent=_all(deps.trackers.on_sent, deps.triage.on_sent, self._triage_posted, reports.on_sent),
+            on_failed=_all_failed(deps.trackers.on_failed, reports.on_failed),
             teams=teams,
         )
         self.scheduler = ReleaseScheduler(
@@ -98,18 +108,36 @@ class Runtime:
         self._retention: asyncio.Task[object] | None = None
         self._events_prune_due = 0.0  # time.monotonic(), as for retention
         self._redraws: asyncio.Task[object] | None = None
+        self._report_redraws: asyncio.Task[object] | None = None
 
     async def _after_reconcile(self) -> None:
         deps = self._deps
         reported = await report_finished(deps.db, self.senders.get, deps.webhooks, self._teams)
+        reminded = await self._remind_lions()
         pulsed = await pulses.tick(deps.db, deps.directory, deps.settings, self._teams)
         digested = await digests.tick(deps.db, deps.settings, teams=self._teams)
-        if reported or pulsed or digested:
+        if reported or reminded or pulsed or digested:
             self.worker.wake()
+        self._redraw_reports()
         if self._teams is None:  # a server's chores, for every workspace: not the shell's
             self._sweep_old_texts()
             await self._forget_old_slack_events()
             self._redraw_changed_posts()
+
+    def _redraw_reports(self) -> None:
+        """Delivery reports with something new to show, in the background and one round at a time, like triage
+        posts: a slow Slack never holds up the tick."""
+        if self._report_redraws is not None and not self._report_redraws.done():
+            return
+        deps = self._deps
+        redraw = redraw_reports(deps.db, deps.clients, self.senders.get, deps.clock(), self._teams)
+        self._report_redraws = deps.background.spawn(redraw, name="release:report")
+
+    async def _remind_lions(self) -> int:
+        hours = self._deps.settings.ack_reminder_hours
+        if hours is None:
+            return 0
+        return await remind_lions(self._deps.db, timedelta(hours=hours), self._deps.clock(), self._teams)
 
     def _redraw_changed_posts(self) -> None:
         """Triage posts whose item changed where no click redrew them (the CLI, a vote in App Home, a release), in

@@ -41,7 +41,6 @@ from bot.services.releases import ReleaseDraft
 from comms.console_sender import saved_file
 from comms.render.console import note_text
 from comms.render.text import home_text, reply_text
-from comms.tiers import note_for_tier
 from storage import directory
 from storage import stakeholders as stakeholder_store
 from storage.models import DirectoryEntry, Release
@@ -340,13 +339,14 @@ class Shell:
 
     async def _preview(self, release: Release) -> str:
         audience = await self._desks.releases.audience(release)
+        notes = await self._desks.releases.notes_of(release)
         shown = await self._names()
         parts = []
         for tier in TIERS:
             count = audience.get(tier, 0)
             reach = f"{count} recipient{'s' if count != 1 else ''}" if count else "nobody in this tier yet"
             parts.append(f"── {tier} ({reach}) " + "─" * 30)
-            parts.append(note_text(note_for_tier(release, tier), shown))
+            parts.append(note_text(notes[tier], shown))
         return "\n".join(parts)
 
 

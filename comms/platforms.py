@@ -4,6 +4,7 @@ audience may mix Slack and Teams."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,9 +31,10 @@ async def direct_message(
     note: Note,
     default_platform: str,
     release_id: int | None = None,
+    not_before: datetime | None = None,
 ) -> bool:
     """One DM, at most once per subject and person, on the platform the person is on (admins and authors may be
-    Slack or Teams people, whatever the platform of what the message is about)."""
+    Slack or Teams people, whatever the platform of what the message is about); held until `not_before`."""
     platform = platform_for(user_id, default_platform)
     message = OutboxMessage(
         subject=subject,
@@ -42,5 +44,6 @@ async def direct_message(
         recipient_kind="user",
         payload=note_payload(platform, note),
         release_id=release_id,
+        not_before=not_before,
     )
     return await outbox.enqueue(session, message)

@@ -5,30 +5,48 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.anonymity import shown_after
+from bot.domain.console import is_console_team
 from bot.domain.ids import bug_label, feedback_label, parse_label, release_label
 from bot.domain.local_time import wall_time
 from bot.domain.notes import Note
-from bot.domain.platforms import TEAMS, is_person, is_teams_id
+from bot.domain.platforms import SLACK, TEAMS, is_person, is_teams_id
 from bot.domain.replies import channel_mention, mention, verbatim
 from bot.domain.vocabulary import TIERS
 from comms.lifecycle import announce_stage, status_changed
 from comms.platforms import direct_message, note_payload
 from comms.render.limits import truncate
-from comms.senders import Sender
-from comms.tiers import approval_request, delivery_report, item_shipped, note_for_tier
+from comms.render.slack import note_message
+from comms.senders import Sender, Sent
+from comms.tiers import (
+    LinkedItem,
+    ack_reminder,
+    approval_request,
+    delivery_report,
+    item_shipped,
+    note_for_tier,
+    question_asked,
+)
+from comms.triage import update_post
 from comms.webhooks import WebhookEvents
+from comms.workspaces import SlackClients
 from storage import outbox, subjects, submissions, triage_channels
 from storage import releases as release_store
 from storage import triage as triage_store
 from storage.db import Database
-from storage.models import Bug, Feedback, Release, utcnow
+from storage.models import Bug, Delivery, Feedback, Release, utcnow
 
 log = logging.getLogger("feedbot.releases")
+
+# A live report is redrawn at most this often: a burst of acknowledgements is one edit, not one each.
+REPORT_QUIET = timedelta(seconds=10)
+# How far back, before FEEDBOT_ACK_REMINDER_HOURS, a lion's unacknowledged copy is still worth a reminder.
+REMINDER_WINDOW = timedelta(days=7)
 
 
 async def fan_out(
@@ -43,9 +61,10 @@ async def fan_out(
         return None
     release = await release_store.reload(session, release_id)
     local = release.per_recipient_time
+    items = await linked_items(session, release)
     total = 0
     for tier in TIERS:
-        note = note_for_tier(release, tier)
+        note = note_for_tier(release, tier, items)
         total += await outbox.enqueue_tier(
             session,
             subject=subjects.release(release.id),
@@ -63,12 +82,32 @@ async def fan_out(
     return total
 
 
-async def _close_the_loop(session: AsyncSession, release: Release, webhooks: WebhookEvents | None = None) -> int:
+def _linked_numbers(release: Release) -> dict[str, list[int]]:
     numbers: dict[str, list[int]] = {"feedback": [], "bug": []}
     for label in release.linked_items.split():
         parsed = parse_label(label)
         if parsed is not None and parsed[0] in numbers:
             numbers[parsed[0]].append(parsed[1])
+    return numbers
+
+
+async def linked_items(session: AsyncSession, release: Release) -> list[LinkedItem]:
+    """The feedback and bugs a release lists, as its notes show them: a bug's title or the feedback's words, and the
+    message it came from or, once filed, its issue in the tracker."""
+    numbers = _linked_numbers(release)
+    items = [
+        LinkedItem(feedback_label(item.id), item.text, item.permalink or item.tracker_url)
+        for item in await submissions.among(session, Feedback, release.team_id, numbers["feedback"])
+    ]
+    items += [
+        LinkedItem(bug_label(bug.id), bug.title, bug.permalink or bug.tracker_url)
+        for bug in await submissions.among(session, Bug, release.team_id, numbers["bug"])
+    ]
+    return items
+
+
+async def _close_the_loop(session: AsyncSession, release: Release, webhooks: WebhookEvents | None = None) -> int:
+    numbers = _linked_numbers(release)
     told = 0
     shipped = await _ship_feedback(session, release, numbers["feedback"], webhooks)
     for item in shipped:
@@ -124,6 +163,22 @@ async def _direct_message(session: AsyncSession, release: Release, subject: str,
     )
 
 
+async def tell_author(session: AsyncSession, release: Release, label: str, text: str, asker: str | None) -> bool:
+    """Tell a release's author that someone asked about it (`asker` None: anonymously), once per question."""
+    note = question_asked(release, label, text, asker)
+    return await direct_message(
+        session,
+        subject=subjects.question(label),
+        team_id=release.team_id,
+        user_id=release.created_by,
+        note=note,
+        default_platform=release.platform,
+        release_id=release.id,
+        # An anonymous question reaches its author after the hour it was asked in: its time would say who asked.
+        not_before=shown_after(utcnow()) if asker is None else None,
+    )
+
+
 async def ask_approvers(session: AsyncSession, release: Release, approvers: frozenset[str], zone: ZoneInfo) -> int:
     note = approval_request(release, zone)
     asked = 0
@@ -150,22 +205,99 @@ async def report_finished(
             ):
                 continue  # another replica got there first
             release = await release_store.reload(session, release_id)
-            outcomes = {o.tier: (o.sent, o.failed) for o in await outbox.release_outcomes(session, release_id)}
-            failed_rows = await outbox.release_failures(session, release_id)
-            post_rows = await outbox.release_channel_posts(session, release_id)
-            acknowledged = await release_store.acknowledged_by(session, release_id)
-            failures = [(_mention(row.recipient_id, row.recipient_kind), row.last_error or "?") for row in failed_rows]
-            posts = [(row.sent_channel or row.recipient_id, row.sent_ts) for row in post_rows]
             if webhooks is not None:
-                sent = sum(sent for sent, _ in outcomes.values())
-                failed = sum(failed for _, failed in outcomes.values())
+                outcomes = await outbox.release_outcomes(session, release_id)
+                sent = sum(outcome.sent for outcome in outcomes)
+                failed = sum(outcome.failed for outcome in outcomes)
                 await webhooks.release_sent(session, release, sent, failed)
             if is_person(release.created_by):
-                links = await _post_links(sender_for(release.platform), release.team_id, posts)
-                note = delivery_report(release, outcomes, failures, links, acknowledged)
+                note = await report_note(session, release, sender_for(release.platform))
                 await _direct_message(session, release, subjects.report(release.id), release.created_by, note)
             reported += 1
     return reported
+
+
+async def report_note(session: AsyncSession, release: Release, sender: Sender | None) -> Note:
+    """The author's delivery report as it stands: per tier sent and failed, what failed and why, the channel posts,
+    who acknowledged and who was reminded to."""
+    outcomes = {o.tier: (o.sent, o.failed) for o in await outbox.release_outcomes(session, release.id)}
+    failed_rows = await outbox.release_failures(session, release.id)
+    post_rows = await outbox.release_channel_posts(session, release.id)
+    failures = [(_mention(row.recipient_id, row.recipient_kind), row.last_error or "?") for row in failed_rows]
+    posts = [(row.sent_channel or row.recipient_id, row.sent_ts) for row in post_rows]
+    links = await _post_links(sender, release.team_id, posts)
+    acknowledged = await release_store.acknowledged_by(session, release.id)
+    reminded = await release_store.reminded(session, release.id)
+    return delivery_report(release, outcomes, failures, links, acknowledged, reminded)
+
+
+async def remind_lions(db: Database, after: timedelta, now: datetime, teams: Collection[str] | None = None) -> int:
+    """Each lion whose copy of a release was delivered `after` ago or more and who has not acknowledged it gets one
+    reminder (its subject is unique per lion, so a second tick or replica adds nothing), and the author's report
+    is redrawn to say so. Only copies delivered within REMINDER_WINDOW before that count: turning reminders on does
+    not chase years-old releases."""
+    async with db.sessions() as session:
+        due = await release_store.unacknowledged_lions(session, now - after - REMINDER_WINDOW, now - after, teams)
+    reminded = 0
+    for release_id in sorted({lion.release_id for lion in due}):
+        async with db.sessions.begin() as session:
+            release = await release_store.reload(session, release_id)
+            note = ack_reminder(release)
+            for lion in (lion for lion in due if lion.release_id == release_id):
+                reminded += int(
+                    await _direct_message(session, release, subjects.ack_reminder(release_id), lion.lion, note)
+                )
+            await release_store.report_changed(session, release_id)
+    if reminded:
+        log.info("reminded %d lion(s) to acknowledge", reminded)
+    return reminded
+
+
+async def redraw_reports(
+    db: Database,
+    clients: SlackClients,
+    sender_for: Callable[[str], Sender | None],
+    now: datetime,
+    teams: Collection[str] | None = None,
+) -> int:
+    """Redraw in place (chat.update) each posted delivery report that has something new to show, at most once per
+    REPORT_QUIET per report, whichever process gets there. A report Slack refuses to update (deleted, the app
+    removed) is tried again only after its next change."""
+    async with db.sessions() as session:
+        due = await release_store.reports_to_redraw(session, now, REPORT_QUIET, teams)
+    redrawn = 0
+    for release_id in due:
+        async with db.sessions.begin() as session:
+            if not await release_store.claim_report_redraw(session, release_id, now, REPORT_QUIET):
+                continue  # another process redrew it, or it was redrawn too recently
+            release = await release_store.reload(session, release_id)
+            note = await report_note(session, release, sender_for(release.platform))
+        if release.report_channel and release.report_ts:
+            message = note_message(note)
+            redrawn += await update_post(clients, release.team_id, release.report_channel, release.report_ts, message)
+    return redrawn
+
+
+class LiveReports:
+    """The settle hooks that keep delivery reports live: where each report landed, and that a report has something
+    new to show once one of its release's messages is delivered or given up."""
+
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+        self._clock = clock
+
+    async def on_sent(self, session: AsyncSession, row: Delivery, sent: Sent) -> None:
+        if row.release_id is None:
+            return
+        if row.subject == subjects.report(row.release_id):
+            # Slack only: chat.update needs the channel and ts. The terminal's workspaces have no Slack to update.
+            if row.platform == SLACK and not is_console_team(row.team_id) and sent.channel and sent.ts:
+                await release_store.record_report(session, row.release_id, sent.channel, sent.ts, self._clock())
+            return
+        await release_store.report_changed(session, row.release_id)
+
+    async def on_failed(self, session: AsyncSession, row: Delivery, error: str) -> None:
+        if row.release_id is not None:
+            await release_store.report_changed(session, row.release_id)
 
 
 async def _post_links(sender: Sender | None, team_id: str, posts: list[tuple[str, str | None]]) -> list[str]:

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.anonymity import on_the_hour, shown_after
-from bot.domain.ids import bug_label, feedback_label
+from bot.domain.ids import bug_label, feedback_label, release_label
 from bot.domain.notes import Action, Note
 from bot.domain.platforms import SLACK, id_kind
 from bot.domain.replies import mention, verbatim
@@ -102,6 +102,8 @@ def triage_note(
         ("Status", status),
         ("Votes", str(votes)),
     ]
+    if item.release_id is not None:
+        facts.append(("About", release_label(item.release_id)))
     if item.assignee_id:
         facts.append(("Owner", mention(item.assignee_id)))
     if similar:

@@ -50,6 +50,7 @@ class Feedback(Base):
         Index("ix_feedback_tracker", "tracker", "tracker_key"),
         Index("ix_feedback_team_status", "team_id", "status"),
         Index("ix_feedback_duplicate_of", "duplicate_of_id"),
+        Index("ix_feedback_release", "release_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +86,10 @@ class Feedback(Base):
     )
     status_note: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A question asked from a release note's "Ask a question" (category "question"): the release it is about.
+    release_id: Mapped[int | None] = mapped_column(
+        ForeignKey("releases.id", ondelete="SET NULL", name="fk_feedback_release")
+    )
 
 
 class FeedbackReply(Base):
@@ -182,6 +187,7 @@ class Release(Base):
     __tablename__ = "releases"
     __table_args__ = (
         Index("ix_releases_due", "status", "send_at"),
+        Index("ix_releases_report_due", "report_due"),
         UniqueConstraint("platform", "team_id", "source_key", name="uq_releases_source"),
     )
 
@@ -207,6 +213,13 @@ class Release(Base):
     source_key: Mapped[str | None] = mapped_column(String(255))  # the drafting modal's view id
     # When set, people get it at send_at's wall-clock time in their own time zone; channels at send_at.
     per_recipient_time: Mapped[bool] = mapped_column(default=False)
+    # Where the author's delivery report landed (Slack), so it is redrawn in place; report_due once something it
+    # shows changed (a delivery settled, a lion acknowledged or was reminded), report_updated_at when last drawn:
+    # the redraw waits for a quiet interval, whichever process does it.
+    report_channel: Mapped[str | None] = mapped_column(String(64))
+    report_ts: Mapped[str | None] = mapped_column(String(32))
+    report_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    report_due: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ReleaseAcknowledgement(Base):

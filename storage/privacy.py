@@ -256,8 +256,10 @@ class Quoted:
     def subjects(self, item_id: int) -> tuple[str, ...]:
         label = self.label(item_id)
         stages = tuple(subjects.stage(stage, label) for stage in ANNOUNCED_STATUSES) if self.followed else ()
+        # A question about a release (feedback) is quoted to the release's author, with the asker's name.
+        asked = (subjects.question(label),) if self.model is Feedback else ()
         filing = subjects.tracker_filing(self.kind, item_id)
-        return filing, subjects.webhook(self.event, label), subjects.triage_post(label), *stages
+        return filing, subjects.webhook(self.event, label), subjects.triage_post(label), *stages, *asked
 
 
 # Other messages about an item name it by label only, or go to its submitter (purged as theirs).
@@ -450,7 +452,7 @@ EXPIRING: tuple[Expiry, ...] = (
     Expiry(Bug, Bug.created_at, {"what_happened": "", "expected": "", "permalink": None}, "texts cleared"),
     Expiry(PulseResponse, PulseResponse.answered_on, {"comment": None}, "comments cleared"),
     # Stored copies of messages that quote an item: "you told us" when feedback shipped, tracker filings and the
-    # DMs about them, webhook events, triage posts.
+    # DMs about them, webhook events, triage posts, questions told to a release's author.
     Expiry(
         Delivery,
         Delivery.created_at,
@@ -466,6 +468,7 @@ EXPIRING: tuple[Expiry, ...] = (
                         subjects.FEEDBACK_REPLY,
                         subjects.TRACKER,
                         subjects.TRIAGE,
+                        subjects.QUESTION,
                         *(subjects.webhook_prefix(q.event) for q in QUOTED),
                     )
                 )

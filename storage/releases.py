@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, exists, func, literal, select, true
+from sqlalchemy import ColumnElement, String, and_, case, cast, exists, func, literal, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage import state, subjects
 from storage.idempotent import insert_once
@@ -158,3 +159,111 @@ async def stream_tallies(
     result = await session.stream(query.execution_options(yield_per=500))
     async for release, delivered, failed, acknowledged, *audience in result:
         yield ReleaseTally(release, dict(zip(tiers, audience, strict=True)), delivered, failed, acknowledged)
+
+
+# -- the author's live delivery report ------------------------------------------------------------------------------
+
+
+async def record_report(session: AsyncSession, release_id: int, channel: str, ts: str, at: datetime) -> None:
+    """Where the delivery report landed: drawn just now, with everything it shows."""
+    await session.execute(
+        update(Release)
+        .where(Release.id == release_id)
+        .values(report_channel=channel, report_ts=ts, report_updated_at=at, report_due=False)
+    )
+
+
+async def report_changed(session: AsyncSession, release_id: int) -> None:
+    """Something the posted report shows has changed. Only a posted report that is not already due is written:
+    a release's many deliveries settling at once do not all queue up on its row."""
+    await session.execute(
+        update(Release)
+        .where(Release.id == release_id, Release.report_ts.is_not(None), Release.report_due.is_(False))
+        .values(report_due=True)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def reports_to_redraw(
+    session: AsyncSession, now: datetime, quiet: timedelta, teams: Collection[str] | None = None
+) -> list[int]:
+    """Posted reports with a change to show, last drawn at least `quiet` ago."""
+    result = await session.execute(
+        select(Release.id).where(Release.report_due.is_(True), _redraw_allowed(now, quiet), _in_teams(teams))
+    )
+    return list(result.scalars())
+
+
+async def claim_report_redraw(session: AsyncSession, release_id: int, now: datetime, quiet: timedelta) -> bool:
+    """Take one report's redraw: the compare-and-set makes sure that, however many processes tick, a report is
+    redrawn at most once per `quiet` interval."""
+    result = await session.execute(
+        update(Release)
+        .where(Release.id == release_id, Release.report_due.is_(True), _redraw_allowed(now, quiet))
+        .values(report_due=False, report_updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def _redraw_allowed(now: datetime, quiet: timedelta) -> ColumnElement[bool]:
+    return and_(
+        Release.report_ts.is_not(None),
+        or_(Release.report_updated_at.is_(None), Release.report_updated_at <= now - quiet),
+    )
+
+
+# -- reminding lions who have not acknowledged ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unacknowledged:
+    release_id: int
+    team_id: str
+    lion: str
+
+
+async def unacknowledged_lions(
+    session: AsyncSession, sent_from: datetime, sent_until: datetime, teams: Collection[str] | None = None
+) -> list[Unacknowledged]:
+    """Lions whose own copy of a release was delivered between the two moments, who have not acknowledged it and
+    have not been reminded of it yet."""
+    own_note = Delivery.subject == literal(subjects.RELEASE) + cast(Delivery.release_id, String)
+    reminder = aliased(Delivery)
+    reminded = exists().where(
+        reminder.subject == literal(subjects.ACK_REMINDER + subjects.RELEASE) + cast(Delivery.release_id, String),
+        reminder.recipient_id == Delivery.recipient_id,
+    )
+    acknowledged = exists().where(
+        ReleaseAcknowledgement.release_id == Delivery.release_id,
+        ReleaseAcknowledgement.user_id == Delivery.recipient_id,
+    )
+    query = (
+        select(Delivery.release_id, Delivery.team_id, Delivery.recipient_id)
+        .where(
+            Delivery.release_id.is_not(None),
+            own_note,
+            Delivery.tier == "lion",
+            Delivery.recipient_kind == "user",
+            Delivery.status == "sent",
+            Delivery.sent_at > sent_from,
+            Delivery.sent_at <= sent_until,
+            ~acknowledged,
+            ~reminded,
+        )
+        .order_by(Delivery.release_id, Delivery.id)
+    )
+    if teams is not None:
+        query = query.where(Delivery.team_id.in_(teams))
+    result = await session.execute(query)
+    return [Unacknowledged(release_id, team_id, lion) for release_id, team_id, lion in result.all() if release_id]
+
+
+async def reminded(session: AsyncSession, release_id: int) -> list[str]:
+    """The lions reminded to acknowledge (the reminder queued or delivered), in the order they were reminded."""
+    result = await session.execute(
+        select(Delivery.recipient_id)
+        .where(Delivery.subject == subjects.ack_reminder(release_id), Delivery.status.in_(("pending", "sent")))
+        .order_by(Delivery.id)
+    )
+    return list(result.scalars())

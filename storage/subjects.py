@@ -15,6 +15,8 @@ LOOP = "loop:"
 APPROVAL = "approval:"
 MISSED = "missed:"
 REPORT = "report:"
+ACK_REMINDER = "ack-reminder:"
+QUESTION = "question:"
 TRACKER = "tracker:"
 WEBHOOK = "webhook:"
 TRIAGE = "triage:"
@@ -40,6 +42,16 @@ def missed(release_id: int) -> str:
 def report(release_id: int) -> str:
     """The delivery report to a release's author."""
     return f"{REPORT}{release(release_id)}"
+
+
+def ack_reminder(release_id: int) -> str:
+    """Reminding a lion who has not acknowledged a release: once per lion."""
+    return f"{ACK_REMINDER}{release(release_id)}"
+
+
+def question(item_label: str) -> str:
+    """Telling a release's author that someone asked a question about it (the question's own label)."""
+    return f"{QUESTION}{item_label}"
 
 
 def loop(item_label: str) -> str:

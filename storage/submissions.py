@@ -4,7 +4,7 @@ Storing goes through the group commit (it owns its transactions); the other func
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, select, update
@@ -58,6 +58,14 @@ async def stream_all(session: AsyncSession, model: type[Item], team_id: str | No
 
 async def one(session: AsyncSession, model: type[Item], team_id: str, item_id: int) -> Item | None:
     return await session.scalar(select(model).where(model.team_id == team_id, model.id == item_id))
+
+
+async def among(session: AsyncSession, model: type[Item], team_id: str, ids: Collection[int]) -> list[Item]:
+    """The workspace's items with these ids (those that exist)."""
+    if not ids:
+        return []
+    result = await session.execute(select(model).where(model.team_id == team_id, model.id.in_(list(ids))))
+    return list(result.scalars())
 
 
 async def existing_ids(session: AsyncSession, model: type[Item], team_id: str, ids: list[int]) -> set[int]:

@@ -19,7 +19,8 @@ from bot.domain.replies import channel_mention
 from bot.domain.vocabulary import TIERS
 from comms.platforms import note_payload
 from comms.pulses import question_note
-from comms.tiers import delivery_report, item_shipped, note_for_tier
+from comms.releases import linked_items
+from comms.tiers import ack_reminder, delivery_report, item_shipped, note_for_tier
 from storage import demo as demo_store
 from storage import directory, subjects
 from storage import pulses as pulse_store
@@ -31,6 +32,8 @@ DEFAULT_SEED = 17
 MAP_DRAWN_DAYS_AGO = 90  # the PM drew the stakeholder map before the twelve weeks the story covers
 DELIVERY_SPACING = timedelta(seconds=2)  # the outbox worker's pace under Slack's rate limits
 SENDING_TAKES = timedelta(minutes=3)
+# FEEDBOT_ACK_REMINDER_HOURS as it comes: when the demo's past reminders went out.
+DEMO_REMINDER_AFTER = timedelta(hours=48)
 
 
 @dataclass(frozen=True)
@@ -270,10 +273,13 @@ async def _release(
     deliveries = []
     moment = plan.send_at
     outcomes: dict[str, tuple[int, int]] = {}
+    items = await linked_items(session, release)
+    reached: dict[str, datetime] = {}
     for tier in TIERS:
-        payload = note_payload(DEMO_PLATFORM, note_for_tier(release, tier))
+        payload = note_payload(DEMO_PLATFORM, note_for_tier(release, tier, items))
         for target in STAKEHOLDER_MAP[tier]:
             moment += DELIVERY_SPACING
+            reached[target] = moment
             deliveries.append(_sent(release, subjects.release(release.id), target, payload, moment, tier))
         outcomes[tier] = (len(STAKEHOLDER_MAP[tier]), 0)
     # Closing the loop: everyone who told us, by name, hears it shipped (anonymous submitters cannot be told).
@@ -301,6 +307,14 @@ async def _release(
             plan.send_at + SENDING_TAKES,
         )
     )
+    # Lions who never acknowledged were reminded once, DEMO_REMINDER_AFTER later, if that moment has passed: a
+    # shell opened on the demo sends only the reminders still due.
+    acknowledged = {lion for lion, _ in plan.acknowledgements}
+    reminder = note_payload(DEMO_PLATFORM, ack_reminder(release))
+    for lion in STAKEHOLDER_MAP["lion"]:
+        reminded_at = reached[lion] + DEMO_REMINDER_AFTER
+        if lion not in acknowledged and reminded_at <= story.now:
+            deliveries.append(_sent(release, subjects.ack_reminder(release.id), lion, reminder, reminded_at))
     await demo_store.add_deliveries(session, deliveries)
     await demo_store.add_acknowledgements(
         session,

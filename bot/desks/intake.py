@@ -11,11 +11,15 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.deps import Deps
 from bot.domain.home import HomeSummary
+from bot.domain.ids import feedback_label, release_label
+from bot.domain.platforms import is_person
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from bot.domain.validation import InvalidSubmission
-from bot.services import bugs, feedback, home
+from bot.domain.vocabulary import QUESTION
+from bot.services import bugs, feedback, home, releases
 from bot.services.reader_zone import reader_zone
+from comms.releases import tell_author
 
 log = logging.getLogger("feedbot.intake")
 
@@ -43,6 +47,36 @@ class IntakeDesk:
 
         # An anonymous item's time is kept to the hour; a live counter scraped every few seconds would time it.
         return await self._store("feedback", requester, store, counted=not draft.anonymous)
+
+    async def question(
+        self, requester: Requester, release_id: int, text: str, *, anonymous: bool, source_key: str
+    ) -> Outcome:
+        """A question from a release note's "Ask a question": kept as feedback of category question, linked to the
+        release (so it reaches the triage channel like any feedback), and its author told, once, with the asker's
+        name unless they chose to stay anonymous."""
+        async with self._deps.db.sessions() as session:
+            release = await releases.readable(session, requester, release_id)
+        if release is None:
+            return Outcome(releases.NOT_AVAILABLE)
+        draft = feedback.FeedbackDraft(text=text, category=QUESTION, anonymous=anonymous, release_id=release.id)
+
+        async def store() -> Outcome:
+            result = await feedback.submit(self._deps.db.group_commit, requester, draft, source_key)
+            saved = " anonymously: nobody can see it came from you" if result.feedback.anonymous else ""
+            reply = Reply.ok(
+                f"Thanks! Your question is saved as *{result.label}*{saved}. The author of "
+                f"{release_label(release.id)} has been told.",
+                item_id=result.label,
+            )
+            return Outcome(reply, result.feedback.id, result.created)
+
+        outcome = await self._store("question", requester, store, counted=not anonymous)
+        if outcome.created and outcome.item_id is not None and is_person(release.created_by):
+            asker = None if anonymous else requester.user_id
+            async with self._deps.db.sessions.begin() as session:
+                await tell_author(session, release, feedback_label(outcome.item_id), draft.text, asker)
+            self._deps.nudge_scheduler()
+        return outcome
 
     async def bug(self, requester: Requester, draft: bugs.BugDraft, source_key: str) -> Outcome:
         async def store() -> Outcome:

@@ -19,7 +19,7 @@ from bot.domain.validation import InvalidSubmission
 from bot.domain.vocabulary import TIERS
 from bot.services import releases, stakeholders
 from bot.services.admin import NotAllowed, require_admin
-from comms.releases import ask_approvers
+from comms.releases import ask_approvers, linked_items
 from comms.tiers import note_for_tier
 from storage import releases as release_store
 from storage import stakeholders as stakeholder_store
@@ -77,6 +77,12 @@ class ReleaseDesk:
         """How many stakeholders each tier of the release's workspace has: what the preview tells the author."""
         async with self._deps.db.sessions() as session:
             return await stakeholder_store.count_by_tier(session, release.platform, release.team_id)
+
+    async def notes_of(self, release: Release) -> dict[str, Note]:
+        """What each tier gets of a release its author is looking at (the shell's preview), linked items included."""
+        async with self._deps.db.sessions() as session:
+            items = await linked_items(session, release)
+        return {tier: note_for_tier(release, tier, items) for tier in TIERS}
 
     async def remove_stakeholders(self, requester: Requester, targets: list[stakeholders.Target]) -> Reply:
         return await self._in_transaction(lambda session: stakeholders.remove(session, requester, targets))
@@ -143,16 +149,33 @@ class ReleaseDesk:
             return refused
         async with self._deps.db.sessions() as session:
             release = await release_store.get(session, release_id, requester.team_id)
+            items = await linked_items(session, release) if release is not None else []
         if release is None:
             workspace = verbatim(requester.team_id)
             return Reply.invalid(f"There is no release {release_label(release_id)} in workspace {workspace}.")
-        return {tier: note_for_tier(release, tier) for tier in TIERS}
+        return {tier: note_for_tier(release, tier, items) for tier in TIERS}
 
     async def full_note(self, requester: Requester, release_id: int) -> Note | Reply:
         """The elephants' version of a sent release of the asker's workspace; a refusal for anything else."""
         async with self._deps.db.sessions() as session:
             release = await releases.readable(session, requester, release_id)
-        return releases.NOT_AVAILABLE if release is None else note_for_tier(release, "elephant")
+            if release is None:
+                return releases.NOT_AVAILABLE
+            return note_for_tier(release, "elephant", await linked_items(session, release))
+
+    async def acknowledged_note(self, requester: Requester, release_id: int) -> Note | None:
+        """A lion's copy as it reads once they have acknowledged it: its other buttons stay."""
+        async with self._deps.db.sessions() as session:
+            release = await releases.readable(session, requester, release_id)
+        return None if release is None else note_for_tier(release, "lion", acknowledged=True)
+
+    async def question_about(self, requester: Requester, release_id: int) -> str | Reply:
+        """What the "Ask a question" form says it is about (REL-3 “Expenses 3.0”), or a refusal."""
+        async with self._deps.db.sessions() as session:
+            release = await releases.readable(session, requester, release_id)
+        if release is None:
+            return releases.NOT_AVAILABLE
+        return f"About {release_label(release.id)} “{verbatim(release.title)}”. Its author reads your question."
 
 
 def _refusal(requester: Requester, action: str) -> Reply | None:

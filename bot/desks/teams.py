@@ -22,7 +22,7 @@ from bot.domain.teams import StoredReference
 from bot.services.bugs import BugDraft
 from bot.services.feedback import FeedbackDraft
 from comms.pulses import ANSWER_ACTION_PREFIX, COMMENT_ACTION, question_note
-from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION
+from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION, QUESTION_ACTION
 from storage import outbox, subjects
 from storage import teams as teams_store
 
@@ -42,7 +42,8 @@ class CardSubmit:
 
     @property
     def is_anonymous_feedback(self) -> bool:
-        return self.action == FEEDBACK_SUBMIT and self.text("anonymous") == "true"
+        """Feedback, or a question about a release, sent without the person's name."""
+        return self.action in (FEEDBACK_SUBMIT, QUESTION_ACTION) and self.text("anonymous") == "true"
 
 
 def _sent(reply: Reply) -> Answer:
@@ -98,6 +99,8 @@ class TeamsDesk:
             return await self._pulse_comment(requester, value, submit.text("comment"))
         if action in (ACK_ACTION, FULL_NOTE_ACTION, APPROVE_ACTION) and (release_id := parse_number(value)) is not None:
             return await self._release_button(requester, action, release_id)
+        if action == QUESTION_ACTION and (release_id := parse_number(value)) is not None:
+            return await self._release_question(requester, release_id, submit, source_key)
         return Answer(reply=Reply.invalid("That button does nothing any more. Type *help* to see what I can do."))
 
     async def _feedback_form(self, requester: Requester, submit: CardSubmit, source_key: str) -> Answer:
@@ -177,8 +180,32 @@ class TeamsDesk:
             if action == APPROVE_ACTION:
                 return Answer(reply=await self._desks.releases.approve(acting, release_id))
             if action == ACK_ACTION:
-                return Answer(reply=await self._desks.releases.acknowledge(acting, release_id))
+                return await self._acknowledge(acting, release_id)
             note = await self._desks.releases.full_note(acting, release_id)
         except DBAPIError:
             return Answer(reply=STORAGE_UNAVAILABLE)
         return Answer(reply=note) if isinstance(note, Reply) else Answer(note=note)
+
+    async def _acknowledge(self, acting: Requester, release_id: int) -> Answer:
+        """The card loses its Acknowledge button, and keeps Read the full note and Ask a question."""
+        reply = await self._desks.releases.acknowledge(acting, release_id)
+        if reply.kind != "ok":
+            return Answer(reply=reply)
+        return Answer(reply=reply, updated_card=await self._desks.releases.acknowledged_note(acting, release_id))
+
+    async def _release_question(
+        self, requester: Requester, release_id: int, submit: CardSubmit, source_key: str
+    ) -> Answer:
+        """Sent from the form that opens under a release card's Ask a question. The card stays as it is, so the
+        person can ask another."""
+        try:
+            acting = await self._acting_for(requester, subjects.release(release_id))
+            if acting is None:
+                return Answer(reply=Reply.refused("This release note was not sent to you."))
+            anonymous = submit.text("anonymous") == "true"
+            outcome = await self._intake.question(
+                acting, release_id, submit.text("text"), anonymous=anonymous, source_key=source_key
+            )
+        except DBAPIError:
+            return Answer(reply=STORAGE_UNAVAILABLE)
+        return Answer(reply=outcome.reply)

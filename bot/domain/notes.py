@@ -6,11 +6,21 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class Prompt:
+    """What a button asks for before it does anything: one text field, and optionally the choice of leaving one's
+    name out. Slack asks in a modal opened on the click; a Teams card opens the form under the button."""
+
+    label: str  # the text field's label
+    anonymous: str | None = None  # the wording of the "leave my name out" choice; None offers no such choice
+
+
+@dataclass(frozen=True)
 class Action:
     label: str
     action_id: str
     value: str
     style: str | None = None  # "primary" or "danger"
+    prompt: Prompt | None = None
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     # Who may triage feedback (status, assignee, replies, merges) besides the admins.
     triagers: Annotated[frozenset[str], NoDecode] = Field(frozenset(), validation_alias="FEEDBOT_TRIAGERS")
     release_grace_hours: float = Field(24.0, validation_alias="FEEDBOT_RELEASE_GRACE_HOURS")
+    # Lions who have not acknowledged a release this long after it reached them get one reminder; None ("off"): never.
+    ack_reminder_hours: float | None = Field(48.0, validation_alias="FEEDBOT_ACK_REMINDER_HOURS")
     delivery_max_attempts: int = Field(5, validation_alias="FEEDBOT_DELIVERY_MAX_ATTEMPTS")
     delivery_retry_seconds: float = Field(2.0, validation_alias="FEEDBOT_DELIVERY_RETRY_SECONDS")
     delivery_lease_seconds: float = Field(120.0, validation_alias="FEEDBOT_DELIVERY_LEASE_SECONDS")
@@ -279,6 +281,22 @@ class Settings(BaseSettings):
         if value < 0:
             raise ValueError("must not be negative")
         return value
+
+    @field_validator("ack_reminder_hours", mode="before")
+    @classmethod
+    def _hours_or_off(cls, value: Any) -> Any:
+        value = _blank_to_none(value)
+        if value is None:
+            return 48.0
+        if isinstance(value, str) and value.strip().lower() == "off":
+            return None
+        try:
+            hours = float(value)
+        except (TypeError, ValueError):
+            raise ValueError("must be a number of hours (e.g. 48) or off") from None
+        if not hours > 0 or hours == float("inf"):
+            raise ValueError("must be a number of hours above 0 (e.g. 48) or off")
+        return hours
 
     @field_validator("timezone", mode="before")
     @classmethod

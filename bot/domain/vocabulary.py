@@ -5,6 +5,8 @@ from __future__ import annotations
 # From the closest to the work to the furthest from it (PRODUCT.md): each tier gets the release note it needs.
 TIERS = ("deer", "monkey", "elephant", "lion")
 CATEGORIES = ("idea", "problem", "praise")
+# Not offered on the feedback forms: the category of a question asked from a release note's "Ask a question".
+QUESTION = "question"
 SEVERITIES = ("blocker", "major", "minor")
 
 # A feedback item's life (PRODUCT.md, "the feedback loop"): stored as these words, shown as STATUS_NAMES.

@@ -18,7 +18,7 @@ from bot.domain.validation import (
     check_length,
     clean_text,
 )
-from bot.domain.vocabulary import CATEGORIES
+from bot.domain.vocabulary import CATEGORIES, QUESTION
 from storage import feedback as feedback_store
 from storage.group_commit import GroupCommit
 from storage.models import Feedback, utcnow
@@ -32,6 +32,7 @@ class FeedbackDraft:
     anonymous: bool = False
     channel_id: str | None = None
     permalink: str | None = None
+    release_id: int | None = None  # a question about this release (category "question")
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ def validate(draft: FeedbackDraft) -> FeedbackDraft:
         errors["text"] = "Please write your feedback: the text is empty."
     check_length(errors, "text", "Feedback", text, MAX_TEXT)
     check_length(errors, "product", "Product/area", product or "", MAX_PRODUCT)
-    check_choice(errors, "category", "Category", draft.category, CATEGORIES)
+    if not (draft.category == QUESTION and draft.release_id is not None):
+        check_choice(errors, "category", "Category", draft.category, CATEGORIES)
     if errors:
         raise InvalidSubmission(errors)
     return FeedbackDraft(
@@ -66,6 +68,7 @@ def validate(draft: FeedbackDraft) -> FeedbackDraft:
         anonymous=draft.anonymous,
         channel_id=draft.channel_id,
         permalink=draft.permalink,
+        release_id=draft.release_id,
     )
 
 
@@ -90,6 +93,7 @@ async def submit(
         # the person, and the link names the channel, the message and (in Slack) who wrote it.
         channel_id=None if clean.anonymous else clean.channel_id,
         permalink=None if clean.anonymous else clean.permalink,
+        release_id=clean.release_id,
         source_key=source_key,
         **({"created_at": on_the_hour(utcnow())} if clean.anonymous else {}),
     )

@@ -311,7 +311,8 @@ async def acknowledge(session: AsyncSession, release_id: int, requester: Request
     release = await release_store.get(session, release_id, requester.team_id)
     if release is None or not await release_store.addressed_to(session, release_id, requester.user_id):
         return NOT_YOURS_TO_ACKNOWLEDGE
-    await release_store.acknowledge(session, release_id, requester.user_id)
+    if await release_store.acknowledge(session, release_id, requester.user_id):
+        await release_store.report_changed(session, release_id)
     return Reply.ok(f"Acknowledged “{verbatim(release.title)}”. Thank you.")
 
 

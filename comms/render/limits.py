@@ -14,6 +14,18 @@ def truncate(text: str, limit: int) -> str:
     return text[: limit - 1].rstrip() + "…"
 
 
+def shorten_words(text: str, limit: int) -> str:
+    """Like truncate, but cut between words where a word boundary leaves at least half the room: a title reads
+    "Expenses 3.0: bulk…", not "Expenses 3.0: bulk ap…"."""
+    if len(text) <= limit:
+        return text
+    room = text[:limit]  # the ellipsis takes the place of the space it cuts at
+    cut = room.rstrip().rfind(" ")
+    if cut < limit // 2:
+        return truncate(text, limit)
+    return text[:cut].rstrip(" ,;:-–—·") + "…"
+
+
 def escape_mrkdwn(text: str) -> str:
     """User text inside mrkdwn must not turn into mentions or links."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -27,12 +27,20 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain.home import HomeSummary, Submission, TrackerCard, TrackerOverview
-from bot.domain.notes import Note
+from bot.domain.notes import Note, Prompt
 from bot.domain.replies import Reply, Sigil, render, unmarked
 from bot.domain.triage_choices import MergeChoice
 from bot.domain.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
 from bot.domain.vocabulary import CATEGORIES, SEVERITIES
-from comms.render.limits import CONTEXT_TEXT, HEADER_TEXT, MODAL_TITLE, SECTION_TEXT, escape_mrkdwn, truncate
+from comms.render.limits import (
+    CONTEXT_TEXT,
+    HEADER_TEXT,
+    MODAL_TITLE,
+    SECTION_TEXT,
+    escape_mrkdwn,
+    shorten_words,
+    truncate,
+)
 
 FEEDBACK_MODAL = "feedback_modal"
 BUG_MODAL = "bug_modal"
@@ -396,8 +404,41 @@ def note_message(note: Note) -> dict[str, Any]:
 
 
 def note_modal(note: Note) -> View:
+    """A note in a modal: its title shortened between words to fit the modal's bar, and in full in the header."""
     blocks = [block for block in note_blocks(note) if not isinstance(block, ActionsBlock)]
-    return View(type="modal", title=truncate(unmarked(note.title), MODAL_TITLE), close="Close", blocks=blocks[:100])
+    title = shorten_words(unmarked(note.title), MODAL_TITLE)
+    return View(type="modal", title=title, close="Close", blocks=blocks[:100])
+
+
+RELEASE_QUESTION_MODAL = "release_question_modal"
+
+
+def prompt_modal(callback_id: str, title: str, prompt: Prompt, about: str, metadata: str) -> View:
+    """The modal behind a button that asks for a few words first (Ask a question): the field, the choice of
+    leaving one's name out if the prompt offers it, and what it is about."""
+    blocks: list[Block] = [_text_input("text", prompt.label, multiline=True)]
+    if prompt.anonymous:
+        blocks.append(
+            InputBlock(
+                block_id="anonymous",
+                label="Anonymity",
+                optional=True,
+                element=CheckboxesElement(
+                    action_id=INPUT_ACTION,
+                    options=[Option(value=ANONYMOUS_VALUE, text=truncate(prompt.anonymous, OPTION_TEXT))],
+                ),
+            )
+        )
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_fit(mrkdwn(about), CONTEXT_TEXT))]))
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        title=shorten_words(title, MODAL_TITLE),
+        submit="Send",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=blocks,
+    )
 
 
 # -- releases -------------------------------------------------------------------------------------------------------

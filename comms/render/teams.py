@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.domain.answers import BUG_SUBMIT, FEEDBACK_SUBMIT, PULSE_COMMENT_SUBMIT, SUBMIT_KEY
 from bot.domain.home import HomeSummary
-from bot.domain.notes import Action, Note
+from bot.domain.notes import Action, Note, Prompt
 from bot.domain.replies import Reply, ReplyKind, Sigil, render, unmarked, verbatim
 from bot.domain.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
 from bot.domain.vocabulary import CATEGORIES, SEVERITIES
@@ -185,7 +185,35 @@ def _submit(title: str, data: dict[str, str], style: str | None = None) -> dict[
 
 def _note_action(action: Action) -> dict[str, Any]:
     data = {SUBMIT_KEY: action.action_id, "value": action.value}
+    if action.prompt is not None:
+        return _prompt_action(action, action.prompt, data)
     return _submit(action.label, data, _STYLES.get(action.style or ""))
+
+
+PROMPT_TEXT = "text"
+PROMPT_ANONYMOUS = "anonymous"
+
+
+def _prompt_action(action: Action, prompt: Prompt, data: dict[str, str]) -> dict[str, Any]:
+    """A button that asks first: the form opens under it in the card (Action.ShowCard), and its Send comes back
+    as an Action.Submit like any other, with the button's data and the form's inputs."""
+    body: list[dict[str, Any]] = [
+        _text_input(PROMPT_TEXT, prompt.label, max_length=MAX_TEXT, multiline=True, required="Write a few words first.")
+    ]
+    if prompt.anonymous:
+        body.append(
+            {
+                "type": "Input.Toggle",
+                "id": PROMPT_ANONYMOUS,
+                "title": prompt.anonymous,
+                "value": "false",
+                "valueOn": "true",
+                "valueOff": "false",
+                "wrap": True,
+            }
+        )
+    form = {"type": "AdaptiveCard", "body": body, "actions": [_submit("Send", data, "positive")]}
+    return {"type": "Action.ShowCard", "title": truncate(unmarked(action.label), ACTION_TITLE), "card": form}
 
 
 def _family(action: Action) -> str:

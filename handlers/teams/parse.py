@@ -13,6 +13,7 @@ from bot.domain.answers import SUBMIT_KEY
 from bot.domain.requester import Requester
 from bot.domain.teams import StoredReference
 from comms.teams_link import channel_of, reference_of, serialize_reference, tenant_of
+from comms.tiers import QUESTION_ACTION
 
 
 def requester_of(desk: TeamsDesk, activity: Activity) -> Requester:
@@ -38,8 +39,10 @@ def typed_text(activity: Activity) -> str:
 
 def source_key(activity: Activity) -> str:
     """What makes a redelivered activity or a second click on the same card one submission: the card's own
-    message id for card submits, the activity id for typed messages."""
-    if isinstance(activity.value, dict) and activity.reply_to_id:
+    message id for card submits, the activity id for typed messages. A question asked from a release card is keyed
+    by its activity too: one card (a channel's, seen by many) takes many questions."""
+    values = activity.value
+    if isinstance(values, dict) and activity.reply_to_id and values.get(SUBMIT_KEY) != QUESTION_ACTION:
         return f"teams-card:{activity.reply_to_id}"
     return f"teams:{activity.id}"
 

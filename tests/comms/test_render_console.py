@@ -184,11 +184,11 @@ def test_each_tier_shows_its_own_form() -> None:
     assert "Set FEEDBOT_JIRA_*, FEEDBOT_LINEAR_* as before." in shown["monkey"]
     elephant = shown["elephant"]
     assert "Who is affected: Everyone using Search" in elephant
-    assert "Feedback and bugs addressed: FB-1, BUG-2" in elephant
+    assert "Feedback and bugs addressed\n• FB-1\n• BUG-2" in elephant
     assert "• typo tolerance for a*b*c and 5 * 3" in elephant
     lion = shown["lion"]
     assert lion.startswith("For your attention: Faster search 2.4")
-    assert "[Acknowledge]  [Read the full note]" in lion
+    assert "[Acknowledge]  [Read the full note]  [Ask a question]" in lion
     assert "Owner: @Cleo." in lion
     assert lion.endswith("│ REL-12 · version 2.4")
     assert "[Acknowledge]" not in shown["monkey"]

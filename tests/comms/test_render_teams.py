@@ -36,9 +36,9 @@ from comms.render.teams import (
     reply_activity,
     to_teams_markdown,
 )
-from comms.tiers import approval_request, delivery_report, note_for_tier
+from comms.tiers import LinkedItem, ack_reminder, approval_request, delivery_report, note_for_tier, question_asked
 from storage.models import Pulse, Release
-from tests.adaptive_cards import assert_valid_cards, card_errors, cards_in, walk
+from tests.adaptive_cards import assert_valid_cards, card_errors, cards_in, submit_data, walk
 from tests.adaptive_cards import inputs as inputs_of
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
@@ -142,6 +142,9 @@ def test_release_notes_for_every_tier_are_valid_cards() -> None:
     release = _release()
     notes = [note_for_tier(release, tier) for tier in ("deer", "monkey", "elephant", "lion")]
     notes += [
+        note_for_tier(release, "lion", acknowledged=True),
+        ack_reminder(release),
+        question_asked(release, "FB-9", "Does it <b>work</b> offline?", None),
         approval_request(release, ZoneInfo("Europe/Paris")),
         delivery_report(
             release, {"deer": (3, 1)}, [(mention("U9"), "channel_not_found")], ["<https://x.y/p|post>"], ["U1"]
@@ -167,15 +170,37 @@ def test_elephant_note_shows_facts_and_context() -> None:
     texts = [block["text"] for block in _of_type(card, "TextBlock")]
     assert "Search answers in **half** the time. See [the guide](https://docs.example.com/search)." in texts
     assert "**Details**\n\n• new index\n\n• typo tolerance" in texts
+    assert "**Feedback and bugs addressed**\n\n• FB-1\n\n• BUG-2" in texts
     (facts,) = _of_type(card, "FactSet")
-    assert facts["facts"] == [
-        {"title": "Who is affected", "value": "Everyone using **Search**"},
-        {"title": "Feedback and bugs addressed", "value": "FB-1, BUG-2"},
-    ]
+    assert facts["facts"] == [{"title": "Who is affected", "value": "Everyone using **Search**"}]
     context = card["body"][-1]
     assert context == context | {"type": "TextBlock", "text": "REL-12 · version 2.4", "size": "Small"}
     assert context["isSubtle"] is True
-    assert card["actions"] == []
+    assert [action["type"] for action in card["actions"]] == ["Action.ShowCard"]
+
+
+def test_linked_items_show_their_titles_with_links_escaped() -> None:
+    items = [
+        LinkedItem("FB-1", "Search is *slow* <when> I type", "https://acme.slack.com/archives/C1/p1"),
+        LinkedItem("BUG-2", "Typo [breaks] search", None),
+    ]
+    card = note_card(note_for_tier(_release(), "elephant", items))
+    assert_valid_cards([card])
+    (linked,) = [block["text"] for block in _of_type(card, "TextBlock") if "addressed" in block["text"]]
+    assert "Search is \\*slow\\* \\<when\\> I type ([FB-1](https://acme.slack.com/archives/C1/p1))" in linked
+    assert "Typo \\[breaks\\] search (BUG-2)" in linked
+
+
+def test_ask_a_question_opens_a_form_under_the_button_that_submits_the_release() -> None:
+    card = note_card(note_for_tier(_release(), "deer"))
+    assert_valid_cards([card])
+    (ask,) = card["actions"]
+    assert ask["type"] == "Action.ShowCard" and ask["title"] == "Ask a question"
+    assert {name: field["type"] for name, field in inputs_of(ask["card"]).items()} == {
+        "text": "Input.Text",
+        "anonymous": "Input.Toggle",
+    }
+    assert submit_data(ask["card"], "release_question") == {SUBMIT_KEY: "release_question", "value": "12"}
 
 
 def test_lion_note_has_its_buttons_as_card_actions() -> None:
@@ -192,8 +217,12 @@ def test_lion_note_has_its_buttons_as_card_actions() -> None:
             "title": "Read the full note",
             "data": {SUBMIT_KEY: "release_full_note", "value": "12"},
         },
+        card["actions"][2] | {"type": "Action.ShowCard", "title": "Ask a question"},
     ]
     assert not _of_type(card, "ActionSet")
+    acknowledged = note_card(note_for_tier(_release(), "lion", acknowledged=True))
+    assert [action["title"] for action in acknowledged["actions"]] == ["Read the full note", "Ask a question"]
+    assert any("Acknowledged" in block["text"] for block in _of_type(acknowledged, "TextBlock"))
 
 
 def test_destructive_style_and_five_actions_stay_at_the_top() -> None:

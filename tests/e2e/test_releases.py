@@ -223,7 +223,8 @@ async def test_a_lion_acknowledges_and_opens_the_full_note(server: RunningServer
     assert status == 200
     (updated,) = await fake_slack.wait_for("response_url")
     assert updated["replace_original"] is True and "Acknowledged" in json.dumps(updated["blocks"])
-    assert not any(block["type"] == "actions" for block in updated["blocks"])
+    (kept,) = [block for block in updated["blocks"] if block["type"] == "actions"]
+    assert [button["action_id"] for button in kept["elements"]] == ["release_full_note", "release_question"]
     (ack_row,) = await server.rows(ReleaseAcknowledgement)
     assert (ack_row.release_id, ack_row.user_id) == (1, "U0LION1")
 

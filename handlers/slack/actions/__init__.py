@@ -10,7 +10,7 @@ from comms.render.slack import (
     TRACKER_RESEND_BUG,
     TRACKER_SEND_FEEDBACK,
 )
-from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION
+from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION, QUESTION_ACTION
 from comms.triage import (
     ASSIGN_ACTION,
     DECLINE_ACTION,
@@ -27,6 +27,7 @@ from handlers.slack.actions.release_buttons import (
     release_ack_callback,
     release_approve_callback,
     release_full_note_callback,
+    release_question_callback,
 )
 from handlers.slack.actions.tracker_buttons import tracker_send_callback
 from handlers.slack.actions.triage_buttons import (
@@ -42,6 +43,7 @@ def register(app: AsyncApp) -> None:
     app.action(ACK_ACTION)(release_ack_callback)
     app.action(APPROVE_ACTION)(release_approve_callback)
     app.action(FULL_NOTE_ACTION)(release_full_note_callback)
+    app.action(QUESTION_ACTION)(release_question_callback)
     app.action(re.compile(rf"^{ANSWER_ACTION_PREFIX}\d+$"))(pulse_answer_callback)
     app.action(COMMENT_ACTION)(pulse_comment_callback)
     app.action(TRACKER_SEND_FEEDBACK)(tracker_send_callback)

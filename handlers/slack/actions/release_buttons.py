@@ -1,7 +1,9 @@
-"""Buttons on release messages: a lion acknowledges, anyone opens the full note, an approver approves."""
+"""Buttons on release messages: a lion acknowledges, anyone opens the full note or asks a question, an approver
+approves."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -12,7 +14,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain.ids import parse_number
 from bot.domain.replies import Reply
 from comms.render.limits import CONTEXT_TEXT
-from comms.render.slack import note_modal, reply_mrkdwn
+from comms.render.slack import RELEASE_QUESTION_MODAL, note_modal, prompt_modal, reply_mrkdwn
+from comms.tiers import ACK_ACTION, QUESTION_PROMPT
 from handlers.slack.context import desks_of, requester_from_payload
 
 
@@ -20,12 +23,27 @@ def _release_id(action: dict[str, Any]) -> int | None:
     return parse_number(str(action.get("value") or ""))
 
 
-def _settled_message(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
-    """The original message without its buttons, plus a line saying what the click did."""
+def _settled_message(body: dict[str, Any], reply: Reply, done: str | None = None) -> dict[str, Any]:
+    """The original message plus a line saying what the click did. Without `done` its buttons all go; with it,
+    only the button `done` (its action id) goes, and the others stay (Acknowledge goes, Read the full note stays)."""
     message = body.get("message") or {}
     original = message.get("blocks")
     original = original if isinstance(original, list) else []
-    blocks = [block for block in original if isinstance(block, dict) and block.get("type") != "actions"]
+    blocks = []
+    for block in original:
+        if not isinstance(block, dict):
+            continue
+        if block.get("type") == "actions":
+            elements = block.get("elements")
+            kept = [
+                element
+                for element in (elements if isinstance(elements, list) and done is not None else [])
+                if isinstance(element, dict) and element.get("action_id") != done
+            ]
+            if not kept:
+                continue
+            block = {**block, "elements": kept}
+        blocks.append(block)
     text = reply_mrkdwn(reply, CONTEXT_TEXT)
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": text}]})
     return {"replace_original": True, "text": message.get("text") or text, "blocks": blocks}
@@ -43,7 +61,10 @@ async def release_ack_callback(
 
     async def acknowledge() -> None:
         reply = await desks.releases.acknowledge(requester_from_payload(deps, body), release_id)
-        await respond(**_settled_message(body, reply))
+        if reply.kind != "ok":
+            await respond(response_type="ephemeral", replace_original=False, text=reply_mrkdwn(reply))
+            return
+        await respond(**_settled_message(body, reply, done=ACK_ACTION))
 
     # Bolt answers Slack when this listener returns (process_before_response), so the work runs after it.
     deps.background.spawn(acknowledge(), name="release:acknowledge")
@@ -92,3 +113,30 @@ async def release_full_note_callback(
         await client.views_open(trigger_id=body["trigger_id"], view=note_modal(note))
 
     deps.background.spawn(open_full_note(), name="release:full-note")
+
+
+async def release_question_callback(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    release_id = _release_id(action)
+    if release_id is None:
+        return
+    desks = desks_of(context)
+    deps = desks.deps
+
+    async def open_form() -> None:
+        about = await desks.releases.question_about(requester_from_payload(deps, body), release_id)
+        if isinstance(about, Reply):
+            await respond(response_type="ephemeral", replace_original=False, text=reply_mrkdwn(about))
+            return
+        metadata = json.dumps({"release_id": str(release_id)})
+        view = prompt_modal(RELEASE_QUESTION_MODAL, "Ask a question", QUESTION_PROMPT, about, metadata)
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    deps.background.spawn(open_form(), name="release:question-form")

@@ -80,7 +80,11 @@ def test_release_preview_as_block_kit_and_as_a_card(release: str, capsys: pytest
         assert block_kit_problems(blocks) == []
     lion = json.loads(_out(capsys, "release", "preview", "REL-1", "--tier", "lion", "--format", "blockkit"))
     (actions,) = [block for block in lion["blocks"] if block["type"] == "actions"]
-    assert [button["text"]["text"] for button in actions["elements"]] == ["Acknowledge", "Read the full note"]
+    assert [button["text"]["text"] for button in actions["elements"]] == [
+        "Acknowledge",
+        "Read the full note",
+        "Ask a question",
+    ]
     cards = [
         json.loads(_out(capsys, "release", "preview", "REL-1", "--tier", tier, "--format", "card"))
         for tier in ("deer", "elephant", "lion")
@@ -89,6 +93,7 @@ def test_release_preview_as_block_kit_and_as_a_card(release: str, capsys: pytest
     assert cards[2]["type"] == "AdaptiveCard" and [a["title"] for a in cards[2]["actions"]] == [
         "Acknowledge",
         "Read the full note",
+        "Ask a question",
     ]
 
 

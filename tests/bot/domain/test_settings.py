@@ -60,6 +60,9 @@ def test_environment_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
         ("FEEDBOT_RETENTION_DAYS", "0", "at least 1"),
         ("FEEDBOT_RETENTION_DAYS", "a year", "valid integer"),
         ("FEEDBOT_TRIAGERS", "UTRIAGE1,C0CHANNEL", "“C0CHANNEL” is not a person's id"),
+        ("FEEDBOT_ACK_REMINDER_HOURS", "two days", "number of hours (e.g. 48) or off"),
+        ("FEEDBOT_ACK_REMINDER_HOURS", "0", "above 0"),
+        ("FEEDBOT_ACK_REMINDER_HOURS", "nan", "above 0"),
     ],
 )
 def test_malformed_values_name_the_variable(
@@ -81,6 +84,17 @@ def test_retention_is_off_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_settings().retention_days is None
     monkeypatch.setenv("FEEDBOT_RETENTION_DAYS", "90")
     assert load_settings().retention_days == 90
+
+
+def test_ack_reminders_come_after_48_hours_unless_set_or_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FEEDBOT_ACK_REMINDER_HOURS", raising=False)
+    assert load_settings().ack_reminder_hours == 48.0
+    monkeypatch.setenv("FEEDBOT_ACK_REMINDER_HOURS", "24")
+    assert load_settings().ack_reminder_hours == 24.0
+    monkeypatch.setenv("FEEDBOT_ACK_REMINDER_HOURS", " OFF ")
+    assert load_settings().ack_reminder_hours is None
+    monkeypatch.setenv("FEEDBOT_ACK_REMINDER_HOURS", "")
+    assert load_settings().ack_reminder_hours == 48.0
 
 
 def test_a_valid_fernet_key_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
