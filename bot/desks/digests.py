@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.deps import Deps
 from bot.desks import weekly_digest as digests
 from bot.domain.answers import Attachment
@@ -40,7 +42,9 @@ class DigestDesk:
         if refused is not None:
             return refused
         digest = await digests.digest_for(self._deps.db, self._deps.settings, requester.team_id)
-        chart = Attachment(digests.CHART_FILENAME, digests.CHART_TITLE, digests.chart_png(digest))
+        chart = Attachment(
+            digests.CHART_FILENAME, digests.CHART_TITLE, await asyncio.to_thread(digests.chart_png, digest)
+        )
         return digests.digest_note(digest, self._deps.settings.zone), chart
 
     async def send_now(self, requester: Requester) -> Reply:

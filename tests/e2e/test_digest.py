@@ -8,13 +8,14 @@ import json
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.desks import weekly_digest as digests
 from bot.desks.weekly_digest import latest_slot, week_of
 from bot.domain.replies import verbatim
-from bot.services.digest import Digest, compose, sparkline
+from bot.services.digest import Digest, compose
 from storage.models import Bug, Delivery, Feedback, Pulse, PulseResponse, Release, Stakeholder, utcnow
 from tests.conftest import ADMIN_USER
 from tests.e2e.test_release_delivery import _cli
@@ -209,13 +210,16 @@ async def test_every_number_is_exactly_right(server: RunningServer) -> None:
     assert digest.previous is not None and digest.previous.enps.score == 60
     assert digest.latest is not None and digest.latest.enps.score == 17
     assert digest.enps_change == -43 and digest.response_rate == 60
-    assert [point.enps.score for point in digest.series] == [60, 17]
-    assert sparkline([60, 17]) == "▇▅" and sparkline([-100, 0, 100]) == "▁▅█"
     (effect,) = digest.before_after
     # Release at 3 days ago: before = 3.5, 8, 9 and 10 days ago; since = 3, 2.5, 2, 1.5 and 1 day ago.
     assert (effect.release, effect.feedback_before, effect.feedback_after) == ("REL-1", 4, 5)
     assert (effect.enps_before, effect.enps_after) == (60, 17)
-    assert digest.weekly_feedback[-2:] == [3, 6] and len(digest.weekly_feedback) == 12
+    # NOW is a Sunday: the trend ends with the week before (9 Nov); this week's 6 are not in it yet.
+    assert digest.trend.weeks[-1] == date(2026, 11, 9) and digest.trend.feedback[-4:] == [1, 0, 1, 3]
+    assert (
+        "Feedback 17 Aug ▁▁▁▁▁▁▁▁▁▃▁▃█ 09 Nov: 5 in all; no earlier quarter"
+        in digests.digest_note(digest, ZoneInfo("UTC")).paragraphs[-6]
+    )
     assert digest.attention() == [
         "eNPS fell 43 points since PULSE-1: read the comments (`/pulse results`).",
         "A blocker bug has been open for 9 days: decide who fixes it.",
@@ -229,7 +233,7 @@ async def test_a_pulse_below_the_threshold_is_withheld_with_the_reason(server: R
     digest = await digest_now(server)
 
     assert digest.latest_withheld and digest.enps_change is None
-    assert [point.label for point in digest.series] == ["PULSE-1"]
+    assert digest.previous is not None and digest.previous.label == "PULSE-1"
     from bot.services.digest import enps_line
 
     line = enps_line(digest)
@@ -246,7 +250,7 @@ async def test_a_running_pulse_shows_only_its_answer_count(server: RunningServer
 
     # The scores come from the closed PULSE-1 alone; PULSE-2's running +17 shows nowhere.
     assert digest.latest is not None and digest.latest.label == "PULSE-1" and digest.latest.enps.score == 60
-    assert [point.enps.score for point in digest.series] == [60] and digest.enps_change is None
+    assert digest.previous is None and digest.enps_change is None
     assert digest.running is not None and (digest.running.label, digest.running.responses) == ("PULSE-2", 6)
     line = enps_line(digest)
     assert "PULSE-2 running: 6 of 10 asked answered so far" in line and "17" not in line
