@@ -53,7 +53,7 @@ def digest_figure(chart: WeeklyChart) -> Figure:
     positions = range(len(chart.weeks))
     _enps_panel(enps_axes, positions, chart.enps, chart.enps_target)
     _volume_panel(volume_axes, positions, chart.feedback, chart.feedback_target)
-    volume_axes.set_xticks(list(positions), [f"{week:%d %b}" for week in chart.weeks], fontsize=7.5)
+    volume_axes.set_xticks(list(positions), [f"{week:%d %b}" for week in chart.weeks], fontsize=8.5)
     volume_axes.set_xlabel(f"Week starting (Monday, {chart.zone})", fontsize=8.5, color=MUTED)
     volume_axes.set_xlim(-0.6, len(chart.weeks) - 0.4)
     figure.suptitle(
@@ -134,7 +134,7 @@ def _enps_panel(axes: Axes, positions: range, values: Sequence[int | None], targ
 def _volume_panel(axes: Axes, positions: range, counts: Sequence[int], target: int | None) -> None:
     _style(axes, "Feedback received")
     bars = axes.bar(list(positions), list(counts), width=0.7, color=BAR_COLOUR, zorder=2)
-    axes.bar_label(bars, fontsize=7.5, color=INK, padding=2)
+    axes.bar_label(bars, fontsize=8, color=INK, padding=2)
     top = max([*counts, target or 0, QUIET_WEEKS_TOP])
     axes.set_ylim(0, top * 1.25)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
