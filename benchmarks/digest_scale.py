@@ -46,6 +46,8 @@ def seed(database_url: str, rows: int) -> None:
                     "created_by": "bench",
                     "created_at": NOW - timedelta(days=30 * (24 - p)),
                     "closes_at": NOW,
+                    # Closed three days after it opened, so the trend sorts it into a week.
+                    "closed_at": min(NOW - timedelta(days=30 * (24 - p) - 3), NOW),
                 }
                 for p in range(1, 25)
             ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from zoneinfo import ZoneInfo
 
 from bot.deps import Deps
@@ -50,7 +51,9 @@ class DigestDesk:
         if refused is not None:
             return refused
         digest = await digests.digest_for(self._deps.db, self._deps.settings, requester.team_id)
-        chart = Attachment(digests.CHART_FILENAME, digests.CHART_TITLE, digests.chart_png(digest))
+        chart = Attachment(
+            digests.CHART_FILENAME, digests.CHART_TITLE, await asyncio.to_thread(digests.chart_png, digest)
+        )
         return digests.digest_note(digest, await self.zone_of(requester, reader or requester.user_id)), chart
 
     async def send_now(self, requester: Requester) -> Reply:

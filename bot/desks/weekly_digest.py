@@ -3,6 +3,7 @@ queued through the outbox, on the weekly slot or on demand."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Collection
@@ -19,7 +20,7 @@ from bot.domain.settings import Settings
 from bot.services.digest import Digest, compose, enps_line
 from bot.services.reader_zone import reader_zone
 from bot.services.release_effect import day, describe
-from comms.charts import digest_chart
+from bot.services.trend import trend_lines
 from comms.delivery import CHART_KEY
 from comms.platforms import note_payload
 from comms.render.limits import truncate
@@ -64,6 +65,7 @@ def digest_note(digest: Digest, zone: ZoneInfo) -> Note:
         + (f": {categories}" if categories else "")
         + f"\nThemes: {themes}"
     )
+    paragraphs.append(trend_lines(digest.trend))
     paragraphs.append(bugs_line(digest))
     shipped = (
         "; ".join(f"{label} {verbatim(title)} (sent {day(when, zone)})" for label, title, when in digest.shipped)
@@ -120,7 +122,12 @@ async def lions_of(db: Database, team_id: str) -> list[str]:
 async def digest_for(db: Database, settings: Settings, team_id: str, now: datetime | None = None) -> Digest:
     async with db.sessions() as session:
         return await compose(
-            session, team_id, now or utcnow(), settings.anonymity_threshold, compare_days=settings.digest_compare_days
+            session,
+            team_id,
+            now or utcnow(),
+            settings.anonymity_threshold,
+            settings.zone,
+            compare_days=settings.digest_compare_days,
         )
 
 
@@ -250,8 +257,15 @@ CHART_TITLE = "eNPS and feedback per week"
 
 
 def chart_png(digest: Digest) -> bytes:
-    """The digest's picture: eNPS per pulse and feedback per week."""
-    return digest_chart([(point.label, point.enps.score) for point in digest.series], digest.weekly_feedback)
+    """The digest's picture: eNPS and feedback per week over the trend's 13 weeks.
+
+    Takes a fraction of a second of CPU: async callers run it in a thread (matplotlib's Agg canvas keeps no
+    global state, so that is safe)."""
+    # Imported when a chart is drawn: matplotlib would otherwise be imported by every `feedbot` command.
+    from comms.charts import WeeklyChart, digest_chart
+
+    trend = digest.trend
+    return digest_chart(WeeklyChart(weeks=trend.weeks, enps=trend.enps, feedback=trend.feedback, zone=trend.zone))
 
 
 async def attach_chart(db: Database, settings: Settings, sender: Sender, sent: Sent, spec: dict[str, str]) -> None:
@@ -259,6 +273,6 @@ async def attach_chart(db: Database, settings: Settings, sender: Sender, sent: S
     if sent.channel is None:
         return
     digest = await digest_for(db, settings, spec["team_id"], datetime.fromisoformat(spec["as_of"]))
-    png = chart_png(digest)
+    png = await asyncio.to_thread(chart_png, digest)
     if not await sender.upload(spec["team_id"], sent.channel, sent.ts, png, CHART_FILENAME, CHART_TITLE):
         log.warning("digest chart upload failed; the text digest was delivered without it")

@@ -16,6 +16,7 @@ from bot.domain.ids import bug_label, feedback_label, release_label
 from bot.domain.replies import Reply, mention, verbatim
 from bot.domain.requester import Requester
 from bot.services.release_effect import BeforeAfter, Reading, Windows, compare_enps, pulse_name, worth_showing
+from bot.services.trend import Trend, weekly_trend
 from storage import bugs as bug_store
 from storage import digest as figures
 from storage import pulses as pulse_store
@@ -29,7 +30,6 @@ UTC_ZONE = ZoneInfo("UTC")
 PERIOD = timedelta(days=7)
 SERIES_LENGTH = 12
 DIGEST_THEMES = 3
-SPARKS = "▁▂▃▄▅▆▇█"
 ENPS_DROP_ALERT = 10
 BLOCKER_AGE_ALERT_DAYS = 7
 LOW_RESPONSE_RATE = 30
@@ -113,7 +113,6 @@ class Digest:
     threshold: int
     latest: PulsePoint | None  # the newest closed pulse, even when its results are withheld
     previous: PulsePoint | None  # the one before it that passed the threshold
-    series: list[PulsePoint]  # closed pulses that passed the threshold, oldest first
     feedback_now: int
     feedback_before: int
     by_category: dict[str, int]
@@ -127,7 +126,7 @@ class Digest:
     median_days_to_ship: float | None
     active_people: int
     before_after: list[BeforeAfter]
-    weekly_feedback: list[int]  # the last 12 weeks, oldest first
+    trend: Trend  # the 13 complete weeks before this one, in the team's zone
     running: RunningPulse | None = None  # the newest pulse still open: its answer count only
     compare_days: int = 14  # FEEDBOT_DIGEST_COMPARE_DAYS: the windows either side of a release
     blockers: list[ItemRef] = dataclasses.field(default_factory=list)  # the oldest open blockers, oldest first
@@ -143,7 +142,6 @@ class Digest:
             self,
             latest=rezoned(self.latest),
             previous=rezoned(self.previous),
-            series=[dataclasses.replace(point, zone=zone) for point in self.series],
             running=dataclasses.replace(self.running, zone=zone) if self.running is not None else None,
         )
 
@@ -198,14 +196,14 @@ NOT_FOR_YOU = Reply.refused(
 )
 
 
-def sparkline(values: list[int], low: int = -100, high: int = 100) -> str:
-    """eNPS values as ▁▃▅▇, on the fixed −100…+100 scale so sparklines compare across digests."""
-    steps = len(SPARKS) - 1
-    return "".join(SPARKS[round((min(max(v, low), high) - low) * steps / (high - low))] for v in values)
-
-
 async def compose(
-    session: AsyncSession, team_id: str, now: datetime, threshold: int, *, compare_days: int = 14
+    session: AsyncSession,
+    team_id: str,
+    now: datetime,
+    threshold: int,
+    zone: ZoneInfo = UTC_ZONE,
+    *,
+    compare_days: int = 14,
 ) -> Digest:
     start = now - PERIOD
     pulses = await figures.recent_closed_pulses(session, team_id, now, SERIES_LENGTH + 1)
@@ -216,10 +214,7 @@ async def compose(
     latest = points[-1] if points else None
     previous_candidates = [p for p in passing if latest is None or p.pulse.id < latest.pulse.id]
     shipped_rows = await figures.shipped_feedback(session, team_id, start, now)
-    weeks = [
-        await figures.feedback_count(session, team_id, now - PERIOD * (n + 1), now - PERIOD * n)
-        for n in reversed(range(SERIES_LENGTH))
-    ]
+    weeks = [await figures.feedback_count(session, team_id, now - PERIOD * (n + 1), now - PERIOD * n) for n in (1, 0)]
     sent = await figures.releases_sent(session, team_id, start, now)
     blockers = [bug_ref(bug, now) for bug in await figures.open_blockers(session, team_id, TOP_BLOCKERS)]
     most_voted = await figures.most_voted_feedback(session, team_id, start, now)
@@ -230,7 +225,6 @@ async def compose(
         threshold=threshold,
         latest=latest,
         previous=previous_candidates[-1] if previous_candidates else None,
-        series=passing[-SERIES_LENGTH:],
         feedback_now=weeks[-1],
         feedback_before=weeks[-2],
         by_category=await figures.feedback_by_category(session, team_id, start, now),
@@ -254,7 +248,7 @@ async def compose(
         ),
         active_people=await figures.active_people(session, team_id, start, now),
         before_after=await _before_after(session, team_id, start, now, compare_days, threshold),
-        weekly_feedback=weeks,
+        trend=await weekly_trend(session, team_id, now, zone, threshold),
         running=RunningPulse(running, await pulse_store.count_answers(session, running.id)) if running else None,
         compare_days=compare_days,
     )
@@ -327,6 +321,5 @@ def _closed_enps(digest: Digest) -> str:
         if (change is not None and digest.previous is not None)
         else ""
     )
-    spark = f"  {sparkline([p.enps.score for p in digest.series])}" if len(digest.series) > 1 else ""
     rate = f" · {digest.response_rate}% answered" if digest.response_rate is not None else ""
-    return f"*eNPS {signed(latest.enps.score)}*{trend}{spark} · {latest.label}{rate}"
+    return f"*eNPS {signed(latest.enps.score)}*{trend} · {latest.label}{rate}"

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.desks.weekly_digest import digest_note
+from bot.domain.enps import Enps
 from bot.domain.home import AdminOverview, HomeSummary, Submission, TrackerCard, TrackerOverview
 from bot.domain.notes import Note
 from bot.domain.replies import Reply, mention, verbatim
@@ -32,6 +33,7 @@ from comms.render.text import mrkdwn_text, plain, reply_text
 from comms.tiers import approval_request, delivery_report, item_shipped, note_for_tier
 from handlers.slack.actions.release_buttons import _settled_message
 from storage.models import Pulse, Release
+from tests.bot.services.test_trend import trend_of
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 NAMES = {"U0CFO": "Cleo", "U0PM": "Pat", "C0OPS": "ops"}
@@ -78,7 +80,6 @@ def _digest() -> Digest:
         threshold=5,
         latest=None,
         previous=None,
-        series=[],
         feedback_now=14,
         feedback_before=9,
         by_category={"idea": 8, "problem": 5, "praise": 1},
@@ -92,7 +93,7 @@ def _digest() -> Digest:
         median_days_to_ship=12.5,
         active_people=31,
         before_after=[],
-        weekly_feedback=[3, 5, 9, 14],
+        trend=trend_of([3, 5, 9, 14], [None, 20, None, 24], enps_quarter=Enps(20, 8, 7, 5)),
     )
 
 
@@ -209,6 +210,8 @@ def test_pulse_report_digest_and_approval_read_as_sent() -> None:
     assert "@Pat drafted REL-12, to go out 2026-11-30 10:00 (Europe/Berlin)." in approval and "[Approve]" in approval
     digest = message_text(messages["digest"], NAMES)
     assert "Feedback 14 this week (previous week 9): 8 idea, 5 problem, 1 praise" in digest
+    assert "Feedback 24 Aug ▃▃▅█ 14 Sep: 31 in all; no earlier quarter" in digest
+    assert "eNPS 24 Aug ·▅·▅ 14 Sep (· weeks without a pulse): +15 from 20 answers; no earlier quarter" in digest
     assert "Open bugs 5 open: 1 blocker, 4 major" in digest
     acknowledged = message_text(messages["acknowledged"], NAMES)
     assert "[Acknowledge]" not in acknowledged and acknowledged.endswith("│ Acknowledged, thank you.")

@@ -40,6 +40,7 @@ from comms.tiers import LinkedItem, ack_reminder, approval_request, delivery_rep
 from storage.models import Pulse, Release
 from tests.adaptive_cards import assert_valid_cards, card_errors, cards_in, submit_data, walk
 from tests.adaptive_cards import inputs as inputs_of
+from tests.bot.services.test_trend import trend_of
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
@@ -271,7 +272,6 @@ def test_digest_note_with_many_paragraphs_is_valid() -> None:
         threshold=5,
         latest=None,
         previous=None,
-        series=[],
         feedback_now=14,
         feedback_before=9,
         by_category={"idea": 8, "problem": 5, "praise": 1},
@@ -285,7 +285,7 @@ def test_digest_note_with_many_paragraphs_is_valid() -> None:
         median_days_to_ship=12.5,
         active_people=31,
         before_after=[],
-        weekly_feedback=[3, 5, 9, 14],
+        trend=trend_of([3, 5, 9, 14], [None] * 4),
     )
     note = digest_note(digest, ZoneInfo("Europe/London"))
     many = Note(

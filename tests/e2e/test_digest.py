@@ -8,13 +8,14 @@ import json
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.desks import weekly_digest as digests
 from bot.desks.weekly_digest import latest_slot, week_of
 from bot.domain.replies import verbatim
-from bot.services.digest import Digest, compose, sparkline
+from bot.services.digest import Digest, compose
 from storage.models import Bug, Delivery, Feedback, Pulse, PulseResponse, Release, Stakeholder, utcnow
 from tests.conftest import ADMIN_USER
 from tests.e2e.test_release_delivery import _cli
@@ -209,12 +210,15 @@ async def test_every_number_is_exactly_right(server: RunningServer) -> None:
     assert digest.previous is not None and digest.previous.enps.score == 60
     assert digest.latest is not None and digest.latest.enps.score == 17
     assert digest.enps_change == -43 and digest.response_rate == 60
-    assert [point.enps.score for point in digest.series] == [60, 17]
-    assert sparkline([60, 17]) == "▇▅" and sparkline([-100, 0, 100]) == "▁▅█"
     (effect,) = digest.before_after
     # Shipped 3 days ago: its 14 days after are not over, so nothing is compared yet.
     assert effect.release == "REL-1" and effect.too_early and effect.enps is None
-    assert digest.weekly_feedback[-2:] == [3, 6] and len(digest.weekly_feedback) == 12
+    # NOW is a Sunday: the trend ends with the week before (9 Nov); this week's 6 are not in it yet.
+    assert digest.trend.weeks[-1] == date(2026, 11, 9) and digest.trend.feedback[-4:] == [1, 0, 1, 3]
+    assert any(
+        "Feedback 17 Aug ▁▁▁▁▁▁▁▁▁▃▁▃█ 09 Nov: 5 in all; no earlier quarter" in paragraph
+        for paragraph in digests.digest_note(digest, ZoneInfo("UTC")).paragraphs
+    )
     assert digest.attention() == [
         "eNPS fell 43 points since the pulse of 2 Nov: read the comments (`/pulse results`).",
         f"Blocker {digest.blockers[0].label} “{verbatim('Crash')}” (9 days old): decide who fixes it.",
@@ -228,7 +232,7 @@ async def test_a_pulse_below_the_threshold_is_withheld_with_the_reason(server: R
     digest = await digest_now(server)
 
     assert digest.latest_withheld and digest.enps_change is None
-    assert [point.label for point in digest.series] == ["the pulse of 2 Nov"]
+    assert digest.previous is not None and digest.previous.label == "the pulse of 2 Nov"
     from bot.services.digest import enps_line
 
     line = enps_line(digest)
@@ -245,7 +249,7 @@ async def test_a_running_pulse_shows_only_its_answer_count(server: RunningServer
 
     # The scores come from the closed PULSE-1 alone; PULSE-2's running +17 shows nowhere.
     assert digest.latest is not None and digest.latest.label == "the pulse of 2 Nov" and digest.latest.enps.score == 60
-    assert [point.enps.score for point in digest.series] == [60] and digest.enps_change is None
+    assert digest.previous is None and digest.enps_change is None
     assert digest.running is not None and (digest.running.label, digest.running.responses) == ("the pulse of 20 Nov", 6)
     line = enps_line(digest)
     assert "the pulse of 20 Nov running: 6 of 10 asked answered so far" in line and "17" not in line

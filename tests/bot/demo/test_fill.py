@@ -187,7 +187,7 @@ async def test_the_weekly_digest_for_a_lion_has_numbers_in_every_section(filled:
         assert await may_read(session, lion)
     digest = await weekly_digest.digest_for(filled, settings, DEMO_TEAM, NOW)
     assert digest.latest is not None and not digest.latest_withheld
-    assert digest.enps_change is not None and digest.enps_change > 0 and len(digest.series) == 4
+    assert digest.enps_change is not None and digest.enps_change > 0
     assert digest.response_rate is not None and digest.response_rate >= 60
     assert digest.feedback_now > 0 and digest.feedback_before > 0
     assert sum(digest.by_category.values()) == digest.feedback_now and digest.themes
@@ -195,7 +195,8 @@ async def test_the_weekly_digest_for_a_lion_has_numbers_in_every_section(filled:
     assert digest.shipped and digest.upcoming and all(when > NOW for _, _, when in digest.upcoming)
     assert digest.loop_closed > 0 and digest.median_days_to_ship is not None
     assert digest.active_people > 0
-    assert all(n > 0 for n in digest.weekly_feedback)
+    # Twelve weeks of feedback and four monthly pulses: every week has feedback, four weeks a score.
+    assert sum(n > 0 for n in digest.trend.feedback) >= 12 and sum(s is not None for s in digest.trend.enps) == 4
     text = "\n".join(weekly_digest.digest_note(digest, settings.zone).paragraphs)
     # Every section has its numbers: none is empty ("no pulse yet", "Shipped nothing", "Themes: none yet"). The
     # before → after may say why it compares no eNPS: the demo's monthly pulses do not straddle its releases.

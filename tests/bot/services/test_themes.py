@@ -18,6 +18,7 @@ from bot.services.themes import Item, Theme, group, themes_for
 from comms.render.text import plain
 from storage.db import open_database, sync_url
 from storage.models import Feedback
+from tests.bot.services.test_trend import trend_of
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 START = NOW - timedelta(days=7)
@@ -127,12 +128,12 @@ async def test_themes_from_the_database(database_url: str) -> None:
 
 def test_the_digest_lists_the_themes_with_their_counts_and_changes() -> None:
     digest = Digest(
-        team_id="T1", start=START, end=NOW, threshold=5, latest=None, previous=None, series=[], feedback_now=9,
+        team_id="T1", start=START, end=NOW, threshold=5, latest=None, previous=None, feedback_now=9,
         feedback_before=2, by_category={}, top_products=[("Expense Hub", 6)],
         themes=[Theme("approve expenses / phone", 6, 4, ("Expense Hub",), tuple(PHONE[:2])),
                 Theme("vpn disconnects", 3, 3, ("IT Portal",), ())],
         open_bugs={}, oldest_blocker_days=None, shipped=[], upcoming=[], loop_closed=0, median_days_to_ship=None,
-        active_people=3, before_after=[], weekly_feedback=[2, 9],
+        active_people=3, before_after=[], trend=trend_of([2, 9], [None, None]),
     )  # fmt: skip
     (feedback,) = [p for p in digest_note(digest, ZoneInfo("UTC")).paragraphs if p.startswith("*Feedback*")]
     themes = feedback.splitlines()[1]
