@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     )
     # Who may triage feedback (status, assignee, replies, merges) besides the admins.
     triagers: Annotated[frozenset[str], NoDecode] = Field(frozenset(), validation_alias="FEEDBOT_TRIAGERS")
+    # Who may write, schedule and manage release notes (/release) besides the admins.
+    release_authors: Annotated[frozenset[str], NoDecode] = Field(
+        frozenset(), validation_alias="FEEDBOT_RELEASE_AUTHORS"
+    )
     release_grace_hours: float = Field(24.0, validation_alias="FEEDBOT_RELEASE_GRACE_HOURS")
     delivery_max_attempts: int = Field(5, validation_alias="FEEDBOT_DELIVERY_MAX_ATTEMPTS")
     delivery_retry_seconds: float = Field(2.0, validation_alias="FEEDBOT_DELIVERY_RETRY_SECONDS")
@@ -229,7 +233,7 @@ class Settings(BaseSettings):
         # slack_sdk joins base_url and method name by plain concatenation.
         return str(url) if str(url).endswith("/") else f"{url}/"
 
-    @field_validator("admins", "release_approvers", "triagers", mode="before")
+    @field_validator("admins", "release_approvers", "triagers", "release_authors", mode="before")
     @classmethod
     def _id_list(cls, value: Any) -> frozenset[str]:
         if value is None:
@@ -238,7 +242,7 @@ class Settings(BaseSettings):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return frozenset(value)
 
-    @field_validator("triagers")
+    @field_validator("triagers", "release_authors")
     @classmethod
     def _people(cls, value: frozenset[str]) -> frozenset[str]:
         # A channel or a typo here would silently leave someone unable to triage: say which entry is wrong.
@@ -418,6 +422,10 @@ class Settings(BaseSettings):
 
     def may_approve(self, user_id: str, platform: str) -> bool:
         return _listed_for(self.release_approvers, user_id, platform)
+
+    def is_release_author(self, user_id: str, platform: str) -> bool:
+        """Listed in FEEDBOT_RELEASE_AUTHORS (admins may write releases too; the services ask both)."""
+        return _listed_for(self.release_authors, user_id, platform)
 
     def is_triager(self, user_id: str, platform: str) -> bool:
         """Listed in FEEDBOT_TRIAGERS (admins may triage too; the services ask both)."""
