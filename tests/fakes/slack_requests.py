@@ -269,4 +269,3 @@ def view_block_actions(
             }
         ],
     }
-
