@@ -38,8 +38,8 @@ def parse(text: str) -> ReleaseCommand | Reply:
     if not words:
         return ReleaseCommand("new")
     action, rest = words[0].lower(), words[1:]
-    if action in ("new", "list", "drafts") and not rest:
-        return ReleaseCommand(action)  # type: ignore[arg-type]
+    if action in ("new", "list", "drafts"):
+        return usage(f"/release {action} takes nothing after it.") if rest else ReleaseCommand(action)  # type: ignore[arg-type]
     if action in _NEEDS_RELEASE:
         release_id = parse_release_id(rest[0]) if rest else None
         if release_id is None:
