@@ -21,7 +21,6 @@ from comms.render.slack import (
     field_errors,
     release_preview,
 )
-from comms.senders import SlackSender
 from handlers.slack.context import desks_of, private_metadata, requester_from_payload
 from handlers.slack.view_state import ViewState
 
@@ -60,8 +59,8 @@ async def release_modal_callback(
         refusal = previewed.refusal or Reply.failed("The draft could not be saved.")
         await ack(response_action="update", view=confirmation_modal("Not saved", refusal))
         return
-    # Cached when the form opened: no Slack call here, inside the 3 seconds.
-    zone = await forms.author_zone(requester, SlackSender(deps.clients).timezone)
+    # Looked up and kept when the form opened: no Slack call here, inside Slack's 3 seconds.
+    zone = await forms.author_zone(requester, None)
     when = describe_time(release.send_at, zone, release.per_recipient_time)
     preview = release_preview(release.id, previewed.draft_id, notes, when, previewed.audience or {})
     await ack(response_action="push", view=preview)
