@@ -113,9 +113,15 @@ class ReleaseFormDesk:
         return await self._run(lambda session: release_forms.template_listing(session, requester, self._deps.settings))
 
     async def preview(
-        self, requester: Requester, form: ReleaseForm, draft_id: int | None, view_key: str | None
+        self,
+        requester: Requester,
+        form: ReleaseForm,
+        draft_id: int | None,
+        view_key: str | None,
+        author_zone: ZoneInfo,
     ) -> Previewed:
-        """Keep the form as a draft (whatever its errors), then make or update the draft release it shows."""
+        """Keep the form as a draft (whatever its errors), then make or update the draft release it shows. The
+        form's time was picked on `author_zone`'s clock."""
         settings = self._deps.settings
         try:
             async with self._deps.db.sessions.begin() as session:
@@ -132,7 +138,7 @@ class ReleaseFormDesk:
                 )
                 if draft is None:
                     return Previewed(refusal=GONE)
-                release = await release_forms.preview_release(session, requester, settings, draft)
+                release = await release_forms.preview_release(session, requester, settings, draft, author_zone)
         except NotAllowed as refusal:
             return Previewed(saved_id, refusal=refusal.reply)
         except InvalidSubmission as invalid:

@@ -33,9 +33,10 @@ def next_full_hour(now: datetime, zone: ZoneInfo) -> datetime:
     return (local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)).astimezone(UTC)
 
 
-def send_time(form: ReleaseForm, settings: Settings) -> str:
+def send_time(form: ReleaseForm, author_zone: ZoneInfo) -> str:
     """The form's time as the send times services read (parse_send_at). A time "in each person's own zone" is the
-    wall-clock time the author picked, read where channels get it (FEEDBOT_TIMEZONE); any other is the instant."""
+    wall-clock time the author picked on their own clock (which parse_send_at reads in FEEDBOT_TIMEZONE, where
+    channels get it); any other is the instant picked."""
     if form.send_now:
         return "now"
     if form.send_at is None:
@@ -44,13 +45,13 @@ def send_time(form: ReleaseForm, settings: Settings) -> str:
         moment = datetime.fromtimestamp(form.send_at, UTC)
     except (OverflowError, OSError, ValueError):
         raise InvalidSubmission({"send_at": "That is not a date feedbot can schedule."}) from None
-    return wall_time(moment, settings.zone) if form.per_recipient_time else moment.isoformat()
+    return wall_time(moment, author_zone) if form.per_recipient_time else moment.isoformat()
 
 
-def release_draft(form: ReleaseForm, settings: Settings) -> releases.ReleaseDraft:
+def release_draft(form: ReleaseForm, author_zone: ZoneInfo) -> releases.ReleaseDraft:
     errors: dict[str, str] = {}
     try:
-        send_at = send_time(form, settings)
+        send_at = send_time(form, author_zone)
     except InvalidSubmission as invalid:
         errors |= invalid.errors
         send_at = "now"
@@ -104,11 +105,11 @@ async def save(
 
 
 async def preview_release(
-    session: AsyncSession, requester: Requester, settings: Settings, draft: ReleaseFormDraft
+    session: AsyncSession, requester: Requester, settings: Settings, draft: ReleaseFormDraft, author_zone: ZoneInfo
 ) -> Release:
     """The release the preview shows: the draft's own while it is still a draft (a second preview of the same
     form changes it, it never makes another), else a new one."""
-    wanted = release_draft(ReleaseForm.from_json(draft.fields), settings)
+    wanted = release_draft(ReleaseForm.from_json(draft.fields), author_zone)
     release = await release_store.get(session, draft.release_id, requester.team_id) if draft.release_id else None
     if release is not None and release.status == "draft":
         values = await releases.validate(session, requester, wanted, settings.zone)

@@ -171,11 +171,13 @@ async def test_back_from_the_preview_keeps_the_form_and_gives_the_same_release(
     assert starts.astimezone(KOLKATA).minute == 0 and starts.minute == 30
     assert picker["element"]["type"] == "datetimepicker" and "Asia/Kolkata" in picker["label"]["text"]
 
-    values = form_values(int((starts + timedelta(days=1)).timestamp()))
+    picked = starts + timedelta(days=1)
+    values = form_values(int(picked.timestamp()))
     values["local_time"] = checkbox_values("per_recipient")
     first = await preview(server, form, values, "VFORM1")
     assert first["close"]["text"] == "Back" and first["submit"]["text"] == "Schedule"
-    assert "Asia/Kolkata" in json.dumps(first) and "each person's own time zone" in json.dumps(first)
+    local_hour = f"{picked.astimezone(KOLKATA):%Y-%m-%d %H:%M} in each person's own time zone"
+    assert local_hour in json.dumps(first)
 
     # Back closes the pushed preview in Slack and shows the form as it was: the bot changed no view, so the form
     # holds every field as typed, and submitting it again previews the same release.
@@ -184,14 +186,18 @@ async def test_back_from_the_preview_keeps_the_form_and_gives_the_same_release(
     assert again == first
     (draft_release,) = await server.rows(Release)
     assert draft_release.status == "draft" and draft_release.per_recipient_time
+    # Each person gets it at the hour the author picked on their own clock, wherever they are.
+    wall = draft_release.send_at.astimezone(server.deps.settings.zone).replace(tzinfo=None)
+    assert wall == picked.astimezone(KOLKATA).replace(tzinfo=None)
     # Backing out schedules nothing, and the draft release is nobody's business but its author's.
     admin_list = await command(server, "list", user=ADMIN_USER, response_key=fake_slack.response_url("list"))
     assert admin_list == {} and "No releases yet" in ephemeral_text(await responded(fake_slack))
 
-    changed = await preview(server, form, form_values(None, title="Expense app 3.1"), "VFORM1")
+    changed = await preview(server, form, form_values(int(picked.timestamp()), title="Expense app 3.1"), "VFORM1")
     assert json.loads(changed["private_metadata"])["release_id"] == "1" and "Expense app 3.1" in json.dumps(changed)
+    assert f"for {picked.astimezone(KOLKATA):%Y-%m-%d %H:%M} (Asia/Kolkata)" in json.dumps(changed)
     (release,) = await server.rows(Release)
-    assert (release.id, release.title, release.status) == (1, "Expense app 3.1", "draft")
+    assert (release.id, release.title, release.status, release.send_at) == (1, "Expense app 3.1", "draft", picked)
 
     status, done = await server.slack(
         interactive(view_submission(changed, {}, user_id=AUTHOR, view_id="VPREV1", previous_view_id="VFORM1"))

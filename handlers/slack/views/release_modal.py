@@ -50,7 +50,9 @@ async def release_modal_callback(
     requester = requester_from_payload(deps, body)
     draft_id = parse_number(private_metadata(view).get("draft_id", ""))
     forms = desks.release_forms
-    previewed = await forms.preview(requester, form_of(view), draft_id, view_key=f"view:{view.get('id')}")
+    # Looked up and kept when the form opened: no Slack call here, inside Slack's 3 seconds.
+    zone = await forms.author_zone(requester, None)
+    previewed = await forms.preview(requester, form_of(view), draft_id, f"view:{view.get('id')}", zone)
     if previewed.errors:
         await ack(response_action="errors", errors=field_errors(previewed.errors))
         return
@@ -59,9 +61,9 @@ async def release_modal_callback(
         refusal = previewed.refusal or Reply.failed("The draft could not be saved.")
         await ack(response_action="update", view=confirmation_modal("Not saved", refusal))
         return
-    # Looked up and kept when the form opened: no Slack call here, inside Slack's 3 seconds.
-    zone = await forms.author_zone(requester, None)
-    when = describe_time(release.send_at, zone, release.per_recipient_time)
+    # "At this time in each person's own zone" is a wall-clock time, kept as read in FEEDBOT_TIMEZONE.
+    local = release.per_recipient_time
+    when = describe_time(release.send_at, deps.settings.zone if local else zone, local)
     preview = release_preview(release.id, previewed.draft_id, notes, when, previewed.audience or {})
     await ack(response_action="push", view=preview)
 

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from bot.domain.release_form import ReleaseForm
 from bot.domain.replies import Reply, unmarked
-from bot.domain.settings import load_settings
 from bot.domain.validation import InvalidSubmission
 from bot.services import release_commands
 from bot.services.release_commands import ReleaseCommand
@@ -63,14 +62,14 @@ def test_the_picker_starts_at_the_next_full_hour_on_the_authors_clock() -> None:
     assert next_full_hour(now, ZoneInfo("Asia/Kolkata")) == datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
 
-def test_the_forms_time_is_the_instant_or_for_local_time_the_wall_clock_where_channels_get_it() -> None:
-    settings = load_settings(timezone="Europe/Berlin")
-    picked = int(datetime(2026, 12, 1, 8, 0, tzinfo=UTC).timestamp())
-    assert send_time(ReleaseForm(send_at=picked), settings) == "2026-12-01T08:00:00+00:00"
-    assert send_time(ReleaseForm(send_at=picked, per_recipient_time=True), settings) == "2026-12-01T09:00:00"
-    assert send_time(ReleaseForm(send_at=picked, send_now=True), settings) == "now"
+def test_the_forms_time_is_the_instant_or_for_local_time_the_authors_wall_clock() -> None:
+    kolkata = ZoneInfo("Asia/Kolkata")
+    picked = int(datetime(2026, 12, 1, 8, 0, tzinfo=UTC).timestamp())  # 13:30 on the author's clock
+    assert send_time(ReleaseForm(send_at=picked), kolkata) == "2026-12-01T08:00:00+00:00"
+    assert send_time(ReleaseForm(send_at=picked, per_recipient_time=True), kolkata) == "2026-12-01T13:30:00"
+    assert send_time(ReleaseForm(send_at=picked, send_now=True), kolkata) == "now"
     with pytest.raises(InvalidSubmission) as missing:
-        send_time(ReleaseForm(), settings)
+        send_time(ReleaseForm(), kolkata)
     assert missing.value.errors == {"send_at": "Pick a date and time, or tick Send now."}
 
 
