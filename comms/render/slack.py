@@ -421,11 +421,6 @@ SEND_NOW_VALUE = "now"
 RELEASE_TEST_ACTION = "release_test_send"
 RELEASE_RESUME_ACTION = "release_draft_resume"
 _SEND_NOW = Option(value=SEND_NOW_VALUE, text="Send now", description="Ignore the time above: it goes out at once.")
-_LOCAL_TIME = Option(
-    value=LOCAL_TIME_VALUE,
-    text="Reach people at this time in their own time zone",
-    description="Channels still get it at the time above.",
-)
 
 
 def _checkbox(block_id: str, label: str, option: Option, checked: bool) -> InputBlock:
@@ -439,9 +434,17 @@ def _checkbox(block_id: str, label: str, option: Option, checked: bool) -> Input
     )
 
 
-def release_modal(form: ReleaseForm, zone_name: str, send_at: int, metadata: dict[str, str] | None = None) -> View:
+def release_modal(
+    form: ReleaseForm, zone_name: str, send_at: int, channels_zone: str, metadata: dict[str, str] | None = None
+) -> View:
     """The release note form, filled with `form` (a draft, a template, or nothing yet). The date-time picker shows
-    and reads time on the author's own clock; `send_at` is where it starts (Unix seconds)."""
+    and reads time on the author's own clock (`zone_name`); `send_at` is where it starts (Unix seconds). With
+    local time, channels get it at the picked hour in `channels_zone` (FEEDBOT_TIMEZONE)."""
+    local_time = Option(
+        value=LOCAL_TIME_VALUE,
+        text="Reach people at this time in their own time zone",
+        description=truncate(f"Channels get it at this hour in {channels_zone}.", 75),
+    )
     return View(
         type="modal",
         callback_id=RELEASE_MODAL,
@@ -483,7 +486,7 @@ def release_modal(form: ReleaseForm, zone_name: str, send_at: int, metadata: dic
                 element=DateTimePickerElement(action_id=INPUT_ACTION, initial_date_time=form.send_at or send_at),
             ),
             _checkbox("send_now", "Or", _SEND_NOW, form.send_now),
-            _checkbox("local_time", "Time zones", _LOCAL_TIME, form.per_recipient_time),
+            _checkbox("local_time", "Time zones", local_time, form.per_recipient_time),
         ],
     )
 

@@ -146,7 +146,7 @@ def _view_blocks() -> list[Any]:
         home_view(_home()),
         feedback_modal(),
         bug_modal(),
-        release_modal(ReleaseForm(), "Europe/Berlin", 1_800_000_000),
+        release_modal(ReleaseForm(), "Asia/Kolkata", 1_800_000_000, "Europe/Berlin"),
     ]
     notes = {tier: note_for_tier(_release(), tier) for tier in TIERS}
     views.append(release_preview(12, 3, notes, "now", {"lion": 1}))

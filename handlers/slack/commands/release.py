@@ -32,7 +32,8 @@ async def open_release_form(
 ) -> None:
     """The form, its date-time picker starting at the author's next full hour on their own clock."""
     zone = await desks.release_forms.author_zone(requester, SlackSender(desks.deps.clients).timezone)
-    view = release_modal(form, zone.key, desks.release_forms.first_send_time(zone), metadata)
+    channels = desks.deps.settings.zone.key
+    view = release_modal(form, zone.key, desks.release_forms.first_send_time(zone), channels, metadata)
     await client.views_open(trigger_id=trigger_id, view=view)
 
 
