@@ -20,6 +20,7 @@ from bot.domain.answers import Answer, Form
 from bot.domain.ids import parse_release_id
 from bot.domain.replies import Reply, verbatim
 from bot.domain.requester import Requester
+from bot.services import release_commands
 from bot.services.feedback import FeedbackDraft
 
 Surface = Literal["slack", "teams", "shell"]
@@ -82,11 +83,10 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "release",
-        "",
-        "write a release note for every stakeholder tier",
+        "[new | list | cancel REL-id | reschedule REL-id WHEN | report REL-id | drafts | templates [save|use PRODUCT]]",
+        "Admins and release authors: write a release note for every stakeholder tier, and manage releases",
         frozenset({SLACK, SHELL}),
-        admin=True,
-        shell_arguments="[list | report REL-id | cancel REL-id]",
+        shell_arguments="[list | report REL-id | cancel REL-id | reschedule REL-id WHEN]",
     ),
     Command("vote", "FB-id", "+1 an open feedback item: one vote per person", frozenset({SHELL})),
     Command(
@@ -234,19 +234,25 @@ async def _stakeholders(call: Call) -> Answer:
 
 async def _release(call: Call) -> Answer:
     desk = call.desks.releases
-    action, _, rest = call.argument.partition(" ")
-    if not action:
-        refused = desk.may_draft(call.requester)
-        return Answer(reply=refused) if refused is not None else Answer(form=Form("release"))
-    if action.lower() == "list" and not rest.strip():
-        return Answer(reply=await desk.listing(call.requester))
-    release_id = parse_release_id(rest.strip())
-    if action.lower() not in {"report", "cancel"} or release_id is None:
-        usage = "Type /release to write one, /release list, or /release report REL-3 (or cancel REL-3)."
-        return Answer(reply=Reply.invalid(usage))
-    if action.lower() == "report":
-        return Answer(reply=await desk.report(call.requester, release_id))
-    return Answer(reply=await desk.cancel(call.requester, release_id))
+    refused = desk.may_draft(call.requester)
+    if refused is not None:
+        return Answer(reply=refused)
+    command = release_commands.parse(call.argument)
+    if isinstance(command, Reply):
+        return Answer(reply=command)
+    match command.action:
+        case "new":
+            return Answer(form=Form("release"))
+        case "list":
+            return Answer(reply=await desk.listing(call.requester))
+        case "report":
+            return Answer(reply=await desk.report(call.requester, command.release_id))
+        case "cancel":
+            return Answer(reply=await desk.cancel(call.requester, command.release_id))
+        case "reschedule":
+            return Answer(reply=await desk.reschedule(call.requester, command.release_id, command.argument))
+    # Drafts and templates belong to Slack's form; the terminal asks for a note field by field.
+    return Answer(reply=Reply.info("Drafts and templates are part of Slack's /release form."))
 
 
 async def _acknowledge(call: Call) -> Answer:

@@ -222,6 +222,43 @@ class Release(Base):
     report_due: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
+class ReleaseFormDraft(Base):
+    """A release note form as its author last submitted it, to resume later (`/release drafts`). `release_id` is
+    the release the preview showed, still a draft; scheduling it deletes this row, and so does expiry."""
+
+    __tablename__ = "release_drafts"
+    __table_args__ = (
+        UniqueConstraint("platform", "team_id", "view_key", name="uq_release_drafts_view"),
+        Index("ix_release_drafts_author", "platform", "team_id", "created_by", "saved_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[str] = mapped_column(Text)  # JSON: the form's values, as typed
+    release_id: Mapped[int | None] = mapped_column(ForeignKey("releases.id", ondelete="SET NULL"))
+    view_key: Mapped[str | None] = mapped_column(String(255))  # the form's view: a repeated submission is one draft
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ReleaseTemplate(Base):
+    """A product's usual release note form (`/release templates save|use <product>`), one per product."""
+
+    __tablename__ = "release_templates"
+    __table_args__ = (UniqueConstraint("platform", "team_id", "product_key", name="uq_release_templates_product"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str] = mapped_column(String(64))
+    product: Mapped[str] = mapped_column(String(100))  # as typed; matched case-insensitively through `product_key`
+    product_key: Mapped[str] = mapped_column(String(100))
+    fields: Mapped[str] = mapped_column(Text)
+    saved_by: Mapped[str] = mapped_column(String(64))
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class ReleaseAcknowledgement(Base):
     __tablename__ = "release_acknowledgements"
     __table_args__ = (UniqueConstraint("release_id", "user_id", name="uq_release_ack"),)

@@ -41,6 +41,8 @@ from storage.models import (
     PulseSchedule,
     Release,
     ReleaseAcknowledgement,
+    ReleaseFormDraft,
+    ReleaseTemplate,
     Stakeholder,
     TeamsConversation,
     TriagePost,
@@ -214,6 +216,9 @@ RULES: tuple[Rule, ...] = (
     Rule(Stakeholder, (Stakeholder.added_by,), Action.PSEUDONYMISE),
     Rule(Release, (Release.created_by, Release.approved_by), Action.PSEUDONYMISE),
     Rule(ReleaseAcknowledgement, (ReleaseAcknowledgement.user_id,), Action.DELETE),
+    # Their unsent drafts are theirs alone and go; a product's template stays for the team, saved by nobody.
+    Rule(ReleaseFormDraft, (ReleaseFormDraft.created_by,), Action.DELETE),
+    Rule(ReleaseTemplate, (ReleaseTemplate.saved_by,), Action.PSEUDONYMISE),
     # Release messages already settled are what release reports count: they stay, addressed to nobody. Anything
     # else to them (pulse questions, digests, "your feedback shipped" quoting them, messages not sent yet) goes.
     Rule(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, exists, func, literal, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, exists, func, literal, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -118,11 +118,9 @@ class ReleaseTally:
     acknowledged: int
 
 
-async def stream_tallies(
-    session: AsyncSession, tiers: Sequence[str], team_id: str | None = None
-) -> AsyncIterator[ReleaseTally]:
-    """Every release (of one workspace, with `team_id`), oldest first, counted in one grouped query: the
-    release's own note only (subject release:N), not the closing-the-loop messages or the author's report."""
+def _tallies(tiers: Sequence[str]) -> Select[Release, *tuple[Any, ...]]:
+    """Releases with their own note's deliveries counted (subject release:N; not the closing-the-loop messages or
+    the author's report) and their acknowledgements, in one grouped query."""
     own_note = Delivery.subject == literal(subjects.RELEASE) + cast(Delivery.release_id, String)
     per_tier = [func.count(case((Delivery.tier == tier, 1))).label(f"tier_{tier}") for tier in tiers]
     deliveries = (
@@ -152,13 +150,45 @@ async def stream_tallies(
         )
         .outerjoin(deliveries, deliveries.c.release_id == Release.id)
         .outerjoin(acknowledgements, acknowledgements.c.release_id == Release.id)
-        .order_by(Release.created_at, Release.id)
     )
+    return query
+
+
+async def stream_tallies(
+    session: AsyncSession, tiers: Sequence[str], team_id: str | None = None
+) -> AsyncIterator[ReleaseTally]:
+    """Every release (of one workspace, with `team_id`), oldest first, counted in one grouped query."""
+    query = _tallies(tiers).order_by(Release.created_at, Release.id)
     if team_id is not None:
         query = query.where(Release.team_id == team_id)
     result = await session.stream(query.execution_options(yield_per=500))
     async for release, delivered, failed, acknowledged, *audience in result:
         yield ReleaseTally(release, dict(zip(tiers, audience, strict=True)), delivered, failed, acknowledged)
+
+
+async def tallies_by_status(
+    session: AsyncSession,
+    tiers: Sequence[str],
+    platform: str,
+    team_id: str,
+    statuses: Collection[str],
+    limit: int,
+    *,
+    latest_first: bool = False,
+) -> list[ReleaseTally]:
+    """A workspace's releases in `statuses`, counted, by send time (the soonest first, or the latest)."""
+    order = (Release.send_at.desc(), Release.id.desc()) if latest_first else (Release.send_at, Release.id)
+    query = (
+        _tallies(tiers)
+        .where(Release.platform == platform, Release.team_id == team_id, Release.status.in_(statuses))
+        .order_by(*order)
+        .limit(limit)
+    )
+    result = await session.execute(query)
+    return [
+        ReleaseTally(release, dict(zip(tiers, audience, strict=True)), delivered, failed, acknowledged)
+        for release, delivered, failed, acknowledged, *audience in result.all()
+    ]
 
 
 # -- the author's live delivery report ------------------------------------------------------------------------------

@@ -22,11 +22,17 @@ WEBHOOK = "webhook:"
 TRIAGE = "triage:"
 STAGE = "stage:"
 FEEDBACK_REPLY = "reply:"
+RELEASE_TEST = "test:"
 
 
 def release(release_id: int) -> str:
     """A release note to one stakeholder."""
     return f"{RELEASE}{release_id}"
+
+
+def release_test(release_id: int, tier: str, nonce: str) -> str:
+    """A release's tier sent to its author as a test: each click of Send a test to me is its own message."""
+    return f"{RELEASE_TEST}{release(release_id)}:{tier}:{nonce}"
 
 
 def approval(release_id: int) -> str:

@@ -13,6 +13,7 @@ from bot.desks.feedback_api import FeedbackApiDesk
 from bot.desks.inbound import InboundDesk
 from bot.desks.intake import IntakeDesk
 from bot.desks.pulses import PulseDesk
+from bot.desks.release_forms import ReleaseFormDesk
 from bot.desks.releases import ReleaseDesk
 from bot.desks.trackers import TrackerDesk
 from bot.desks.triage import TriageDesk
@@ -24,6 +25,7 @@ class Desks:
     deps: Deps
     intake: IntakeDesk = field(init=False)
     releases: ReleaseDesk = field(init=False)
+    release_forms: ReleaseFormDesk = field(init=False)
     digests: DigestDesk = field(init=False)
     pulses: PulseDesk = field(init=False)
     trackers: TrackerDesk = field(init=False)
@@ -36,6 +38,7 @@ class Desks:
         deps = self.deps
         self.intake = IntakeDesk(deps)
         self.releases = ReleaseDesk(deps)
+        self.release_forms = ReleaseFormDesk(deps, self.releases)
         self.digests = DigestDesk(deps)
         self.pulses = PulseDesk(deps)
         self.trackers = TrackerDesk(deps)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,8 +89,13 @@ class ReleaseDesk:
         return await self._in_transaction(lambda session: stakeholders.remove(session, requester, targets))
 
     def may_draft(self, requester: Requester) -> Reply | None:
-        """None when the requester may draft releases, else the refusal to show."""
-        return _refusal(requester, "draft releases")
+        """None when the requester may write and manage releases (admins, FEEDBOT_RELEASE_AUTHORS), else the
+        refusal to show."""
+        try:
+            releases.require_author(requester, self._deps.settings, "write or manage release notes")
+        except NotAllowed as refusal:
+            return refusal.reply
+        return None
 
     async def draft(self, requester: Requester, draft: releases.ReleaseDraft, source_key: str | None) -> Drafted:
         try:
@@ -126,7 +132,9 @@ class ReleaseDesk:
         return await self._in_transaction(lambda session: releases.acknowledge(session, release_id, requester))
 
     async def cancel(self, requester: Requester, release_id: int) -> Reply:
-        return await self._in_transaction(lambda session: releases.cancel(session, requester, release_id))
+        return await self._in_transaction(
+            lambda session: releases.cancel(session, requester, release_id, self._deps.settings)
+        )
 
     async def reschedule(self, requester: Requester, release_id: int, send_at: str) -> Reply:
         return await self._in_transaction(
@@ -134,13 +142,17 @@ class ReleaseDesk:
             nudge=True,
         )
 
-    async def listing(self, requester: Requester) -> Reply:
+    async def listing(self, requester: Requester, zone: ZoneInfo | None = None) -> Reply:
+        """Upcoming and recent releases; times in `zone` (the reader's), else FEEDBOT_TIMEZONE."""
+        settings = self._deps.settings
         return await self._in_transaction(
-            lambda session: releases.listing(session, requester, self._deps.settings.zone)
+            lambda session: releases.listing(session, requester, settings, zone or settings.zone)
         )
 
     async def report(self, requester: Requester, release_id: int) -> Reply:
-        return await self._in_transaction(lambda session: releases.report(session, requester, release_id))
+        return await self._in_transaction(
+            lambda session: releases.report(session, requester, release_id, self._deps.settings)
+        )
 
     async def tier_notes(self, requester: Requester, release_id: int) -> dict[str, Note] | Reply:
         """What each tier gets of a release of the requester's workspace, whatever its status: a preview for admins."""

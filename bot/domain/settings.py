@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     )
     # Who may triage feedback (status, assignee, replies, merges) besides the admins.
     triagers: Annotated[frozenset[str], NoDecode] = Field(frozenset(), validation_alias="FEEDBOT_TRIAGERS")
+    # Who may write, schedule and manage release notes (/release) besides the admins.
+    release_authors: Annotated[frozenset[str], NoDecode] = Field(
+        frozenset(), validation_alias="FEEDBOT_RELEASE_AUTHORS"
+    )
     release_grace_hours: float = Field(24.0, validation_alias="FEEDBOT_RELEASE_GRACE_HOURS")
     # Lions who have not acknowledged a release this long after it reached them get one reminder; None ("off"): never.
     ack_reminder_hours: float | None = Field(48.0, validation_alias="FEEDBOT_ACK_REMINDER_HOURS")
@@ -240,7 +244,7 @@ class Settings(BaseSettings):
         # slack_sdk joins base_url and method name by plain concatenation.
         return str(url) if str(url).endswith("/") else f"{url}/"
 
-    @field_validator("admins", "release_approvers", "triagers", mode="before")
+    @field_validator("admins", "release_approvers", "triagers", "release_authors", mode="before")
     @classmethod
     def _id_list(cls, value: Any) -> frozenset[str]:
         if value is None:
@@ -249,7 +253,7 @@ class Settings(BaseSettings):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return frozenset(value)
 
-    @field_validator("triagers")
+    @field_validator("triagers", "release_authors")
     @classmethod
     def _people(cls, value: frozenset[str]) -> frozenset[str]:
         # A channel or a typo here would silently leave someone unable to triage: say which entry is wrong.
@@ -445,6 +449,10 @@ class Settings(BaseSettings):
 
     def may_approve(self, user_id: str, platform: str) -> bool:
         return _listed_for(self.release_approvers, user_id, platform)
+
+    def is_release_author(self, user_id: str, platform: str) -> bool:
+        """Listed in FEEDBOT_RELEASE_AUTHORS (admins may write releases too; the services ask both)."""
+        return _listed_for(self.release_authors, user_id, platform)
 
     def is_triager(self, user_id: str, platform: str) -> bool:
         """Listed in FEEDBOT_TRIAGERS (admins may triage too; the services ask both)."""

@@ -19,7 +19,7 @@ from bot.domain.settings import Settings
 from bot.domain.validation import MAX_TEXT, InvalidSubmission, check_length, clean_text
 from bot.domain.vocabulary import TIERS
 from bot.services import audit
-from bot.services.admin import require_admin
+from bot.services.admin import NotAllowed
 from storage import directory, outbox, submissions
 from storage import releases as release_store
 from storage.models import Bug, Feedback, Release, utcnow
@@ -33,6 +33,21 @@ CANCELLABLE = ("draft", "awaiting_approval", "scheduled")
 _RELATIVE = re.compile(r"in\s+(?P<amount>\d{1,6})\s*(?P<unit>s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)")
 _UNIT_SECONDS = (("s", 1), ("m", 60), ("h", 3600), ("d", 86400))
 MAX_AHEAD = timedelta(days=366)
+
+
+def may_author(requester: Requester, settings: Settings) -> bool:
+    """Admins, and the people in FEEDBOT_RELEASE_AUTHORS, write and manage release notes."""
+    return requester.is_admin or settings.is_release_author(requester.user_id, requester.platform)
+
+
+def require_author(requester: Requester, settings: Settings, action: str) -> None:
+    if not may_author(requester, settings):
+        raise NotAllowed(
+            Reply.refused(
+                f"Only feedbot admins and release authors can {action}. Ask an admin to add you to "
+                "FEEDBOT_RELEASE_AUTHORS."
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -101,7 +116,7 @@ def _optional(value: str | None) -> str | None:
     return clean_text(value) or None
 
 
-async def _validate(session: AsyncSession, requester: Requester, draft: ReleaseDraft, zone: ZoneInfo) -> dict:
+async def validate(session: AsyncSession, requester: Requester, draft: ReleaseDraft, zone: ZoneInfo) -> dict:
     errors: dict[str, str] = {}
     title = " ".join(clean_text(draft.title).split())
     summary = clean_text(draft.summary)
@@ -164,8 +179,8 @@ async def draft(
     session: AsyncSession, requester: Requester, draft: ReleaseDraft, settings: Settings, source_key: str | None = None
 ) -> Release:
     """Store a draft (a repeat of the same modal submission returns the first one)."""
-    require_admin(requester, "draft releases")
-    values = await _validate(session, requester, draft, settings.zone)
+    require_author(requester, settings, "draft releases")
+    values = await validate(session, requester, draft, settings.zone)
     release, _ = await release_store.add(
         session,
         {
@@ -191,7 +206,7 @@ class Scheduled:
 async def schedule(session: AsyncSession, requester: Requester, release_id: int, settings: Settings) -> Scheduled:
     """Move a draft on: to `scheduled`, or to `awaiting_approval` when approvers are set and the drafter is not
     one of them. The caller asks the approvers (comms) when `needs_approval`."""
-    require_admin(requester, "schedule releases")
+    require_author(requester, settings, "schedule releases")
     release = await release_store.get(session, release_id, requester.team_id)
     if release is None:
         raise InvalidSubmission({"release": f"There is no release {release_label(release_id)} here."})
@@ -260,8 +275,8 @@ async def approve(session: AsyncSession, approver_as: Requester, release_id: int
     return Reply.info(f"*{release_label(release_id)}* is already {release.status.replace('_', ' ')}.")
 
 
-async def cancel(session: AsyncSession, requester: Requester, release_id: int) -> Reply:
-    require_admin(requester, "cancel releases")
+async def cancel(session: AsyncSession, requester: Requester, release_id: int, settings: Settings) -> Reply:
+    require_author(requester, settings, "cancel releases")
     release = await release_store.get(session, release_id, requester.team_id)
     if release is None:
         return Reply.invalid(f"There is no release {release_label(release_id)} here.")
@@ -274,7 +289,7 @@ async def cancel(session: AsyncSession, requester: Requester, release_id: int) -
 async def reschedule(
     session: AsyncSession, requester: Requester, release_id: int, send_at: str, settings: Settings
 ) -> Reply:
-    require_admin(requester, "reschedule releases")
+    require_author(requester, settings, "reschedule releases")
     release = await release_store.get(session, release_id, requester.team_id)
     if release is None:
         return Reply.invalid(f"There is no release {release_label(release_id)} here.")
@@ -289,16 +304,42 @@ async def reschedule(
     return scheduled_reply(release, settings.zone)
 
 
-async def listing(session: AsyncSession, requester: Requester, zone: ZoneInfo) -> Reply:
-    require_admin(requester, "see releases")
-    rows = await release_store.listing(session, requester.platform, requester.team_id)
-    if not rows:
-        return Reply.info("No releases yet.")
-    lines = [
-        f"{release_label(row.id)}  {row.status:<17}  {row.send_at.astimezone(zone):%Y-%m-%d %H:%M}  "
-        + verbatim(row.title)
-        for row in rows
-    ]
+UPCOMING = ("awaiting_approval", "scheduled")
+RECENT = ("sending", "sent", "cancelled", "missed")
+LISTED_UPCOMING = 20
+LISTED_RECENT = 10
+
+
+def _listed(tally: release_store.ReleaseTally, zone: ZoneInfo) -> str:
+    release = tally.release
+    line = (
+        f"{release_label(release.id)}  {release.status:<17}  {release.send_at.astimezone(zone):%Y-%m-%d %H:%M}  "
+        + verbatim(release.title)
+    )
+    if release.status in ("sending", "sent"):
+        reached = sum(tally.audience.values())
+        line += (
+            f"  · {tally.delivered} of {reached} delivered, {tally.failed} failed, {tally.acknowledged} acknowledged"
+        )
+    return line
+
+
+async def listing(session: AsyncSession, requester: Requester, settings: Settings, zone: ZoneInfo) -> Reply:
+    """Upcoming releases (soonest first) and recent ones (latest first) with their counts, times in `zone`: the
+    reader's. Drafts are the author's own business (/release drafts)."""
+    require_author(requester, settings, "see releases")
+    platform, team = requester.platform, requester.team_id
+    upcoming = await release_store.tallies_by_status(session, TIERS, platform, team, UPCOMING, LISTED_UPCOMING)
+    recent = await release_store.tallies_by_status(
+        session, TIERS, platform, team, RECENT, LISTED_RECENT, latest_first=True
+    )
+    if not upcoming and not recent:
+        return Reply.info("No releases yet. Write one with /release.")
+    lines = []
+    if upcoming:
+        lines += ["*Upcoming*", *(_listed(tally, zone) for tally in upcoming)]
+    if recent:
+        lines += ["*Recent*", *(_listed(tally, zone) for tally in recent)]
     return Reply.info(f"Releases (times in {zone.key}):", *lines)
 
 
@@ -334,9 +375,9 @@ def _recipient(target_id: str) -> str:
     return channel_mention(target_id) if is_channel(target_id) else mention(target_id)
 
 
-async def report(session: AsyncSession, requester: Requester, release_id: int) -> Reply:
+async def report(session: AsyncSession, requester: Requester, release_id: int, settings: Settings) -> Reply:
     """Where a release stands: per tier sent/failed/pending, what failed and why, who acknowledged."""
-    require_admin(requester, "see release reports")
+    require_author(requester, settings, "see release reports")
     release = await release_store.get(session, release_id, requester.team_id)
     if release is None:
         return Reply.invalid(f"There is no release {release_label(release_id)} here.")

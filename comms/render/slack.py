@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     CheckboxesElement,
     ContextBlock,
+    DateTimePickerElement,
     DividerBlock,
     HeaderBlock,
     InputBlock,
@@ -27,7 +29,9 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain.home import HomeSummary, Submission, TrackerCard, TrackerOverview
+from bot.domain.ids import release_label
 from bot.domain.notes import Note, Prompt
+from bot.domain.release_form import ReleaseForm
 from bot.domain.replies import Reply, Sigil, render, unmarked
 from bot.domain.triage_choices import MergeChoice
 from bot.domain.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
@@ -455,46 +459,100 @@ TIER_DELIVERY = {
 }
 
 
-def release_modal(zone_name: str) -> View:
+SEND_NOW_VALUE = "now"
+RELEASE_TEST_ACTION = "release_test_send"
+RELEASE_RESUME_ACTION = "release_draft_resume"
+_SEND_NOW = Option(value=SEND_NOW_VALUE, text="Send now", description="Ignore the time above: it goes out at once.")
+
+
+def _checkbox(block_id: str, label: str, option: Option, checked: bool) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=True,
+        element=CheckboxesElement(
+            action_id=INPUT_ACTION, options=[option], initial_options=[option] if checked else None
+        ),
+    )
+
+
+def release_modal(
+    form: ReleaseForm, zone_name: str, send_at: int, channels_zone: str, metadata: dict[str, str] | None = None
+) -> View:
+    """The release note form, filled with `form` (a draft, a template, or nothing yet). The date-time picker shows
+    and reads time on the author's own clock (`zone_name`); `send_at` is where it starts (Unix seconds). With
+    local time, channels get it at the picked hour in `channels_zone` (FEEDBOT_TIMEZONE)."""
+    local_time = Option(
+        value=LOCAL_TIME_VALUE,
+        text="Reach people at this time in their own time zone",
+        description=truncate(f"Channels get it at this hour in {channels_zone}.", 75),
+    )
     return View(
         type="modal",
         callback_id=RELEASE_MODAL,
         title="New release note",
         submit="Preview",
         close="Cancel",
+        private_metadata=json.dumps(metadata or {}),
         blocks=[
-            _text_input("title", "Title", max_length=150),
-            _text_input("version", "Version", max_length=64, optional=True, placeholder="e.g. 2.4"),
-            _text_input("summary", "Summary (everyone without their own text gets this)", multiline=True),
-            _text_input("deer_text", "What changes for you (deer)", multiline=True, optional=True),
-            _text_input("details", "Details (elephants)", multiline=True, optional=True),
-            _text_input("exec_summary", "Executive summary (lions): impact, decisions", multiline=True, optional=True),
-            _text_input("affected", "Who is affected", optional=True),
-            _text_input("linked", "Feedback and bugs it addresses", optional=True, placeholder="FB-12 BUG-3"),
-            _text_input("send_at", f"Send at ({zone_name})", optional=True, placeholder="now, or 2026-12-01 09:00"),
-            InputBlock(
-                block_id="local_time",
-                label="Time zones",
-                optional=True,
-                element=CheckboxesElement(
-                    action_id=INPUT_ACTION,
-                    options=[
-                        Option(
-                            value=LOCAL_TIME_VALUE,
-                            text="Reach people at this time in their own time zone",
-                            description="Channels still get it at the time above.",
-                        )
-                    ],
-                ),
+            _text_input("title", "Title", max_length=150, initial=form.title),
+            _text_input(
+                "version", "Version", max_length=64, optional=True, placeholder="e.g. 2.4", initial=form.version
             ),
+            _text_input(
+                "summary", "Summary (everyone without their own text gets this)", multiline=True, initial=form.summary
+            ),
+            _text_input(
+                "deer_text", "What changes for you (deer)", multiline=True, optional=True, initial=form.deer_text
+            ),
+            _text_input("details", "Details (elephants)", multiline=True, optional=True, initial=form.details),
+            _text_input(
+                "exec_summary",
+                "Executive summary (lions): impact, decisions",
+                multiline=True,
+                optional=True,
+                initial=form.exec_summary,
+            ),
+            _text_input("affected", "Who is affected", optional=True, initial=form.affected),
+            _text_input(
+                "linked",
+                "Feedback and bugs it addresses",
+                optional=True,
+                placeholder="FB-12 BUG-3",
+                initial=form.linked,
+            ),
+            InputBlock(
+                block_id="send_at",
+                label=truncate(f"Send at (your time: {zone_name})", 2000),
+                optional=True,
+                element=DateTimePickerElement(action_id=INPUT_ACTION, initial_date_time=form.send_at or send_at),
+            ),
+            _checkbox("send_now", "Or", _SEND_NOW, form.send_now),
+            _checkbox("local_time", "Time zones", local_time, form.per_recipient_time),
         ],
     )
 
 
-def release_preview(release_id: int, label: str, notes: dict[str, Note], when: str, audience: dict[str, int]) -> View:
-    """What each tier will receive, before anything is scheduled."""
+def release_preview(
+    release_id: int, draft_id: int, notes: dict[str, Note], when: str, audience: dict[str, int]
+) -> View:
+    """What each tier will receive, before anything is scheduled: pushed on top of the form, so its Back (the
+    close button) returns to the form as it was filled."""
+    label = release_label(release_id)
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=f"*{label}* goes out {when}. This is what each tier will get:"))
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"*{label}* goes out {when}. This is what each tier will get. Nothing is sent until you press "
+                "*Schedule*; *Back* returns to the form."
+            )
+        ),
+        ActionsBlock(
+            block_id="release_test",
+            elements=[ButtonElement(text="Send a test to me", action_id=RELEASE_TEST_ACTION, value=str(draft_id))],
+        ),
+        ContextBlock(
+            elements=[MarkdownTextObject(text="The test DMs you every tier's message, marked TEST, and nobody else.")]
+        ),
     ]
     for tier, note in notes.items():
         count = audience.get(tier, 0)
@@ -513,10 +571,29 @@ def release_preview(release_id: int, label: str, notes: dict[str, Note], when: s
         callback_id=RELEASE_PREVIEW,
         title=truncate(f"Preview {label}", MODAL_TITLE),
         submit="Schedule",
-        close="Back out",
-        private_metadata=json.dumps({"release_id": str(release_id)}),
+        close="Back",
+        private_metadata=json.dumps({"release_id": str(release_id), "draft_id": str(draft_id)}),
         blocks=blocks[:100],
     )
+
+
+def release_drafts_message(drafts: Sequence[tuple[int, str, datetime]], zone: ZoneInfo, days: int) -> dict[str, Any]:
+    """`/release drafts`: each of the author's drafts (id, title, last saved) with a Resume button."""
+    if not drafts:
+        return ephemeral_response(
+            Reply.info("You have no release drafts. /release new writes one; previewing it keeps it as a draft.")
+        )
+    intro = f"Your release drafts (kept {days} days after their last save; times in {zone.key}):"
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=escape_mrkdwn(intro)))]
+    for draft_id, title, saved_at in drafts[: MAX_MESSAGE_BLOCKS - 1]:
+        text = f"*{escape_mrkdwn(truncate(title, 200))}*\nsaved {saved_at.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=text),
+                accessory=ButtonElement(text="Resume", action_id=RELEASE_RESUME_ACTION, value=str(draft_id)),
+            )
+        )
+    return {"response_type": "ephemeral", "text": intro, "blocks": [block.to_dict() for block in blocks]}
 
 
 PULSE_COMMENT_MODAL = "pulse_comment_modal"

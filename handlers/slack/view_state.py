@@ -33,6 +33,11 @@ class ViewState:
         value = self._element(block_id).get("selected_user")
         return value if isinstance(value, str) else None
 
+    def date_time(self, block_id: str) -> int | None:
+        """A datetimepicker's choice: Unix seconds, or None."""
+        value = self._element(block_id).get("selected_date_time")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
     def checked(self, block_id: str) -> set[str]:
         options = self._element(block_id).get("selected_options")
         if not isinstance(options, list):

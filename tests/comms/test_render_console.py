@@ -14,6 +14,7 @@ from bot.desks.weekly_digest import digest_note
 from bot.domain.enps import Enps
 from bot.domain.home import AdminOverview, HomeSummary, Submission, TrackerCard, TrackerOverview
 from bot.domain.notes import Note
+from bot.domain.release_form import ReleaseForm
 from bot.domain.replies import Reply, mention, verbatim
 from bot.domain.vocabulary import TIERS
 from bot.services.digest import Digest
@@ -142,9 +143,14 @@ def _all_messages() -> dict[str, dict[str, Any]]:
 
 
 def _view_blocks() -> list[Any]:
-    views = [home_view(_home()), feedback_modal(), bug_modal(), release_modal("Europe/Berlin")]
+    views = [
+        home_view(_home()),
+        feedback_modal(),
+        bug_modal(),
+        release_modal(ReleaseForm(), "Asia/Kolkata", 1_800_000_000, "Europe/Berlin"),
+    ]
     notes = {tier: note_for_tier(_release(), tier) for tier in TIERS}
-    views.append(release_preview(12, "REL-12", notes, "now", {"lion": 1}))
+    views.append(release_preview(12, 3, notes, "now", {"lion": 1}))
     return [block for view in views for block in view.blocks]
 
 
@@ -160,7 +166,7 @@ def _types(value: object) -> set[str]:
 def test_every_block_and_element_type_we_build_has_a_rule() -> None:
     built = set().union(*(_types(message["blocks"]) for message in _all_messages().values()))
     assert {"header", "section", "divider", "context", "actions", "button", "mrkdwn", "plain_text"} <= built
-    assert {"input", "static_select", "checkboxes", "plain_text_input"} <= built  # the views
+    assert {"input", "static_select", "checkboxes", "plain_text_input", "datetimepicker"} <= built  # the views
     assert built - KNOWN_TYPES == set()
 
 

@@ -4,7 +4,7 @@ each tier in its own form, exactly once; closing the loop; acknowledgement; appr
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from storage.models import Bug, Delivery, Feedback, Release, ReleaseAcknowledgement, Stakeholder
@@ -13,6 +13,7 @@ from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import (
     block_actions,
     checkbox_values,
+    date_time_value,
     interactive,
     slash_command,
     text_value,
@@ -50,22 +51,34 @@ async def map_stakeholders(server: RunningServer) -> None:
         assert status == 200 and "added to" in answer["text"], answer
 
 
+def when_values(server: RunningServer, send_at: str) -> dict[str, Any]:
+    """The form's time fields: "now" ticks Send now; a date and time (in FEEDBOT_TIMEZONE) is picked in the
+    date-time picker, which Slack hands over as Unix seconds."""
+    if send_at == "now":
+        return {"send_now": checkbox_values("now")}
+    moment = datetime.fromisoformat(send_at).replace(tzinfo=server.deps.settings.zone)
+    return {"send_at": date_time_value(int(moment.timestamp()))}
+
+
 async def draft_and_schedule(server: RunningServer, fake_slack: FakeSlack, send_at: str, linked: str = "") -> str:
-    """Go through /release → modal → preview → schedule as an admin would; return the confirmation text."""
+    """Go through /release → form → preview (pushed on top) → schedule as an admin would; return the
+    confirmation text."""
     await server.slack(slash_command("/release", "", user_id=ADMIN_USER))
     (opened,) = await fake_slack.wait_for("views.open")
     values = {name: text_value(value) for name, value in RELEASE_TEXT.items()}
-    values |= {"linked": text_value(linked), "send_at": text_value(send_at)}
+    values |= {"linked": text_value(linked)} | when_values(server, send_at)
     status, preview = await server.slack(
         interactive(view_submission(opened["view"], values, user_id=ADMIN_USER, view_id="VREL1"))
     )
-    assert status == 200 and preview["response_action"] == "update", preview
+    assert status == 200 and preview["response_action"] == "push", preview
     view = preview["view"]
-    assert view["callback_id"] == "release_preview"
+    assert view["callback_id"] == "release_preview" and view["close"]["text"] == "Back"
     rendered = json.dumps(view)
     for marker in ("DEER:", "SUMMARY:", "DETAILS:", "EXEC:"):
         assert marker in rendered
-    status, done = await server.slack(interactive(view_submission(view, {}, user_id=ADMIN_USER, view_id="VREL1P")))
+    status, done = await server.slack(
+        interactive(view_submission(view, {}, user_id=ADMIN_USER, view_id="VREL1P", previous_view_id="VREL1"))
+    )
     assert status == 200 and done["response_action"] == "update"
     return json.dumps(done["view"])
 
@@ -150,7 +163,7 @@ async def test_release_modal_errors_land_on_their_fields(server: RunningServer, 
     values = {
         "title": text_value(" "),
         "summary": text_value(""),
-        "send_at": text_value("2001-01-01 09:00"),
+        "send_at": date_time_value(int(datetime(2001, 1, 1, 9, 0, tzinfo=UTC).timestamp())),
         "linked": text_value("FB-404"),
     }
     _, answer = await server.slack(interactive(view_submission(opened["view"], values, user_id=ADMIN_USER)))

@@ -78,8 +78,10 @@ def view_submission(
     view_id: str = "V0001",
     user_id: str = "U0001",
     team_id: str = TEAM_ID,
+    previous_view_id: str | None = None,
 ) -> dict[str, Any]:
-    """`view` is the view we opened (as sent to views.open); `values` is what the person entered."""
+    """`view` is the view we opened (as sent to views.open, or answered with response_action "push"); `values` is
+    what the person entered. A pushed view names the one under it in `previous_view_id`."""
     return {
         "type": "view_submission",
         "team": {"id": team_id, "domain": "fake"},
@@ -95,8 +97,8 @@ def view_submission(
             "bot_id": "BFEEDBOT",
             "hash": "156772938.1827394",
             "state": {"values": values},
-            "previous_view_id": None,
-            "root_view_id": view_id,
+            "previous_view_id": previous_view_id,
+            "root_view_id": previous_view_id or view_id,
         },
         "response_urls": [],
         "is_enterprise_install": False,
@@ -152,6 +154,11 @@ def text_value(value: str) -> dict[str, Any]:
 def select_value(value: str | None) -> dict[str, Any]:
     option = {"text": {"type": "plain_text", "text": value.capitalize()}, "value": value} if value else None
     return {"value": {"type": "static_select", "selected_option": option}}
+
+
+def date_time_value(unix_seconds: int | None) -> dict[str, Any]:
+    """A datetimepicker's state: the instant the person picked on their own clock, as Unix seconds."""
+    return {"value": {"type": "datetimepicker", "selected_date_time": unix_seconds}}
 
 
 def checkbox_values(*values: str) -> dict[str, Any]:
@@ -231,6 +238,34 @@ def home_block_actions(
                 "type": "button",
                 "action_ts": f"{time.time():.6f}",
                 **({"value": value} if value is not None else {}),
+            }
+        ],
+    }
+
+
+def view_block_actions(
+    action_id: str, value: str, *, view: dict[str, Any], view_id: str, user_id: str = "U0001", team_id: str = TEAM_ID
+) -> dict[str, Any]:
+    """A button click inside a modal (`view` as we sent it): a view container, no channel, no response_url."""
+    return {
+        "type": "block_actions",
+        "user": _user(user_id, team_id),
+        "api_app_id": "A0001",
+        "token": "deprecated-verification-token",
+        "container": {"type": "view", "view_id": view_id},
+        "trigger_id": trigger_id(),
+        "team": {"id": team_id, "domain": "fake"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": {**view, "id": view_id, "team_id": team_id, "app_id": "A0001", "state": {"values": {}}},
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "release_test",
+                "text": {"type": "plain_text", "text": "button", "emoji": True},
+                "value": value,
+                "type": "button",
+                "action_ts": f"{time.time():.6f}",
             }
         ],
     }

@@ -7,6 +7,8 @@ from comms.render.slack import (
     HOME_GIVE_FEEDBACK,
     HOME_REPORT_BUG,
     HOME_VOTE,
+    RELEASE_RESUME_ACTION,
+    RELEASE_TEST_ACTION,
     TRACKER_RESEND_BUG,
     TRACKER_SEND_FEEDBACK,
 )
@@ -28,6 +30,8 @@ from handlers.slack.actions.release_buttons import (
     release_approve_callback,
     release_full_note_callback,
     release_question_callback,
+    release_resume_callback,
+    release_test_send_callback,
 )
 from handlers.slack.actions.tracker_buttons import tracker_send_callback
 from handlers.slack.actions.triage_buttons import (
@@ -44,6 +48,8 @@ def register(app: AsyncApp) -> None:
     app.action(APPROVE_ACTION)(release_approve_callback)
     app.action(FULL_NOTE_ACTION)(release_full_note_callback)
     app.action(QUESTION_ACTION)(release_question_callback)
+    app.action(RELEASE_TEST_ACTION)(release_test_send_callback)
+    app.action(RELEASE_RESUME_ACTION)(release_resume_callback)
     app.action(re.compile(rf"^{ANSWER_ACTION_PREFIX}\d+$"))(pulse_answer_callback)
     app.action(COMMENT_ACTION)(pulse_comment_callback)
     app.action(TRACKER_SEND_FEEDBACK)(tracker_send_callback)

@@ -1,5 +1,5 @@
 """Buttons on release messages: a lion acknowledges, anyone opens the full note or asks a question, an approver
-approves."""
+approves; and on the author's own views: send a test from the preview, resume a draft."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain.ids import parse_number
 from bot.domain.replies import Reply
 from comms.render.limits import CONTEXT_TEXT
-from comms.render.slack import RELEASE_QUESTION_MODAL, note_modal, prompt_modal, reply_mrkdwn
+from comms.render.slack import RELEASE_QUESTION_MODAL, note_modal, prompt_modal, reply_message, reply_mrkdwn
 from comms.tiers import ACK_ACTION, QUESTION_PROMPT
+from handlers.slack.commands.release import open_release_form
 from handlers.slack.context import desks_of, requester_from_payload
 
 
@@ -140,3 +141,51 @@ async def release_question_callback(
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     deps.background.spawn(open_form(), name="release:question-form")
+
+
+async def release_test_send_callback(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """Send a test to me, on the preview: every tier's message to the clicker alone."""
+    await ack()
+    draft_id = parse_number(str(action.get("value") or ""))
+    if draft_id is None:
+        return
+    desks = desks_of(context)
+    deps = desks.deps
+    requester = requester_from_payload(deps, body)
+
+    async def send_test() -> None:
+        reply = await desks.release_forms.send_test(requester, draft_id)
+        if reply.kind != "ok":
+            # A modal has no place for a line: the author hears why in their DM with the app, as with the test.
+            await client.chat_postMessage(channel=requester.user_id, **reply_message(reply))
+
+    deps.background.spawn(send_test(), name="release:test-send")
+
+
+async def release_resume_callback(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
+) -> None:
+    """Resume, on /release drafts: the form again, as the draft left it."""
+    await ack()
+    draft_id = parse_number(str(action.get("value") or ""))
+    if draft_id is None:
+        return
+    desks = desks_of(context)
+    requester = requester_from_payload(desks.deps, body)
+    trigger_id = str(body.get("trigger_id") or "")
+
+    async def resume() -> None:
+        form = await desks.release_forms.resume(requester, draft_id)
+        if isinstance(form, Reply):
+            await respond(response_type="ephemeral", replace_original=False, text=reply_mrkdwn(form))
+            return
+        await open_release_form(desks, client, requester, trigger_id, form, {"draft_id": str(draft_id)})
+
+    desks.deps.background.spawn(resume(), name="release:resume")

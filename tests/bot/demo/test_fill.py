@@ -140,7 +140,7 @@ async def test_every_pulse_passes_the_threshold_and_the_enps_trends_up(filled: D
     assert all(25 <= gap <= 35 for gap in gaps)
 
 
-async def test_sent_releases_read_like_real_ones(filled: Database) -> None:
+async def test_sent_releases_read_like_real_ones(filled: Database, settings: Settings) -> None:
     releases: list[Release] = sorted(await rows(filled, Release), key=lambda r: r.id)
     feedback = {item.id: item for item in await rows(filled, Feedback)}
     bugs = {bug.id: bug for bug in await rows(filled, Bug)}
@@ -153,7 +153,7 @@ async def test_sent_releases_read_like_real_ones(filled: Database) -> None:
             assert release.fanned_out_at == release.send_at and release.finished_at and release.finished_at < NOW
             outcomes = {o.tier: o for o in await outbox.release_outcomes(session, release.id)}
             assert {tier: outcomes[tier].sent for tier in TIERS} == {t: len(STAKEHOLDER_MAP[t]) for t in TIERS}
-            report = reply_text(await release_service.report(session, admin, release.id))
+            report = reply_text(await release_service.report(session, admin, release.id, settings))
             assert "lion: 3 sent, 0 failed, 0 waiting" in report and "is sent" in report
             labels = [parse_label(label) for label in release.linked_items.split()]
             assert labels and all(parsed is not None for parsed in labels)

@@ -212,3 +212,16 @@ def test_teams_ids_alone_count_for_teams_admins_and_approvers(monkeypatch: pytes
     assert settings.is_admin("29:1boss", "teams") and settings.is_admin(entra, "teams")
     assert settings.may_approve("UAPPROVER", "slack") and not settings.may_approve("UAPPROVER", "teams")
     assert settings.may_approve("29:1ann", "teams")
+
+
+def test_release_authors_are_listed_like_triagers(monkeypatch: pytest.MonkeyPatch) -> None:
+    entra = "5e1f0c2a-0000-4000-8000-00000000beef"
+    monkeypatch.setenv("FEEDBOT_RELEASE_AUTHORS", f" UWRITER1, 29:1pm ,{entra},,")
+    settings = load_settings()
+    assert settings.release_authors == {"UWRITER1", "29:1pm", entra}
+    assert settings.is_release_author("UWRITER1", "slack") and not settings.is_release_author("UWRITER1", "teams")
+    assert settings.is_release_author("29:1pm", "teams") and settings.is_release_author(entra, "teams")
+    assert not settings.is_admin("UWRITER1", "slack")
+    monkeypatch.setenv("FEEDBOT_RELEASE_AUTHORS", "UWRITER1,C0CHANNEL")
+    with pytest.raises(SettingsError, match=r"^FEEDBOT_RELEASE_AUTHORS is malformed: “C0CHANNEL” is not a person's id"):
+        load_settings()
