@@ -171,22 +171,19 @@ def feedback_modal(*, text: str | None = None, metadata: dict[str, str] | None =
             _text_input("text", "What would you like to tell us?", multiline=True, initial=text),
             _text_input("product", "Product or area", max_length=MAX_PRODUCT, optional=True),
             _select("category", "Kind of feedback", CATEGORIES, optional=True),
-            InputBlock(
-                block_id="anonymous",
-                label="Anonymity",
-                optional=True,
-                element=CheckboxesElement(
-                    action_id=INPUT_ACTION,
-                    options=[
-                        Option(
-                            value=ANONYMOUS_VALUE,
-                            text="Share anonymously",
-                            description="Your name is not stored with this feedback.",
-                        )
-                    ],
-                ),
-            ),
+            _anonymity("Share anonymously", "Your name is not stored with this feedback."),
         ],
+    )
+
+
+def _anonymity(text: str, description: str | None = None) -> InputBlock:
+    """The one checkbox that leaves the person's name out of what they send."""
+    option = Option(value=ANONYMOUS_VALUE, text=truncate(text, OPTION_TEXT), description=description)
+    return InputBlock(
+        block_id="anonymous",
+        label="Anonymity",
+        optional=True,
+        element=CheckboxesElement(action_id=INPUT_ACTION, options=[option]),
     )
 
 
@@ -422,17 +419,7 @@ def prompt_modal(callback_id: str, title: str, prompt: Prompt, about: str, metad
     leaving one's name out if the prompt offers it, and what it is about."""
     blocks: list[Block] = [_text_input("text", prompt.label, multiline=True)]
     if prompt.anonymous:
-        blocks.append(
-            InputBlock(
-                block_id="anonymous",
-                label="Anonymity",
-                optional=True,
-                element=CheckboxesElement(
-                    action_id=INPUT_ACTION,
-                    options=[Option(value=ANONYMOUS_VALUE, text=truncate(prompt.anonymous, OPTION_TEXT))],
-                ),
-            )
-        )
+        blocks.append(_anonymity(prompt.anonymous))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_fit(mrkdwn(about), CONTEXT_TEXT))]))
     return View(
         type="modal",

@@ -4,15 +4,19 @@ approves; and on the author's own views: send a test from the preview, resume a 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.desks import Desks
 from bot.domain.ids import parse_number
 from bot.domain.replies import Reply
+from bot.domain.requester import Requester
 from comms.render.limits import CONTEXT_TEXT
 from comms.render.slack import RELEASE_QUESTION_MODAL, note_modal, prompt_modal, reply_message, reply_mrkdwn
 from comms.tiers import ACK_ACTION, QUESTION_PROMPT
@@ -99,21 +103,11 @@ async def release_full_note_callback(
     respond: AsyncRespond,
     context: AsyncBoltContext,
 ) -> None:
-    await ack()
-    release_id = _release_id(action)
-    if release_id is None:
-        return
-    desks = desks_of(context)
-    deps = desks.deps
+    async def view_of(desks: Desks, requester: Requester, release_id: int) -> View | Reply:
+        note = await desks.releases.full_note(requester, release_id)
+        return note if isinstance(note, Reply) else note_modal(note)
 
-    async def open_full_note() -> None:
-        note = await desks.releases.full_note(requester_from_payload(deps, body), release_id)
-        if isinstance(note, Reply):
-            await respond(response_type="ephemeral", replace_original=False, text=reply_mrkdwn(note))
-            return
-        await client.views_open(trigger_id=body["trigger_id"], view=note_modal(note))
-
-    deps.background.spawn(open_full_note(), name="release:full-note")
+    await _open_view(ack, body, action, client, respond, context, view_of, "release:full-note")
 
 
 async def release_question_callback(
@@ -124,23 +118,42 @@ async def release_question_callback(
     respond: AsyncRespond,
     context: AsyncBoltContext,
 ) -> None:
+    async def view_of(desks: Desks, requester: Requester, release_id: int) -> View | Reply:
+        about = await desks.releases.question_about(requester, release_id)
+        if isinstance(about, Reply):
+            return about
+        metadata = json.dumps({"release_id": str(release_id)})
+        return prompt_modal(RELEASE_QUESTION_MODAL, "Ask a question", QUESTION_PROMPT, about, metadata)
+
+    await _open_view(ack, body, action, client, respond, context, view_of, "release:question-form")
+
+
+async def _open_view(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
+    view_of: Callable[[Desks, Requester, int], Awaitable[View | Reply]],
+    name: str,
+) -> None:
+    """A button on a release message that opens a modal about the release: the desk decides whether the clicker
+    may see it; a refusal is told to the clicker alone."""
     await ack()
     release_id = _release_id(action)
     if release_id is None:
         return
     desks = desks_of(context)
-    deps = desks.deps
 
-    async def open_form() -> None:
-        about = await desks.releases.question_about(requester_from_payload(deps, body), release_id)
-        if isinstance(about, Reply):
-            await respond(response_type="ephemeral", replace_original=False, text=reply_mrkdwn(about))
+    async def open_it() -> None:
+        view = await view_of(desks, requester_from_payload(desks.deps, body), release_id)
+        if isinstance(view, Reply):
+            await respond(response_type="ephemeral", replace_original=False, text=reply_mrkdwn(view))
             return
-        metadata = json.dumps({"release_id": str(release_id)})
-        view = prompt_modal(RELEASE_QUESTION_MODAL, "Ask a question", QUESTION_PROMPT, about, metadata)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    deps.background.spawn(open_form(), name="release:question-form")
+    desks.deps.background.spawn(open_it(), name=name)
 
 
 async def release_test_send_callback(
