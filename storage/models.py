@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -384,6 +384,9 @@ class PulseResponse(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     # The day only: a precise time could be matched with who was online when.
     answered_on: Mapped[date] = mapped_column(Date)
+    # Where the respondent sat when they answered (from `people`), for results by segment under the threshold.
+    department: Mapped[str | None] = mapped_column(String(100))
+    location: Mapped[str | None] = mapped_column(String(100))
 
 
 class AuditEntry(Base):
@@ -542,4 +545,56 @@ class TeamsConversation(Base):
     # A person's IANA zone as their Teams client reports it (localTimezone): "local time" releases use it.
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# A 64-bit id on PostgreSQL; SQLite only autoincrements a column declared INTEGER.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UsageEvent(Base):
+    """One Segment-style "track" event a product sent us (POST /api/events, `feedbot events import`).
+
+    Never the sender's user id: `person` is a keyed pseudonym of it (HMAC-SHA256 with FEEDBOT_SECRET_KEY), so purge
+    can find a person's events by recomputing it, and nobody can read who did what from the table."""
+
+    __tablename__ = "usage_events"
+    __table_args__ = (
+        UniqueConstraint("message_id", name="uq_usage_events_message"),
+        Index("ix_usage_events_product_time", "product", "occurred_at"),
+        Index("ix_usage_events_task", "product", "task", "occurred_at"),
+        Index("ix_usage_events_person", "person", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    product: Mapped[str] = mapped_column(String(100))
+    event: Mapped[str] = mapped_column(String(200))
+    task: Mapped[str | None] = mapped_column(String(100))
+    outcome: Mapped[str | None] = mapped_column(String(16))  # started, completed, failed, abandoned
+    duration_ms: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(String(200))
+    person: Mapped[str] = mapped_column(String(64))
+    anonymous: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )  # sent with an anonymousId, not a userId
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The sender's messageId, or "<Idempotency-Key>#<index in the batch>": a resent event is stored once.
+    message_id: Mapped[str | None] = mapped_column(String(200))
+
+
+class PersonSegment(Base):
+    """Where a person sits (`feedbot people import`, Slack profiles): the only source of segments for eNPS, KPIs and
+    digests. Keyed by the same pseudonym as usage events (of a chat user id, or of a lower-cased email), so events
+    join to departments without any id in clear; one person may have a row per key."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("person", name="uq_people_person"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person: Mapped[str] = mapped_column(String(64))
+    department: Mapped[str | None] = mapped_column(String(100))
+    location: Mapped[str | None] = mapped_column(String(100))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(16), default="import")  # import or slack
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
