@@ -148,6 +148,8 @@ class DeliveryWorker:
         if isinstance(result, Sent):
             await self._settle_sent(row, result)
             self._metrics.deliveries.labels(row.platform).inc()
+            if _linked_from_digest(row) and result.ts:
+                await self._remember_link(sender, row, result.channel or row.recipient_id, result.ts)
             if follow_up is not None and self._after_sent is not None:
                 try:
                     await self._after_sent(sender, result, follow_up)
@@ -199,6 +201,16 @@ class DeliveryWorker:
         # Held rows are picked up again when due; one whose time has come goes out in the next batch.
         return True
 
+    async def _remember_link(self, sender: Sender, row: Delivery, channel: str, ts: str) -> None:
+        """One chat.getPermalink per lion's copy and channel post (few), so digests link to them without asking."""
+        try:
+            link = await sender.permalink(row.team_id, channel, ts)
+            if link:
+                async with self._db.sessions.begin() as session:
+                    await outbox.remember_permalink(session, row.id, link)
+        except Exception as problem:  # the message went out; a missing link only costs the digest a hyperlink
+            log.warning("no link kept for delivery %s: %s: %s", row.id, type(problem).__name__, problem)
+
     async def _settle_sent(self, row: Delivery, result: Sent) -> None:
         if self._on_sent is not None:
             try:
@@ -244,3 +256,8 @@ class DeliveryWorker:
         # One entry per recipient ever sent to would grow without bound in a long-running server.
         if len(self._last_post) > 10 * BATCH_SIZE:
             self._last_post = {key: at for key, at in self._last_post.items() if at > now - CHANNEL_PACE_SECONDS}
+
+
+def _linked_from_digest(row: Delivery) -> bool:
+    """A release's copy that a digest may link to: the lion's own, or a post in a channel."""
+    return row.release_id is not None and (row.tier == "lion" or row.recipient_kind == "channel")

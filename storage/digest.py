@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Bug, Feedback, FeedbackVote, Pulse, PulseResponse, Release, Stakeholder
+from storage.models import Bug, Delivery, Feedback, FeedbackVote, Pulse, PulseResponse, Release, Stakeholder
 
 
 def _in(model: type[Feedback] | type[Bug], team_id: str, start: datetime, end: datetime) -> ColumnElement[bool]:
@@ -84,6 +84,23 @@ async def releases_sent(session: AsyncSession, team_id: str, start: datetime, en
         .order_by(Release.finished_at)
     )
     return list(result.scalars())
+
+
+async def copy_links(session: AsyncSession, release_ids: list[int], reader: str) -> dict[int, str]:
+    """For each release, the link to `reader`'s own copy where one is known, else to one of its channel posts."""
+    if not release_ids:
+        return {}
+    result = await session.execute(
+        select(Delivery.release_id, Delivery.recipient_id, Delivery.permalink)
+        .where(Delivery.release_id.in_(release_ids), Delivery.status == "sent", Delivery.permalink.is_not(None))
+        .where((Delivery.recipient_id == reader) | (Delivery.recipient_kind == "channel"))
+        .order_by(Delivery.id)
+    )
+    links: dict[int, str] = {}
+    for release_id, recipient, link in result.all():
+        if release_id is not None and link and (recipient == reader or release_id not in links):
+            links[release_id] = link
+    return links
 
 
 async def releases_scheduled(session: AsyncSession, team_id: str, limit: int) -> list[Release]:

@@ -298,6 +298,9 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(255))
     sent_channel: Mapped[str | None] = mapped_column(String(64))
     sent_ts: Mapped[str | None] = mapped_column(String(32))
+    # The platform's link to the copy, kept for a release's lion DMs and channel posts: the digest links each shipped
+    # release to the reader's own copy (or a channel post), without asking Slack again whenever a digest is made.
+    permalink: Mapped[str | None] = mapped_column(String(1000))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # "2026-12-01T09:00:00": send at this wall-clock time in the recipient's time zone (resolved on first claim)

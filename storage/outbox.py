@@ -200,6 +200,10 @@ async def mark_sent(session: AsyncSession, delivery_id: int, channel: str | None
     )
 
 
+async def remember_permalink(session: AsyncSession, delivery_id: int, link: str) -> None:
+    await session.execute(update(Delivery).where(Delivery.id == delivery_id).values(permalink=link[:1000]))
+
+
 async def retry_later(
     session: AsyncSession, delivery_id: int, at: datetime, error: str | None, *, counts_as_attempt: bool = True
 ) -> None:

@@ -231,7 +231,7 @@ RULES: tuple[Rule, ...] = (
         Delivery,
         (Delivery.recipient_id,),
         Action.PSEUDONYMISE,
-        {"sent_channel": None, "sent_ts": None},
+        {"sent_channel": None, "sent_ts": None, "permalink": None},
         # Unique per row (the outbox keeps one row per subject and recipient) and derived from nothing personal.
         stand_in=literal(f"{ERASED}:").concat(cast(Delivery.id, String)),
     ),

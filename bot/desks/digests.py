@@ -32,7 +32,8 @@ class DigestDesk:
         if refused is not None:
             return refused
         digest = await digests.digest_for(self._deps.db, self._deps.settings, requester.team_id)
-        return digests.digest_note(digest, await self.zone_of(requester, requester.user_id))
+        zone = await self.zone_of(requester, requester.user_id)
+        return await digests.note_for(self._deps.db, digest, zone, requester.user_id)
 
     async def lions(self, team_id: str) -> list[str]:
         """The people the digest goes to in a workspace."""
@@ -54,7 +55,9 @@ class DigestDesk:
         chart = Attachment(
             digests.CHART_FILENAME, digests.CHART_TITLE, await asyncio.to_thread(digests.chart_png, digest)
         )
-        return digests.digest_note(digest, await self.zone_of(requester, reader or requester.user_id)), chart
+        reader = reader or requester.user_id
+        zone = await self.zone_of(requester, reader)
+        return await digests.note_for(self._deps.db, digest, zone, reader), chart
 
     async def send_now(self, requester: Requester) -> Reply:
         try:

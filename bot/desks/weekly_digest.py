@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from bot.domain.notes import Note
 from bot.domain.platforms import TEAMS, platform_for, recipient_kind
 from bot.domain.replies import verbatim
 from bot.domain.settings import Settings
-from bot.services.digest import Digest, compose, enps_line
+from bot.services.digest import Digest, ShippedRelease, compose, enps_line, safe_link
 from bot.services.reader_zone import reader_zone
 from bot.services.release_effect import day, describe
 from bot.services.trend import trend_lines
@@ -46,8 +46,9 @@ def week_of(moment: datetime, zone: ZoneInfo) -> str:
     return f"{year}-W{week:02d}"
 
 
-def digest_note(digest: Digest, zone: ZoneInfo) -> Note:
-    """The digest as `zone`'s reader gets it: every date in their zone, and the zone named."""
+def digest_note(digest: Digest, zone: ZoneInfo, links: Mapping[int, str] | None = None) -> Note:
+    """The digest as `zone`'s reader gets it: every date in their zone, and the zone named. `links` (by release id,
+    storage/digest.copy_links) open each shipped release's note: the reader's own copy, else a channel post."""
     digest = digest.for_reader(zone)
     period = f"{digest.start.astimezone(zone):%d %b} – {digest.end.astimezone(zone):%d %b}"
     paragraphs: list[str] = []
@@ -67,10 +68,10 @@ def digest_note(digest: Digest, zone: ZoneInfo) -> Note:
     )
     paragraphs.append(trend_lines(digest.trend))
     paragraphs.append(bugs_line(digest))
-    shipped = (
-        "; ".join(f"{label} {verbatim(title)} (sent {day(when, zone)})" for label, title, when in digest.shipped)
-        or "nothing"
+    shipped = "; ".join(
+        shipped_line(release, zone, (links or {}).get(release.release_id)) for release in digest.shipped
     )
+    shipped = shipped or "nothing"
     upcoming = "; ".join(f"{label} {verbatim(title)} ({day(when, zone)})" for label, title, when in digest.upcoming)
     paragraphs.append(f"*Shipped* {shipped}" + (f"\n*Next* {upcoming}" if upcoming else ""))
     if digest.before_after:
@@ -90,6 +91,19 @@ def digest_note(digest: Digest, zone: ZoneInfo) -> Note:
             f"({zone.key}), compared with the 7 days before; dates are in {zone.key}."
         ),
     )
+
+
+async def note_for(db: Database, digest: Digest, zone: ZoneInfo, reader: str) -> Note:
+    """`reader`'s copy: dates in their zone, shipped releases linked to the copies they got."""
+    async with db.sessions() as session:
+        links = await figures.copy_links(session, [release.release_id for release in digest.shipped], reader)
+    return digest_note(digest, zone, links)
+
+
+def shipped_line(release: ShippedRelease, zone: ZoneInfo, link: str | None) -> str:
+    """ "REL-3 “Faster search” (sent 24 Nov)", the label a link to the note where one is known."""
+    label = f"<{link}|{release.label}>" if safe_link(link) else release.label
+    return f"{label} “{verbatim(release.title)}” (sent {day(release.when, zone)})"
 
 
 def bugs_line(digest: Digest) -> str:
@@ -148,13 +162,15 @@ async def send(
     if not waiting:
         return 0, len(already)
     digest = await digest_for(db, settings, team_id, now)
+    shipped_ids = [release.release_id for release in digest.shipped]
     async with db.sessions() as session:
         zones = {
             lion: await reader_zone(session, platform_for(lion, "slack"), team_id, lion, settings.zone)
             for lion in waiting
         }
-    # One rendering per zone the lions read in: their dates and times are their own.
-    payloads = {zone.key: _payloads(digest, zone, team_id, now) for zone in set(zones.values())}
+        links = {lion: await figures.copy_links(session, shipped_ids, lion) for lion in waiting}
+    # A rendering per lion: their dates in their zone, and the shipped releases linked to their own copies.
+    payloads = {lion: _payloads(digest, zones[lion], links[lion], team_id, now) for lion in waiting}
     queued = 0
     async with db.sessions.begin() as session:
         for lion in waiting:
@@ -168,7 +184,7 @@ async def send(
                         team_id=team_id,
                         recipient_id=lion,
                         recipient_kind="user",
-                        payload=payloads[zones[lion].key][platform],
+                        payload=payloads[lion][platform],
                     ),
                 )
             )
@@ -177,8 +193,8 @@ async def send(
     return queued, len(lions) - queued
 
 
-def _payloads(digest: Digest, zone: ZoneInfo, team_id: str, now: datetime) -> dict[str, str]:
-    note = digest_note(digest, zone)
+def _payloads(digest: Digest, zone: ZoneInfo, links: Mapping[int, str], team_id: str, now: datetime) -> dict[str, str]:
+    note = digest_note(digest, zone, links)
     # Slack gets the chart as a file in the DM's thread; a Teams card carries no uploads, so it gets the figures.
     slack_message = note_message(note) | {CHART_KEY: {"team_id": team_id, "as_of": now.isoformat()}}
     return {"slack": json.dumps(slack_message, ensure_ascii=False), TEAMS: note_payload(TEAMS, note)}

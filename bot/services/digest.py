@@ -6,7 +6,7 @@ import dataclasses
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -105,6 +105,13 @@ def feedback_ref(item: Feedback, now: datetime) -> ItemRef:
     return ItemRef(feedback_label(item.id), first_words(item.text), (now - item.created_at).days, url, item.assignee_id)
 
 
+class ShippedRelease(NamedTuple):
+    label: str  # REL-3
+    title: str
+    when: datetime  # when its last copy went out
+    release_id: int
+
+
 @dataclass(frozen=True)
 class Digest:
     team_id: str
@@ -120,7 +127,7 @@ class Digest:
     themes: list[Theme]  # the week's biggest, against the week before
     open_bugs: dict[str, int]
     oldest_blocker_days: int | None
-    shipped: list[tuple[str, str, datetime]]  # label, title, when it went out
+    shipped: list[ShippedRelease]
     upcoming: list[tuple[str, str, datetime]]
     loop_closed: int
     median_days_to_ship: float | None
@@ -234,7 +241,7 @@ async def compose(
         oldest_blocker_days=blockers[0].age_days if blockers else None,
         blockers=blockers,
         most_voted=feedback_ref(most_voted[0], now) if most_voted is not None and most_voted[1] else None,
-        shipped=[(release_label(r.id), r.title, r.finished_at or now) for r in sent],
+        shipped=[ShippedRelease(release_label(r.id), r.title, r.finished_at or now, r.id) for r in sent],
         upcoming=[
             (release_label(r.id), r.title, r.send_at) for r in await figures.releases_scheduled(session, team_id, 3)
         ],

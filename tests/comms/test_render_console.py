@@ -17,7 +17,7 @@ from bot.domain.notes import Note
 from bot.domain.release_form import ReleaseForm
 from bot.domain.replies import Reply, mention, verbatim
 from bot.domain.vocabulary import TIERS
-from bot.services.digest import Digest
+from bot.services.digest import Digest, ShippedRelease
 from bot.services.themes import Theme
 from comms.pulses import question_note
 from comms.render.console import KNOWN_TYPES, RULE, message_text
@@ -88,7 +88,7 @@ def _digest() -> Digest:
         themes=[Theme("search speed", 6, 2, ("Search",), ()), Theme("csv export", 3, 3, ("Billing",), ())],
         open_bugs={"blocker": 1, "major": 4},
         oldest_blocker_days=6,
-        shipped=[("REL-3", "Faster search", NOW - timedelta(days=2))],
+        shipped=[ShippedRelease("REL-3", "Faster search", NOW - timedelta(days=2), 3)],
         upcoming=[("REL-4", "Invoices", NOW + timedelta(days=2))],
         loop_closed=3,
         median_days_to_ship=12.5,

@@ -17,7 +17,7 @@ from bot.domain.notes import Action, Note
 from bot.domain.replies import Reply, channel_mention, mention, unmarked
 from bot.domain.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
 from bot.domain.vocabulary import CATEGORIES, SEVERITIES
-from bot.services.digest import Digest
+from bot.services.digest import Digest, ShippedRelease
 from bot.services.themes import Theme
 from comms.pulses import COMMENT_ACTION, question_note
 from comms.render.slack import ephemeral_response
@@ -279,7 +279,7 @@ def test_digest_note_with_many_paragraphs_is_valid() -> None:
         themes=[Theme("search speed", 6, 2, ("Search",), ()), Theme("csv export", 3, 3, ("Billing",), ())],
         open_bugs={"blocker": 1, "major": 4},
         oldest_blocker_days=6,
-        shipped=[("REL-3", "Faster search", NOW - timedelta(days=2))],
+        shipped=[ShippedRelease("REL-3", "Faster search", NOW - timedelta(days=2), 3)],
         upcoming=[("REL-4", "Invoices", NOW + timedelta(days=2))],
         loop_closed=3,
         median_days_to_ship=12.5,

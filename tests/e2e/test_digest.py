@@ -202,7 +202,7 @@ async def test_every_number_is_exactly_right(server: RunningServer) -> None:
     ]
     assert digest.open_bugs == {"blocker": 1, "major": 1}
     assert digest.oldest_blocker_days == 9
-    assert digest.shipped == [("REL-1", "Expenses 3.0", NOW - timedelta(days=3))]
+    assert digest.shipped == [("REL-1", "Expenses 3.0", NOW - timedelta(days=3), 1)]
     assert [label for label, _, _ in digest.upcoming] == ["REL-2"]
     assert digest.loop_closed == 2 and digest.median_days_to_ship == 23.5  # 18 and 29 days
     assert digest.active_people == 4

@@ -3,6 +3,7 @@ each tier in its own form, exactly once; closing the loop; acknowledgement; appr
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -260,3 +261,28 @@ async def test_deliveries_are_recorded_with_their_message_ts(server: RunningServ
     rows = {row.recipient_id: row for row in await server.rows(Delivery) if row.subject == "release:1"}
     assert rows["C0DEER1"].status == "sent" and rows["C0DEER1"].sent_ts
     assert (rows["C0MONK1"].status, rows["C0MONK1"].last_error) == ("failed", "channel_not_found")
+
+
+async def test_the_digest_links_each_shipped_release_to_the_readers_own_copy(
+    server: RunningServer, fake_slack: FakeSlack
+) -> None:
+    await server.slack(slash_command("/stakeholders", "add lion <@U0LION1|lea>", user_id=ADMIN_USER))
+    await server.slack(slash_command("/stakeholders", "add monkey <#C0MONK1|announcements>", user_id=ADMIN_USER))
+    await draft_and_schedule(server, fake_slack, "now")
+    await fake_slack.wait_delivered(3)  # the lion, the channel, the author's report
+    for _ in range(50):  # the link is asked for just after each copy goes out
+        links = {row.recipient_id: row.permalink for row in await server.rows(Delivery) if row.release_id == 1}
+        if all(links.values()):
+            break
+        await asyncio.sleep(0.1)
+    assert links["U0LION1"] and "/archives/D" in links["U0LION1"]
+    assert links["C0MONK1"] and "/archives/C0MONK1/" in links["C0MONK1"]
+    # A lion named after the release went out got no copy of their own: theirs links to the channel post.
+    await server.slack(slash_command("/stakeholders", "add lion <@U0LION2|leo>", user_id=ADMIN_USER))
+
+    _, answer = await server.slack(slash_command("/digest", "send", user_id=ADMIN_USER))
+    assert "on its way to 2 lions" in answer["text"], answer
+    digests = [call for call in await fake_slack.wait_delivered(5) if "Your week in feedback" in text_of(call)]
+    by_lion = {call["channel"]: text_of(call) for call in digests}
+    assert f"<{links['U0LION1']}|REL-1>" in by_lion["U0LION1"]
+    assert f"<{links['C0MONK1']}|REL-1>" in by_lion["U0LION2"]
