@@ -24,6 +24,7 @@ from bot.domain.requester import Requester
 from bot.services import privacy
 from comms.console_sender import ConsoleRouting, KeptLocal
 from comms.delivery import DeliveryWorker, OnFailed, OnSent
+from comms.reader_zones import learn_lion_zones
 from comms.releases import LiveReports, redraw_reports, remind_lions, report_finished
 from comms.render.slack import note_message
 from comms.schedule import ReleaseScheduler
@@ -42,6 +43,7 @@ RETENTION_EVERY_SECONDS = 3600.0
 # ample to recognise it, and keeps the table to one hour's events.
 SLACK_EVENTS_KEPT = timedelta(hours=1)
 SLACK_EVENTS_PRUNED_EVERY_SECONDS = 600.0
+LION_ZONES_EVERY_SECONDS = 600.0  # a lion added since is looked up within this, well before their first digest
 
 
 def _all(*hooks: OnSent) -> OnSent:
@@ -107,6 +109,9 @@ class Runtime:
         self._retention_due = 0.0  # time.monotonic() of the next sweep; the first comes with the first tick
         self._retention: asyncio.Task[object] | None = None
         self._events_prune_due = 0.0  # time.monotonic(), as for retention
+        self._zones_due = 0.0  # time.monotonic(), as for retention
+        self._zones: asyncio.Task[object] | None = None
+        self._zones_asked: set[tuple[str, str]] = set()
         self._redraws: asyncio.Task[object] | None = None
         self._report_redraws: asyncio.Task[object] | None = None
 
@@ -121,6 +126,7 @@ class Runtime:
         self._redraw_reports()
         if self._teams is None:  # a server's chores, for every workspace: not the shell's
             self._sweep_old_texts()
+            self._learn_lion_zones()
             await self._forget_old_slack_events()
             self._redraw_changed_posts()
 
@@ -162,6 +168,15 @@ class Runtime:
         self._events_prune_due = time.monotonic() + SLACK_EVENTS_PRUNED_EVERY_SECONDS
         async with self._deps.db.sessions.begin() as session:
             await slack_events.forget_older_than(session, utcnow() - SLACK_EVENTS_KEPT)
+
+    def _learn_lion_zones(self) -> None:
+        """Lions' zones from Slack, in the background and at most every LION_ZONES_EVERY_SECONDS."""
+        running = self._zones is not None and not self._zones.done()
+        if running or time.monotonic() < self._zones_due:
+            return
+        self._zones_due = time.monotonic() + LION_ZONES_EVERY_SECONDS
+        learn = learn_lion_zones(self._deps.db, self.senders["slack"], self._zones_asked)
+        self._zones = self._deps.background.spawn(learn, name="lion-zones")
 
     def _sweep_old_texts(self) -> None:
         """FEEDBOT_RETENTION_DAYS, at most hourly, in the background: a long first sweep never holds up the

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Collection
+
+from sqlalchemy import and_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.idempotent import insert_once
-from storage.models import TeamsConversation, UserTimezone, utcnow
+from storage.models import Stakeholder, TeamsConversation, UserTimezone, utcnow
 
 USER_KEY = ("platform", "team_id", "user_id")
 
@@ -37,3 +39,27 @@ async def known(session: AsyncSession, platform: str, team_id: str, user_id: str
         )
     )
     return result.scalar_one_or_none()
+
+
+async def lions_without_zone(session: AsyncSession, teams: Collection[str] | None = None) -> list[tuple[str, str]]:
+    """(team, user) of each Slack lion whose zone was never looked up: the digest is written in the reader's zone."""
+    result = await session.execute(
+        select(Stakeholder.team_id, Stakeholder.target_id)
+        .outerjoin(
+            UserTimezone,
+            and_(
+                UserTimezone.platform == Stakeholder.platform,
+                UserTimezone.team_id == Stakeholder.team_id,
+                UserTimezone.user_id == Stakeholder.target_id,
+            ),
+        )
+        .where(
+            Stakeholder.platform == "slack",
+            Stakeholder.tier == "lion",
+            Stakeholder.target_kind == "user",
+            UserTimezone.id.is_(None),
+            Stakeholder.team_id.in_(teams) if teams is not None else true(),
+        )
+        .order_by(Stakeholder.id)
+    )
+    return [(team, user) for team, user in result.all()]

@@ -16,12 +16,12 @@ from bot.desks import weekly_digest as digests
 from bot.desks.weekly_digest import latest_slot, week_of
 from bot.domain.replies import verbatim
 from bot.services.digest import Digest, compose
-from storage.models import Bug, Delivery, Feedback, Pulse, PulseResponse, Release, Stakeholder, utcnow
+from storage.models import Bug, Delivery, Feedback, Pulse, PulseResponse, Release, Stakeholder, UserTimezone, utcnow
 from tests.conftest import ADMIN_USER
 from tests.e2e.test_release_delivery import _cli
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import slash_command
-from tests.support import RunningServer
+from tests.support import RunningServer, running_server
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 TEAM = "T0001"
@@ -383,3 +383,23 @@ async def test_each_release_reaches_the_elephants_in_exactly_one_roll_up(server:
         rollups = [row for row in rows if row.subject.startswith("rollup:")]
     titles = [[title for title in ("Expenses 3.0", "Approvals 1.1") if title in row.payload] for row in rollups]
     assert titles == [["Expenses 3.0"], ["Approvals 1.1"]]
+
+
+async def test_a_lion_reads_the_digest_in_their_own_zone_once_the_server_has_asked_slack(
+    settings: Any, fake_slack: FakeSlack
+) -> None:
+    fake_slack.timezones["U0LION1"] = "Asia/Tokyo"
+    async with running_server(settings) as first:
+        await first.slack(slash_command("/stakeholders", "add lion <@U0LION1|lea>", user_id=ADMIN_USER))
+    # A server asks Slack for the zones of lions it has not looked up, from its first tick on.
+    async with running_server(settings) as server:
+        for _ in range(100):
+            zones = {row.user_id: row.timezone for row in await server.rows(UserTimezone)}
+            if "U0LION1" in zones:
+                break
+            await asyncio.sleep(0.1)
+        assert zones["U0LION1"] == "Asia/Tokyo"
+        _, answer = await server.slack(slash_command("/digest", "send", user_id=ADMIN_USER))
+        assert "on its way to 1 lion" in answer["text"], answer
+        (digest,) = [call for call in await fake_slack.wait_delivered(1) if call["channel"] == "U0LION1"]
+        assert "dates are in Asia/Tokyo" in json.dumps(digest["blocks"], ensure_ascii=False)
