@@ -136,7 +136,7 @@ class Runtime:
         if self._report_redraws is not None and not self._report_redraws.done():
             return
         deps = self._deps
-        redraw = redraw_reports(deps.db, deps.clients, self.senders.get, deps.clock(), self._teams)
+        redraw = redraw_reports(deps.db, self.senders.get, deps.clock(), self._teams)
         self._report_redraws = deps.background.spawn(redraw, name="release:report")
 
     async def _remind_lions(self) -> int:

@@ -51,6 +51,14 @@ class ConsoleSender:
     async def permalink(self, team_id: str, channel: str, ts: str) -> str | None:
         return None
 
+    async def update(self, team_id: str, channel: str, ts: str, message: dict[str, Any]) -> bool:
+        """A terminal cannot change what it printed: the new version is printed again, marked as such."""
+        async with self._db.sessions() as session:
+            names = await directory.names(session, team_id)
+        where = named("#" if is_channel(channel) else "@", channel, names)
+        self._write(f"\n── updated, to {where} " + "─" * 20 + f"\n{message_text(message, names)}\n")
+        return True
+
     async def timezone(self, team_id: str, user_id: str) -> str | RateLimited | Transient | None:
         async with self._db.sessions() as session:
             entry = await directory.entry(session, team_id, user_id)
@@ -101,6 +109,9 @@ class ConsoleRouting:
     async def permalink(self, team_id: str, channel: str, ts: str) -> str | None:
         return await self._sender(team_id).permalink(team_id, channel, ts)
 
+    async def update(self, team_id: str, channel: str, ts: str, message: dict[str, Any]) -> bool:
+        return await self._sender(team_id).update(team_id, channel, ts, message)
+
     async def timezone(self, team_id: str, user_id: str) -> str | RateLimited | Transient | None:
         return await self._sender(team_id).timezone(team_id, user_id)
 
@@ -128,6 +139,9 @@ class KeptLocal:
 
     async def permalink(self, team_id: str, channel: str, ts: str) -> str | None:
         return None if is_console_team(team_id) else await self._platform.permalink(team_id, channel, ts)
+
+    async def update(self, team_id: str, channel: str, ts: str, message: dict[str, Any]) -> bool:
+        return False if is_console_team(team_id) else await self._platform.update(team_id, channel, ts, message)
 
     async def timezone(self, team_id: str, user_id: str) -> str | RateLimited | Transient | None:
         return None if is_console_team(team_id) else await self._platform.timezone(team_id, user_id)

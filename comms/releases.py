@@ -3,6 +3,7 @@ people whose feedback shipped, ask approvers, and report back once everything is
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
@@ -21,7 +22,6 @@ from bot.domain.vocabulary import TIERS
 from comms.lifecycle import announce_stage, status_changed
 from comms.platforms import direct_message, note_payload
 from comms.render.limits import truncate
-from comms.render.slack import note_message
 from comms.senders import Sender, Sent
 from comms.tiers import (
     LinkedItem,
@@ -32,9 +32,7 @@ from comms.tiers import (
     note_for_tier,
     question_asked,
 )
-from comms.triage import update_post
 from comms.webhooks import WebhookEvents
-from comms.workspaces import SlackClients
 from storage import outbox, subjects, submissions, triage_channels
 from storage import releases as release_store
 from storage import triage as triage_store
@@ -255,14 +253,13 @@ async def remind_lions(db: Database, after: timedelta, now: datetime, teams: Col
 
 async def redraw_reports(
     db: Database,
-    clients: SlackClients,
     sender_for: Callable[[str], Sender | None],
     now: datetime,
     teams: Collection[str] | None = None,
 ) -> int:
-    """Redraw in place (chat.update) each posted delivery report that has something new to show, at most once per
-    REPORT_QUIET per report, whichever process gets there. A report Slack refuses to update (deleted, the app
-    removed) is tried again only after its next change."""
+    """Redraw in place (Slack's chat.update, Teams' UpdateActivity) each posted delivery report that has something
+    new to show, at most once per REPORT_QUIET per report, whichever process gets there. A report the platform
+    refuses to update (deleted, the app removed) is tried again only after its next change."""
     async with db.sessions() as session:
         due = await release_store.reports_to_redraw(session, now, REPORT_QUIET, teams)
     redrawn = 0
@@ -272,9 +269,11 @@ async def redraw_reports(
                 continue  # another process redrew it, or it was redrawn too recently
             release = await release_store.reload(session, release_id)
             note = await report_note(session, release, sender_for(release.platform))
-        if release.report_channel and release.report_ts:
-            message = note_message(note)
-            redrawn += await update_post(clients, release.team_id, release.report_channel, release.report_ts, message)
+        sender = sender_for(release.platform)
+        if release.report_channel and release.report_ts and sender is not None:
+            message = json.loads(note_payload(release.platform, note))
+            channel, ts = release.report_channel, release.report_ts
+            redrawn += await sender.update(release.team_id, channel, ts, message)
     return redrawn
 
 
@@ -289,9 +288,11 @@ class LiveReports:
         if row.release_id is None:
             return
         if row.subject == subjects.report(row.release_id):
-            # Slack only: chat.update needs the channel and ts. The terminal's workspaces have no Slack to update.
-            if row.platform == SLACK and not is_console_team(row.team_id) and sent.channel and sent.ts:
-                await release_store.record_report(session, row.release_id, sent.channel, sent.ts, self._clock())
+            # Slack's chat.update needs the channel and ts; Teams' UpdateActivity the recipient (whose conversation
+            # reference we keep) and the activity id. The terminal's workspaces print, and cannot redraw.
+            channel = sent.channel if row.platform == SLACK else row.recipient_id
+            if row.platform in (SLACK, TEAMS) and not is_console_team(row.team_id) and channel and sent.ts:
+                await release_store.record_report(session, row.release_id, channel, sent.ts, self._clock())
             return
         await release_store.report_changed(session, row.release_id)
 

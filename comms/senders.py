@@ -59,6 +59,11 @@ class Sender(Protocol):
 
     async def permalink(self, team_id: str, channel: str, ts: str) -> str | None: ...
 
+    async def update(self, team_id: str, channel: str, ts: str, message: dict[str, Any]) -> bool:
+        """Redraw a message sent earlier (`channel` and `ts` as its Sent gave them); False when the platform
+        refused or cannot (the message deleted, the app removed, a platform without edits)."""
+        ...
+
     async def timezone(self, team_id: str, user_id: str) -> str | RateLimited | Transient | None:
         """The person's IANA time zone; None when the platform does not know it."""
         ...
@@ -76,6 +81,9 @@ class PostOnlySender:
 
     async def permalink(self, team_id: str, channel: str, ts: str) -> str | None:
         return None
+
+    async def update(self, team_id: str, channel: str, ts: str, message: dict[str, Any]) -> bool:
+        return False
 
     async def timezone(self, team_id: str, user_id: str) -> str | RateLimited | Transient | None:
         return None
@@ -116,6 +124,16 @@ class SlackSender:
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             return Transient(type(error).__name__)
         return Sent(response.get("channel"), response.get("ts"))
+
+    async def update(self, team_id: str, channel: str, ts: str, message: dict[str, Any]) -> bool:
+        client = await self._clients.for_team(team_id)
+        if client is None:
+            return False
+        try:
+            await client.chat_update(channel=channel, ts=ts, **message)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError):
+            return False
+        return True
 
     async def timezone(self, team_id: str, user_id: str) -> str | RateLimited | Transient | None:
         client = await self._clients.for_team(team_id)

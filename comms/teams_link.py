@@ -167,6 +167,19 @@ class TeamsLink:
             return Delivered(target.conversation_id, sent_id)
         return await self._open_and_send(target, activity)
 
+    async def update(self, target: StoredReference, activity_id: str, activity: dict[str, Any]) -> None:
+        """Replace a message the bot sent (UpdateActivity): a card redrawn in place."""
+        reference = ConversationReference().deserialize(json.loads(target.reference))
+
+        async def replace(turn_context: TurnContext) -> None:
+            outgoing = TurnContext.apply_conversation_reference(Activity().deserialize(activity), reference)
+            outgoing.id = activity_id
+            outgoing.reply_to_id = None
+            connector: ConnectorClient = turn_context.turn_state[self._adapter.BOT_CONNECTOR_CLIENT_KEY]
+            await connector.conversations.update_activity(target.conversation_id, activity_id, outgoing)
+
+        await self._adapter.continue_conversation(reference, replace, bot_app_id=self.app_id)
+
     async def _continue(self, reference: ConversationReference, activity: dict[str, Any]) -> str | None:
         sent: list[str | None] = []
 

@@ -42,6 +42,19 @@ class TeamsSender(PostOnlySender):
                 await teams_store.remember(session, delivered.opened)
         return Sent(delivered.conversation_id, delivered.activity_id)
 
+    async def update(self, team_id: str, channel: str, ts: str, message: dict[str, Any]) -> bool:
+        """`channel` is whom the message went to (a person's 29: id, a channel's conversation id), `ts` the
+        activity id Teams gave it."""
+        async with self._db.sessions() as session:
+            target = await teams_store.find(session, channel)
+        if target is None or not target.conversation_id:
+            return False
+        try:
+            await self._link.update(target, ts, message)
+        except (HttpOperationError, ClientRequestError, aiohttp.ClientError, TimeoutError, OSError):
+            return False
+        return True
+
     async def timezone(self, team_id: str, user_id: str) -> str | RateLimited | Transient | None:
         async with self._db.sessions() as session:
             target = await teams_store.find(session, user_id)

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.anonymity import on_the_hour, shown_after
@@ -23,7 +21,7 @@ from bot.domain.settings import Settings
 from bot.domain.vocabulary import CLOSED_STATUSES, status_name
 from comms.platforms import note_payload
 from comms.render.limits import truncate
-from comms.senders import Sent
+from comms.senders import Sent, SlackSender
 from comms.workspaces import SlackClients
 from storage import outbox, subjects
 from storage import triage_channels as triage_store
@@ -223,11 +221,4 @@ def suggestions_note(new_label: str, similar: Sequence[tuple[Feedback, int]], cl
 
 async def update_post(clients: SlackClients, team_id: str, channel: str, ts: str, message: dict[str, Any]) -> bool:
     """Redraw a triage post in place (chat.update); False when Slack refused (the post deleted, the app removed)."""
-    client = await clients.for_team(team_id)
-    if client is None:
-        return False
-    try:
-        await client.chat_update(channel=channel, ts=ts, **message)
-    except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError):
-        return False
-    return True
+    return await SlackSender(clients).update(team_id, channel, ts, message)

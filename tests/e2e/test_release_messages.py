@@ -212,7 +212,7 @@ async def test_the_report_is_updated_in_place_after_acknowledgements_at_most_eve
     await fake_slack.wait_for("response_url")
     await eventually(lambda: _report_due(server))
     # Five seconds after the report was drawn it is not redrawn, whoever asks.
-    quiet = await redraw_reports(server.deps.db, server.deps.clients, lambda _: None, start + timedelta(seconds=5))
+    quiet = await redraw_reports(server.deps.db, lambda _: None, start + timedelta(seconds=5))
     assert quiet == 0 and fake_slack.calls_to("chat.update") == []
 
     server.deps.clock = lambda: start + timedelta(seconds=10)
@@ -223,7 +223,7 @@ async def test_the_report_is_updated_in_place_after_acknowledgements_at_most_eve
     lion_two = next(call for call in delivered if call["channel"] == "U0LION2")
     await click(server, fake_slack, "release_ack", lion_two, "U0LION2")
     await eventually(lambda: _report_due(server))
-    later = await redraw_reports(server.deps.db, server.deps.clients, lambda _: None, start + timedelta(seconds=15))
+    later = await redraw_reports(server.deps.db, lambda _: None, start + timedelta(seconds=15))
     assert later == 0 and len(fake_slack.calls_to("chat.update")) == 1
 
     server.deps.clock = lambda: start + timedelta(seconds=20)
