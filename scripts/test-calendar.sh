@@ -20,6 +20,18 @@ berlin-leaves-summer-time|2026-10-24 23:59:50|Europe/Berlin"
 # The last is 01:59:50 in Berlin on 25 October 2026: summer time ends an hour later, at 03:00 local.
 
 TESTS=(tests/e2e tests/security tests/comms tests/storage tests/bot tests/handlers)
+# Slow files whose outcome no date or hour can change (no schedule, week, day or zone in them): the terminal's
+# line editing, signals and health, Socket Mode, fault injection, trackers and webhooks, exports' escaping, fuzzing,
+# the suppression property. The main suite runs them; a new file runs here until it is listed.
+CLOCKLESS=(
+    tests/bot/test_shell.py tests/bot/test_suppression.py tests/bot/cli/test_help.py
+    tests/e2e/test_delivery_faults.py tests/e2e/test_server_ops.py tests/e2e/test_socket_mode.py
+    tests/e2e/test_trackers.py tests/e2e/test_webhooks.py tests/e2e/test_tenant_isolation.py
+    tests/e2e/test_fuzz_requests.py tests/e2e/test_fuzz_teams.py tests/e2e/test_slack_malformed.py
+    tests/e2e/test_slack_event_retries.py tests/e2e/test_export_roundtrip.py tests/e2e/test_audit.py
+    tests/security/test_export_formulas.py tests/security/test_export_output_symlink.py
+    tests/security/test_markup_injection.py
+)
 
 names=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do names+=("$1"); shift; done
@@ -40,7 +52,7 @@ for name in "${names[@]}"; do
     offset=$(($(date -ud "$instant" +%s) - $(date +%s)))
     if TZ=UTC FEEDBOT_TEST_TIMEZONE="$zone" \
         faketime -f "$(printf %+d "$offset")" .venv/bin/pytest -q -p no:cacheprovider -n "${FEEDBOT_TEST_WORKERS:-2}" \
-        "${TESTS[@]}" "$@" >".venv/calendar-$name.log" 2>&1; then
+        "${TESTS[@]}" "${CLOCKLESS[@]/#/--ignore=}" "$@" >".venv/calendar-$name.log" 2>&1; then
         status=passed
     else
         status=FAILED

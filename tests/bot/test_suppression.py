@@ -33,7 +33,7 @@ def consistent_worlds(shown: dict[str, int], hidden: list[str], total: int, thre
     return worlds
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=700, deadline=None)
 @given(
     counts=st.lists(st.integers(1, 9), min_size=1, max_size=5),
     threshold=st.integers(3, 6),
