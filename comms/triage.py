@@ -6,7 +6,7 @@ post, a rolled-back one never. Slack items only: a triage channel is a Slack cha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +45,7 @@ DIFFERENT_ACTION = "triage_different"
 ANONYMOUS = "anonymous"
 ANONYMOUS_CONTEXT = "Shared anonymously: nobody, this post included, knows who sent it, so nobody can answer them."
 QUOTE_LIMIT = 2800  # a section's text holds 3,000 characters; the rest of the line is ours
+TITLE_LIMIT = 60  # the first words of another item or release a post names: enough to recognise it
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,12 @@ def triage_note(
     trackers: bool = False,
     similar: Sequence[tuple[str, int]] = (),
     change: Change | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> Note:
     """What the triage channel reads about an item: its words, product, kind, who sent it, and for feedback where
-    it stands (status, owner, votes) with the buttons that move it on; then its last change, if any."""
+    it stands (status, owner, votes) with the buttons that move it on; then its last change, if any. `titles` gives
+    the first words of the other items and releases it names (by label), so nobody has to look an id up."""
+    named = _namer(titles or {})
     if isinstance(item, Bug):
         label = bug_label(item.id)
         paragraphs = [f"*{verbatim(item.title)}*", verbatim(truncate(item.what_happened, QUOTE_LIMIT))]
@@ -92,7 +96,7 @@ def triage_note(
     filing = trackers and item.tracker_key is None and item.tracker_status != "queued"
     status = status_name(item.status) + (f": {verbatim(item.status_note)}" if item.status_note else "")
     if item.duplicate_of_id:
-        status += f" (duplicate of {feedback_label(item.duplicate_of_id)})"
+        status += f" (duplicate of {named(feedback_label(item.duplicate_of_id))})"
     facts = [
         ("Product", _product(item.product)),
         ("Kind", item.category or "not given"),
@@ -101,12 +105,15 @@ def triage_note(
         ("Votes", str(votes)),
     ]
     if item.release_id is not None:
-        facts.append(("About", release_label(item.release_id)))
+        facts.append(("About", named(release_label(item.release_id))))
     if item.assignee_id:
         facts.append(("Owner", mention(item.assignee_id)))
     if similar:
         facts.append(
-            ("Similar", ", ".join(f"{other} ({count} vote{'s' if count != 1 else ''})" for other, count in similar))
+            (
+                "Similar",
+                "; ".join(f"{named(other)} ({count} vote{'s' if count != 1 else ''})" for other, count in similar),
+            )
         )
     return Note(
         title=f"Feedback {label}",
@@ -133,6 +140,14 @@ def _actions(label: str, status: str, anonymous: bool, filing: bool) -> tuple[Ac
     reply = [] if anonymous else [Action("Reply to submitter…", REPLY_ACTION, label)]
     tracker = [Action("File in tracker", TRACKER_ACTION, label)] if filing else []
     return (*moves, *rest, *reply, *tracker)
+
+
+def _namer(titles: Mapping[str, str]) -> Callable[[str], str]:
+    def named(label: str) -> str:
+        title = titles.get(label)
+        return f"{label} “{verbatim(truncate(title, TITLE_LIMIT))}”" if title else label
+
+    return named
 
 
 def _product(product: str | None) -> str:

@@ -161,6 +161,16 @@ async def targets(session: AsyncSession, feedback_ids: Sequence[int]) -> dict[in
     return {source: by_id[target] for source, target in pairs.items() if target in by_id}
 
 
+async def texts(session: AsyncSession, team_id: str, feedback_ids: Collection[int]) -> dict[int, str]:
+    """The words of these items of the workspace, by id (what a triage post quotes of the items it names)."""
+    if not feedback_ids:
+        return {}
+    rows = await session.execute(
+        select(Feedback.id, Feedback.text).where(Feedback.team_id == team_id, Feedback.id.in_(list(feedback_ids)))
+    )
+    return {feedback_id: text for feedback_id, text in rows.all()}
+
+
 # --- lists ---------------------------------------------------------------------------------------------------------
 
 Sort = Literal["votes", "new"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.deps import Deps
-from bot.domain.ids import feedback_label, parse_label
+from bot.domain.ids import feedback_label, parse_label, release_label
 from bot.domain.notes import Note
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
@@ -16,6 +16,7 @@ from bot.domain.vocabulary import CLOSED_STATUSES
 from bot.services import triage, triage_routes
 from bot.services.admin import NotAllowed
 from comms.triage import Change, suggestions_note, triage_note
+from storage import releases as release_store
 from storage import submissions
 from storage import triage as lifecycle_store
 from storage import triage_channels as channel_store
@@ -79,14 +80,23 @@ class TriageChannelDesk:
             if item.status in CLOSED_STATUSES
             else await self._deps.similar.similar(requester.team_id, item.text, limit=SUGGESTED, exclude={item.id})
         )
+        named = [match.id for match in similar] + ([item.duplicate_of_id] if item.duplicate_of_id else [])
         async with self._deps.db.sessions() as session:
             votes = await lifecycle_store.vote_counts(session, [item.id, *(match.id for match in similar)])
+            titles = {
+                feedback_label(other): " ".join(text.split())
+                for other, text in (await lifecycle_store.texts(session, item.team_id, named)).items()
+            }
+            release = await release_store.get(session, item.release_id, item.team_id) if item.release_id else None
+        if release is not None:
+            titles[release_label(release.id)] = release.title
         note = triage_note(
             item,
             votes.get(item.id, 0),
             trackers=bool(self._deps.settings.trackers),
             similar=[(feedback_label(match.id), votes.get(match.id, 0)) for match in similar],
             change=change,
+            titles=titles,
         )
         return Drawing(note, as_of)
 

@@ -78,3 +78,14 @@ def test_the_suggestions_carry_the_claim_and_a_way_to_keep_ones_own() -> None:
     ]
     assert values == ["FB-9|FB-7|c1a1m", "FB-9"]
     assert buttons(message) == ["triage_same:FB-7", "triage_different"]
+
+
+def test_the_items_and_release_a_post_names_are_named_by_their_words_escaped() -> None:
+    titles = {"FB-3": "Scan receipts <!here> from email", "REL-2": "Expense Hub 3.1", "FB-9": "x" * 200}
+    note = triage_note(item(status="duplicate", duplicate_of_id=3, release_id=2), similar=[("FB-9", 2)], titles=titles)
+    message = note_message(note)
+    assert block_kit_problems(message) == []
+    shown = str(message["blocks"])
+    assert "duplicate of FB-3 “Scan receipts &lt;!here&gt; from email”" in shown
+    assert "REL-2 “Expense Hub 3.1”" in shown
+    assert "FB-9 “" + "x" * 40 in shown and "x" * 61 not in shown and "(2 votes)" in shown

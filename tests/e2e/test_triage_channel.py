@@ -239,8 +239,8 @@ async def test_a_post_shows_the_items_that_say_the_same(server: RunningServer, f
 
     updated = await eventually(second_redrawn, timeout=20)
     assert updated["channel"] == TRIAGE and block_kit_problems(updated) == []
-    shown = json.dumps(updated["blocks"])
-    assert "*Similar*" in shown and "FB-1 (0 votes)" in shown
+    shown = json.dumps(updated["blocks"], ensure_ascii=False)
+    assert "*Similar*" in shown and "FB-1 “Approving expenses on my phone takes too many taps” (0 votes)" in shown
 
 
 async def test_an_item_is_assigned_to_the_person_picked(server: RunningServer, fake_slack: FakeSlack) -> None:
