@@ -244,13 +244,15 @@ async def _release(call: Call) -> Answer:
         case "new":
             return Answer(form=Form("release"))
         case "list":
-            return Answer(reply=await desk.listing(call.requester))
+            zone = await call.desks.release_forms.author_zone(call.requester, None)
+            return Answer(reply=await desk.listing(call.requester, zone))
         case "report":
             return Answer(reply=await desk.report(call.requester, command.release_id))
         case "cancel":
             return Answer(reply=await desk.cancel(call.requester, command.release_id))
         case "reschedule":
-            return Answer(reply=await desk.reschedule(call.requester, command.release_id, command.argument))
+            zone = await call.desks.release_forms.author_zone(call.requester, None)
+            return Answer(reply=await desk.reschedule(call.requester, command.release_id, command.argument, zone))
     # Drafts and templates belong to Slack's form; the terminal asks for a note field by field.
     return Answer(reply=Reply.info("Drafts and templates are part of Slack's /release form."))
 

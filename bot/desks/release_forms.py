@@ -61,11 +61,12 @@ class ReleaseFormDesk:
         self._releases = releases
 
     async def author_zone(self, requester: Requester, lookup: ZoneLookup | None) -> ZoneInfo:
-        """The person's time zone: cached, else asked of their platform once (with `lookup`; None: the cache alone,
-        where a platform call would not fit the answer's time) and kept; FEEDBOT_TIMEZONE when neither knows."""
+        """The person's time zone: cached (or what their Teams client reported), else asked of their platform once
+        (with `lookup`; None: what we know alone, where a platform call would not fit the answer's time) and kept;
+        FEEDBOT_TIMEZONE when neither knows."""
         platform, team, user = requester.platform, requester.team_id, requester.user_id
         async with self._deps.db.sessions() as session:
-            name = await timezones.cached(session, platform, team, user)
+            name = await timezones.known(session, platform, team, user)
         if name is None and lookup is not None:
             looked_up = await lookup(team, user)
             if isinstance(looked_up, str) and _zone(looked_up) is not None:

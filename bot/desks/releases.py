@@ -136,9 +136,15 @@ class ReleaseDesk:
             lambda session: releases.cancel(session, requester, release_id, self._deps.settings)
         )
 
-    async def reschedule(self, requester: Requester, release_id: int, send_at: str) -> Reply:
+    async def reschedule(
+        self, requester: Requester, release_id: int, send_at: str, zone: ZoneInfo | None = None
+    ) -> Reply:
+        """A time without an offset is read in `zone` (the author's), else FEEDBOT_TIMEZONE."""
+        settings = self._deps.settings
         return await self._in_transaction(
-            lambda session: releases.reschedule(session, requester, release_id, send_at, self._deps.settings),
+            lambda session: releases.reschedule(
+                session, requester, release_id, send_at, settings, zone or settings.zone
+            ),
             nudge=True,
         )
 

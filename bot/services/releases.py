@@ -287,21 +287,22 @@ async def cancel(session: AsyncSession, requester: Requester, release_id: int, s
 
 
 async def reschedule(
-    session: AsyncSession, requester: Requester, release_id: int, send_at: str, settings: Settings
+    session: AsyncSession, requester: Requester, release_id: int, send_at: str, settings: Settings, zone: ZoneInfo
 ) -> Reply:
+    """`send_at` without an offset is read in `zone`, the author's, and the answer says when in it."""
     require_author(requester, settings, "reschedule releases")
     release = await release_store.get(session, release_id, requester.team_id)
     if release is None:
         return Reply.invalid(f"There is no release {release_label(release_id)} here.")
     try:
-        moment = parse_send_at(send_at, settings.zone, per_recipient=release.per_recipient_time)
+        moment = parse_send_at(send_at, zone, per_recipient=release.per_recipient_time)
     except ValueError as problem:
         return Reply.invalid(str(problem))
     if not await release_store.transition(session, release_id, CANCELLABLE, send_at=moment):
         return Reply.invalid(f"{release_label(release_id)} is {release.status}: too late to move it.")
     release = await release_store.reload(session, release_id)
     await audit.record(session, requester, "release.rescheduled", release_label(release_id), _audit_note(release))
-    return scheduled_reply(release, settings.zone)
+    return scheduled_reply(release, zone)
 
 
 UPCOMING = ("awaiting_approval", "scheduled")

@@ -141,6 +141,11 @@ async def test_an_author_lists_reschedules_cancels_and_reports(server: RunningSe
     assert "REL-2" in moved and "is scheduled for" in moved
     rows = {row.id: row for row in await server.rows(Release)}
     assert rows[2].send_at - upcoming.send_at > timedelta(hours=23)
+    # A time without a zone is the author's own: the zone their form and list show them.
+    at_nine = ephemeral_text(await command(server, "reschedule REL-2 2027-01-05 09:00"))
+    assert "09:00" in at_nine and "Asia/Kolkata" in at_nine, at_nine
+    moved_to = {row.id: row.send_at for row in await server.rows(Release)}[2]
+    assert moved_to == datetime(2027, 1, 5, 9, tzinfo=KOLKATA)
     bad_time = ephemeral_text(await command(server, "reschedule REL-2 whenever"))
     assert "not a time I understand" in bad_time
 

@@ -46,7 +46,9 @@ async def _quick_answer(desks: Desks, requester: Requester, command: release_com
         case "report":
             return await releases.report(requester, command.release_id)
         case "reschedule":
-            return await releases.reschedule(requester, command.release_id, command.argument)
+            # The zone the author's form showed them (cached then): no platform call fits before the ack.
+            zone = await desks.release_forms.author_zone(requester, None)
+            return await releases.reschedule(requester, command.release_id, command.argument, zone)
         case "templates":
             return await forms.templates(requester)
         case "template_save":
