@@ -13,6 +13,7 @@ from bot.domain.settings import Settings
 from bot.services.similarity import SimilarFeedback
 from comms.audience import Directory, PlatformDirectory, SlackDirectory, TeamsDirectory
 from comms.metrics import Metrics
+from comms.releases import questions_created
 from comms.teams_link import TeamsLink
 from comms.trackers.filing import TrackerFiling
 from comms.triage import TriagePosts
@@ -74,6 +75,8 @@ class Deps:
         # the database, so the hook runs even before FEEDBOT_TRIAGE_CHANNEL is set.
         self.triage = TriagePosts(settings)
         group_commit.after_insert = chain_after_insert(group_commit.after_insert, self.triage.items_created)
+        # A release's author hears of each question about it from the same transaction (comms/releases.py).
+        group_commit.after_insert = chain_after_insert(group_commit.after_insert, questions_created)
 
 
 def build_deps(settings: Settings) -> Deps:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ from bot.domain.local_time import wall_time
 from bot.domain.notes import Note
 from bot.domain.platforms import SLACK, TEAMS, is_person, is_teams_id
 from bot.domain.replies import channel_mention, mention, verbatim
-from bot.domain.vocabulary import TIERS
+from bot.domain.vocabulary import QUESTION, TIERS
 from comms.lifecycle import announce_stage, status_changed
 from comms.platforms import direct_message, note_payload
 from comms.render.limits import truncate
@@ -37,7 +37,7 @@ from storage import outbox, subjects, submissions, triage_channels
 from storage import releases as release_store
 from storage import triage as triage_store
 from storage.db import Database
-from storage.models import Bug, Delivery, Feedback, Release, utcnow
+from storage.models import Base, Bug, Delivery, Feedback, Release, utcnow
 
 log = logging.getLogger("feedbot.releases")
 
@@ -175,6 +175,18 @@ async def tell_author(session: AsyncSession, release: Release, label: str, text:
         # An anonymous question reaches its author after the hour it was asked in: its time would say who asked.
         not_before=shown_after(utcnow()) if asker is None else None,
     )
+
+
+async def questions_created(session: AsyncSession, rows: Sequence[Base]) -> None:
+    """The group commit's after-insert hook for "Ask a question": the release's author is told in the transaction
+    that stores the question, so a stored question always reaches them and a rolled-back one never does."""
+    for item in rows:
+        if not isinstance(item, Feedback) or item.category != QUESTION or item.release_id is None:
+            continue
+        release = await release_store.get(session, item.release_id, item.team_id)
+        if release is not None and is_person(release.created_by):
+            asker = None if item.anonymous else item.user_id
+            await tell_author(session, release, feedback_label(item.id), item.text, asker)
 
 
 async def ask_approvers(session: AsyncSession, release: Release, approvers: frozenset[str], zone: ZoneInfo) -> int:

@@ -11,15 +11,13 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.deps import Deps
 from bot.domain.home import HomeSummary
-from bot.domain.ids import feedback_label, release_label
-from bot.domain.platforms import is_person
+from bot.domain.ids import release_label
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from bot.domain.validation import InvalidSubmission
 from bot.domain.vocabulary import QUESTION
 from bot.services import bugs, feedback, home, releases
 from bot.services.reader_zone import reader_zone
-from comms.releases import tell_author
 
 log = logging.getLogger("feedbot.intake")
 
@@ -70,11 +68,9 @@ class IntakeDesk:
             )
             return Outcome(reply, result.feedback.id, result.created)
 
+        # The author's DM is queued by the group commit's hook (comms/releases.questions_created), with the item.
         outcome = await self._store("question", requester, store, counted=not anonymous)
-        if outcome.created and outcome.item_id is not None and is_person(release.created_by):
-            asker = None if anonymous else requester.user_id
-            async with self._deps.db.sessions.begin() as session:
-                await tell_author(session, release, feedback_label(outcome.item_id), draft.text, asker)
+        if outcome.created:
             self._deps.nudge_scheduler()
         return outcome
 
