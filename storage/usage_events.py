@@ -78,8 +78,8 @@ async def insert_events(session: AsyncSession, rows: Sequence[EventRow]) -> int:
 
 @dataclass(frozen=True)
 class Forgotten:
-    events: int
-    people: int
+    events: int = 0
+    people: int = 0
 
     def __bool__(self) -> bool:
         return bool(self.events or self.people)

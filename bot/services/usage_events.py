@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -130,11 +130,20 @@ def check_event(raw: Any, secret_key: str, received_at: datetime, fallback_messa
         return str(refused)
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """In place of an event that could not even be read (a line of a file that is not JSON): refused with `reason`."""
+
+    reason: str
+
+
 class _Refused(Exception):
     """Why one event is refused."""
 
 
 def _row(raw: Any, secret_key: str, received_at: datetime, fallback_message_id: str | None) -> EventRow:
+    if isinstance(raw, Unreadable):
+        raise _Refused(raw.reason)
     if not isinstance(raw, dict):
         raise _Refused("an event must be a JSON object")
     # Segment's single-call endpoint (/v1/track) implies the type, so a body without one is a track call.
@@ -249,6 +258,17 @@ def _shown(value: Any) -> str:
     return f"“{text[:SHOWN]}…”" if len(text) > SHOWN else f"“{text}”"
 
 
+def _chunks(items: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
+    chunk: list[tuple[int, Any]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def content_message_id(row: EventRow) -> str:
     """An id for an imported row that has no messageId: the same person doing the same thing at the same instant is
     the same event, so importing a file twice stores it once."""
@@ -281,6 +301,19 @@ class UsageEvents:
             self._metrics.usage_events_accepted.inc(len(checked.rows))
             self._metrics.usage_events_rejected.inc(len(checked.rejected))
         return Receipt(len(checked.rows), new, tuple(checked.rejected))
+
+    async def import_events(self, numbered: Iterable[tuple[int, Any]], received_at: datetime) -> Receipt:
+        """Events read from a file as (line, track call), stored MAX_BATCH at a time as they are read, so a file of
+        any size takes the memory of one batch. A row without a messageId gets one from its content."""
+        accepted = new = 0
+        rejected: list[Rejected] = []
+        for chunk in _chunks(numbered, MAX_BATCH):
+            checked = check_events(chunk, self.secret_key, received_at)
+            rows = [row if row.message_id else row._replace(message_id=content_message_id(row)) for row in checked.rows]
+            new += await self.store(rows)
+            accepted += len(rows)
+            rejected += checked.rejected
+        return Receipt(accepted, new, tuple(rejected))
 
     async def store(self, rows: Sequence[EventRow]) -> int:
         """How many of `rows` were new (the others were stored before)."""
