@@ -1,8 +1,9 @@
 """Usage events in SQL: store a batch in one statement, forget a person's, expire old ones.
 
-Ingestion is the hot path (tens of thousands of events a second), so a batch is one statement with no ORM objects:
-on PostgreSQL one INSERT … SELECT FROM unnest(arrays), a single round trip and a single plan whatever the batch
-size; on SQLite, in process, one executemany. A resent event (same message_id) is skipped by the unique constraint,
+Ingestion is the hot path (tens of thousands of events a second), so a batch goes in whole with no ORM objects: on
+PostgreSQL by COPY and one INSERT … SELECT (measured against one INSERT … SELECT FROM unnest(arrays) and
+json_to_recordset: both spent more time turning values into parameters than PostgreSQL spent storing them); on
+SQLite, in process, one executemany. A resent event (same message_id) is skipped by the unique constraint,
 so the caller learns how many rows were new. Functions take a session; the caller owns the transaction.
 """
 
@@ -11,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,23 +40,18 @@ class EventRow(NamedTuple):
 
 
 COLUMNS = EventRow._fields
-_ARRAY_TYPES = {
-    "product": "varchar[]",
-    "event": "varchar[]",
-    "task": "varchar[]",
-    "outcome": "varchar[]",
-    "duration_ms": "bigint[]",
-    "error": "varchar[]",
-    "person": "varchar[]",
-    "anonymous": "boolean[]",
-    "occurred_at": "timestamptz[]",
-    "received_at": "timestamptz[]",
-    "message_id": "varchar[]",
-}
-# One parameter per column, whatever the batch size: PostgreSQL prepares it once and never hits its parameter limit.
-_POSTGRES_INSERT = text(
-    f"INSERT INTO usage_events ({', '.join(COLUMNS)}) "
-    f"SELECT * FROM unnest({', '.join(f'CAST(:{name} AS {_ARRAY_TYPES[name]})' for name in COLUMNS)}) "
+_COLUMN_LIST = ", ".join(COLUMNS)
+# A batch arrives in a temporary table by COPY (the cheapest way into PostgreSQL, no parameter per value), then
+# moves over in one INSERT … SELECT that skips resent events. The table lives as long as the connection, and its
+# rows as long as the transaction.
+_INCOMING = "usage_events_incoming"
+_POSTGRES_STAGE = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_INCOMING} ON COMMIT DELETE ROWS AS "
+    f"SELECT {_COLUMN_LIST} FROM usage_events WITH NO DATA"
+)
+_POSTGRES_COPY = f"COPY {_INCOMING} ({_COLUMN_LIST}) FROM STDIN"
+_POSTGRES_MOVE = (
+    f"INSERT INTO usage_events ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM {_INCOMING} "
     "ON CONFLICT (message_id) DO NOTHING"
 )
 _SQLITE_INSERT = sqlite.insert(Base.metadata.tables[UsageEvent.__tablename__]).on_conflict_do_nothing(
@@ -69,11 +65,22 @@ async def insert_events(session: AsyncSession, rows: Sequence[EventRow]) -> int:
     if not rows:
         return 0
     if session.get_bind().dialect.name == "postgresql":
-        columns = dict(zip(COLUMNS, (list(values) for values in zip(*rows, strict=True)), strict=True))
-        result = await session.execute(_POSTGRES_INSERT, columns)
-    else:
-        result = await session.execute(_SQLITE_INSERT, [row._asdict() for row in rows])
+        return await _copy_in(session, rows)
+    result = await session.execute(_SQLITE_INSERT, [row._asdict() for row in rows])
     return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+
+
+async def _copy_in(session: AsyncSession, rows: Sequence[EventRow]) -> int:
+    # psycopg's own connection, inside the session's transaction: SQLAlchemy has no COPY.
+    connection = await (await session.connection()).get_raw_connection()
+    driver: Any = connection.driver_connection
+    async with driver.cursor() as cursor:
+        await cursor.execute(_POSTGRES_STAGE)
+        async with cursor.copy(_POSTGRES_COPY) as copy:
+            for row in rows:
+                await copy.write_row(row)
+        await cursor.execute(_POSTGRES_MOVE)
+        return max(cursor.rowcount, 0)
 
 
 @dataclass(frozen=True)

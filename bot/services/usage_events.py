@@ -156,6 +156,8 @@ def _row(raw: Any, secret_key: str, received_at: datetime, fallback_message_id: 
     message_id = raw.get("messageId")
     if message_id is not None and (not isinstance(message_id, str) or not 0 < len(message_id) <= MAX_MESSAGE_ID):
         raise _Refused(f"messageId must be a string of 1 to {MAX_MESSAGE_ID} characters")
+    if message_id is not None:
+        _storable(message_id, "messageId")
     properties = raw.get("properties")
     if properties is None:
         properties = {}
@@ -169,6 +171,8 @@ def _row(raw: Any, secret_key: str, received_at: datetime, fallback_message_id: 
     error = properties.get("error")
     if error is not None and not isinstance(error, str):
         raise _Refused("properties.error must be a string")
+    if error is not None:
+        _storable(error, "properties.error")
     return EventRow(
         product=product,
         event=event,
@@ -194,8 +198,21 @@ def _person(raw: Mapping[str, Any]) -> tuple[str, bool]:
         # Numbers too: several analytics libraries send a numeric user id as it is.
         if isinstance(value, bool) or not isinstance(value, str | int) or len(str(value).strip()) > MAX_USER_ID:
             raise _Refused(f"{name} must be a string of at most {MAX_USER_ID} characters")
+        _storable(str(value), name)
         return str(value).strip(), anonymous
     raise _Refused("userId or anonymousId is required")
+
+
+def _storable(value: str, name: str) -> None:
+    """JSON can carry what no database column holds: a NUL (PostgreSQL refuses it in text) or half of a surrogate
+    pair (not UTF-8 at all, so neither database, nor the pseudonym's HMAC, can take it)."""
+    if "\x00" in value:
+        raise _Refused(f"{name} contains a NUL character")
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            raise _Refused(f"{name} is not valid Unicode text") from None
 
 
 def _text(fields: Mapping[str, Any], name: str, longest: int, *, where: str = "") -> str:
@@ -211,6 +228,7 @@ def _optional_text(fields: Mapping[str, Any], name: str, longest: int, *, where:
         return None
     if not isinstance(value, str):
         raise _Refused(f"{where}{name} must be a string")
+    _storable(value, f"{where}{name}")
     value = value.strip()
     if len(value) > longest:
         raise _Refused(f"{where}{name} is longer than {longest} characters")

@@ -121,14 +121,18 @@ async def test_bad_events_are_reported_by_index_and_the_good_ones_kept(server: R
         (track(duration_ms=True), "properties.duration_ms must be a whole number of milliseconds"),
         (track(duration_ms=2**63), "properties.duration_ms is too large"),
         (track(error={"code": 500}), "properties.error must be a string"),
+        (track(product="Expense\x00Hub"), "properties.product contains a NUL character"),
+        (good | {"userId": "U\ud800"}, "userId is not valid Unicode text"),
+        (track(error="\udfff"), "properties.error is not valid Unicode text"),
     ]
     kept = [track("U1", 1), track("U2", 2, duration_ms=1200.0, error="E" * 300), track("U3", 3, outcome="failed")]
     batch = [kept[0], *(event for event, _ in bad[:10]), kept[1], *(event for event, _ in bad[10:]), kept[2]]
+    last = len(batch) - 1
 
     status, answer = await post(server, {"batch": batch})
 
     assert status == 200 and answer["accepted"] == 3
-    expected = [(index, reason) for index, (_, reason) in zip([*range(1, 11), *range(12, 27)], bad, strict=True)]
+    expected = [(index, reason) for index, (_, reason) in zip([*range(1, 11), *range(12, last)], bad, strict=True)]
     got = [(each["index"], each["reason"]) for each in answer["rejected"]]
     assert [index for index, _ in got] == [index for index, _ in expected]
     for (_, reason), (_, wanted) in zip(got, expected, strict=True):
@@ -142,7 +146,7 @@ async def test_bad_events_are_reported_by_index_and_the_good_ones_kept(server: R
 
     metrics = await (await server.http.get(f"{server.url}/metrics")).text()
     assert "feedbot_usage_events_accepted_total 3.0" in metrics
-    assert "feedbot_usage_events_rejected_total 25.0" in metrics
+    assert f"feedbot_usage_events_rejected_total {len(bad)}.0" in metrics
 
 
 @pytest.mark.parametrize(
@@ -196,7 +200,7 @@ async def test_bodies_that_are_not_a_batch_are_refused_with_a_reason(server: Run
         (b"", "the body is not JSON"),
         (b"[1, 2]", "the body must be a JSON object"),
         (b'{"batch": {"type": "track"}}', "batch must be a list of events"),
-        (b"[" * 100 + b"]" * 100, "the JSON nests"),
+        (b'{"batch": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "the JSON nests too deeply"),
     ]:
         status, answer = await post(server, None, raw=raw)
         assert status == 400 and answer["error"].startswith(reason), (raw, answer)
