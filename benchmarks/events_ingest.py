@@ -31,6 +31,7 @@ import psycopg
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, func, select
 
+from benchmarks.ack_load import cpu_seconds
 from bot.domain.person_key import person_key
 from storage.db import sync_url
 from storage.models import UsageEvent
@@ -105,6 +106,7 @@ class Run:
     rss_start: float
     rss_end: float
     stored: int
+    cpu: float  # the server process's CPU seconds while it took the events
 
     @property
     def rate(self) -> float:
@@ -148,11 +150,13 @@ async def ingest(database_url: str, secret_key: str, events: int, batch: int, co
     try:
         async with served(env) as (server, base_url):
             rss_start = memory_mib(server.pid)
+            cpu_start = cpu_seconds(server.pid)
             statuses, accepted, seconds = await send_all(base_url, events, batch, concurrency)
+            cpu = cpu_seconds(server.pid) - cpu_start
             rss_end = memory_mib(server.pid)
     finally:
         await fake.stop()
-    return Run(events, seconds, statuses, accepted, rss_start, rss_end, stored_events(database_url))
+    return Run(events, seconds, statuses, accepted, rss_start, rss_end, stored_events(database_url), cpu)
 
 
 def copy_rows(events: int, secret_key: str, received_at: datetime) -> Iterator[tuple[object, ...]]:
@@ -186,6 +190,7 @@ def copy_seconds(database_url: str, events: int, secret_key: str) -> float:
 def report(backend: str, run: Run) -> bool:
     print(
         f"{backend:>10}: {run.events:,} events in {run.seconds:.1f} s = {run.rate:,.0f} events/s; "
+        f"server CPU {run.cpu / run.events * 1e6:.0f} µs/event ({run.cpu / run.seconds:.0%} of a core); "
         f"server RSS {run.rss_start:.0f} MiB at start, {run.rss_end:.0f} MiB at the end; "
         f"statuses {dict(run.statuses)}; accepted {run.accepted:,}; stored {run.stored:,}"
     )
