@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 
 from bot.domain.person_key import person_key
-from comms.metrics import Metrics
 from storage import usage_events as usage_store
 from storage.db import Database
 from storage.usage_events import EventRow
@@ -297,12 +296,11 @@ def content_message_id(row: EventRow) -> str:
 
 
 class UsageEvents:
-    """Stores checked events, and counts those that came over HTTP in the server's metrics."""
+    """Checks events and stores the good ones."""
 
-    def __init__(self, db: Database, secret_key: str | None, metrics: Metrics | None = None) -> None:
+    def __init__(self, db: Database, secret_key: str | None) -> None:
         self._db = db
         self._secret_key = secret_key
-        self._metrics = metrics
 
     @property
     def secret_key(self) -> str:
@@ -315,9 +313,6 @@ class UsageEvents:
         key = check_idempotency_key(idempotency_key)
         checked = check_events(enumerate(events_of(body)), self.secret_key, received_at, key)
         new = await self.store(checked.rows)
-        if self._metrics is not None:
-            self._metrics.usage_events_accepted.inc(len(checked.rows))
-            self._metrics.usage_events_rejected.inc(len(checked.rejected))
         return Receipt(len(checked.rows), new, tuple(checked.rejected))
 
     async def import_events(self, numbered: Iterable[tuple[int, Any]], received_at: datetime) -> Receipt:

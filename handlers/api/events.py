@@ -25,7 +25,7 @@ def _error(status: int, error: str, **headers: str) -> web.Response:
 class EventsEndpoint:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
-        self._events = UsageEvents(deps.db, deps.settings.pseudonym_key, deps.metrics)
+        self._events = UsageEvents(deps.db, deps.settings.pseudonym_key)
 
     async def post(self, request: web.Request) -> web.Response:
         token = self._deps.settings.events_token
@@ -50,4 +50,7 @@ class EventsEndpoint:
             receipt = await self._events.receive(body, request.headers.get("Idempotency-Key"), self._deps.clock())
         except EventsRefusal as refusal:
             return _error(refusal.status, refusal.error)
+        metrics = self._deps.metrics
+        metrics.usage_events_accepted.inc(receipt.accepted)
+        metrics.usage_events_rejected.inc(len(receipt.rejected))
         return web.json_response(receipt.as_json())
