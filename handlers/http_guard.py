@@ -118,7 +118,9 @@ def bearer_exactly(authorization: str | None, expected: str) -> bool:
     """`Bearer <token>` with one space and nothing around the token: a machine sends exactly that, so any other
     spelling is a wrong header, not one to tidy up."""
     scheme, _, presented = (authorization or "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(presented.encode(), expected.encode())
+    # aiohttp hands over bytes that are not UTF-8 as lone surrogates: encoded as they are, never an error (a 500).
+    raw, wanted = presented.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    return scheme.lower() == "bearer" and hmac.compare_digest(raw, wanted)
 
 
 def bearer_matches(authorization: str | None, expected: str) -> bool:

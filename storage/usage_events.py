@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Base, PersonSegment, UsageEvent
@@ -71,16 +72,22 @@ async def insert_events(session: AsyncSession, rows: Sequence[EventRow]) -> int:
 
 
 async def _copy_in(session: AsyncSession, rows: Sequence[EventRow]) -> int:
+    import psycopg  # only on PostgreSQL, where it is installed
+
     # psycopg's own connection, inside the session's transaction: SQLAlchemy has no COPY.
     connection = await (await session.connection()).get_raw_connection()
     driver: Any = connection.driver_connection
-    async with driver.cursor() as cursor:
-        await cursor.execute(_POSTGRES_STAGE)
-        async with cursor.copy(_POSTGRES_COPY) as copy:
-            for row in rows:
-                await copy.write_row(row)
-        await cursor.execute(_POSTGRES_MOVE)
-        return max(cursor.rowcount, 0)
+    try:
+        async with driver.cursor() as cursor:
+            await cursor.execute(_POSTGRES_STAGE)
+            async with cursor.copy(_POSTGRES_COPY) as copy:
+                for row in rows:
+                    await copy.write_row(row)
+            await cursor.execute(_POSTGRES_MOVE)
+            return max(cursor.rowcount, 0)
+    except psycopg.Error as error:
+        # Raised past SQLAlchemy, so wrapped as it would wrap it: callers handle one kind of database failure.
+        raise DBAPIError(_POSTGRES_MOVE, None, error) from error
 
 
 @dataclass(frozen=True)

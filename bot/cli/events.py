@@ -52,7 +52,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             "usage events need FEEDBOT_SECRET_KEY: each user is stored only as a pseudonym keyed with it"
         )
     try:
-        source = path.open(encoding="utf-8", newline="")
+        # utf-8-sig: spreadsheets save "CSV UTF-8" with a byte-order mark, which would otherwise join the first column.
+        source = path.open(encoding="utf-8-sig", newline="")
     except OSError as problem:
         raise CommandFailed(f"cannot read {path}: {problem.strerror or problem}") from None
 

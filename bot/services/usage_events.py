@@ -97,8 +97,14 @@ def events_of(body: Any) -> list[Any]:
 
 
 def check_idempotency_key(key: str | None) -> str | None:
-    if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
+    if key is None:
+        return None
+    if not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
         raise EventsRefusal(400, f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
+    try:
+        _storable(key, "Idempotency-Key")
+    except _Refused as refused:
+        raise EventsRefusal(400, str(refused)) from None
     return key
 
 

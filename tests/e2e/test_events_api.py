@@ -290,3 +290,26 @@ async def test_random_bodies_never_get_a_5xx(server: RunningServer) -> None:
     for row in await server.rows(UsageEvent):
         assert row.product and row.event and len(row.person) == 64
         assert row.occurred_at <= NOW + timedelta(days=1)
+
+
+async def raw_request(server: RunningServer, headers: bytes, body: bytes) -> int:
+    """Header bytes as a client may send them, not UTF-8 (an HTTP library would refuse to)."""
+    host, port = server.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    head = b"POST /api/events HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
+    writer.write(head + headers + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    return int(status_line.split()[1])
+
+
+async def test_header_bytes_that_are_not_utf8_are_refused_not_a_500(server: RunningServer) -> None:
+    body = json.dumps(track()).encode()
+    assert await raw_request(server, b"Authorization: Bearer \xff\xfe" + TOKEN.encode() + b"\r\n", body) == 401
+    keyed = f"Authorization: Bearer {TOKEN}\r\n".encode() + b"Idempotency-Key: k\xff\r\n"
+    assert (
+        await raw_request(server, keyed, json.dumps({k: v for k, v in track().items() if k != "messageId"}).encode())
+        == 400
+    )
+    assert await server.count(UsageEvent) == 0

@@ -86,7 +86,7 @@ def test_importing_a_file_again_stores_nothing_twice(
 ) -> None:
     path = tmp_path / "events.csv"
     path.write_text(
-        "userId,event,timestamp,product\n"
+        "\ufeffuserId,event,timestamp,product\n"  # saved by a spreadsheet as "CSV UTF-8", with a byte-order mark
         "U1,Opened,2026-11-30T09:15:00Z,Expense Hub\n"
         "U2,Opened,2026-11-30T09:15:00Z,Expense Hub\n",
         encoding="utf-8",
