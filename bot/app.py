@@ -20,6 +20,7 @@ from handlers import slack as slack_handlers
 from handlers import teams as teams_handlers
 from handlers import trackers as tracker_webhooks
 from handlers import web as web_handlers
+from handlers.api import events as events_api
 from handlers.api import feedback as feedback_api
 from handlers.http_guard import LARGEST_BODY, LIMITS, ServerLimits
 from handlers.slack import http as slack_http
@@ -93,6 +94,7 @@ def build_web_app(
     if not deps.settings.teams_only:
         slack_http.mount(app, build_slack_app(desks), deps, socket_mode=socket_mode)
     feedback_api.register(app, desks.feedback_api)
+    events_api.register(app, deps)
     if deps.settings.teams_enabled:
         teams_handlers.register(app, desks)
     tracker_webhooks.register(app, desks.trackers, deps.settings)

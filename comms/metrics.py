@@ -42,6 +42,16 @@ class Metrics:
             ["platform", "outcome"],
             registry=self.registry,
         )
+        self.usage_events_accepted = Counter(
+            "feedbot_usage_events_accepted",
+            "Usage events accepted by POST /api/events (a resent one included: it is stored once).",
+            registry=self.registry,
+        )
+        self.usage_events_rejected = Counter(
+            "feedbot_usage_events_rejected",
+            "Usage events refused one by one by POST /api/events (not those of a request refused whole).",
+            registry=self.registry,
+        )
         self.background_failures = Counter(
             "feedbot_background_failures", "Work after an ack that failed.", registry=self.registry
         )

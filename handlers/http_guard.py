@@ -21,7 +21,8 @@ SLACK_BODY_LIMIT = 1 * MIB
 TEAMS_BODY_LIMIT = 256 * KIB
 TRACKER_BODY_LIMIT = 1 * MIB
 API_BODY_LIMIT = 64 * KIB
-LARGEST_BODY = max(SLACK_BODY_LIMIT, TEAMS_BODY_LIMIT, TRACKER_BODY_LIMIT, API_BODY_LIMIT)
+EVENTS_BODY_LIMIT = 1 * MIB  # a batch of usage events: at most 500, as Segment's batch allows
+LARGEST_BODY = max(SLACK_BODY_LIMIT, TEAMS_BODY_LIMIT, TRACKER_BODY_LIMIT, API_BODY_LIMIT, EVENTS_BODY_LIMIT)
 # Nothing we receive nests anywhere near this; SDKs that walk a payload recursively stay far from Python's limit.
 MAX_JSON_DEPTH = 64
 READ_CHUNK = 64 * KIB
@@ -111,6 +112,15 @@ def bearer_token(authorization: str | None) -> str | None:
     scheme, _, token = (authorization or "").partition(" ")
     token = token.strip()
     return token if scheme.lower() == "bearer" and token else None
+
+
+def bearer_exactly(authorization: str | None, expected: str) -> bool:
+    """`Bearer <token>` with one space and nothing around the token: a machine sends exactly that, so any other
+    spelling is a wrong header, not one to tidy up."""
+    scheme, _, presented = (authorization or "").partition(" ")
+    # aiohttp hands over bytes that are not UTF-8 as lone surrogates: encoded as they are, never an error (a 500).
+    raw, wanted = presented.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    return scheme.lower() == "bearer" and hmac.compare_digest(raw, wanted)
 
 
 def bearer_matches(authorization: str | None, expected: str) -> bool:

@@ -1,7 +1,7 @@
 """The `feedbot` command: one module per command group, each adding its parsers with the function that runs them.
 
-serve, shell, demo, db, export, stakeholders, release, feedback, pulse, digest, themes, purge, webhooks, tracker,
-triage, teams."""
+serve, shell, demo, db, export, stakeholders, release, feedback, pulse, digest, themes, events, purge, webhooks,
+tracker, triage, teams."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from bot.cli import (
     db,
     demo,
     digest,
+    events,
     export,
     feedback,
     pulse,
@@ -49,6 +50,7 @@ GROUPS = (
     pulse,
     digest,
     themes,
+    events,
     purge,
     webhooks,
     tracker,

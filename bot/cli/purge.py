@@ -13,7 +13,19 @@ from bot.services.stakeholders import parse_target
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     purge = commands.add_parser("purge", help="forget a person: remove or anonymise all they sent")
     purge.add_argument("--user", required=True, metavar="USER_ID", help="Slack user id (U…, W…) or Teams id (29:…)")
-    purge.add_argument("--team", metavar="TEAM_ID", help="only this workspace (default: every workspace)")
+    purge.add_argument(
+        "--team",
+        metavar="TEAM_ID",
+        help="only this workspace (default: every workspace); usage events and the people directory belong to no "
+        "workspace and are purged either way",
+    )
+    purge.add_argument(
+        "--email",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="the person's email address too: usage events and the people directory may name them by it (repeatable)",
+    )
     purge.set_defaults(run=run)
 
 
@@ -28,11 +40,21 @@ def person(word: str) -> str:
     return target.id if target is not None else cleaned
 
 
+def _email(text: str) -> str:
+    cleaned = text.strip()
+    if "@" not in cleaned or any(character.isspace() for character in cleaned):
+        raise CommandFailed(f"“{text}” is not an email address: pass one like ada@example.com")
+    return cleaned
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     user_id = person(args.user)
+    emails = [_email(text) for text in args.email]
 
     async def purge(resources: Resources) -> privacy.Purged:
         async with resources.db.sessions.begin() as session:
-            return await privacy.purge_person(session, settings.pseudonym_key, user_id, args.team)
+            return await privacy.purge_person(
+                session, settings.pseudonym_key, user_id, args.team, secret_keys=settings.secret_keys, other_ids=emails
+            )
 
     return print_reply(run_with(settings, purge).reply())

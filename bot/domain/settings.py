@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     retention_days: int | None = Field(None, validation_alias="FEEDBOT_RETENTION_DAYS")
     # POST /api/feedback answers 404 until this is set (bot/desks/feedback_api.py).
     api_token: str | None = Field(None, validation_alias="FEEDBOT_API_TOKEN", repr=False)
+    # POST /api/events (usage events from products) answers 404 until this is set; it needs FEEDBOT_SECRET_KEY,
+    # which keys the pseudonym every event's user is stored under (bot/domain/person_key.py).
+    events_token: str | None = Field(None, validation_alias="FEEDBOT_EVENTS_TOKEN", repr=False)
     # Events out (comms/webhooks.py); the secret signs every POST and is required once the URL is set.
     # Not in the repr: a webhook URL often carries its own secret in the path (chat incoming-webhook URLs do).
     webhook_url: str | None = Field(None, validation_alias="FEEDBOT_WEBHOOK_URL", repr=False)
@@ -159,6 +162,7 @@ class Settings(BaseSettings):
         "microsoft_app_tenant_id",
         "secret_key",
         "api_token",
+        "events_token",
         "webhook_url",
         "webhook_secret",
         "metrics_token",
@@ -317,7 +321,7 @@ class Settings(BaseSettings):
     def _switch(cls, value: Any) -> Any:
         return False if _blank_to_none(value) is None else _blank_to_none(value)
 
-    @field_validator("api_token", "webhook_secret", "metrics_token")
+    @field_validator("api_token", "events_token", "webhook_secret", "metrics_token")
     @classmethod
     def _long_secret(cls, value: str | None) -> str | None:
         # Short shared secrets can be guessed (API token) or brute-forced from one signed body (webhook secret).
@@ -487,6 +491,12 @@ def load_settings(**overrides: Any) -> Settings:
         raise SettingsError(
             "FEEDBOT_WEBHOOK_URL is set but FEEDBOT_WEBHOOK_SECRET is not: webhooks are always signed "
             "(generate one with openssl rand -hex 32)"
+        )
+    if settings.events_token is not None and settings.secret_key is None:
+        raise SettingsError(
+            "FEEDBOT_EVENTS_TOKEN is set but FEEDBOT_SECRET_KEY is not: usage events store each user only as a "
+            "pseudonym keyed with it (generate one with python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())')"
         )
     _check_trackers(settings)
     _check_microsoft(settings)

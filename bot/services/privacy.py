@@ -11,24 +11,29 @@ import hmac
 import logging
 import re
 import secrets
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.person_key import person_key
 from bot.domain.replies import Reply
 from bot.services.audit import SYSTEM
 from bot.services.pulses import respondent_key
 from storage import audit as audit_store
 from storage import privacy as privacy_store
+from storage import usage_events as usage_store
 from storage.db import Database
 from storage.models import utcnow
 from storage.privacy import ERASED, Changes, Mention, Person, describe
+from storage.usage_events import Forgotten
 
 log = logging.getLogger("feedbot.privacy")
 
 PURGE_ACTOR = "cli"
 RETENTION_BATCH = 500  # rows per kind and transaction: a long backlog never holds SQLite's write lock for long
+EVENT_RETENTION_BATCH = 5000  # usage events are many and small: deleting one takes no more than updating a text
 
 
 def erased_pseudonym(key: str | None, user_id: str) -> str:
@@ -63,18 +68,27 @@ class Purged:
     team_id: str | None
     pseudonym: str
     changes: Changes
+    # Usage events and people-directory rows: they belong to no workspace, so they go whatever the team.
+    forgotten: Forgotten = field(default_factory=Forgotten)
 
     def reply(self) -> Reply:
-        if not self.changes:
+        if not self.changes and not self.forgotten:
             where = f" in {self.team_id}" if self.team_id else ""
             return Reply.info(
                 f"Nothing matched {self.user_id}{where}: nothing changed (never seen here, or already purged)."
             )
+        lines = describe(self.changes.totals())
+        if self.forgotten.events:
+            lines.append(f"usage events: {self.forgotten.events:,} deleted")
+        if self.forgotten.people:
+            lines.append(f"people directory: {self.forgotten.people:,} deleted")
+        if not self.changes:
+            return Reply("ok", f"Purged {self.user_id}. Changed:", lines=tuple(lines))
         workspaces = ", ".join(team for _, team in sorted(self.changes.by_workspace))
         return Reply(
             "ok",
             f"Purged {self.user_id} from {workspaces}; the audit log now calls them {self.pseudonym}. Changed:",
-            lines=tuple(describe(self.changes.totals())),
+            lines=tuple(lines),
         )
 
 
@@ -84,10 +98,16 @@ async def purge_person(
     user_id: str,
     team_id: str | None = None,
     actor: str = PURGE_ACTOR,
+    secret_keys: Sequence[str] = (),
+    other_ids: Sequence[str] = (),
 ) -> Purged:
     """Erase one person in the caller's transaction, with one audit entry per workspace that held anything of
     theirs, committed together with the erasure. A second run finds nothing, changes nothing, records nothing.
-    `pseudonym_key` (FEEDBOT_SECRET_KEY's first key) keys the audit log's name for them; see erased_pseudonym."""
+    `pseudonym_key` (FEEDBOT_SECRET_KEY's first key) keys the audit log's name for them; see erased_pseudonym.
+
+    Their usage events and people-directory rows are found by their pseudonym, recomputed with each of
+    `secret_keys` (FEEDBOT_SECRET_KEY's keys: rows stored before a key rotation carry an older one) for the id and
+    for each of `other_ids` (their email address: a product may name them by it)."""
     pseudonym = erased_pseudonym(pseudonym_key, user_id)
     person = Person(
         user_id,
@@ -98,7 +118,9 @@ async def purge_person(
     )
     changes = await privacy_store.erase_person(session, person)
     await _record_per_workspace(session, changes, actor, "purge.user", pseudonym)
-    return Purged(user_id, team_id, pseudonym, changes)
+    pseudonyms = [person_key(key, known_as) for key in secret_keys for known_as in (user_id, *other_ids)]
+    forgotten = await usage_store.forget_people(session, pseudonyms)
+    return Purged(user_id, team_id, pseudonym, changes, forgotten)
 
 
 async def apply_retention(
@@ -120,7 +142,25 @@ async def apply_retention(
             )
         if total:
             log.info("retention: %s", "; ".join(describe(total.totals())))
+        events = await expire_usage_events(db, cutoff)
+        if events:
+            log.info("retention: %d usage events deleted", events)
         return total
+
+
+async def expire_usage_events(db: Database, cutoff: datetime, batch: int = EVENT_RETENTION_BATCH) -> int:
+    """Delete usage events that happened before `cutoff`, a batch per transaction; returns how many went."""
+    async with db.sessions() as session:
+        products = await usage_store.products(session)
+    deleted = 0
+    for product in products:
+        while True:
+            async with db.sessions.begin() as session:
+                gone = await usage_store.delete_before(session, product, cutoff, batch)
+            deleted += gone
+            if gone < batch:
+                break
+    return deleted
 
 
 async def _record_per_workspace(
