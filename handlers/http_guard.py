@@ -125,5 +125,7 @@ def bearer_exactly(authorization: str | None, expected: str) -> bool:
 
 def bearer_matches(authorization: str | None, expected: str) -> bool:
     presented = bearer_token(authorization)
-    # Constant time: how long a wrong token takes to refuse must not tell how much of it was right.
-    return presented is not None and hmac.compare_digest(presented.encode(), expected.encode())
+    # Constant time: how long a wrong token takes to refuse must not tell how much of it was right. Bytes that are
+    # not UTF-8 arrive as lone surrogates (see bearer_exactly): encoded as they are, a refusal, never a 500.
+    raw = presented.encode("utf-8", "surrogatepass") if presented is not None else None
+    return raw is not None and hmac.compare_digest(raw, expected.encode("utf-8", "surrogatepass"))

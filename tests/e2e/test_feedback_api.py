@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -165,3 +166,16 @@ async def test_with_oauth_distribution_team_is_required(oauth_server: RunningSer
     status, answer = await post(oauth_server, {"text": "not installed", "user": "U0042", "team": "T0404"})
     assert (status, answer["field"]) == (400, "team")
     assert await oauth_server.count(Feedback) == 0
+
+
+async def test_a_token_that_is_not_utf8_is_refused_not_a_500(server: RunningServer) -> None:
+    host, port = server.url.removeprefix("http://").split(":")
+    body = json.dumps({"text": "hello", "user": "U0API1"}).encode()
+    reader, writer = await asyncio.open_connection(host, int(port))
+    head = b"POST /api/feedback HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
+    writer.write(head + b"Authorization: Bearer \xff\xfe\r\n" + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    assert int(status_line.split()[1]) == 401
+    assert await server.count(Feedback) == 0
