@@ -1,0 +1,64 @@
+"""Per-product KPI settings (key task, proficiency, target population), targets and baselines, and the index the
+KPI queries read people's first use of a product from
+
+Revision ID: 0022
+Revises: 0019
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from storage.models import UTCDateTime
+
+revision = "0022"
+down_revision = "0019"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "kpi_products",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("product", sa.String(100), nullable=False),
+        sa.Column("key_task", sa.String(100), nullable=True),
+        sa.Column("proficiency_count", sa.Integer(), nullable=True),
+        sa.Column("target_duration_ms", sa.BigInteger(), nullable=True),
+        sa.Column("population_kind", sa.String(16), nullable=True),
+        sa.Column("population_department", sa.String(100), nullable=True),
+        sa.Column("population_channel", sa.String(64), nullable=True),
+        sa.Column("population_size", sa.Integer(), nullable=True),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.UniqueConstraint("product", name="uq_kpi_products_product"),
+    )
+    op.create_table(
+        "kpi_targets",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("product", sa.String(100), nullable=False),
+        sa.Column("metric", sa.String(32), nullable=False),
+        sa.Column("target", sa.Float(), nullable=False),
+        sa.Column("direction", sa.String(4), nullable=False),
+        sa.Column("set_at", UTCDateTime(), nullable=False),
+        sa.UniqueConstraint("product", "metric", name="uq_kpi_targets_metric"),
+    )
+    op.create_table(
+        "kpi_baselines",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("product", sa.String(100), nullable=False),
+        sa.Column("start_on", sa.Date(), nullable=False),
+        sa.Column("end_on", sa.Date(), nullable=False),
+        sa.Column("figures", sa.Text(), nullable=False),
+        sa.Column("captured_at", UTCDateTime(), nullable=False),
+        sa.UniqueConstraint("product", name="uq_kpi_baselines_product"),
+    )
+    op.create_index("ix_usage_events_product_person", "usage_events", ["product", "person", "occurred_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_usage_events_product_person", table_name="usage_events")
+    op.drop_table("kpi_baselines")
+    op.drop_table("kpi_targets")
+    op.drop_table("kpi_products")
