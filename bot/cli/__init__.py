@@ -1,6 +1,6 @@
 """The `feedbot` command: one module per command group, each adding its parsers with the function that runs them.
 
-serve, shell, demo, db, export, stakeholders, release, feedback, pulse, digest, themes, purge, webhooks, tracker,
+serve, shell, demo, db, export, stakeholders, release, feedback, pulse, digest, kpi, themes, purge, webhooks, tracker,
 triage, teams."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from bot.cli import (
     digest,
     export,
     feedback,
+    kpi,
     pulse,
     purge,
     release,
@@ -48,6 +49,7 @@ GROUPS = (
     feedback,
     pulse,
     digest,
+    kpi,
     themes,
     purge,
     webhooks,

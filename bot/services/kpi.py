@@ -526,7 +526,8 @@ def report_lines(report: Report) -> list[str]:
         key = " (key task)" if task.task == figures.headline_task else ""
         rate = shown(task.completion, "%")
         lines.append(
-            f"• {verbatim(task.task)}{key}: {rate} completed of {task.ended:,} attempts · median "
+            f"• {verbatim(task.task)}{key}: {rate} completed of {task.ended:,} "
+            f"attempt{'s' if task.ended != 1 else ''} · median "
             f"{shown(_seconds(task.median_ms), 's')}, 90th percentile {shown(_seconds(task.p90_ms), 's')}"
         )
     if report.trend is not None:
@@ -534,6 +535,25 @@ def report_lines(report: Report) -> list[str]:
     if report.slices is not None:
         lines.extend(slice_lines(report.slices))
     return lines
+
+
+def summary_line(report: Report) -> str:
+    """A product in one line: its activity, the headline task, errors, and how many targets it misses."""
+    readings = {reading.metric.name: reading for reading in report.readings}
+    parts = []
+    for name in ("wau", "completion", "duration_median", "error_rate"):
+        reading = readings[name]
+        if reading.value is None:
+            continue
+        mark = {"met": " ✅", "missed": " ❌"}.get(reading.status, "")
+        parts.append(f"{_SHORT[name]} {shown(reading.value, reading.metric.unit)}{mark}")
+    missed = sum(reading.status == "missed" for reading in report.readings)
+    if missed:
+        parts.append(f"{missed} target{'s' if missed != 1 else ''} missed")
+    return f"*{verbatim(report.product)}*: " + (" · ".join(parts) if parts else "no activity in the last 28 days")
+
+
+_SHORT = {"wau": "WAU", "completion": "completion", "duration_median": "median", "error_rate": "errors"}
 
 
 def trend_lines(trend: WeeklyTrend) -> list[str]:
