@@ -3,6 +3,7 @@ lions), and the settings a product's KPIs are read against (`feedbot kpi task|po
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import date, timedelta
 
@@ -26,6 +27,7 @@ MAX_PROFICIENCY = 1000
 MAX_UNDER_SECONDS = 86_400
 MAX_POPULATION = 10_000_000
 HOME_PRODUCTS = 5
+logger = logging.getLogger(__name__)
 
 
 class KpiDesk:
@@ -126,7 +128,14 @@ class KpiDesk:
             if channel is not None:
                 if asker is None:
                     raise ValueError("a channel is counted in a workspace: name the one to ask")
-                members = await self._deps.directory.humans(asker.team_id, channel)
+                try:
+                    members = await self._deps.directory.humans(asker.team_id, channel)
+                except Exception as failure:  # Slack's or Teams' own errors: their libraries stay out of the desks
+                    logger.warning("kpi population: counting a channel's members failed: %s", type(failure).__name__)
+                    raise ValueError(
+                        f"I could not count the members of {channel_mention(channel)}: the platform did not answer "
+                        f"({type(failure).__name__}). Nothing was changed; try again, or give --count."
+                    ) from None
                 if not members:
                     raise ValueError(
                         f"{channel_mention(channel)} has no human members I can see: invite feedbot to the channel, "
