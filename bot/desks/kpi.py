@@ -26,7 +26,6 @@ MAX_BASELINE_DAYS = 366
 MAX_PROFICIENCY = 1000
 MAX_UNDER_SECONDS = 86_400
 MAX_POPULATION = 10_000_000
-HOME_PRODUCTS = 5
 logger = logging.getLogger(__name__)
 
 
@@ -75,14 +74,6 @@ class KpiDesk:
         settings = self._deps.settings
         report = await kpi.report(session, product, utcnow(), settings.zone, settings.anonymity_threshold, trend=False)
         return kpi.summary_line(report)
-
-    async def home_lines(self, requester: Requester) -> tuple[str, ...]:
-        """App Home's KPI section for admins: one line per product, the first few."""
-        if not requester.is_admin:
-            return ()
-        async with self._deps.db.sessions() as session:
-            known = await store.products(session)
-            return tuple([await self._line(session, product) for product in known[:HOME_PRODUCTS]])
 
     # -- settings (the command line) --------------------------------------------------------------------------------
 

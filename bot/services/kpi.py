@@ -45,6 +45,7 @@ MONTH_DAYS = 28
 # person's busy day cannot do it alone.
 SHARP_CHANGE = 0.20
 SHARP_MIN_EVENTS = 30
+HOME_PRODUCTS = 5  # App Home is a glance: /kpi and `feedbot kpi show` list every product
 
 Direction = Literal["up", "down"]
 Status = Literal["met", "missed", "no target", "no data"]
@@ -554,6 +555,16 @@ def summary_line(report: Report) -> str:
 
 
 _SHORT = {"wau": "WAU", "completion": "completion", "duration_median": "median", "error_rate": "errors"}
+
+
+async def home_lines(
+    session: AsyncSession, now: datetime, zone: ZoneInfo, threshold: int, limit: int = HOME_PRODUCTS
+) -> tuple[str, ...]:
+    """App Home's KPI section for admins: a line for each of the first few products."""
+    lines = []
+    for product in (await store.products(session))[:limit]:
+        lines.append(summary_line(await report(session, product, now, zone, threshold, trend=False)))
+    return tuple(lines)
 
 
 def trend_lines(trend: WeeklyTrend) -> list[str]:
