@@ -37,6 +37,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -80,67 +81,155 @@ def _bucket(moment: Any, boundaries: Sequence[datetime]) -> Case[int]:
     return case(*((moment < end, index) for index, end in enumerate(boundaries[1:])), else_=len(boundaries) - 1)
 
 
+async def prepare(session: AsyncSession) -> None:
+    """Ready a transaction for the KPI queries. On PostgreSQL: no JIT, whose compiling costs more than the queries
+    it would speed up (50–70 ms each, measured), and room for the per-person hash aggregates to stay in memory
+    (64 MB, for this transaction only) rather than sort on disk."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL jit = off"))
+        await session.execute(text("SET LOCAL work_mem = '64MB'"))
+
+
 # -- activity -------------------------------------------------------------------------------------------------------
 
 
-async def active_per_period(
-    session: AsyncSession, product: str, boundaries: Sequence[datetime], by: Segment | None = None
-) -> dict[str, list[int]]:
-    """People with at least one event in each period (a day: DAU, a week: WAU), per slice."""
+@dataclass(frozen=True)
+class Activity:
+    per_period: list[int]  # people with an event in each period
+    recent: dict[int, int]  # n → people with an event in the last n periods
+
+
+async def activity(
+    session: AsyncSession,
+    product: str,
+    boundaries: Sequence[datetime],
+    lookbacks: Sequence[int],
+    by: Segment | None = None,
+) -> dict[str, Activity]:
+    """Per slice, people active in each period (a day: DAU) and in the last n periods for each n of `lookbacks`
+    (7 and 28 days: WAU, MAU): one pass over the events.
+
+    Each person is first taken once per period (a hash aggregate), then once with their last active period:
+    count(DISTINCT) would sort every event instead."""
+    periods = len(boundaries) - 1
     period = _bucket(UsageEvent.occurred_at, boundaries).label("period")
-    statement = _scoped(
-        select(_slice(by), period, func.count(distinct(UsageEvent.person))), product, boundaries[0], boundaries[-1], by
+    seen = _grouped(
+        _scoped(
+            select(_slice(by).label("slice"), period, UsageEvent.person), product, boundaries[0], boundaries[-1], by
+        ),
+        by,
+        period,
+        UsageEvent.person,
+    ).cte("seen")
+    last = (
+        select(seen.c.slice, seen.c.person, func.max(seen.c.period).label("last"))
+        .group_by(seen.c.slice, seen.c.person)
+        .subquery()
     )
-    result = await session.execute(_grouped(statement, by, period))
-    counts: dict[str, list[int]] = {}
-    for key, index, count in result.all():
-        counts.setdefault(key, [0] * (len(boundaries) - 1))[index] = int(count)
-    return counts
-
-
-async def active_people(
-    session: AsyncSession, product: str, start: datetime, end: datetime, by: Segment | None = None
-) -> dict[str, int]:
-    """People with at least one event in [start, end), per slice."""
-    statement = _scoped(select(_slice(by), func.count(distinct(UsageEvent.person))), product, start, end, by)
-    result = await session.execute(_grouped(statement, by))
-    return {key: int(count) for key, count in result.all() if count}
+    counts = [func.sum(case((last.c.last >= periods - n, 1), else_=0)) for n in lookbacks]
+    per_period = select(seen.c.slice, seen.c.period, func.count(), *[literal_column("0")] * (len(lookbacks) - 1))
+    recent = select(last.c.slice, literal_column("-1"), *counts).group_by(last.c.slice)
+    result = await session.execute(
+        union_all(per_period.group_by(seen.c.slice, seen.c.period), recent)  # type: ignore[arg-type]
+    )
+    found: dict[str, Activity] = {}
+    for key, index, *values in result.all():
+        entry = found.setdefault(key, Activity([0] * periods, {}))
+        if index < 0:
+            entry.recent.update({n: int(value or 0) for n, value in zip(lookbacks, values, strict=True)})
+        else:
+            entry.per_period[index] = int(values[0])
+    return found
 
 
 # -- tasks ----------------------------------------------------------------------------------------------------------
 
 
-async def task_outcomes(
+@dataclass(frozen=True)
+class TaskTally:
+    outcomes: dict[str, dict[str, int]]  # task → outcome → events ("" for an event without an outcome)
+    errors: int  # task events that failed or carried an error
+    task_events: int
+
+
+def _erred() -> ColumnElement[bool]:
+    return or_(UsageEvent.error.is_not(None), UsageEvent.outcome == "failed")
+
+
+async def task_tally(
     session: AsyncSession, product: str, start: datetime, end: datetime, by: Segment | None = None
-) -> dict[str, dict[str, dict[str, int]]]:
-    """slice → task → outcome → events; events without an outcome count under "" (the task was only named)."""
+) -> dict[str, TaskTally]:
+    """Per slice, the task events by task and outcome, and how many of them erred: one pass over the events."""
     outcome = func.coalesce(UsageEvent.outcome, "")
+    erred = case((_erred(), 1), else_=0)
     statement = _scoped(
-        select(_slice(by), UsageEvent.task, outcome, func.count()).where(UsageEvent.task.is_not(None)),
+        select(_slice(by), UsageEvent.task, outcome, erred, func.count()).where(UsageEvent.task.is_not(None)),
         product,
         start,
         end,
         by,
     )
-    result = await session.execute(_grouped(statement, by, UsageEvent.task, outcome))
-    found: dict[str, dict[str, dict[str, int]]] = {}
-    for key, task, ending, count in result.all():
-        found.setdefault(key, {}).setdefault(task, {})[ending] = int(count)
-    return found
+    result = await session.execute(_grouped(statement, by, UsageEvent.task, outcome, erred))
+    outcomes: dict[str, dict[str, dict[str, int]]] = {}
+    errors: dict[str, list[int]] = {}
+    for key, task, ending, failed, count in result.all():
+        per_task = outcomes.setdefault(key, {}).setdefault(task, {})
+        per_task[ending] = per_task.get(ending, 0) + int(count)
+        tally = errors.setdefault(key, [0, 0])
+        tally[0] += int(count) if failed else 0
+        tally[1] += int(count)
+    return {key: TaskTally(outcomes[key], *errors[key]) for key in outcomes}
 
 
-async def task_outcomes_per_period(
+@dataclass(frozen=True)
+class PeriodTally:
+    active: int  # people with any event
+    completed: int  # attempts of the task (or of every task) completed
+    ended: int  # … completed, failed or abandoned
+    errors: int  # task events (every task) that failed or carried an error
+    task_events: int
+
+
+async def period_tally(
     session: AsyncSession, product: str, boundaries: Sequence[datetime], task: str | None
-) -> list[dict[str, int]]:
-    """Per period, outcome → events of one task (None: every task), over everyone."""
+) -> list[PeriodTally]:
+    """Per period, over everyone: active people, one task's (None: every task's) completed and ended attempts,
+    and the erred task events, in one pass (each person first summed per period, then counted)."""
     period = _bucket(UsageEvent.occurred_at, boundaries).label("period")
-    outcome = func.coalesce(UsageEvent.outcome, "")
-    statement = _scoped(
-        select(period, outcome, func.count()).where(_task_is(task)), product, boundaries[0], boundaries[-1], None
-    ).group_by(period, outcome)
-    series: list[dict[str, int]] = [{} for _ in boundaries[1:]]
-    for index, ending, count in (await session.execute(statement)).all():
-        series[index][ending] = int(count)
+
+    def flag(condition: ColumnElement[bool]) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    ends = UsageEvent.outcome.in_(ENDINGS)
+    per_person = (
+        _scoped(
+            select(
+                period,
+                flag(and_(_task_is(task), UsageEvent.outcome == "completed")).label("completed"),
+                flag(and_(_task_is(task), ends)).label("ended"),
+                flag(and_(UsageEvent.task.is_not(None), _erred())).label("errors"),
+                flag(UsageEvent.task.is_not(None)).label("task_events"),
+            ),
+            product,
+            boundaries[0],
+            boundaries[-1],
+            None,
+        )
+        .group_by(period, UsageEvent.person)
+        .subquery()
+    )
+    columns = per_person.c
+    statement = select(
+        columns.period,
+        func.count(),
+        func.sum(columns.completed),
+        func.sum(columns.ended),
+        func.sum(columns.errors),
+        func.sum(columns.task_events),
+    ).group_by(columns.period)
+    series = [PeriodTally(0, 0, 0, 0, 0) for _ in boundaries[1:]]
+    for index, *values in (await session.execute(statement)).all():
+        series[index] = PeriodTally(*(int(value or 0) for value in values))
     return series
 
 
@@ -168,9 +257,9 @@ async def durations(
     keys = (["slice"] if by else []) + ["task"]
     found = await percentiles(session, base, keys, (MEDIAN, P90))
     return {
-        ((key[0], key[1]) if by else (EVERYONE, key[0])): (values[0], values[1])
-        for key, values in found.items()
-        if values[0] is not None and values[1] is not None
+        ((key[0], key[1]) if by else (EVERYONE, key[0])): (spread.at[0], spread.at[1])
+        for key, spread in found.items()
+        if spread.at[0] is not None and spread.at[1] is not None
     }
 
 
@@ -196,45 +285,8 @@ async def median_duration_per_period(
     ).subquery()
     found = await percentiles(session, base, ["period"], (MEDIAN,))
     series: list[float | None] = [None] * (len(boundaries) - 1)
-    for key, values in found.items():
-        series[int(key[0])] = values[0]
-    return series
-
-
-# -- errors ---------------------------------------------------------------------------------------------------------
-
-
-def _erred() -> ColumnElement[bool]:
-    return or_(UsageEvent.error.is_not(None), UsageEvent.outcome == "failed")
-
-
-async def error_counts(
-    session: AsyncSession, product: str, start: datetime, end: datetime, by: Segment | None = None
-) -> dict[str, tuple[int, int]]:
-    """slice → (task events that failed or carried an error, task events)."""
-    failed = func.sum(case((_erred(), 1), else_=0))
-    statement = _scoped(
-        select(_slice(by), failed, func.count()).where(UsageEvent.task.is_not(None)), product, start, end, by
-    )
-    result = await session.execute(_grouped(statement, by))
-    return {key: (int(errors or 0), int(total)) for key, errors, total in result.all() if total}
-
-
-async def error_counts_per_period(
-    session: AsyncSession, product: str, boundaries: Sequence[datetime]
-) -> list[tuple[int, int]]:
-    period = _bucket(UsageEvent.occurred_at, boundaries).label("period")
-    failed = func.sum(case((_erred(), 1), else_=0))
-    statement = _scoped(
-        select(period, failed, func.count()).where(UsageEvent.task.is_not(None)),
-        product,
-        boundaries[0],
-        boundaries[-1],
-        None,
-    ).group_by(period)
-    series = [(0, 0)] * (len(boundaries) - 1)
-    for index, errors, total in (await session.execute(statement)).all():
-        series[index] = (int(errors or 0), int(total))
+    for key, spread in found.items():
+        series[int(key[0])] = spread.at[0]
     return series
 
 
@@ -274,7 +326,8 @@ async def proficiency(
         .where(
             ~exists().where(earlier.product == product, earlier.person == seen.c.person, earlier.occurred_at < start)
         )
-        .subquery()
+        # Named once and read twice (the fast completions are only looked up for newcomers): worked out once.
+        .cte("newcomers")
     )
     fast = (
         select(
@@ -306,22 +359,8 @@ async def proficiency(
         people = people.where(
             ~exists().where(earlier.product == product, earlier.person == newcomers.c.person, earlier.anonymous)
         )
-    per_person = people.subquery()
-    if by is not None:
-        tally = select(per_person.c.slice, func.count(), func.count(per_person.c.value)).group_by(per_person.c.slice)
-    else:
-        tally = select(literal_column("''"), func.count(), func.count(per_person.c.value))
-    counted = {key: (int(total), int(done)) for key, total, done in (await session.execute(tally)).all() if total}
-    medians = await percentiles(
-        session,
-        select(per_person.c.slice, per_person.c.value).where(per_person.c.value.is_not(None)).subquery(),
-        ["slice"] if by else [],
-        (MEDIAN,),
-    )
-    return {
-        key: Proficiency(total, done, medians.get((key,) if by else (), [None])[0])
-        for key, (total, done) in counted.items()
-    }
+    found = await percentiles(session, people.subquery(), ["slice"], (MEDIAN,))
+    return {key[0]: Proficiency(spread.rows, spread.values, spread.at[0]) for key, spread in found.items()}
 
 
 def _days_between(session: AsyncSession, first: Any, then: Any) -> ColumnElement[float]:
@@ -333,35 +372,49 @@ def _days_between(session: AsyncSession, first: Any, then: Any) -> ColumnElement
 # -- percentiles ------------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Spread:
+    rows: int  # rows in the group
+    values: int  # of them, with a value (NULLs are left out of the percentiles)
+    at: list[float | None]  # the value at each fraction asked
+
+
 async def percentiles(
     session: AsyncSession, base: Subquery, keys: Sequence[str], fractions: Sequence[float]
-) -> dict[tuple[Any, ...], list[float | None]]:
+) -> dict[tuple[Any, ...], Spread]:
     """percentile_cont of `base.c.value` for each fraction, per group of `keys` (no keys: one group, key ())."""
+    groups = [base.c[key] for key in keys]
     if session.get_bind().dialect.name == "postgresql":
-        groups = [base.c[key] for key in keys]
+        # An ordered-set aggregate leaves NULLs out, as the SQLite form below does.
         columns = [func.percentile_cont(fraction).within_group(cast(base.c.value, Float)) for fraction in fractions]
-        statement = select(*groups, *columns)
+        statement = select(*groups, func.count(), func.count(base.c.value), *columns)
         statement = statement.group_by(*groups) if groups else statement
     else:
         statement = _ranked_percentiles(base, keys, fractions)
     result = await session.execute(statement)
     width = len(keys)
     return {
-        tuple(row[:width]): [None if value is None else float(value) for value in row[width:]]
+        tuple(row[:width]): Spread(
+            int(row[width]),
+            int(row[width + 1]),
+            [None if value is None else float(value) for value in row[width + 2 :]],
+        )
         for row in result.all()
-        if row[width] is not None
+        if row[width]
     }
 
 
 def _ranked_percentiles(base: Subquery, keys: Sequence[str], fractions: Sequence[float]) -> Query:
-    """percentile_cont for SQLite: with the n values of a group ranked 0 … n-1, the fraction p lies at rank
-    p·(n-1); the value there is the one at its floor plus the fraction of the way to the next one."""
+    """percentile_cont for SQLite: with the n values of a group ranked 0 … n-1 (NULLs after them), the fraction p
+    lies at rank p·(n-1); the value there is the one at its floor plus the fraction of the way to the next one."""
     groups = [base.c[key] for key in keys]
     ranked = select(
         *groups,
         base.c.value.label("value"),
-        (func.row_number().over(partition_by=groups or None, order_by=base.c.value) - 1).label("rank"),
-        func.count().over(partition_by=groups or None).label("n"),
+        (
+            func.row_number().over(partition_by=groups or None, order_by=(base.c.value.is_(None), base.c.value)) - 1
+        ).label("rank"),
+        func.count(base.c.value).over(partition_by=groups or None).label("n"),
     ).subquery()
     columns = []
     for fraction in fractions:
@@ -370,7 +423,7 @@ def _ranked_percentiles(base: Subquery, keys: Sequence[str], fractions: Sequence
         low = func.max(case((ranked.c.rank == floor, ranked.c.value)))
         high = func.max(case((ranked.c.rank == floor + case((position > floor, 1), else_=0), ranked.c.value)))
         columns.append(low + (high - low) * func.max(position - floor))
-    statement = select(*(ranked.c[key] for key in keys), *columns)
+    statement = select(*(ranked.c[key] for key in keys), func.count(), func.count(ranked.c.value), *columns)
     return statement.group_by(*(ranked.c[key] for key in keys)) if keys else statement
 
 

@@ -573,7 +573,14 @@ class UsageEvent(Base):
     __tablename__ = "usage_events"
     __table_args__ = (
         UniqueConstraint("message_id", name="uq_usage_events_message"),
-        Index("ix_usage_events_product_time", "product", "occurred_at"),
+        # Covering on PostgreSQL (migration 0022): a product's KPIs over a window read only this index, in time
+        # order, never the table's pages, which late and bulk-loaded events scatter.
+        Index(
+            "ix_usage_events_product_time",
+            "product",
+            "occurred_at",
+            postgresql_include=["person", "task", "outcome", "duration_ms", "error", "anonymous"],
+        ),
         Index("ix_usage_events_task", "product", "task", "occurred_at"),
         Index("ix_usage_events_person", "person", "occurred_at"),
         # A person's first use of a product (time to proficiency), one index probe per person (migration 0022).

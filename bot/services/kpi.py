@@ -271,20 +271,22 @@ async def figures_for(
     session: AsyncSession, product: str, window: Window, settings: KpiProduct | None, by: Segment | None = None
 ) -> dict[str, Figures]:
     """Every KPI of a product over the window, per slice (EVERYONE without `by`)."""
-    days = window.days()
-    daily = await store.active_per_period(session, product, days, by)
-    wau = await store.active_people(session, product, window.end - timedelta(days=WEEK_DAYS), window.end, by)
-    mau_start = window.end - timedelta(days=MONTH_DAYS)
-    mau = await store.active_people(session, product, mau_start, window.end, by)
-    outcomes = await store.task_outcomes(session, product, window.start, window.end, by)
+    # The activity pass covers the window and, when the window is shorter, the 28 days MAU needs.
+    span = max((window.last_day - window.first_day).days + 1, MONTH_DAYS)
+    days = _midnights(window.last_day - timedelta(days=span - 1), span, window.zone)
+    shown_days = (window.last_day - window.first_day).days + 1
+    activity = await store.activity(session, product, days, (WEEK_DAYS, MONTH_DAYS), by)
+    tallies = await store.task_tally(session, product, window.start, window.end, by)
     durations = await store.durations(session, product, window.start, window.end, by)
-    errors = await store.error_counts(session, product, window.start, window.end, by)
     proficiency = await _proficiency(session, product, window, settings, by)
-    keys = [EVERYONE] if by is None else sorted({*daily, *mau, *outcomes, *errors}, key=str.casefold)
-    populations = await _populations(session, product, mau_start, window.end, settings, by)
+    keys = [EVERYONE] if by is None else sorted({*activity, *tallies}, key=str.casefold)
+    mau = {key: entry.recent[MONTH_DAYS] for key, entry in activity.items()}
+    populations = await _populations(session, product, days[0], window.end, settings, by, mau)
     found = {}
     for key in keys:
-        per_day = daily.get(key, [0] * (len(days) - 1))
+        entry = activity.get(key, store.Activity([0] * span, {WEEK_DAYS: 0, MONTH_DAYS: 0}))
+        per_day = entry.per_period[-shown_days:]
+        tally = tallies.get(key, store.TaskTally({}, 0, 0))
         tasks = [
             TaskFigures(
                 task,
@@ -294,21 +296,21 @@ async def figures_for(
                 counts.get("abandoned", 0),
                 *durations.get((key, task), (None, None)),
             )
-            for task, counts in sorted(outcomes.get(key, {}).items(), key=lambda item: item[0].casefold())
+            for task, counts in sorted(tally.outcomes.items(), key=lambda item: item[0].casefold())
         ]
         active, population = populations.get(key, (mau.get(key, 0), None))
         reached = proficiency.get(key) if proficiency is not None else None
         found[key] = Figures(
             dau=sum(per_day) / len(per_day),
             dau_latest=per_day[-1],
-            wau=wau.get(key, 0),
-            mau=mau.get(key, 0),
+            wau=entry.recent[WEEK_DAYS],
+            mau=entry.recent[MONTH_DAYS],
             adoption=100 * active / population if population else None,
             population=population,
             tasks=tasks,
             headline_task=settings.key_task if settings else None,
-            errors=errors.get(key, (0, 0))[0],
-            task_events=errors.get(key, (0, 0))[1],
+            errors=tally.errors,
+            task_events=tally.task_events,
             newcomers=None if proficiency is None else (reached.newcomers if reached else 0),
             proficient=None if proficiency is None else (reached.proficient if reached else 0),
             proficiency_days=reached.median_days if reached else None,
@@ -340,12 +342,12 @@ async def _populations(
     end: datetime,
     settings: KpiProduct | None,
     by: Segment | None,
+    mau: Mapping[str, int],
 ) -> dict[str, tuple[int, int]]:
     """slice → (people counted as active, population). Per slice, the slice's own people in the directory."""
     if by is not None:
         sizes = await store.slice_sizes(session, by)
-        active = await store.active_people(session, product, start, end, by)
-        return {key: (active.get(key, 0), size) for key, size in sizes.items()}
+        return {key: (mau.get(key, 0), size) for key, size in sizes.items()}
     if settings is None or settings.population_kind is None:
         return {}
     if settings.population_kind == "department" and settings.population_department is not None:
@@ -353,8 +355,7 @@ async def _populations(
         size = await store.department_size(session, department)
         return {EVERYONE: (await store.active_in_department(session, product, start, end, department), size)}
     if settings.population_size:
-        active = await store.active_people(session, product, start, end)
-        return {EVERYONE: (active.get(EVERYONE, 0), settings.population_size)}
+        return {EVERYONE: (mau.get(EVERYONE, 0), settings.population_size)}
     return {}
 
 
@@ -363,27 +364,21 @@ async def weekly_trend(
 ) -> WeeklyTrend:
     """The last 13 complete weeks (Monday to Sunday in the zone): WAU, completion, median duration, error rate."""
     bounds = week_boundaries(now, zone, TREND_WEEKS)
-    active = (await store.active_per_period(session, product, bounds)).get(EVERYONE, [0] * TREND_WEEKS)
-    outcomes = await store.task_outcomes_per_period(session, product, bounds, key_task)
+    weeks = await store.period_tally(session, product, bounds, key_task)
     medians = await store.median_duration_per_period(session, product, bounds, key_task)
-    errors = await store.error_counts_per_period(session, product, bounds)
-    ended = [sum(week.get(outcome, 0) for outcome in store.ENDINGS) for week in outcomes]
     return WeeklyTrend(
         weeks=[bound.astimezone(zone).date() for bound in bounds[:-1]],
         values={
-            "wau": [float(count) for count in active],
-            "completion": [
-                100 * week.get("completed", 0) / total if total else None
-                for week, total in zip(outcomes, ended, strict=True)
-            ],
+            "wau": [float(week.active) for week in weeks],
+            "completion": [100 * week.completed / week.ended if week.ended else None for week in weeks],
             "duration_median": [_seconds(value) for value in medians],
-            "error_rate": [100 * failed / total if total else None for failed, total in errors],
+            "error_rate": [100 * week.errors / week.task_events if week.task_events else None for week in weeks],
         },
         support={
-            "wau": list(active),
-            "completion": ended,
-            "duration_median": [week.get("completed", 0) for week in outcomes],
-            "error_rate": [total for _, total in errors],
+            "wau": [week.active for week in weeks],
+            "completion": [week.ended for week in weeks],
+            "duration_median": [week.completed for week in weeks],
+            "error_rate": [week.task_events for week in weeks],
         },
     )
 
@@ -398,6 +393,7 @@ async def report(
     by: Segment | None = None,
     trend: bool = True,
 ) -> Report:
+    await store.prepare(session)
     window = window_before(now, zone)
     settings = await store.settings_of(session, product)
     everyone = (await figures_for(session, product, window, settings))[EVERYONE]
@@ -437,7 +433,7 @@ async def _pooled_durations(
         return {}
     base = store.completed_durations(product, window.start, window.end)
     found = await store.percentiles(session, base, [], (store.MEDIAN, store.P90))
-    values = found.get((), [None, None])
+    values = found[()].at if () in found else [None, None]
     return {"median": _seconds(values[0]), "p90": _seconds(values[1])}
 
 
@@ -465,6 +461,7 @@ async def sliced(
 
 async def baseline_figures(session: AsyncSession, product: str, window: Window) -> dict[str, float | None]:
     """Every metric over the baseline's days, as it will be kept."""
+    await store.prepare(session)
     settings = await store.settings_of(session, product)
     everyone = (await figures_for(session, product, window, settings))[EVERYONE]
     pooled = await _pooled_durations(session, product, window, everyone)

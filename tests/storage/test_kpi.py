@@ -96,7 +96,7 @@ async def test_both_databases_agree_with_percentile_cont_on_odd_counts(db: Datab
             session, store.completed_durations("Support Console", window.start, window.end), [], (0.5, 0.9)
         )
     assert by_task[(EVERYONE, "export")] == pytest.approx((2000, 2000))  # one value: itself
-    assert found == {(): [pytest.approx(1000), pytest.approx(1000)]}
+    assert found[()].at == [pytest.approx(1000), pytest.approx(1000)] and found[()].rows == 1
 
 
 async def test_time_to_proficiency(db: Database) -> None:
