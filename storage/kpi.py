@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -39,10 +39,20 @@ from sqlalchemy import (
     text,
     union_all,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import KpiBaseline, KpiProduct, KpiTarget, PersonSegment, UsageEvent, utcnow
+from storage.models import (
+    KpiBaseline,
+    KpiFirstSeen,
+    KpiProduct,
+    KpiRollupMark,
+    KpiTarget,
+    PersonSegment,
+    UsageEvent,
+    utcnow,
+)
 from storage.upsert import upsert
 
 Query = Select[*tuple[Any, ...]]
@@ -311,21 +321,12 @@ async def proficiency(
     under_ms: int,
     by: Segment | None = None,
 ) -> dict[str, Proficiency]:
-    """The newcomers of [start, end): people with an event in it and none of the product before `start` (one probe
-    of the (product, person, occurred_at) index each, not a scan of the product's history). A completion counts
-    when it took less than `under_ms`."""
-    earlier = aliased(UsageEvent)
-    seen = (
-        select(UsageEvent.person.label("person"), func.min(UsageEvent.occurred_at).label("first_at"))
-        .where(UsageEvent.product == product, UsageEvent.occurred_at >= start, UsageEvent.occurred_at < end)
-        .group_by(UsageEvent.person)
-        .subquery()
-    )
+    """The newcomers of [start, end): people whose first event of the product (kpi_first_seen, brought up to date
+    first) falls in it. A completion counts when it took less than `under_ms`."""
+    await catch_up_first_seen(session)
     newcomers = (
-        select(seen.c.person, seen.c.first_at)
-        .where(
-            ~exists().where(earlier.product == product, earlier.person == seen.c.person, earlier.occurred_at < start)
-        )
+        select(KpiFirstSeen.person.label("person"), KpiFirstSeen.first_at.label("first_at"))
+        .where(KpiFirstSeen.product == product, KpiFirstSeen.first_at >= start, KpiFirstSeen.first_at < end)
         # Named once and read twice (the fast completions are only looked up for newcomers): worked out once.
         .cte("newcomers")
     )
@@ -356,11 +357,46 @@ async def proficiency(
     if by is not None:
         people = people.join(PersonSegment, PersonSegment.person == newcomers.c.person).where(_slice(by).is_not(None))
         # Anonymous senders stay out of segments: a person is anonymous when any of their events is.
+        anonymous = aliased(UsageEvent)
         people = people.where(
-            ~exists().where(earlier.product == product, earlier.person == newcomers.c.person, earlier.anonymous)
+            ~exists().where(anonymous.product == product, anonymous.person == newcomers.c.person, anonymous.anonymous)
         )
     found = await percentiles(session, people.subquery(), ["slice"], (MEDIAN,))
     return {key[0]: Proficiency(spread.rows, spread.values, spread.at[0]) for key, spread in found.items()}
+
+
+FIRST_SEEN = "first_seen"
+# An ingest transaction commits within this of its events' received_at: the mark only moves past events that old,
+# so an event still uncommitted while the rollup reads (with a lower id than one it sees) is read next time.
+SETTLE = timedelta(minutes=1)
+
+
+async def catch_up_first_seen(session: AsyncSession) -> None:
+    """Take every event past the mark into kpi_first_seen (each person's earliest moment per product), and move the
+    mark to the newest event that has surely committed. Reading an event twice changes nothing (a minimum), so
+    two servers catching up at once, or events read again after the mark, are harmless."""
+    mark = await session.scalar(select(KpiRollupMark.through_id).where(KpiRollupMark.name == FIRST_SEEN)) or 0
+    fresh = (
+        select(UsageEvent.product, UsageEvent.person, func.min(UsageEvent.occurred_at))
+        .where(UsageEvent.id > mark)
+        .group_by(UsageEvent.product, UsageEvent.person)
+    )
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(KpiFirstSeen)
+    earlier = case(
+        (insert.excluded.first_at < KpiFirstSeen.first_at, insert.excluded.first_at), else_=KpiFirstSeen.first_at
+    )
+    await session.execute(
+        insert.from_select(["product", "person", "first_at"], fresh).on_conflict_do_update(
+            index_elements=["product", "person"], set_={"first_at": earlier}
+        )
+    )
+    settled = await session.scalar(
+        select(func.max(UsageEvent.id)).where(UsageEvent.id > mark, UsageEvent.received_at < utcnow() - SETTLE)
+    )
+    if settled is not None:
+        row = {"name": FIRST_SEEN, "through_id": settled}
+        await session.execute(upsert(session, KpiRollupMark, row, index_elements=["name"], update=("through_id",)))
 
 
 def _days_between(session: AsyncSession, first: Any, then: Any) -> ColumnElement[float]:

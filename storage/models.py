@@ -670,3 +670,33 @@ class KpiBaseline(Base):
     end_on: Mapped[date] = mapped_column(Date)  # the last day of the period, included
     figures: Mapped[str] = mapped_column(Text)  # JSON: metric name → value, in the metric's unit
     captured_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class KpiFirstSeen(Base):
+    """When each person first used each product: the start of their time to proficiency.
+
+    A rollup of usage_events kept exact under late events: it only ever moves to an earlier moment (the minimum),
+    and storage/kpi.catch_up_first_seen reads events by arrival (id), so an event that arrives late, whatever its
+    time, is taken in. Without it, finding a window's newcomers probes every active person's history."""
+
+    __tablename__ = "kpi_first_seen"
+    __table_args__ = (
+        UniqueConstraint("product", "person", name="uq_kpi_first_seen_person"),
+        Index("ix_kpi_first_seen_time", "product", "first_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    product: Mapped[str] = mapped_column(String(100))
+    person: Mapped[str] = mapped_column(String(64))
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class KpiRollupMark(Base):
+    """How far a rollup has read usage_events, by id (every event at or below it is in)."""
+
+    __tablename__ = "kpi_rollup_marks"
+    __table_args__ = (UniqueConstraint("name", name="uq_kpi_rollup_marks_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    through_id: Mapped[int] = mapped_column(BigInteger)

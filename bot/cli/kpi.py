@@ -1,10 +1,11 @@
 """`feedbot kpi show|task|population|target|baseline`: products' KPIs from their usage events, and what they are
 read against.
 
-- `show [--product P] [--by department|location] [--format text|json|csv]`: every product (or one) over the 28
-  complete days before today, with targets, baseline and the 13-week trend. JSON is a list of objects, one per
-  product; CSV has a header row and one row per product, slice and metric (cells neutralised against formulas as
-  `feedbot export` does).
+- `show [--product P] [--by department|location] [--format text|json|csv] [--trend]`: every product (or one)
+  over the 28 complete days before today, with targets and baseline; `--trend` adds the 13 weeks before this one
+  (a pass over a quarter of events: the digest and /kpi show it, a quick look need not wait for it). JSON is a
+  list of objects, one per product; CSV has a header row and one row per product, slice and metric (cells
+  neutralised against formulas as `feedbot export` does).
 - `task --product P --task T --proficiency N --under SECONDS`: the key task, and how many completions under how
   many seconds make a person proficient.
 - `population --product P (--department D | --channel C | --count N)`: whom adoption is measured against.
@@ -38,10 +39,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     group = commands.add_parser("kpi", help="products' KPIs from usage events: show, targets, baselines, settings")
     group.set_defaults(run=run)
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
-    show = actions.add_parser("show", help="KPIs of the last 28 days, against targets and baseline, with the trend")
+    show = actions.add_parser("show", help="KPIs of the last 28 days, against targets and baseline")
     show.add_argument("--product", metavar="NAME", help="one product (default: every product)")
     show.add_argument("--by", metavar="SEGMENT", help="department or location, under the anonymity threshold")
     show.add_argument("--format", metavar="FORMAT", default="text", help="text (the default), json or csv")
+    show.add_argument("--trend", action="store_true", help="add the 13 weeks before this one, week by week")
     task = actions.add_parser("task", help="a product's key task, and what makes a person proficient at it")
     task.add_argument("--product", required=True, metavar="NAME")
     task.add_argument("--task", required=True, metavar="TASK", help="the key task, as the events name it")
@@ -105,7 +107,8 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
 
     async def show(resources: Resources) -> int:
         now = utcnow()
-        async with resources.db.sessions() as session:
+        # A transaction that commits: the report brings the first-use rollup up to date on the way.
+        async with resources.db.sessions.begin() as session:
             known = await store.products(session)
             if args.product is not None:
                 product = await store.product_named(session, args.product)
@@ -114,7 +117,9 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
                     raise CommandFailed(f"no product is called “{args.product}”; known products: {listed}")
                 known = [product]
             reports = [
-                await kpi.report(session, product, now, settings.zone, settings.anonymity_threshold, by=by)
+                await kpi.report(
+                    session, product, now, settings.zone, settings.anonymity_threshold, by=by, trend=args.trend
+                )
                 for product in known
             ]
         print(_formatted(reports, form))

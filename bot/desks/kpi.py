@@ -48,7 +48,8 @@ class KpiDesk:
         if refused is not None:
             return refused
         settings = self._deps.settings
-        async with self._deps.db.sessions() as session:
+        # A transaction that commits: the report brings the first-use rollup up to date on the way.
+        async with self._deps.db.sessions.begin() as session:
             known = await store.products(session)
             typed = " ".join(text.split())
             if not typed and len(known) > 1:

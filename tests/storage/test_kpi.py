@@ -4,15 +4,18 @@ hand (the arithmetic is in each test)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from bot.services import kpi
 from storage import kpi as store
 from storage.db import Database, open_database
 from storage.kpi import EVERYONE
-from tests.storage.kpi_seed import NOW, PRODUCT, seed
+from storage.models import KpiRollupMark, UsageEvent
+from tests.storage.kpi_seed import EVENTS, NOW, PRODUCT, at, event, seed
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -191,3 +194,26 @@ async def test_targets_honour_their_direction_and_baselines_keep_their_figures(d
     assert readings["wau"].status == "no target"
     # The baseline's days run to today, so it holds today's event too (Ana, 25 Nov: a 9th completion of 11).
     assert readings["completion"].baseline == pytest.approx(round(100 * 9 / 11, 4))
+
+
+async def test_a_late_event_moves_a_persons_first_use_and_the_mark_waits_for_fresh_events(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("storage.kpi.utcnow", lambda: NOW + timedelta(hours=1))
+    window = kpi.window_before(NOW, UTC_ZONE)
+    async with db.sessions.begin() as session:
+        settings = await store.settings_of(session, PRODUCT)
+        first = (await kpi.figures_for(session, PRODUCT, window, settings))[EVERYONE]
+    async with db.sessions() as session:
+        mark = await session.scalar(select(KpiRollupMark.through_id))
+    assert (first.newcomers, first.proficient) == (4, 2)
+    assert mark == len(EVENTS)  # every seeded event was received an hour before "now"
+    # An event of Ben's from 15 Oct arrives now: he used Expense Hub before the window, so he is no newcomer.
+    # Newcomers: Cleo, Dev, the anonymous sender; proficient: Cleo alone (1.5 days).
+    async with db.sessions.begin() as session:
+        session.add(UsageEvent(**(event("ben", at(10, 15), task=None) | {"received_at": NOW + timedelta(hours=1)})))
+    async with db.sessions.begin() as session:
+        late = (await kpi.figures_for(session, PRODUCT, window, settings))[EVERYONE]
+    async with db.sessions() as session:
+        assert await session.scalar(select(KpiRollupMark.through_id)) == mark  # not settled yet: read again next time
+    assert (late.newcomers, late.proficient, late.proficiency_days) == (3, 1, pytest.approx(1.5))

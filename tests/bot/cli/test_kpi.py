@@ -56,7 +56,7 @@ def test_settings_are_confirmed_in_words(seeded: str, capsys: pytest.CaptureFixt
 def test_show_reads_like_a_report(seeded: str, capsys: pytest.CaptureFixture[str]) -> None:
     configure(capsys)
 
-    assert main(["kpi", "show", "--product", "EXPENSE HUB"]) == 0
+    assert main(["kpi", "show", "--product", "EXPENSE HUB", "--trend"]) == 0
 
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "ℹ KPIs of Expense Hub, 28 Oct 2026 – 24 Nov 2026 (28 days, UTC)"
@@ -81,7 +81,7 @@ def test_json_and_csv_hold_the_same_figures(
     configure(capsys)
     monkeypatch.setenv("FEEDBOT_ANONYMITY_THRESHOLD", "2")
 
-    assert main(["kpi", "show", "--by", "department", "--format", "json"]) == 0
+    assert main(["kpi", "show", "--by", "department", "--format", "json", "--trend"]) == 0
     products = json.loads(capsys.readouterr().out)
     assert [product["product"] for product in products] == ["Expense Hub", "Support Console"]
     hub = products[0]
