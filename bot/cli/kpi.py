@@ -36,7 +36,7 @@ CSV_COLUMNS = ("product", "slice", "metric", "label", "unit", "value", "target",
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    group = commands.add_parser("kpi", help="products' KPIs from usage events: show, targets, baselines, settings")
+    group = commands.add_parser("kpi", help="product KPIs: show, task, population, target, baseline")
     group.set_defaults(run=run)
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
     show = actions.add_parser("show", help="KPIs of the last 28 days, against targets and baseline")
@@ -44,7 +44,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     show.add_argument("--by", metavar="SEGMENT", help="department or location, under the anonymity threshold")
     show.add_argument("--format", metavar="FORMAT", default="text", help="text (the default), json or csv")
     show.add_argument("--trend", action="store_true", help="add the 13 weeks before this one, week by week")
-    task = actions.add_parser("task", help="a product's key task, and what makes a person proficient at it")
+    task = actions.add_parser("task", help="the key task, and how people become proficient at it")
     task.add_argument("--product", required=True, metavar="NAME")
     task.add_argument("--task", required=True, metavar="TASK", help="the key task, as the events name it")
     task.add_argument("--proficiency", required=True, metavar="N", help="proficient after N fast completions")
@@ -61,7 +61,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     target.add_argument("--metric", required=True, metavar="METRIC", help=", ".join(kpi.METRICS))
     target.add_argument("--target", required=True, metavar="X", help="in the metric's unit: people, %%, s or days")
     target.add_argument("--direction", metavar="up|down", help="up: at or above is met; down: at or below")
-    baseline = actions.add_parser("baseline", help="keep a product's figures over past days to compare with")
+    baseline = actions.add_parser("baseline", help="keep figures of past days to compare with")
     baseline.add_argument("--product", required=True, metavar="NAME")
     baseline.add_argument("--from", dest="first", required=True, metavar="DATE", help="first day (2026-10-01)")
     baseline.add_argument("--to", dest="last", required=True, metavar="DATE", help="last day, included")
