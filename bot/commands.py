@@ -118,6 +118,12 @@ COMMANDS: tuple[Command, ...] = (
         "Lions and admins: the executive digest now; admins: send it to every lion",
         frozenset({SLACK, SHELL}),
     ),
+    Command(
+        "kpi",
+        "[product]",
+        "Product managers and lions: a product's KPIs (adoption, completion, duration, proficiency, errors)",
+        frozenset({SLACK, TEAMS, SHELL}),
+    ),
     Command("whoami", "", "Who you are acting as, in which workspace", frozenset({SHELL}), shell_session=True),
     Command("as", "NAME", "Act as another person of the demo company", frozenset({SHELL}), shell_session=True),
     Command(
@@ -288,6 +294,10 @@ async def _digest(call: Call) -> Answer:
     return Answer(note=note, attachment=chart)
 
 
+async def _kpi(call: Call) -> Answer:
+    return Answer(reply=await call.desks.kpi.command(call.requester, call.argument))
+
+
 async def _help(call: Call) -> Answer:
     return Answer(reply=help_reply(call.surface, *call.about))
 
@@ -305,6 +315,7 @@ TYPED_COMMANDS: dict[str, Callable[[Call], Awaitable[Answer]]] = {
     "approve": _approve,
     "vote": _vote,
     "digest": _digest,
+    "kpi": _kpi,
     "help": _help,
 }
 

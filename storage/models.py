@@ -7,7 +7,19 @@ from typing import Any
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -564,9 +576,18 @@ class UsageEvent(Base):
     __tablename__ = "usage_events"
     __table_args__ = (
         UniqueConstraint("message_id", name="uq_usage_events_message"),
-        Index("ix_usage_events_product_time", "product", "occurred_at"),
+        # Covering on PostgreSQL (migration 0022): a product's KPIs over a window read only this index, in time
+        # order, never the table's pages, which late and bulk-loaded events scatter.
+        Index(
+            "ix_usage_events_product_time",
+            "product",
+            "occurred_at",
+            postgresql_include=["person", "task", "outcome", "duration_ms", "error", "anonymous"],
+        ),
         Index("ix_usage_events_task", "product", "task", "occurred_at"),
         Index("ix_usage_events_person", "person", "occurred_at"),
+        # A person's first use of a product (time to proficiency), one index probe per person (migration 0022).
+        Index("ix_usage_events_product_person", "product", "person", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -601,3 +622,84 @@ class PersonSegment(Base):
     start_date: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(16), default="import")  # import or slack
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class KpiProduct(Base):
+    """How a product's KPIs are read (`feedbot kpi task`, `feedbot kpi population`): the key task whose Nth completion
+    under the target duration makes a person proficient, and the population adoption is measured against."""
+
+    __tablename__ = "kpi_products"
+    __table_args__ = (UniqueConstraint("product", name="uq_kpi_products_product"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product: Mapped[str] = mapped_column(String(100))
+    key_task: Mapped[str | None] = mapped_column(String(100))
+    proficiency_count: Mapped[int | None] = mapped_column(Integer)
+    target_duration_ms: Mapped[int | None] = mapped_column(BigInteger)
+    population_kind: Mapped[str | None] = mapped_column(String(16))  # department, channel or count
+    population_department: Mapped[str | None] = mapped_column(String(100))
+    population_channel: Mapped[str | None] = mapped_column(String(64))
+    # A channel's human members when it was set, or the number given: a department is counted from `people` anew.
+    population_size: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class KpiTarget(Base):
+    """Where a product's metric should be (`feedbot kpi target`), in the metric's own unit (%, seconds, days)."""
+
+    __tablename__ = "kpi_targets"
+    __table_args__ = (UniqueConstraint("product", "metric", name="uq_kpi_targets_metric"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product: Mapped[str] = mapped_column(String(100))
+    metric: Mapped[str] = mapped_column(String(32))
+    target: Mapped[float] = mapped_column(Float)
+    direction: Mapped[str] = mapped_column(String(4))  # up: at or above the target is met; down: at or below
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class KpiBaseline(Base):
+    """The figures of a product over a reference period (`feedbot kpi baseline`), captured when it was set.
+
+    Captured, not recomputed: retention purges old events, people leave the directory and late events land in the
+    past, so the same period read again later gives other numbers; a baseline is what we measured then."""
+
+    __tablename__ = "kpi_baselines"
+    __table_args__ = (UniqueConstraint("product", name="uq_kpi_baselines_product"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product: Mapped[str] = mapped_column(String(100))
+    start_on: Mapped[date] = mapped_column(Date)
+    end_on: Mapped[date] = mapped_column(Date)  # the last day of the period, included
+    figures: Mapped[str] = mapped_column(Text)  # JSON: metric name → value, in the metric's unit
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class KpiFirstSeen(Base):
+    """When each person first used each product: the start of their time to proficiency.
+
+    A rollup of usage_events kept exact under late events: it only ever moves to an earlier moment (the minimum),
+    and storage/kpi.catch_up_first_seen reads events by arrival (id), so an event that arrives late, whatever its
+    time, is taken in. Without it, finding a window's newcomers probes every active person's history."""
+
+    __tablename__ = "kpi_first_seen"
+    __table_args__ = (
+        UniqueConstraint("product", "person", name="uq_kpi_first_seen_person"),
+        Index("ix_kpi_first_seen_time", "product", "first_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    product: Mapped[str] = mapped_column(String(100))
+    person: Mapped[str] = mapped_column(String(64))
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class KpiRollupMark(Base):
+    """How far a rollup has read usage_events, by id (every event at or below it is in)."""
+
+    __tablename__ = "kpi_rollup_marks"
+    __table_args__ = (UniqueConstraint("name", name="uq_kpi_rollup_marks_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    through_id: Mapped[int] = mapped_column(BigInteger)

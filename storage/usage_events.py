@@ -19,7 +19,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Base, PersonSegment, UsageEvent
+from storage.models import Base, KpiFirstSeen, PersonSegment, UsageEvent
 
 KEY_CHUNK = 500  # pseudonyms per IN (…): far below SQLite's and PostgreSQL's parameter limits
 
@@ -109,6 +109,8 @@ async def forget_people(session: AsyncSession, pseudonyms: Sequence[str]) -> For
         events += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
         result = await session.execute(delete(PersonSegment).where(PersonSegment.person.in_(chunk)))
         people += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+        # The KPI rollup's first use of each product is theirs too.
+        await session.execute(delete(KpiFirstSeen).where(KpiFirstSeen.person.in_(chunk)))
     return Forgotten(events, people)
 
 
@@ -124,4 +126,11 @@ async def delete_before(session: AsyncSession, product: str, cutoff: datetime, b
     old = (UsageEvent.product == product, UsageEvent.occurred_at < cutoff)
     doomed = select(UsageEvent.id).where(*old).order_by(UsageEvent.occurred_at).limit(batch)
     result = await session.execute(delete(UsageEvent).where(UsageEvent.id.in_(doomed)))
+    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+
+
+async def forget_first_uses_before(session: AsyncSession, cutoff: datetime) -> int:
+    """The KPI rollup's first uses older than `cutoff` go with the events they came from: someone who used a
+    product only before the cutoff is forgotten, and someone still using it is no newcomer either way."""
+    result = await session.execute(delete(KpiFirstSeen).where(KpiFirstSeen.first_at < cutoff))
     return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]

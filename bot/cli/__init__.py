@@ -1,6 +1,6 @@
 """The `feedbot` command: one module per command group, each adding its parsers with the function that runs them.
 
-serve, shell, demo, db, export, stakeholders, release, feedback, pulse, digest, themes, events, purge, webhooks,
+serve, shell, demo, db, export, stakeholders, release, feedback, pulse, digest, kpi, themes, events, purge, webhooks,
 tracker, triage, teams."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from bot.cli import (
     events,
     export,
     feedback,
+    kpi,
     pulse,
     purge,
     release,
@@ -49,6 +50,7 @@ GROUPS = (
     feedback,
     pulse,
     digest,
+    kpi,
     themes,
     events,
     purge,

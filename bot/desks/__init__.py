@@ -12,6 +12,7 @@ from bot.desks.digests import DigestDesk
 from bot.desks.feedback_api import FeedbackApiDesk
 from bot.desks.inbound import InboundDesk
 from bot.desks.intake import IntakeDesk
+from bot.desks.kpi import KpiDesk
 from bot.desks.pulses import PulseDesk
 from bot.desks.release_forms import ReleaseFormDesk
 from bot.desks.releases import ReleaseDesk
@@ -33,6 +34,7 @@ class Desks:
     inbound: InboundDesk = field(init=False)
     triage: TriageDesk = field(init=False)
     triage_channels: TriageChannelDesk = field(init=False)
+    kpi: KpiDesk = field(init=False)
 
     def __post_init__(self) -> None:
         deps = self.deps
@@ -46,3 +48,4 @@ class Desks:
         self.inbound = InboundDesk(deps)
         self.triage = TriageDesk(deps)
         self.triage_channels = TriageChannelDesk(deps)
+        self.kpi = KpiDesk(deps)

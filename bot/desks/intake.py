@@ -16,8 +16,9 @@ from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from bot.domain.validation import InvalidSubmission
 from bot.domain.vocabulary import QUESTION
-from bot.services import bugs, feedback, home, releases
+from bot.services import bugs, feedback, home, kpi, releases
 from bot.services.reader_zone import reader_zone
+from storage.models import utcnow
 
 log = logging.getLogger("feedbot.intake")
 
@@ -115,4 +116,8 @@ class IntakeDesk:
             zone = await reader_zone(
                 session, requester.platform, requester.team_id, requester.user_id, self._deps.settings.zone
             )
+            if summary.admin is not None:
+                settings = self._deps.settings
+                lines = await kpi.home_lines(session, utcnow(), settings.zone, settings.anonymity_threshold)
+                summary = dataclasses.replace(summary, admin=dataclasses.replace(summary.admin, kpis=lines))
         return dataclasses.replace(summary, zone=zone.key)

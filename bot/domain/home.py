@@ -43,6 +43,7 @@ class AdminOverview:
     open_bugs_by_severity: dict[str, int]
     trackers: TrackerOverview | None = None  # None when no issue tracker is configured
     themes: tuple[str, ...] = ()  # the week's biggest themes, as lines
+    kpis: tuple[str, ...] = ()  # a line per product (light markdown, names as typed): its KPIs of the last 28 days
 
 
 @dataclass(frozen=True)

@@ -160,6 +160,8 @@ async def expire_usage_events(db: Database, cutoff: datetime, batch: int = EVENT
             deleted += gone
             if gone < batch:
                 break
+    async with db.sessions.begin() as session:
+        await usage_store.forget_first_uses_before(session, cutoff)
     return deleted
 
 

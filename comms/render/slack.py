@@ -281,6 +281,10 @@ def home_view(summary: HomeSummary) -> View:
             blocks.append(
                 SectionBlock(text=MarkdownTextObject(text=truncate(f"*Themes this week*\n{lines}", SECTION_TEXT)))
             )
+        if summary.admin.kpis:
+            lines = "\n".join(f"• {mrkdwn(line)}" for line in summary.admin.kpis)
+            heading = "*KPIs, last 28 days* (`/kpi PRODUCT` for one in full)"
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=_fit(f"{heading}\n{lines}", SECTION_TEXT))))
         if summary.admin.trackers is not None:
             blocks += _tracker_blocks(summary.admin.trackers)
     return View(type="home", blocks=blocks[:100], callback_id="home")

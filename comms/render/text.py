@@ -147,4 +147,5 @@ def home_text(summary: HomeSummary) -> str:
             + ", ".join(f"{severity} {bugs.get(severity, 0)}" for severity in ("blocker", "major", "minor"))
         )
         lines += [f"  theme: {shown_as_typed(line)}" for line in summary.admin.themes]
+        lines += [f"  KPIs: {plain(line)}" for line in summary.admin.kpis]
     return "\n".join(lines)

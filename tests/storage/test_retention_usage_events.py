@@ -12,7 +12,7 @@ from sqlalchemy import insert, select
 from bot.deps import Deps, build_deps
 from bot.domain.settings import Settings
 from bot.services import privacy
-from storage.models import UsageEvent
+from storage.models import KpiFirstSeen, UsageEvent
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -57,3 +57,20 @@ async def test_retention_runs_reach_usage_events(deps: Deps) -> None:
     await privacy.apply_retention(deps.db, days=90, now=NOW)
 
     assert await remaining(deps) == ["Expense Hub-1"]
+
+
+async def test_first_uses_older_than_the_retention_go_with_their_events(deps: Deps) -> None:
+    async with deps.db.sessions.begin() as session:
+        await session.execute(
+            insert(KpiFirstSeen),
+            [
+                {"product": "Expense Hub", "person": "a" * 64, "first_at": NOW - 40 * DAY},
+                {"product": "Expense Hub", "person": "b" * 64, "first_at": NOW - 2 * DAY},
+            ],
+        )
+
+    await privacy.expire_usage_events(deps.db, NOW - 30 * DAY)
+
+    async with deps.db.sessions() as session:
+        kept = list((await session.execute(select(KpiFirstSeen.person))).scalars())
+    assert kept == ["b" * 64]

@@ -9,6 +9,7 @@ from bot.commands import SLACK, commands_on
 from handlers.slack.commands.bug import bug_command_callback
 from handlers.slack.commands.digest import digest_command_callback
 from handlers.slack.commands.feedback import feedback_command_callback
+from handlers.slack.commands.kpi import kpi_command_callback
 from handlers.slack.commands.pulse import pulse_command_callback
 from handlers.slack.commands.release import release_command_callback
 from handlers.slack.commands.stakeholders import stakeholders_command_callback
@@ -20,6 +21,7 @@ LISTENERS: dict[str, Callable[..., Awaitable[Any]]] = {
     "release": release_command_callback,
     "pulse": pulse_command_callback,
     "digest": digest_command_callback,
+    "kpi": kpi_command_callback,
 }
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, insert, select
 from bot.cli import main
 from bot.domain.person_key import person_key
 from storage.db import sync_url
-from storage.models import PersonSegment, UsageEvent
+from storage.models import KpiFirstSeen, PersonSegment, UsageEvent
 
 NEW_KEY = Fernet.generate_key().decode()
 OLD_KEY = Fernet.generate_key().decode()
@@ -39,6 +39,8 @@ def seed(database_url: str) -> None:
     with engine.begin() as connection:
         connection.execute(insert(UsageEvent), events)
         connection.execute(insert(PersonSegment), [segment(theirs[0]), segment(theirs[2]), segment(others[0])])
+        first_uses = [{"product": "Expense Hub", "person": person, "first_at": AT} for person in (theirs[0], others[0])]
+        connection.execute(insert(KpiFirstSeen), first_uses)
     engine.dispose()
 
 
@@ -47,7 +49,10 @@ def left(database_url: str) -> tuple[list[str], list[str]]:
     with engine.connect() as connection:
         events = list(connection.execute(select(UsageEvent.person).order_by(UsageEvent.id)).scalars())
         people = list(connection.execute(select(PersonSegment.person).order_by(PersonSegment.id)).scalars())
+        first_uses = list(connection.execute(select(KpiFirstSeen.person)).scalars())
     engine.dispose()
+    # The KPI rollup's first uses are found the same way as the events they came from.
+    assert sorted(first_uses) == sorted(set(events) & set(first_uses))
     return events, people
 
 
