@@ -1,7 +1,7 @@
 """The `feedbot` command: one module per command group, each adding its parsers with the function that runs them.
 
-serve, shell, demo, db, export, stakeholders, release, feedback, pulse, digest, themes, purge, webhooks, tracker,
-triage, teams."""
+serve, shell, demo, db, export, stakeholders, release, feedback, people, pulse, digest, themes, purge, webhooks,
+tracker, triage, teams."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from bot.cli import (
     digest,
     export,
     feedback,
+    people,
     pulse,
     purge,
     release,
@@ -46,6 +47,7 @@ GROUPS = (
     stakeholders,
     release,
     feedback,
+    people,
     pulse,
     digest,
     themes,
