@@ -19,11 +19,11 @@ from storage.models import utcnow
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    group = commands.add_parser("people", help="the people directory: departments and locations for segments")
+    group = commands.add_parser("people", help="departments and locations of people: import, sync-slack")
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
     load = actions.add_parser(
         "import",
-        help="add or update people from a CSV file (user,department,location,start_date)",
+        help="add or update people from a CSV file",
         description="Read a CSV file with a header row: `user` (a Slack id U…/W…, a Teams id 29:…, an Entra "
         "object id or an email) and any of `department`, `location`, `start_date` (YYYY-MM-DD). Other columns are "
         "ignored with a warning. A bad line stops the import and nothing is stored.",
@@ -32,7 +32,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     load.set_defaults(run=run_import)
     sync = actions.add_parser(
         "sync-slack",
-        help="add departments and locations from Slack profiles (fields labelled Department and Location)",
+        help="add departments and locations from Slack profiles",
         description="Read the custom profile fields labelled Department and Location of every active human in the "
         "workspace, and store them under their Slack id and their email. A value in Slack replaces a stored one; "
         "an empty profile field never erases one.",
