@@ -108,8 +108,8 @@ COMMANDS: tuple[Command, ...] = (
         "eNPS pulse: start (admins), results, close (admins)",
         frozenset({SLACK, SHELL}),
         shell_arguments=(
-            "start [question] | answer 0-10 [comment] | results [PULSE-id] [by department|location] | close [PULSE-id] | "
-            "simulate N (demo)"
+            "start [question] | answer 0-10 [comment] | results [PULSE-id] [by department|location] | "
+            "close [PULSE-id] | simulate N (demo)"
         ),
         slack_escapes=True,
     ),

@@ -45,6 +45,10 @@ class ProfilesUnavailable(Exception):
     """Slack refused or could not answer; the message says what the operator can do."""
 
 
+class _Gone(ProfilesUnavailable):
+    """The member left between users.list and users.profile.get."""
+
+
 def profile_client(token: str, base_url: str) -> AsyncWebClient:
     client = AsyncWebClient(token=token, base_url=base_url)
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=5))
@@ -56,6 +60,8 @@ async def _call(client: AsyncWebClient, method: str, **params: Any) -> dict[str,
         response = await client.api_call(method, http_verb="GET", params=params)
     except SlackApiError as error:
         code = str(error.response.get("error") or f"http_{error.response.status_code}")
+        if code == "user_not_found":
+            raise _Gone(code) from None
         if code == "missing_scope":
             raise ProfilesUnavailable(
                 f"Slack refused {method}: the app lacks the users.profile:read scope (add it from manifest.yml and "
@@ -119,7 +125,10 @@ async def profiles(client: AsyncWebClient) -> tuple[ProfileFields, list[Profile]
         profile: dict[str, Any] = given if isinstance(given, dict) else {}
         fields = profile.get("fields")
         if not isinstance(fields, dict):
-            answer = await _call(client, "users.profile.get", user=member["id"])
+            try:
+                answer = await _call(client, "users.profile.get", user=member["id"])
+            except _Gone:
+                continue
             fields = (answer.get("profile") or {}).get("fields")
         email = profile.get("email")
         found.append(
