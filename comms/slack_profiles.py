@@ -15,22 +15,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.profiles import Profile
 from comms.audience import NOT_A_PERSON, PAGE_SIZE
 
 log = logging.getLogger("feedbot.slack_profiles")
 
 DEPARTMENT_LABEL = "department"
 LOCATION_LABEL = "location"
-
-
-@dataclass(frozen=True)
-class Profile:
-    """What a member's profile says about where they sit (None: the field is empty or absent)."""
-
-    user_id: str
-    email: str | None
-    department: str | None
-    location: str | None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.person_key import normalized, person_key
-from comms.slack_profiles import Profile
+from bot.domain.profiles import Profile
 from storage import people as people_store
 from storage.people import Segment
 
