@@ -198,49 +198,41 @@ def _from_profile(value: str | None) -> str | None:
     return _CONTROL.sub(" ", value).strip()[:MAX_SEGMENT] or None if value else None
 
 
-def _merged(before: Segment | None, department: str | None, location: str | None) -> Segment | None:
+def _merged(key: str, before: Segment | None, department: str | None, location: str | None) -> Segment | None:
     """A profile's values over a stored row's: a filled field wins, an empty one never erases what is stored.
     None when the result would hold no segment at all."""
     department, location = _from_profile(department), _from_profile(location)
-    kept_department = department or (before.department if before else None)
-    kept_location = location or (before.location if before else None)
-    start = before.start_date if before else None
-    if kept_department is None and kept_location is None and start is None:
-        return None
-    changed = before is None or (kept_department, kept_location) != (before.department, before.location)
-    source = FROM_SLACK if changed else before.source  # type: ignore[union-attr]
-    return Segment("", kept_department, kept_location, start, source)
+    if before is None:
+        return Segment(key, department, location, None, FROM_SLACK) if department or location else None
+    kept = (department or before.department, location or before.location)
+    source = FROM_SLACK if kept != (before.department, before.location) else before.source
+    return Segment(key, kept[0], kept[1], before.start_date, source)
 
 
 async def sync_profiles(session: AsyncSession, profiles: Iterable[Profile], secret_key: str, now: datetime) -> Synced:
     """Store each member's department and location under the pseudonym of their Slack id and of their email, so
     usage events that name people by email join too. A person imported by email but not by Slack id gets a row
     for their Slack id with the imported values: pulse answers arrive with Slack ids."""
-    profiles = list(profiles)
+    members = list(profiles)
     keys_of = {
-        profile.user_id: [person_key(secret_key, profile.user_id)]
-        + ([person_key(secret_key, profile.email)] if profile.email else [])
-        for profile in profiles
+        member.user_id: [person_key(secret_key, member.user_id)]
+        + ([person_key(secret_key, member.email)] if member.email else [])
+        for member in members
     }
     stored = await people_store.find(session, [key for keys in keys_of.values() for key in keys])
-    rows: dict[str, Segment] = {}
-    members = 0
-    for profile in profiles:
-        keys = keys_of[profile.user_id]
+    changed: dict[str, Segment] = {}
+    placed = 0
+    for member in members:
+        keys = keys_of[member.user_id]
         # The email's row (an HR import, usually) fills what the profile leaves empty, for both keys.
         by_email = stored.get(keys[1]) if len(keys) > 1 else None
-        wrote = False
-        for key in keys:
-            before = stored.get(key) or by_email
-            merged = _merged(before, profile.department, profile.location)
-            if merged is None:
-                continue
-            if stored.get(key) != Segment(key, merged.department, merged.location, merged.start_date, merged.source):
-                rows[key] = Segment(key, merged.department, merged.location, merged.start_date, merged.source)
-            wrote = True
-        members += wrote
-    await people_store.save(session, list(rows.values()), now)
-    return Synced(members, len(rows))
+        rows = [_merged(key, stored.get(key) or by_email, member.department, member.location) for key in keys]
+        for row in rows:
+            if row is not None and stored.get(row.person) != row:
+                changed[row.person] = row
+        placed += any(row is not None for row in rows)
+    await people_store.save(session, list(changed.values()), now)
+    return Synced(placed, len(changed))
 
 
 async def segment_at_answer(
