@@ -469,11 +469,14 @@ def breakdown_text(sliced: Breakdown) -> str:
         return f"*By {sliced.by}*: too few people in each {sliced.by} to show any."
     withheld = f"withheld (fewer than {sliced.threshold}, or would reveal a smaller one)"
     rows = [
-        f"• {verbatim(part.name)}: "
-        + (withheld if part.enps is None else f"eNPS {signed(part.enps.score)} · {part.enps.responses} responses")
+        f"• {verbatim(part.name)}: {withheld if part.enps is None else _slice_text(part.enps)}"
         for part in sliced.slices
     ]
     return f"*By {sliced.by}*\n" + "\n".join(rows)
+
+
+def _slice_text(enps: Enps) -> str:
+    return f"eNPS {signed(enps.score)} · {enps.responses} response{'' if enps.responses == 1 else 's'}"
 
 
 def parse_every(text: str) -> int:
