@@ -90,7 +90,7 @@ async def run(database_url: str, count: int, answers: int) -> None:
         async with db.sessions() as session:
             for user in rng.sample(users, 1000):
                 started = time.perf_counter()
-                await people.segment_at_answer(session, key, user)
+                await people.segment_at_answer(session, key, [user])
                 timings.append((time.perf_counter() - started) * 1000)
         cuts = statistics.quantiles(timings, n=100)
         print(f"segment lookup at answer time: p50 {cuts[49]:.2f} ms, p99 {cuts[98]:.2f} ms")

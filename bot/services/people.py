@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -236,10 +236,15 @@ async def sync_profiles(session: AsyncSession, profiles: Iterable[Profile], secr
 
 
 async def segment_at_answer(
-    session: AsyncSession, secret_key: str | None, user_id: str
+    session: AsyncSession, secret_key: str | None, user_ids: Sequence[str]
 ) -> tuple[str | None, str | None]:
-    """(department, location) of whoever answers a pulse, as the directory knows them now; (None, None) without
+    """(department, location) of whoever answers a pulse, as the directory knows them now, by the first of their ids
+    it knows (a Teams person may be listed by their 29: id or their Entra object id); (None, None) without
     FEEDBOT_SECRET_KEY or for someone it does not know (their answer counts in the slice "unknown")."""
     if secret_key is None:
         return None, None
-    return await people_store.segment_of(session, person_key(secret_key, user_id))
+    for user_id in user_ids:
+        segment = await people_store.segment_of(session, person_key(secret_key, user_id))
+        if segment != (None, None):
+            return segment
+    return None, None

@@ -198,7 +198,7 @@ async def answer(
         return Reply.info("Thank you, but this pulse has closed: answers are no longer counted.")
     if not await was_asked(session, pulse, requester):
         return Reply.refused(NOT_ASKED)
-    segment = await people.segment_at_answer(session, people_key, requester.user_id)
+    segment = await people.segment_at_answer(session, people_key, [requester.user_id, *requester.aliases])
     first = await pulse_store.record_answer(session, pulse_id, respondent, score, utcnow().date(), segment)
     verb = "answered" if first else "changed your answer to"
     return Reply.ok(f"Thank you! You {verb} *{score}*. Only you see this; you can change it until the pulse closes.")

@@ -14,9 +14,22 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
+from bot.desks.pulses import PulseDesk
+from bot.domain.requester import Requester
 from storage.models import PulseResponse
+from tests.adaptive_cards import submit_data
 from tests.conftest import ADMIN_USER
+from tests.e2e.teams_steps import install_for, install_in_channel, send
 from tests.e2e.test_pulses import click
+from tests.fakes.bot_connector import (
+    CHANNEL_CONVERSATION,
+    PERSONAL_CONVERSATION,
+    USER,
+    FakeBotConnector,
+    Member,
+    aad_object_id,
+    message,
+)
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import slash_command
 from tests.support import RunningServer, process_env
@@ -38,12 +51,13 @@ WITHHELD = "withheld (fewer than 5, or would reveal a smaller one)"
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {"secret_key": KEY, "anonymity_threshold": 5}
+    # teams_emulator: the fake Bot Framework connector posts without Microsoft's tokens.
+    return {"secret_key": KEY, "anonymity_threshold": 5, "teams_emulator": True}
 
 
-def import_people(database_url: str, tmp_path: Path) -> str:
+def import_people(database_url: str, tmp_path: Path, people: dict[str, str] = PEOPLE) -> str:
     path = tmp_path / "people.csv"
-    rows = [f"{user},{department},Berlin,2024-01-15,{user.lower()}" for user, department in PEOPLE.items()]
+    rows = [f"{user},{department},Berlin,2024-01-15,{user.lower()}" for user, department in people.items()]
     path.write_text("user,department,location,start_date,nickname\n" + "\n".join(rows) + "\n", encoding="utf-8")
     env = process_env(DATABASE_URL=database_url, FEEDBOT_SECRET_KEY=KEY)
     result = subprocess.run(
@@ -118,3 +132,34 @@ async def test_an_answer_from_someone_not_in_the_directory_counts_as_unknown(
 
     assert "• Berlin: eNPS -100 · 8 responses" in answer["text"]
     assert "• unknown: eNPS +100 · 5 responses" in answer["text"]
+
+
+async def test_a_teams_answer_keeps_the_department_of_its_29_id_or_its_entra_object_id(
+    server: RunningServer, fake_connector: FakeBotConnector, database_url: str, tmp_path: Path
+) -> None:
+    bob, cy = "29:2user-bob", "29:3user-cy"
+    import_people(database_url, tmp_path, {aad_object_id(bob): "Support", cy: "Legal"})  # Ada is not listed
+    await install_in_channel(server, fake_connector)
+    await install_for(server, fake_connector, USER, PERSONAL_CONVERSATION)
+    fake_connector.set_members(CHANNEL_CONVERSATION, [Member(person, name=person[3:]) for person in (USER, bob, cy)])
+    admin = Requester("slack", "T0001", ADMIN_USER, is_admin=True)
+    assert (await PulseDesk(server.deps).start(admin, CHANNEL_CONVERSATION, "Would you recommend us?")).kind == "ok"
+    asked = await fake_connector.wait_for(lambda posted: bool(posted.cards), 3)
+
+    chats = {USER: PERSONAL_CONVERSATION} | {person: fake_connector.opened_with(person)[0].id for person in (bob, cy)}
+    for person, chat in chats.items():
+        [question] = [posted for posted in asked if posted.conversation_id == chat]
+        value = submit_data(question.cards[0], "pulse_answer_8")
+        clicked = message(
+            None,
+            service_url=fake_connector.url,
+            user=person,
+            conversation=chat,
+            value=value,
+            reply_to_id=question.activity_id,
+        )
+        await send(server, clicked)
+
+    rows = await server.rows(PulseResponse)
+    assert sorted((row.department or "") for row in rows) == ["", "Legal", "Support"]
+    assert {row.location for row in rows} == {"Berlin", None}
