@@ -39,6 +39,7 @@ BOT_SCOPES = (
     "chat:write.public",
     "users:read",
     "users:read.email",  # POST /api/feedback finds a person by email (users.lookupByEmail)
+    "users.profile:read",  # feedbot people sync-slack reads the Department and Location profile fields
     "channels:read",
     "groups:read",
     "files:write",

@@ -104,11 +104,12 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "pulse",
-        "start [#channel] [question] | results [PULSE-id] | close [PULSE-id]",
+        "start [#channel] [question] | results [PULSE-id] [by department|location] | close [PULSE-id]",
         "eNPS pulse: start (admins), results, close (admins)",
         frozenset({SLACK, SHELL}),
         shell_arguments=(
-            "start [question] | answer 0-10 [comment] | results [PULSE-id] | close [PULSE-id] | simulate N (demo)"
+            "start [question] | answer 0-10 [comment] | results [PULSE-id] [by department|location] | "
+            "close [PULSE-id] | simulate N (demo)"
         ),
         slack_escapes=True,
     ),

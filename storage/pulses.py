@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, or_, select, true, update
+from sqlalchemy import ColumnElement, case, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.enps import SCORES
@@ -108,14 +108,31 @@ async def due_work(
     )
 
 
-async def record_answer(session: AsyncSession, pulse_id: int, respondent: str, score: int, day: date) -> bool:
-    """Insert or replace a person's answer; True if it is their first."""
+async def record_answer(
+    session: AsyncSession,
+    pulse_id: int,
+    respondent: str,
+    score: int,
+    day: date,
+    segment: tuple[str | None, str | None] = (None, None),
+) -> bool:
+    """Insert or replace a person's answer and the (department, location) they sit in as they give it; True if it
+    is their first."""
     existed = await session.scalar(
         select(func.count()).where(PulseResponse.pulse_id == pulse_id, PulseResponse.respondent == respondent)
     )
-    values = {"pulse_id": pulse_id, "respondent": respondent, "score": score, "answered_on": day}
+    department, location = segment
+    values = {
+        "pulse_id": pulse_id,
+        "respondent": respondent,
+        "score": score,
+        "answered_on": day,
+        "department": department,
+        "location": location,
+    }
+    update_columns = ["score", "department", "location"]
     await session.execute(
-        upsert(session, PulseResponse, values, index_elements=["pulse_id", "respondent"], update=["score"])
+        upsert(session, PulseResponse, values, index_elements=["pulse_id", "respondent"], update=update_columns)
     )
     return not existed
 
@@ -172,6 +189,28 @@ async def tally(session: AsyncSession, pulse_id: int) -> dict[int, int]:
         .group_by(PulseResponse.score)
     )
     return {score: count for score, count in result.all()}
+
+
+SEGMENTS = ("department", "location")
+
+
+async def tally_by(session: AsyncSession, pulse_id: int, segment: str) -> dict[str | None, tuple[int, int, int]]:
+    """(promoters, passives, detractors) per department or location the answers were given from (None: not in the
+    people directory), counted by the database."""
+    if segment not in SEGMENTS:
+        raise ValueError(f"answers are sliced by {' or '.join(SEGMENTS)}")
+    column = PulseResponse.department if segment == "department" else PulseResponse.location
+    result = await session.execute(
+        select(
+            column,
+            func.sum(case((PulseResponse.score >= 9, 1), else_=0)),
+            func.sum(case((PulseResponse.score.between(7, 8), 1), else_=0)),
+            func.sum(case((PulseResponse.score <= 6, 1), else_=0)),
+        )
+        .where(PulseResponse.pulse_id == pulse_id)
+        .group_by(column)
+    )
+    return {name: (int(promoters), int(passives), int(detractors)) for name, promoters, passives, detractors in result}
 
 
 async def count_answers(session: AsyncSession, pulse_id: int) -> int:

@@ -53,3 +53,13 @@ def upsert(
     return statement.on_conflict_do_update(
         index_elements=index_elements, set_={column: statement.excluded[column] for column in update}
     )
+
+
+def upsert_rows(
+    session: AsyncSession, model: type[Base], *, index_elements: Sequence[str], update: Collection[str]
+) -> Insert:
+    """`upsert` for rows given at execution (a list of dicts, sent as one executemany)."""
+    statement = _insert(session, model)
+    return statement.on_conflict_do_update(
+        index_elements=index_elements, set_={column: statement.excluded[column] for column in update}
+    )

@@ -1,7 +1,7 @@
 """The `feedbot` command: one module per command group, each adding its parsers with the function that runs them.
 
-serve, shell, demo, db, export, stakeholders, release, feedback, pulse, digest, kpi, themes, events, purge, webhooks,
-tracker, triage, teams."""
+serve, shell, demo, db, export, stakeholders, release, feedback, people, pulse, digest, kpi, themes, events, purge,
+webhooks, tracker, triage, teams."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from bot.cli import (
     export,
     feedback,
     kpi,
+    people,
     pulse,
     purge,
     release,
@@ -48,6 +49,7 @@ GROUPS = (
     stakeholders,
     release,
     feedback,
+    people,
     pulse,
     digest,
     kpi,

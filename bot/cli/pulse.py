@@ -1,20 +1,27 @@
-"""`feedbot pulse start|results|close`: eNPS pulses from the command line, one-off or recurring."""
+"""`feedbot pulse start|results|close`: eNPS pulses from the command line, one-off or recurring.
+
+`pulse results [PULSE-n] [--by department|location] [--format text|json]` shows what /pulse results shows; JSON is
+one object with the same figures (and `slices` when sliced), never more than the text would show."""
 
 from __future__ import annotations
 
 import argparse
+import json
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.cli.resources import TEAM_HELP, run_as_operator
+from bot.cli.previews import chosen
+from bot.cli.resources import TEAM_HELP, CommandFailed, Resources, print_reply, run_as_operator, run_with
 from bot.desks.pulses import PulseDesk
 from bot.domain.ids import parse_pulse_id
-from bot.domain.replies import Reply
+from bot.domain.replies import Reply, unmarked
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings
-from bot.services.pulses import parse_every
+from bot.services.pulses import parse_every, parse_segment, seen_data, seen_reply
 from bot.services.releases import parse_send_at
 from bot.services.stakeholders import parse_target
+
+FORMATS = ("text", "json")
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -31,23 +38,53 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     for name, does in (("results", "show the results of a pulse"), ("close", "close a pulse")):
         parser = actions.add_parser(name, help=f"{does} (default: the latest)")
         parser.add_argument("pulse", nargs="?", metavar="PULSE-ID")
+    results = actions.choices["results"]
+    results.add_argument(
+        "--by",
+        metavar="SEGMENT",
+        help="department or location: each one's eNPS, with small ones withheld (people import gives segments)",
+    )
+    results.add_argument("--format", metavar="FORMAT", default="text", help="text (the default) or json")
     for parser in actions.choices.values():
         parser.add_argument("--team", metavar="TEAM_ID", help=TEAM_HELP)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.action == "results":
+        return _results(args, settings)
     return run_as_operator(
         settings, args.team, lambda resources, requester: _act(args, resources.desks.pulses, requester, settings)
     )
 
 
+def _results(args: argparse.Namespace, settings: Settings) -> int:
+    # Checked before the database is opened: a mistyped command changes nothing.
+    form = chosen(args.format, FORMATS, "format")
+    pulse_id = parse_pulse_id(args.pulse) if args.pulse else None
+    if args.pulse and pulse_id is None:
+        raise CommandFailed(f"“{args.pulse}” is not a pulse id: use PULSE-3 or 3")
+    try:
+        by = parse_segment(args.by) if args.by is not None else None
+    except ValueError as problem:
+        raise CommandFailed(unmarked(str(problem))) from None
+
+    async def show(resources: Resources) -> int:
+        requester = await resources.operator(args.team)
+        seen = await resources.desks.pulses.look(requester, pulse_id, by)
+        if form == "text" or isinstance(seen, Reply):
+            reply = seen if isinstance(seen, Reply) else seen_reply(seen)
+            return print_reply(reply, await resources.names(requester.team_id))
+        print(json.dumps(seen_data(seen), ensure_ascii=False, indent=2))
+        return 0
+
+    return run_with(settings, show)
+
+
 async def _act(args: argparse.Namespace, desk: PulseDesk, requester: Requester, settings: Settings) -> Reply:
-    if args.action in {"results", "close"}:
+    if args.action == "close":
         pulse_id = parse_pulse_id(args.pulse) if args.pulse else None
         if args.pulse and pulse_id is None:
             return Reply.invalid(f"“{args.pulse}” is not a pulse id: use PULSE-3 or 3.")
-        if args.action == "results":
-            return await desk.results(requester, pulse_id)
         return await desk.close(requester, pulse_id)
     channel = None
     if args.channel:

@@ -47,7 +47,7 @@ class PulseDesk:
             return await self.start(requester, command.channel_id, command.question)
         if command.action == "close":
             return await self.close(requester, command.pulse_id)
-        return await self.results(requester, command.pulse_id)
+        return await self.results(requester, command.pulse_id, command.by)
 
     async def close(self, requester: Requester, pulse_id: int | None) -> Reply:
         """Close a pulse (None: the latest open one)."""
@@ -177,14 +177,24 @@ class PulseDesk:
             )
         )
 
-    async def results(self, requester: Requester, pulse_id: int | None) -> Reply:
+    async def results(self, requester: Requester, pulse_id: int | None, by: str | None = None) -> Reply:
         threshold = self._deps.settings.anonymity_threshold
+        return await self._run(lambda session: pulses.results(session, requester, pulse_id, threshold, by))
 
-        return await self._run(lambda session: pulses.results(session, requester, pulse_id, threshold))
+    async def look(
+        self, requester: Requester, pulse_id: int | None, by: str | None = None
+    ) -> pulses.Progress | pulses.Results | Reply:
+        """What `results` shows, as data (for `feedbot pulse results --format json`)."""
+        threshold = self._deps.settings.anonymity_threshold
+        try:
+            async with self._deps.db.sessions() as session:
+                return await pulses.look(session, requester, pulse_id, threshold, by)
+        except InvalidSubmission as invalid:
+            return Reply.invalid(" ".join(invalid.errors.values()))
 
     async def answer(self, requester: Requester, pulse_id: int, score: int) -> tuple[Reply, Pulse | None]:
         async with self._deps.db.sessions.begin() as session:
-            reply = await pulses.answer(session, pulse_id, requester, score)
+            reply = await pulses.answer(session, pulse_id, requester, score, self._deps.settings.pseudonym_key)
             pulse = await pulse_store.get(session, pulse_id, requester.team_id)
         return reply, pulse
 

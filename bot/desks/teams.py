@@ -7,7 +7,7 @@ desks as Slack and the shell, and answers with an Answer."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.exc import DBAPIError
 
@@ -66,7 +66,8 @@ class TeamsDesk:
         admin = bool(user_id) and (
             settings.is_admin(user_id, "teams") or bool(aad_object_id and settings.is_admin(aad_object_id, "teams"))
         )
-        return Requester(platform="teams", team_id=tenant_id, user_id=user_id, is_admin=admin)
+        aliases = (aad_object_id,) if aad_object_id else ()
+        return Requester(platform="teams", team_id=tenant_id, user_id=user_id, is_admin=admin, aliases=aliases)
 
     async def remember(self, reference: StoredReference, submit: CardSubmit | None = None) -> None:
         """Keep the conversation reference, so releases, digests and pulses can reach this person or channel later.
@@ -135,7 +136,7 @@ class TeamsDesk:
             team_id = await outbox.workspace_that_asked(session, subject, requester.user_id, requester.platform)
         if team_id is None:
             return None
-        return Requester(requester.platform, team_id, requester.user_id, requester.is_admin)
+        return replace(requester, team_id=team_id)
 
     async def _pulse_answer(self, requester: Requester, value: str) -> Answer:
         pulse_text, _, score_text = value.partition(":")

@@ -11,3 +11,5 @@ class Requester:
     team_id: str  # Slack team id, Teams tenant id, "local" for the shell
     user_id: str
     is_admin: bool = False
+    # Other ids the same person goes by, for the people directory: a Teams person's Entra object id.
+    aliases: tuple[str, ...] = ()

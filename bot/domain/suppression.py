@@ -9,7 +9,7 @@ every shown number, and must never be left with a single possible size for a wit
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 
 def withheld(counts: Mapping[str, int], threshold: int) -> frozenset[str]:
@@ -35,3 +35,30 @@ def _covered(hidden: set[str], counts: Mapping[str, int], threshold: int) -> boo
     the split down (two slices of 4 under a threshold of 5 that add up to 8 can only be 4 and 4)."""
     sizes = [counts[name] for name in hidden]
     return len(sizes) >= 2 and max(sizes) >= threshold
+
+
+def withheld_with_answers(answers: Mapping[str, Sequence[int]], threshold: int) -> frozenset[str]:
+    """The slices to withhold when each shown slice shows its answers too, not only its size: `answers` holds, per
+    slice, how many people gave each kind of answer (for eNPS: promoters, passives, detractors).
+
+    The total's answers minus the shown slices' are the withheld slices' answers taken together. Sizes stay hidden
+    by `withheld`, but when everyone withheld gave the same kind of answer, every withheld slice's share is known
+    whatever its size (all promoters: each withheld department's eNPS is +100, and each of its people is known to
+    have said 9 or 10). Then nothing is broken down: every slice is withheld.
+
+    When the withheld answers are mixed, no withheld slice's share can be pinned down: take any population the
+    attacker cannot tell from the real one and swap two people of different kinds between a withheld slice and
+    another withheld slice. Sizes do not change, so `withheld` still picks the same slices, and the union is the
+    same, so this rule does too; yet that slice's share (its eNPS) has changed. Withholding everything, rather than
+    one more slice until the withheld answers are mixed, keeps that argument whole: such a rule would read how the
+    answers fall within the withheld slices, so the swap could change what it withholds, and the attacker, who knows
+    the rule, would learn that the first slices withheld answered alike."""
+    counts = {name: sum(kinds) for name, kinds in answers.items()}
+    hidden = withheld(counts, threshold)
+    present = frozenset(name for name, count in counts.items() if count > 0)
+    if not hidden or hidden == present:
+        return hidden
+    together = [sum(column) for column in zip(*(answers[name] for name in hidden), strict=True)]
+    if sum(1 for count in together if count) <= 1:
+        return present
+    return hidden

@@ -20,8 +20,9 @@ from bot.domain.ids import parse_number, parse_pulse_id, pulse_label
 from bot.domain.replies import Reply, verbatim
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings
+from bot.domain.suppression import withheld_with_answers
 from bot.domain.validation import MAX_TEXT, InvalidSubmission, check_length, clean_text
-from bot.services import audit
+from bot.services import audit, people
 from bot.services.admin import require_admin
 from storage import directory, outbox, subjects
 from storage import pulses as pulse_store
@@ -33,9 +34,10 @@ _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{2,})$")
 _EVERY = re.compile(r"^(\d{1,3})d$")
 NOT_ASKED = "This pulse was not sent to you, so your answer was not counted."
 USAGE = (
-    "Usage: /pulse start [#channel] [question] · /pulse answer 0-10 [comment] · /pulse results [PULSE-id] · "
-    "/pulse close [PULSE-id]"
+    "Usage: /pulse start [#channel] [question] · /pulse answer 0-10 [comment] · "
+    "/pulse results [PULSE-id] [by department|location] · /pulse close [PULSE-id]"
 )
+UNKNOWN_SEGMENT = "unknown"
 
 
 def new_salt() -> str:
@@ -70,6 +72,7 @@ class PulseCommand:
     channel_id: str | None = None
     question: str | None = None
     pulse_id: int | None = None
+    by: str | None = None  # results: department or location
 
 
 @dataclass(frozen=True)
@@ -98,13 +101,30 @@ def parse_command(text: str) -> PulseCommand | PulseAnswer:
             raise ValueError("Answer with a number from 0 to 10, e.g. /pulse answer 8 (a comment may follow).")
         return PulseAnswer(score, " ".join(words[2:]) or None)
     if action in {"results", "close"}:
+        rest = words[1:]
+        by = None
+        if action == "results" and any(word.lower() == "by" for word in rest):
+            at = [word.lower() for word in rest].index("by")
+            by = parse_segment(" ".join(rest[at + 1 :]))
+            rest = rest[:at]
         pulse_id = None
-        if len(words) > 1:
-            pulse_id = parse_pulse_id(words[1])
+        if len(rest) > 1:
+            raise ValueError(USAGE)
+        if rest:
+            pulse_id = parse_pulse_id(rest[0])
             if pulse_id is None:
-                raise ValueError(f"“{verbatim(words[1])}” is not a pulse id: use PULSE-3 or 3.")
-        return PulseCommand(action, pulse_id=pulse_id)
+                raise ValueError(f"“{verbatim(rest[0])}” is not a pulse id: use PULSE-3 or 3.")
+        return PulseCommand(action, pulse_id=pulse_id, by=by)
     raise ValueError(USAGE)
+
+
+def parse_segment(text: str) -> str:
+    """department or location, as typed after `by` or `--by`."""
+    segment = text.strip().lower()
+    if segment not in pulse_store.SEGMENTS:
+        shown = f"“{verbatim(text.strip())}”" if text.strip() else "nothing"
+        raise ValueError(f"Results are shown by department or by location, not by {shown}.")
+    return segment
 
 
 def default_question(settings: Settings) -> str:
@@ -163,7 +183,11 @@ async def create(
     return pulse
 
 
-async def answer(session: AsyncSession, pulse_id: int, requester: Requester, score: int) -> Reply:
+async def answer(
+    session: AsyncSession, pulse_id: int, requester: Requester, score: int, people_key: str | None = None
+) -> Reply:
+    """`people_key` is FEEDBOT_SECRET_KEY's first key: with it, the answer keeps the respondent's department and
+    location from the people directory (the person themself stays behind the pulse's salted key)."""
     if score not in SCORES:
         return Reply.invalid("Answers go from 0 to 10.")
     pulse = await pulse_store.get(session, pulse_id, requester.team_id)
@@ -174,7 +198,8 @@ async def answer(session: AsyncSession, pulse_id: int, requester: Requester, sco
         return Reply.info("Thank you, but this pulse has closed: answers are no longer counted.")
     if not await was_asked(session, pulse, requester):
         return Reply.refused(NOT_ASKED)
-    first = await pulse_store.record_answer(session, pulse_id, respondent, score, utcnow().date())
+    segment = await people.segment_at_answer(session, people_key, [requester.user_id, *requester.aliases])
+    first = await pulse_store.record_answer(session, pulse_id, respondent, score, utcnow().date(), segment)
     verb = "answered" if first else "changed your answer to"
     return Reply.ok(f"Thank you! You {verb} *{score}*. Only you see this; you can change it until the pulse closes.")
 
@@ -263,27 +288,69 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class Slice:
+    """One department or location: its eNPS, or None when it is withheld."""
+
+    name: str
+    enps: Enps | None
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A closed pulse's answers by department or location. No slices at all when every one is withheld: with the
+    total shown, even their names and number could give their sizes away."""
+
+    by: str
+    slices: list[Slice]
+    threshold: int
+
+
+@dataclass(frozen=True)
 class Results:
     progress: Progress
     enps: Enps
     tally: dict[int, int]
     comments: list[str]
     previous: tuple[Pulse, Enps] | None
+    breakdown: Breakdown | None = None
 
 
-async def results(session: AsyncSession, requester: Requester, pulse_id: int | None, threshold: int) -> Reply:
-    """A running pulse: its count, to anyone. A closed one: its scores, to admins and its launcher, once it
-    reached the threshold (a closed pulse never changes, so nothing can be differenced)."""
+async def breakdown(session: AsyncSession, pulse_id: int, by: str, threshold: int) -> Breakdown:
+    """Each slice's eNPS, counted in SQL, with every slice withheld that the threshold and complementary suppression
+    hide (bot/domain/suppression.py). People outside the people directory form the slice "unknown", under the same
+    rules. Shown slices come largest first; withheld ones by name, so their order tells nothing of their sizes."""
+    answers: dict[str, tuple[int, int, int]] = {}
+    for name, kinds in (await pulse_store.tally_by(session, pulse_id, by)).items():
+        key = name or UNKNOWN_SEGMENT
+        before = answers.get(key, (0, 0, 0))
+        answers[key] = (before[0] + kinds[0], before[1] + kinds[1], before[2] + kinds[2])
+    hidden = withheld_with_answers(answers, threshold)
+    if hidden == frozenset(answers):
+        return Breakdown(by, [], threshold)
+    shown = [
+        Slice(name, Enps(sum(kinds), kinds[0], kinds[1], kinds[2]))
+        for name, kinds in answers.items()
+        if name not in hidden
+    ]
+    shown.sort(key=lambda part: (-part.enps.responses if part.enps else 0, part.name.lower()))
+    return Breakdown(by, shown + [Slice(name, None) for name in sorted(hidden, key=str.lower)], threshold)
+
+
+async def look(
+    session: AsyncSession, requester: Requester, pulse_id: int | None, threshold: int, by: str | None = None
+) -> Progress | Results | Reply:
+    """What the requester may see of a pulse: its count while it runs or below the threshold (Progress), its results
+    once closed (Results, by segment if asked), or a refusal (Reply)."""
     pulse = await _find(session, requester, pulse_id, ("open", "closed"))
     progress = Progress(pulse, await pulse_store.count_answers(session, pulse.id), threshold)
     if pulse.status != "closed":
-        return progress_reply(progress)
+        return progress
     if not may_see_results(requester, pulse):
         return Reply.refused(
             f"Only feedbot admins and the person who launched {pulse_label(pulse.id)} see its results."
         )
     if progress.responses < threshold:
-        return withheld_reply(progress)
+        return progress
     tally = await pulse_store.tally(session, pulse.id)
     shown_comments = await pulse_store.comments(session, pulse.id, MAX_COMMENTS_SHOWN)
     previous = None
@@ -292,7 +359,62 @@ async def results(session: AsyncSession, requester: Requester, pulse_id: int | N
         earlier_enps = Enps.from_tally(await pulse_store.tally(session, earlier.id))
         if earlier_enps.responses >= threshold:
             previous = (earlier, earlier_enps)
-    return results_reply(Results(progress, Enps.from_tally(tally), tally, shown_comments, previous))
+    sliced = await breakdown(session, pulse.id, by, threshold) if by is not None else None
+    return Results(progress, Enps.from_tally(tally), tally, shown_comments, previous, sliced)
+
+
+async def results(
+    session: AsyncSession, requester: Requester, pulse_id: int | None, threshold: int, by: str | None = None
+) -> Reply:
+    """A running pulse: its count, to anyone. A closed one: its scores, to admins and its launcher, once it
+    reached the threshold (a closed pulse never changes, so nothing can be differenced)."""
+    return seen_reply(await look(session, requester, pulse_id, threshold, by))
+
+
+def seen_reply(seen: Progress | Results | Reply) -> Reply:
+    if isinstance(seen, Reply):
+        return seen
+    if isinstance(seen, Results):
+        return results_reply(seen)
+    if seen.pulse.status != "closed":
+        return progress_reply(seen)
+    return withheld_reply(seen)
+
+
+def seen_data(seen: Progress | Results) -> dict[str, object]:
+    """The same as a JSON object (`feedbot pulse results --format json`): only what the reply would show."""
+    progress = seen.progress if isinstance(seen, Results) else seen
+    pulse = progress.pulse
+    data: dict[str, object] = {
+        "id": pulse_label(pulse.id),
+        "question": pulse.question,
+        "status": "closed" if pulse.status == "closed" else "running",
+        "responses": progress.responses,
+        "asked": pulse.audience_size or None,
+        "response_rate": progress.response_rate,
+        "threshold": progress.threshold,
+    }
+    if not isinstance(seen, Results):
+        data["withheld"] = pulse.status == "closed"
+        return data
+    enps = seen.enps
+    data |= {
+        "withheld": False,
+        "enps": enps.score,
+        "promoters": enps.promoters,
+        "passives": enps.passives,
+        "detractors": enps.detractors,
+        "scores": {str(score): seen.tally.get(score, 0) for score in SCORES},
+    }
+    if seen.breakdown is not None:
+        data["by"] = seen.breakdown.by
+        data["slices"] = [
+            {"name": part.name, "withheld": True}
+            if part.enps is None
+            else {"name": part.name, "withheld": False, "enps": part.enps.score, "responses": part.enps.responses}
+            for part in seen.breakdown.slices
+        ]
+    return data
 
 
 def progress_reply(progress: Progress) -> Reply:
@@ -334,10 +456,27 @@ def results_reply(result: Results) -> Reply:
         for score in SCORES
     ]
     lines.append("```" + "\n".join(bars) + "```")
+    if result.breakdown is not None:
+        lines.append(breakdown_text(result.breakdown))
     if result.comments:
         comments = (f"> {verbatim(' '.join(c.split())[:300])}" for c in result.comments)
         lines.append("*Comments* (no names)\n" + "\n".join(comments))
     return Reply.info(f"*{label}* (closed): {verbatim(pulse.question)}", *lines)
+
+
+def breakdown_text(sliced: Breakdown) -> str:
+    if not sliced.slices:
+        return f"*By {sliced.by}*: too few people in each {sliced.by} to show any."
+    withheld = f"withheld (fewer than {sliced.threshold}, or would reveal a smaller one)"
+    rows = [
+        f"• {verbatim(part.name)}: {withheld if part.enps is None else _slice_text(part.enps)}"
+        for part in sliced.slices
+    ]
+    return f"*By {sliced.by}*\n" + "\n".join(rows)
+
+
+def _slice_text(enps: Enps) -> str:
+    return f"eNPS {signed(enps.score)} · {enps.responses} response{'' if enps.responses == 1 else 's'}"
 
 
 def parse_every(text: str) -> int:

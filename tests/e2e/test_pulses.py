@@ -153,7 +153,16 @@ async def test_no_user_id_is_stored_with_an_answer_or_exported(
     stored = json.dumps([dict(row) for row in rows], default=str)
     assert len(rows) == 6 and "Faster please" in stored
     assert not any(user in stored for user in HUMANS)
-    assert set(rows[0].keys()) == {"id", "pulse_id", "respondent", "score", "comment", "answered_on"}
+    assert set(rows[0].keys()) == {
+        "id",
+        "pulse_id",
+        "respondent",
+        "score",
+        "comment",
+        "answered_on",
+        "department",
+        "location",
+    }
 
     from tests.e2e.test_export_roundtrip import _export
 

@@ -141,6 +141,10 @@ class FakeSlack:
         self.members: dict[str, list[str]] = {}  # conversations.members per channel
         self.timezones: dict[str, str] = {}  # users.info tz per user id (default America/Los_Angeles, as Slack)
         self.emails: dict[str, str] = {}  # users.lookupByEmail: email → user id; others answer users_not_found
+        # team.profile.get: the workspace's custom profile fields ({"id": "Xf…", "label": …, "type": "text", …}).
+        # A user's values live in users.list's user["profile"]["fields"] here, but are served, as Slack serves them,
+        # only by users.profile.get: users.list leaves custom fields out.
+        self.profile_fields: list[dict[str, Any]] = []
         self.uploads: dict[str, bytes] = {}  # file id → bytes POSTed to the upload URL
         self.posted: set[tuple[str, str]] = set()  # (channel, ts) of every message posted: chat.update finds these
         self._failures: dict[str, list[PlannedFailure]] = {}
@@ -424,7 +428,24 @@ class FakeSlack:
         workspace = self.tokens[str(token)]
         people = [user for user in self.users if workspace.org_wide or user.get("team_id") in (None, workspace.team_id)]
         members, cursor = self._page(people, args)
-        return {"members": members, "cache_ts": 0, "response_metadata": {"next_cursor": cursor}}
+        listed = [
+            {**member, "profile": {k: v for k, v in member["profile"].items() if k != "fields"}}
+            if isinstance(member.get("profile"), dict)
+            else member
+            for member in members
+        ]
+        return {"members": listed, "cache_ts": 0, "response_metadata": {"next_cursor": cursor}}
+
+    def _team_profile_get(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"profile": {"fields": self.profile_fields}}
+
+    def _users_profile_get(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = next((user for user in self.users if user.get("id") == args.get("user")), None)
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        profile = dict(user.get("profile") or {})
+        profile.setdefault("fields", {})  # Slack sends an empty object, or null, for a profile without custom fields
+        return {"profile": profile}
 
     def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
         members, cursor = self._page(self.members.get(str(args.get("channel")), []), args)

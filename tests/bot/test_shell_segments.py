@@ -1,0 +1,48 @@
+"""`/pulse results by department|location` in `feedbot shell`: the same command line as Slack, through the same
+desk. The person at the console is in no people directory, so their answer counts in the slice "unknown"."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+from bot.deps import build_deps
+from bot.domain.settings import load_settings
+from bot.shell import Shell, local_persona
+
+
+def run_shell(database_url: str, lines: list[str]) -> list[str]:
+    script: Iterator[str] = iter(lines)
+    written: list[str] = []
+    deps = build_deps(load_settings(database_url=database_url, anonymity_threshold=1))
+
+    async def session() -> None:
+        shell = Shell(deps, local_persona(), lambda _prompt: next(script, None), written.append, Path.cwd())
+        try:
+            await shell.run()
+        finally:
+            await deps.db.close()
+
+    asyncio.run(session())
+    return written[1:]
+
+
+def test_results_by_department_and_location_in_the_shell(database_url: str) -> None:
+    output = run_shell(
+        database_url,
+        [
+            "/pulse start Would you recommend the wiki?",
+            "/pulse answer 9",
+            "/pulse close",
+            "/pulse results by department",
+            "/pulse results PULSE-1 by location",
+            "/pulse results by team",
+        ],
+    )
+
+    by_department, by_location, wrong = output[-3:]
+    assert "PULSE-1 is closed" in output[-4]
+    assert "By department" in by_department and "• unknown: eNPS +100 · 1 response" in by_department
+    assert "By location" in by_location and "• unknown: eNPS +100 · 1 response" in by_location
+    assert "Results are shown by department or by location, not by “team”" in wrong
