@@ -81,7 +81,13 @@ def digest_note(digest: Digest, zone: ZoneInfo, links: Mapping[int, str] | None 
         )
     median = f", median {digest.median_days_to_ship:g} days from feedback to shipped" if digest.loop_closed else ""
     paragraphs.append(f"*Loop closed* {digest.loop_closed} feedback items shipped{median}")
-    paragraphs.append(f"*Adoption* {digest.active_people} people used feedbot this week")
+    if digest.kpis:
+        window = digest.kpis[0].report.window
+        heading = f"*Product KPIs* (the 28 days to {window.last_day.day} {window.last_day:%b})"
+        paragraphs.append("\n".join([heading, *(product.line() for product in digest.kpis)]))
+    # Not the products' adoption (that is the KPIs'): how many people spoke up through feedbot itself.
+    voices = f"{digest.active_people} people gave feedback or reported bugs through feedbot this week"
+    paragraphs.append(f"*Voices* {voices}")
     return Note(
         title=f"Your week in feedback · {period}",
         fallback=truncate(f"Weekly digest: {enps_line(digest).replace('*', '')}", 300),

@@ -12,16 +12,28 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.enps import Enps, signed
-from bot.domain.ids import bug_label, feedback_label, release_label
+from bot.domain.ids import bug_label, feedback_label, parse_label, release_label
 from bot.domain.replies import Reply, mention, verbatim
 from bot.domain.requester import Requester
-from bot.services.release_effect import BeforeAfter, Reading, Windows, compare_enps, pulse_name, worth_showing
+from bot.services import kpi
+from bot.services.digest_kpis import DIGEST_PRODUCTS, ProductKpis, product_of
+from bot.services.release_effect import (
+    BeforeAfter,
+    KpiEffect,
+    Reading,
+    Windows,
+    compare_enps,
+    pulse_name,
+    worth_showing,
+)
 from bot.services.trend import Trend, weekly_trend
 from storage import bugs as bug_store
 from storage import digest as figures
+from storage import kpi as kpi_store
 from storage import pulses as pulse_store
 from storage import stakeholders as stakeholder_store
-from storage.models import Bug, Feedback, Pulse
+from storage import submissions
+from storage.models import Bug, Feedback, Pulse, Release
 
 if TYPE_CHECKING:
     from bot.services.themes import Theme
@@ -138,6 +150,7 @@ class Digest:
     compare_days: int = 14  # FEEDBOT_DIGEST_COMPARE_DAYS: the windows either side of a release
     blockers: list[ItemRef] = dataclasses.field(default_factory=list)  # the oldest open blockers, oldest first
     most_voted: ItemRef | None = None  # the week's feedback with the most votes
+    kpis: list[ProductKpis] = dataclasses.field(default_factory=list)  # products that send usage events
 
     def for_reader(self, zone: ZoneInfo) -> Digest:
         """The same figures, with pulses named by their date in the reader's zone."""
@@ -178,6 +191,9 @@ class Digest:
             )
         if self.blockers and self.blockers[0].age_days > BLOCKER_AGE_ALERT_DAYS:
             asks.append(f"Blocker {self.blockers[0].text()}: decide who fixes it.")
+        kpi_asks = [ask for product in self.kpis for ask in product.asks()]
+        if kpi_asks:
+            asks.append(kpi_asks[0])
         if self.feedback_now >= 5 and self.feedback_now >= 2 * max(self.feedback_before, 1):
             about = f", most about {verbatim(self.top_products[0][0])}" if self.top_products else ""
             voted = f"; most voted: {self.most_voted.text()}" if self.most_voted is not None else ""
@@ -254,10 +270,14 @@ async def compose(
             else None
         ),
         active_people=await figures.active_people(session, team_id, start, now),
-        before_after=await _before_after(session, team_id, start, now, compare_days, threshold),
+        before_after=await _before_after(session, team_id, start, now, compare_days, threshold, zone),
         trend=await weekly_trend(session, team_id, now, zone, threshold),
         running=RunningPulse(running, await pulse_store.count_answers(session, running.id)) if running else None,
         compare_days=compare_days,
+        kpis=[
+            ProductKpis(await kpi.report(session, product, now, zone, threshold))
+            for product in (await kpi_store.products(session))[:DIGEST_PRODUCTS]
+        ],
     )
 
 
@@ -269,7 +289,7 @@ async def _themes(session: AsyncSession, team_id: str, start: datetime, end: dat
 
 
 async def _before_after(
-    session: AsyncSession, team_id: str, start: datetime, now: datetime, days: int, threshold: int
+    session: AsyncSession, team_id: str, start: datetime, now: datetime, days: int, threshold: int, zone: ZoneInfo
 ) -> list[BeforeAfter]:
     """Releases shipped this week (too early, unless the windows are short) and those whose after-window closed this
     week: N days of feedback and a like-for-like pair of pulses either side of the ship date."""
@@ -296,8 +316,37 @@ async def _before_after(
         before = await figures.feedback_count(session, team_id, windows.before_start, windows.shipped_at)
         after = await figures.feedback_count(session, team_id, windows.shipped_at, windows.after_end)
         comparison = compare_enps(windows, readings, threshold)
-        effects.append(BeforeAfter(release_label(release.id), release.title, windows, (before, after), comparison))
+        kpis = await _kpi_effect(session, release, windows, zone)
+        label = release_label(release.id)
+        effects.append(BeforeAfter(label, release.title, windows, (before, after), comparison, kpis))
     return effects
+
+
+async def _kpi_effect(session: AsyncSession, release: Release, windows: Windows, zone: ZoneInfo) -> KpiEffect | None:
+    """The same equal windows for the product the release is about: its key task's completion and duration."""
+    products = await kpi_store.products(session)
+    if not products:
+        return None
+    numbers: dict[str, list[int]] = {"feedback": [], "bug": []}
+    for label in release.linked_items.split():
+        parsed = parse_label(label)
+        if parsed is not None and parsed[0] in numbers:
+            numbers[parsed[0]].append(parsed[1])
+    feedback = await submissions.among(session, Feedback, release.team_id, numbers["feedback"])
+    bugs = await submissions.among(session, Bug, release.team_id, numbers["bug"])
+    linked = [item.product for item in feedback if item.product] + [bug.product for bug in bugs if bug.product]
+    product = product_of(release.title, linked, products)
+    if product is None:
+        return None
+    settings = await kpi_store.settings_of(session, product)
+    sides = []
+    for start, end in ((windows.before_start, windows.shipped_at), (windows.shipped_at, windows.after_end)):
+        window = kpi.Window(start, end, zone)
+        figures_ = (await kpi.figures_for(session, product, window, settings))[kpi.EVERYONE]
+        pooled = await kpi.pooled_durations(session, product, window, figures_)
+        sides.append((figures_.value("completion"), figures_.value("duration_median", pooled)))
+    (completion_before, median_before), (completion_after, median_after) = sides
+    return KpiEffect(product, (completion_before, completion_after), (median_before, median_after))
 
 
 def enps_line(digest: Digest) -> str:

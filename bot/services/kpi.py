@@ -397,7 +397,7 @@ async def report(
     window = window_before(now, zone)
     settings = await store.settings_of(session, product)
     everyone = (await figures_for(session, product, window, settings))[EVERYONE]
-    pooled = await _pooled_durations(session, product, window, everyone)
+    pooled = await pooled_durations(session, product, window, everyone)
     targets = await store.targets_of(session, product)
     baseline = await store.baseline_of(session, product)
     readings = [
@@ -425,7 +425,7 @@ async def report(
     )
 
 
-async def _pooled_durations(
+async def pooled_durations(
     session: AsyncSession, product: str, window: Window, figures: Figures
 ) -> dict[str, float | None]:
     """Without a key task, the headline duration is every completed attempt's together."""
@@ -464,7 +464,7 @@ async def baseline_figures(session: AsyncSession, product: str, window: Window) 
     await store.prepare(session)
     settings = await store.settings_of(session, product)
     everyone = (await figures_for(session, product, window, settings))[EVERYONE]
-    pooled = await _pooled_durations(session, product, window, everyone)
+    pooled = await pooled_durations(session, product, window, everyone)
     return {name: _finite(everyone.value(name, pooled)) for name in METRICS}
 
 

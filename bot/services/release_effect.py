@@ -108,14 +108,34 @@ def worth_showing(windows: Windows, start: datetime, end: datetime) -> bool:
 
 
 @dataclass(frozen=True)
+class KpiEffect:
+    """The product a release is about, its key task's completion rate (%) and median duration (s), either side."""
+
+    product: str
+    completion: tuple[float | None, float | None]
+    median_seconds: tuple[float | None, float | None]
+
+    def text(self) -> str:
+        def pair(values: tuple[float | None, float | None], unit: str) -> str:
+            return " → ".join("no data" if value is None else f"{value:,.1f}{unit}" for value in values)
+
+        return (
+            f"{verbatim(self.product)}: task completion {pair(self.completion, ' %')}, "
+            f"median duration {pair(self.median_seconds, ' s')}"
+        )
+
+
+@dataclass(frozen=True)
 class BeforeAfter:
-    """One release in the digest: `feedback` (before, after) and `enps` are None while the after-window runs."""
+    """One release in the digest: `feedback` (before, after) and `enps` are None while the after-window runs;
+    `kpis` is None too then, and when no product with usage events is what the release is about."""
 
     release: str  # REL-4
     title: str
     windows: Windows
     feedback: tuple[int, int] | None
     enps: EnpsComparison | None
+    kpis: KpiEffect | None = None
 
     @property
     def too_early(self) -> bool:
@@ -146,7 +166,8 @@ def describe(effect: BeforeAfter, zone: ZoneInfo, threshold: int, now: datetime)
         )
     before, after = effect.feedback
     enps = _enps(effect.enps, zone, n, threshold)
-    return f"{head}, {n} days before → {n} days after: feedback {before} → {after}; {enps}"
+    kpis = f" {effect.kpis.text()}." if effect.kpis is not None else ""
+    return f"{head}, {n} days before → {n} days after: feedback {before} → {after}; {enps}{kpis}"
 
 
 def _enps(comparison: EnpsComparison, zone: ZoneInfo, days: int, threshold: int) -> str:

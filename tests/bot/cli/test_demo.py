@@ -181,4 +181,4 @@ def test_the_digest_a_demo_lion_previews_has_numbers_in_every_section(cli_env: s
     assert sum(int(n) for n in re.findall(r"(\d+) (?:blocker|major|minor)", by_heading["Open"])) > 0
     assert "REL-" in by_heading["Shipped"] and "*Next* REL-" in by_heading["Shipped"]
     assert not by_heading["Loop"].startswith("*Loop closed* 0")
-    assert not by_heading["Adoption"].startswith("*Adoption* 0")
+    assert not by_heading["Voices"].startswith("*Voices* 0")
