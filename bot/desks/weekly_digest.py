@@ -284,10 +284,24 @@ def chart_png(digest: Digest) -> bytes:
     Takes a fraction of a second of CPU: async callers run it in a thread (matplotlib's Agg canvas keeps no
     global state, so that is safe)."""
     # Imported when a chart is drawn: matplotlib would otherwise be imported by every `feedbot` command.
-    from comms.charts import WeeklyChart, digest_chart
+    from comms.charts import KpiSeries, WeeklyChart, digest_chart
 
     trend = digest.trend
-    return digest_chart(WeeklyChart(weeks=trend.weeks, enps=trend.enps, feedback=trend.feedback, zone=trend.zone))
+    kpi = None
+    # The first product's main KPI: the one its digest line shows (a missed target first).
+    main = digest.kpis[0] if digest.kpis else None
+    if main is not None and main.report.trend is not None:
+        reading = main.main
+        kpi = KpiSeries(
+            product=main.report.product,
+            label=reading.metric.label,
+            unit=reading.metric.unit,
+            weeks=main.report.trend.weeks,
+            values=main.weekly(),
+            target=reading.target,
+        )
+    chart = WeeklyChart(weeks=trend.weeks, enps=trend.enps, feedback=trend.feedback, zone=trend.zone, kpi=kpi)
+    return digest_chart(chart)
 
 
 async def attach_chart(db: Database, settings: Settings, sender: Sender, sent: Sent, spec: dict[str, str]) -> None:

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from matplotlib.lines import Line2D
 from PIL import Image
 
-from comms.charts import WeeklyChart, digest_chart, digest_figure
+from comms.charts import KpiSeries, WeeklyChart, digest_chart, digest_figure
 
 WEEKS = [date(2026, 8, 24) + timedelta(weeks=n) for n in range(13)]
 ENPS: list[int | None] = [None, None, None, 40, None, None, None, -35, None, None, None, 67, None]
@@ -72,3 +72,25 @@ def test_charts_drawn_in_parallel_threads_match_one_drawn_alone() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         drawn = list(pool.map(digest_chart, [chart(), others, chart(), others]))
     assert drawn[0] == drawn[2] == alone and drawn[1] == drawn[3] != alone
+
+
+def test_a_products_main_kpi_gets_a_third_panel_with_its_target_and_gaps() -> None:
+    # The KPI's weeks start later than the chart's: a week it has no value for is a gap, not a zero.
+    series = KpiSeries(
+        product="Expense Hub",
+        label="Task duration, median",
+        unit="s",
+        weeks=WEEKS[-4:],
+        values=[20.0, None, 5.5, 7.5],
+        target=5.0,
+    )
+    png = digest_chart(WeeklyChart(weeks=WEEKS, enps=ENPS, feedback=FEEDBACK, zone="Europe/Berlin", kpi=series))
+    assert Image.open(io.BytesIO(png)).size == (1600, 1300)
+    figure = digest_figure(WeeklyChart(weeks=WEEKS, enps=ENPS, feedback=FEEDBACK, zone="Europe/Berlin", kpi=series))
+    _, _, kpi = figure.axes
+    assert kpi.get_title(loc="left") == "Expense Hub: Task duration, median (s)"
+    (line,) = [line for line in kpi.get_lines() if line.get_marker() == "o"]
+    assert (list(line.get_xdata()), list(line.get_ydata())) == ([9, 11, 12], [20.0, 5.5, 7.5])
+    (target,) = [line for line in kpi.get_lines() if line.get_linestyle() == "--"]
+    assert (target.get_label(), list(target.get_ydata())) == ("target 5.0 s", [5.0, 5.0])
+    assert [label.get_text() for label in kpi.get_xticklabels()] == [f"{week:%d %b}" for week in WEEKS]
