@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.domain.enps import SCORES
-from bot.domain.ids import pulse_label
 from bot.domain.notes import Action, Note
 from bot.domain.platforms import TEAMS
 from bot.domain.replies import verbatim
@@ -33,8 +32,8 @@ def question_note(pulse: Pulse, threshold: int, *, chosen: int | None = None, re
         title="Quick question (10 seconds)" if chosen is None else "Thanks for answering",
         fallback=f"{lead}{verbatim(pulse.question)}",
         paragraphs=tuple(paragraphs),
-        context=f"{pulse_label(pulse.id)} · Anonymous: your name is never stored with your answer, and results "
-        f"show only after the pulse closes, if at least {threshold} people answered.",
+        context="Anonymous: your name is never stored with your answer, and results show only after the pulse "
+        f"closes, if at least {threshold} people answered.",
         actions=actions,
     )
 

@@ -52,7 +52,8 @@ class PulseDesk:
     async def close(self, requester: Requester, pulse_id: int | None) -> Reply:
         """Close a pulse (None: the latest open one)."""
         on_closed = self._deps.webhooks.pulse_closed
-        return await self._run(lambda session: pulses.close(session, requester, pulse_id, on_closed))
+        zone = self._deps.settings.zone
+        return await self._run(lambda session: pulses.close(session, requester, pulse_id, on_closed, zone))
 
     async def answer_latest(self, requester: Requester, score: int, comment: str | None) -> Reply:
         """Typed answers (the shell, or anyone who prefers typing to buttons) go to the newest open pulse."""
@@ -178,17 +179,18 @@ class PulseDesk:
         )
 
     async def results(self, requester: Requester, pulse_id: int | None, by: str | None = None) -> Reply:
-        threshold = self._deps.settings.anonymity_threshold
-        return await self._run(lambda session: pulses.results(session, requester, pulse_id, threshold, by))
+        settings = self._deps.settings
+        threshold, zone = settings.anonymity_threshold, settings.zone
+        return await self._run(lambda session: pulses.results(session, requester, pulse_id, threshold, by, zone))
 
     async def look(
         self, requester: Requester, pulse_id: int | None, by: str | None = None
     ) -> pulses.Progress | pulses.Results | Reply:
         """What `results` shows, as data (for `feedbot pulse results --format json`)."""
-        threshold = self._deps.settings.anonymity_threshold
+        settings = self._deps.settings
         try:
             async with self._deps.db.sessions() as session:
-                return await pulses.look(session, requester, pulse_id, threshold, by)
+                return await pulses.look(session, requester, pulse_id, settings.anonymity_threshold, by, settings.zone)
         except InvalidSubmission as invalid:
             return Reply.invalid(" ".join(invalid.errors.values()))
 

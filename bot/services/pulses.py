@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +28,8 @@ from bot.services.admin import require_admin
 from storage import directory, outbox, subjects
 from storage import pulses as pulse_store
 from storage.models import Pulse, utcnow
+
+UTC_ZONE = ZoneInfo("UTC")
 
 MAX_COMMENTS_SHOWN = 20
 BAR_WIDTH = 20
@@ -249,6 +252,7 @@ async def close(
     requester: Requester,
     pulse_id: int | None,
     on_closed: Callable[[AsyncSession, Pulse], Awaitable[None]] | None = None,
+    zone: ZoneInfo = UTC_ZONE,
 ) -> Reply:
     """`on_closed` runs in the same transaction once the pulse is closed (the webhook event)."""
     require_admin(requester, "close pulses")
@@ -258,8 +262,13 @@ async def close(
         if on_closed is not None:
             await session.refresh(pulse)  # closed_at as stored
             await on_closed(session, pulse)
-        return Reply.ok(f"*{pulse_label(pulse.id)}* is closed. `/pulse results {pulse.id}` shows how it went.")
-    return Reply.info(f"*{pulse_label(pulse.id)}* was already closed.")
+        answered = await pulse_store.count_answers(session, pulse.id)
+        of = f" of {pulse.audience_size}" if pulse.audience_size else ""
+        return Reply.ok(
+            f"*{pulse_name(pulse, zone)}* is closed: {answered}{of} answered. "
+            f"`/pulse results {pulse_label(pulse.id)}` shows how it went."
+        )
+    return Reply.info(f"*{pulse_name(pulse, zone)}* was already closed.")
 
 
 def may_see_results(requester: Requester, pulse: Pulse) -> bool:
@@ -274,6 +283,10 @@ class Progress:
     pulse: Pulse
     responses: int
     threshold: int
+    zone: ZoneInfo = UTC_ZONE  # the reader's: the pulse is named by the day it was asked there
+
+    def name(self, state: str) -> str:
+        return pulse_name(self.pulse, self.zone, state)
 
     @property
     def response_rate(self) -> int | None:
@@ -337,12 +350,17 @@ async def breakdown(session: AsyncSession, pulse_id: int, by: str, threshold: in
 
 
 async def look(
-    session: AsyncSession, requester: Requester, pulse_id: int | None, threshold: int, by: str | None = None
+    session: AsyncSession,
+    requester: Requester,
+    pulse_id: int | None,
+    threshold: int,
+    by: str | None = None,
+    zone: ZoneInfo = UTC_ZONE,
 ) -> Progress | Results | Reply:
     """What the requester may see of a pulse: its count while it runs or below the threshold (Progress), its results
     once closed (Results, by segment if asked), or a refusal (Reply)."""
     pulse = await _find(session, requester, pulse_id, ("open", "closed"))
-    progress = Progress(pulse, await pulse_store.count_answers(session, pulse.id), threshold)
+    progress = Progress(pulse, await pulse_store.count_answers(session, pulse.id), threshold, zone)
     if pulse.status != "closed":
         return progress
     if not may_see_results(requester, pulse):
@@ -364,11 +382,16 @@ async def look(
 
 
 async def results(
-    session: AsyncSession, requester: Requester, pulse_id: int | None, threshold: int, by: str | None = None
+    session: AsyncSession,
+    requester: Requester,
+    pulse_id: int | None,
+    threshold: int,
+    by: str | None = None,
+    zone: ZoneInfo = UTC_ZONE,
 ) -> Reply:
     """A running pulse: its count, to anyone. A closed one: its scores, to admins and its launcher, once it
     reached the threshold (a closed pulse never changes, so nothing can be differenced)."""
-    return seen_reply(await look(session, requester, pulse_id, threshold, by))
+    return seen_reply(await look(session, requester, pulse_id, threshold, by, zone))
 
 
 def seen_reply(seen: Progress | Results | Reply) -> Reply:
@@ -417,19 +440,26 @@ def seen_data(seen: Progress | Results) -> dict[str, object]:
     return data
 
 
+def pulse_name(pulse: Pulse, zone: ZoneInfo, state: str | None = None) -> str:
+    """ "The pulse of 18 Nov (PULSE-4, closed)": people remember when they were asked; admins type the id."""
+    label = ", ".join(part for part in (pulse_label(pulse.id), state) if part)
+    if pulse.created_at is None:  # not stored yet
+        return f"The pulse {label}"
+    asked = pulse.created_at.astimezone(zone)
+    return f"The pulse of {asked.day} {asked:%b} ({label})"
+
+
 def progress_reply(progress: Progress) -> Reply:
-    pulse = progress.pulse
     return Reply.info(
-        f"*{pulse_label(pulse.id)}* (running): {progress.responses} answered so far · response rate "
+        f"*{progress.name('running')}*: {progress.responses} answered so far · response rate "
         f"{progress.rate_text}. Scores and comments show once it closes, to admins and whoever launched it, "
         f"if at least {progress.threshold} people answered."
     )
 
 
 def withheld_reply(progress: Progress) -> Reply:
-    pulse = progress.pulse
     return Reply.info(
-        f"*{pulse_label(pulse.id)}* (closed): only {progress.responses} answered, fewer than {progress.threshold}, "
+        f"*{progress.name('closed')}*: only {progress.responses} answered, fewer than {progress.threshold}, "
         f"so its results stay hidden for good: nobody's answer can be singled out. "
         f"Response rate {progress.rate_text}."
     )
@@ -437,7 +467,6 @@ def withheld_reply(progress: Progress) -> Reply:
 
 def results_reply(result: Results) -> Reply:
     pulse, enps = result.progress.pulse, result.enps
-    label = pulse_label(pulse.id)
     lines = [
         f"*eNPS {signed(enps.score)}*  ·  {enps.responses} responses  ·  response rate {result.progress.rate_text}",
         f"Promoters (9–10): {enps.promoters} ({enps.percent(enps.promoters)}%)  ·  "
@@ -448,7 +477,9 @@ def results_reply(result: Results) -> Reply:
         earlier, earlier_enps = result.previous
         change = enps.score - earlier_enps.score
         arrow = "▲" if change > 0 else "▼" if change < 0 else "▶"
-        lines.append(f"Trend: {arrow} {signed(change)} since {pulse_label(earlier.id)} ({signed(earlier_enps.score)})")
+        asked = earlier.created_at.astimezone(result.progress.zone)
+        since = f"the pulse of {asked.day} {asked:%b}"
+        lines.append(f"Trend: {arrow} {signed(change)} since {since} ({signed(earlier_enps.score)})")
     most = max(result.tally.values(), default=0)
     bars = [
         f"{score:>2} {'█' * (round(BAR_WIDTH * result.tally.get(score, 0) / most) if most else 0):<{BAR_WIDTH}} "
@@ -461,7 +492,7 @@ def results_reply(result: Results) -> Reply:
     if result.comments:
         comments = (f"> {verbatim(' '.join(c.split())[:300])}" for c in result.comments)
         lines.append("*Comments* (no names)\n" + "\n".join(comments))
-    return Reply.info(f"*{label}* (closed): {verbatim(pulse.question)}", *lines)
+    return Reply.info(f"*{result.progress.name('closed')}*: {verbatim(pulse.question)}", *lines)
 
 
 def breakdown_text(sliced: Breakdown) -> str:
@@ -514,12 +545,11 @@ async def add_schedule(
     )
     rhythm = f"on “{verbatim(cron)}” (UTC)" if cron else f"every {every_days} days"
     when = first_run.astimezone(settings.zone)
+    day = f"{when:%a} {when.day} {when:%b %Y %H:%M}"
     audience = f"channel {channel_id}" if channel_id else "whole workspace"
     detail = f"{audience}; {rhythm}, first {first_run.isoformat()}"
     await audit.record(session, requester, "pulse.scheduled", f"recurring #{schedule.id}", detail)
-    return Reply.ok(
-        f"Recurring pulse #{schedule.id} set: {rhythm}, first on {when:%Y-%m-%d %H:%M} ({settings.timezone})."
-    )
+    return Reply.ok(f"Recurring pulse #{schedule.id} set: {rhythm}, first on {day} ({settings.timezone}).")
 
 
 # -- made-up answers, for the demo company only ----------------------------------------------------------------------

@@ -123,8 +123,8 @@ def test_a_pulse_can_be_started_answered_and_read_in_the_shell(database_url: str
     assert "PULSE-1: Would you recommend the wiki?" in output[1]
     assert "from 0 to 10" in output[2]
     assert "You answered 9" in output[3] and "saved without your name" in output[3]
-    assert "(running): 1 answered so far" in output[4] and "eNPS" not in output[4]
-    assert "PULSE-1 is closed" in output[5]
+    assert "(PULSE-1, running): 1 answered so far" in output[4] and "eNPS" not in output[4]
+    assert "(PULSE-1) is closed: 1 of 1 answered" in output[5]
     assert "No pulse is open right now" in output[6]
     assert "only 1 answered, fewer than 5" in output[7]
 

@@ -78,7 +78,7 @@ def test_simulated_answers_show_results_in_the_demo_only(database_url: str, tmp_
     assert "Only feedbot admins can simulate pulse answers" in output[6]
     assert "You answered 10" in output[7]
     results = output[-1]
-    assert "PULSE-5 (closed)" in results and "25 responses" in results and "of 40 asked" in results
+    assert "(PULSE-5, closed)" in results and "25 responses" in results and "of 40 asked" in results
     assert "eNPS " in results and "one tap is great" in results
 
 

@@ -260,7 +260,7 @@ def test_pulse_question_buttons_go_into_rows_of_action_sets(chosen: int | None) 
         ]
         assert [action["title"] for action in scores if action.get("style") == "positive"] == ["7"]
     # Buttons come before the anonymity note, as in Slack.
-    assert card["body"][-1]["text"].startswith("PULSE-7 · Anonymous")
+    assert card["body"][-1]["text"].startswith("Anonymous: your name is never stored")
     assert card["body"][1]["text"] == f"**{_pulse().question}**"
 
 

@@ -92,7 +92,8 @@ async def test_answers_count_once_and_results_are_exact(server: RunningServer, f
     for user in first_three:
         await click(server, fake_slack, dms[user], 1)  # a first answer, changed below
     _, running = await server.slack(slash_command("/pulse", "results", user_id="UHUMAN012"))
-    assert "(running): 3 answered so far" in running["text"] and "25% of 12 asked" in running["text"]
+    assert "The pulse of" in running["text"] and "(PULSE-1, running)*: 3 answered so far" in running["text"]
+    assert "25% of 12 asked" in running["text"]
 
     for user, score in scores.items():
         await click(server, fake_slack, dms[user], score)
@@ -102,7 +103,7 @@ async def test_answers_count_once_and_results_are_exact(server: RunningServer, f
     _, running = await server.slack(slash_command("/pulse", "results PULSE-1", user_id=ADMIN_USER))
     assert "10 answered so far" in running["text"] and "eNPS" not in running["text"]
     _, closed = await server.slack(slash_command("/pulse", "close", user_id=ADMIN_USER))
-    assert "PULSE-1* is closed" in closed["text"]
+    assert "(PULSE-1)* is closed" in closed["text"]
     _, refused = await server.slack(slash_command("/pulse", "results PULSE-1", user_id="UHUMAN012"))
     assert "Only feedbot admins and the person who launched PULSE-1" in refused["text"]
 
@@ -177,7 +178,7 @@ async def test_no_user_id_is_stored_with_an_answer_or_exported(
 async def test_answers_after_close_are_politely_refused(server: RunningServer, fake_slack: FakeSlack) -> None:
     dms = {call["channel"]: call for call in await start_pulse(server, fake_slack)}
     _, closed = await server.slack(slash_command("/pulse", "close", user_id=ADMIN_USER))
-    assert "PULSE-1* is closed" in closed["text"]
+    assert "(PULSE-1)* is closed" in closed["text"]
 
     answer = await click(server, fake_slack, dms[HUMANS[0]], 10)
     assert "this pulse has closed" in answer["text"]

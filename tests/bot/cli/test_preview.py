@@ -128,7 +128,7 @@ def test_digest_preview_prints_it_and_saves_the_chart(
     chart = tmp_path / "digest.png"
     shown = _out(capsys, "digest", "--preview", "--chart", str(chart))
     assert shown.startswith("Your week in feedback · ")
-    for section in ("Feedback 0 this week", "Open bugs none", "Shipped nothing", "Loop closed 0", "Adoption"):
+    for section in ("Feedback 0 this week", "Open bugs none", "Shipped nothing", "Loop closed 0", "Voices"):
         assert section in shown
     assert shown.endswith(f"Chart saved to {chart}\n")
     assert chart.read_bytes().startswith(PNG_SIGNATURE)
