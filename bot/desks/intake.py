@@ -119,5 +119,9 @@ class IntakeDesk:
             if summary.admin is not None:
                 settings = self._deps.settings
                 lines = await kpi.home_lines(session, utcnow(), settings.zone, settings.anonymity_threshold)
-                summary = dataclasses.replace(summary, admin=dataclasses.replace(summary.admin, kpis=lines))
+                enps, upcoming = await home.admin_glance(
+                    session, requester.team_id, utcnow(), zone, settings.anonymity_threshold
+                )
+                admin = dataclasses.replace(summary.admin, kpis=lines, enps=enps, upcoming=upcoming)
+                summary = dataclasses.replace(summary, admin=admin)
         return dataclasses.replace(summary, zone=zone.key)

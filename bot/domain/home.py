@@ -44,6 +44,8 @@ class AdminOverview:
     trackers: TrackerOverview | None = None  # None when no issue tracker is configured
     themes: tuple[str, ...] = ()  # the week's biggest themes, as lines
     kpis: tuple[str, ...] = ()  # a line per product (light markdown, names as typed): its KPIs of the last 28 days
+    enps: str | None = None  # the latest closed pulse's result, or why it is withheld (light markdown)
+    upcoming: tuple[str, ...] = ()  # the next releases, a line each, times in the reader's zone (light markdown)
 
 
 @dataclass(frozen=True)

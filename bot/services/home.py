@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.enps import Enps, signed
 from bot.domain.home import AdminOverview, HomeSummary, Submission, TrackerCard, TrackerOverview, Wanted
-from bot.domain.ids import bug_label, feedback_label
+from bot.domain.ids import bug_label, feedback_label, release_label
+from bot.domain.replies import verbatim
 from bot.domain.requester import Requester
 from bot.domain.vocabulary import CLOSED_STATUSES, FEEDBACK_STATUSES, status_name
+from bot.services.releases import describe_time
 from storage import bugs as bug_store
+from storage import digest as digest_store
 from storage import feedback as feedback_store
 from storage import trackers as tracker_store
 from storage import triage as triage_store
@@ -115,3 +120,30 @@ async def _tracker_overview(session: AsyncSession, team_id: str) -> TrackerOverv
         for row in await tracker_store.unfiled_feedback(session, team_id, TRACKER_CARDS)
     ]
     return TrackerOverview(failed, unfiled)
+
+
+UPCOMING_RELEASES = 3
+
+
+async def admin_glance(
+    session: AsyncSession, team_id: str, now: datetime, zone: ZoneInfo, threshold: int
+) -> tuple[str | None, tuple[str, ...]]:
+    """The latest eNPS (withheld below the threshold, as everywhere) and the next releases, for admins' Home."""
+    enps = None
+    (latest,) = await digest_store.recent_closed_pulses(session, team_id, now, 1) or (None,)
+    if latest is not None:
+        asked = latest.created_at.astimezone(zone)
+        tally = Enps.from_tally((await digest_store.tallies(session, [latest.id]))[latest.id])
+        name = f"the pulse of {asked.day} {asked:%b}"
+        enps = (
+            f"*eNPS {signed(tally.score)}* · {name} · {tally.responses} responses"
+            if tally.responses >= threshold
+            else f"*eNPS* withheld: only {tally.responses} answered {name}, fewer than {threshold}"
+        )
+    upcoming = tuple(
+        f"*{release_label(release.id)}* “{verbatim(release.title)}” · "
+        + describe_time(release.send_at, zone, release.per_recipient_time).removeprefix("for ")
+        + (" · waits for an approver" if release.status == "awaiting_approval" else "")
+        for release in await digest_store.releases_scheduled(session, team_id, UPCOMING_RELEASES)
+    )
+    return enps, upcoming

@@ -252,11 +252,14 @@ def scheduled_reply(release: Release, zone: ZoneInfo) -> Reply:
 
 
 def describe_time(moment: datetime, zone: ZoneInfo, per_recipient: bool = False) -> str:
+    """ "for Thu 3 Dec 2026 09:00 (Europe/Berlin)": a date as people say it, in the reader's zone, named."""
+    local = moment.astimezone(zone)
+    when = f"{local:%a} {local.day} {local:%b %Y %H:%M}"
     if per_recipient:
-        return f"for {moment.astimezone(zone):%Y-%m-%d %H:%M} in each person's own time zone (channels: {zone.key})"
+        return f"for {when} in each person's own time zone (channels: {zone.key})"
     if moment <= utcnow() + timedelta(seconds=5):
         return "now"
-    return f"for {moment.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
+    return f"for {when} ({zone.key})"
 
 
 async def approve(session: AsyncSession, approver_as: Requester, release_id: int, settings: Settings) -> Reply:

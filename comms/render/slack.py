@@ -276,6 +276,12 @@ def home_view(summary: HomeSummary) -> View:
                 ]
             )
         )
+        glance = [summary.admin.enps] if summary.admin.enps else []
+        if summary.admin.upcoming:
+            glance.append("*Next releases*\n" + "\n".join(f"• {line}" for line in summary.admin.upcoming))
+        if glance:
+            text = mrkdwn("\n".join(glance))
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=_fit(text, SECTION_TEXT))))
         if summary.admin.themes:
             lines = "\n".join(f"• {escape_mrkdwn(line)}" for line in summary.admin.themes)
             blocks.append(

@@ -476,6 +476,11 @@ def home_note(summary: HomeSummary) -> Note:
             ("All feedback", str(sum(feedback.values()))),
             ("Open bugs", " · ".join(f"{severity} {bugs.get(severity, 0)}" for severity in SEVERITIES)),
         )
+        # The latest eNPS, the next releases and each product's KPIs, as in Slack's Home.
+        glance = [summary.admin.enps] if summary.admin.enps else []
+        glance += [f"Next: {line}" for line in summary.admin.upcoming]
+        glance += summary.admin.kpis
+        paragraphs += glance
     return Note(
         title="Your feedback and bugs",
         fallback=f"Your feedback and bugs ({len(summary.submissions)})",

@@ -146,6 +146,9 @@ def home_text(summary: HomeSummary) -> str:
             f"Team: {feedback.get('new', 0)} new feedback, open bugs "
             + ", ".join(f"{severity} {bugs.get(severity, 0)}" for severity in ("blocker", "major", "minor"))
         )
+        if summary.admin.enps:
+            lines.append(f"  {plain(summary.admin.enps)}")
+        lines += [f"  next: {plain(line)}" for line in summary.admin.upcoming]
         lines += [f"  theme: {shown_as_typed(line)}" for line in summary.admin.themes]
         lines += [f"  KPIs: {plain(line)}" for line in summary.admin.kpis]
     return "\n".join(lines)

@@ -181,7 +181,8 @@ async def test_back_from_the_preview_keeps_the_form_and_gives_the_same_release(
     values["local_time"] = checkbox_values("per_recipient")
     first = await preview(server, form, values, "VFORM1")
     assert first["close"]["text"] == "Back" and first["submit"]["text"] == "Schedule"
-    local_hour = f"{picked.astimezone(KOLKATA):%Y-%m-%d %H:%M} in each person's own time zone"
+    local = picked.astimezone(KOLKATA)
+    local_hour = f"{local:%a} {local.day} {local:%b %Y %H:%M} in each person's own time zone"
     assert local_hour in json.dumps(first)
 
     # Back closes the pushed preview in Slack and shows the form as it was: the bot changed no view, so the form
@@ -200,7 +201,8 @@ async def test_back_from_the_preview_keeps_the_form_and_gives_the_same_release(
 
     changed = await preview(server, form, form_values(int(picked.timestamp()), title="Expense app 3.1"), "VFORM1")
     assert json.loads(changed["private_metadata"])["release_id"] == "1" and "Expense app 3.1" in json.dumps(changed)
-    assert f"for {picked.astimezone(KOLKATA):%Y-%m-%d %H:%M} (Asia/Kolkata)" in json.dumps(changed)
+    local = picked.astimezone(KOLKATA)
+    assert f"for {local:%a} {local.day} {local:%b %Y %H:%M} (Asia/Kolkata)" in json.dumps(changed)
     (release,) = await server.rows(Release)
     assert (release.id, release.title, release.status, release.send_at) == (1, "Expense app 3.1", "draft", picked)
 

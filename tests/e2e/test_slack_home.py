@@ -4,12 +4,14 @@ open the feedback and bug modals."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from comms.render.slack import BUG_MODAL, FEEDBACK_MODAL
-from storage.models import Bug, Feedback
+from storage.models import Bug, Feedback, Pulse, PulseResponse, Release, UserTimezone, utcnow
 from tests.conftest import ADMIN_USER
 from tests.fakes.slack_api import FakeSlack, block_kit_problems
 from tests.fakes.slack_requests import (
@@ -160,3 +162,51 @@ async def test_admins_see_the_weeks_themes(server: RunningServer, fake_slack: Fa
     await server.slack(home_opened("U0009"), content_type="application/json")
     (_, employee) = await fake_slack.wait_for("views.publish", 2, timeout=20)
     assert "Themes this week" not in json.dumps(employee["view"]), "themes are for admins"
+
+
+async def test_admins_see_the_latest_enps_and_the_next_releases_in_their_zone(
+    server: RunningServer, fake_slack: FakeSlack
+) -> None:
+    fake_slack.timezones[ADMIN_USER] = "Asia/Tokyo"
+    asked = datetime(2026, 11, 18, 23, 30, tzinfo=UTC)  # 19 Nov in Tokyo
+    at = utcnow() + timedelta(days=2)
+    async with server.deps.db.sessions.begin() as session:
+        session.add(user_zone(ADMIN_USER))
+        pulse = Pulse(
+            platform="slack", team_id="T0001", question="How likely…?", status="closed", audience_size=8,
+            created_by=ADMIN_USER, created_at=asked, closes_at=asked + timedelta(days=3),
+            closed_at=asked + timedelta(days=3),
+        )  # fmt: skip
+        session.add(pulse)
+        await session.flush()
+        scores = [10, 10, 9, 8, 3, 9]  # 4 promoters, 1 passive, 1 detractor of 6: +50
+        session.add_all(
+            PulseResponse(pulse_id=pulse.id, respondent=f"r{n}", score=score, answered_on=asked.date())
+            for n, score in enumerate(scores)
+        )
+        session.add(
+            Release(
+                platform="slack",
+                team_id="T0001",
+                title="Search <2.0>",
+                summary="s",
+                linked_items="",
+                status="scheduled",
+                send_at=at,
+                created_by=ADMIN_USER,
+            )
+        )
+
+    await server.slack(home_opened(ADMIN_USER), content_type="application/json")
+
+    (published,) = await fake_slack.wait_for("views.publish")
+    assert block_kit_problems({"blocks": published["view"]["blocks"]}) == []
+    rendered = json.dumps(published["view"], ensure_ascii=False)
+    assert "*eNPS +50* · the pulse of 19 Nov · 6 responses" in rendered
+    local = at.astimezone(ZoneInfo("Asia/Tokyo"))
+    when = f"{local:%a} {local.day} {local:%b %Y %H:%M} (Asia/Tokyo)"
+    assert f"*Next releases*\\n• *REL-1* “Search &lt;2.0&gt;” · {when}" in rendered
+
+
+def user_zone(user: str) -> UserTimezone:
+    return UserTimezone(platform="slack", team_id="T0001", user_id=user, timezone="Asia/Tokyo")
