@@ -50,7 +50,7 @@ def test_the_demo_digest_has_a_number_in_every_section(database_url: str, tmp_pa
     assert number(r"Open bugs (\d+) open", text) > 0
     assert number(r"Shipped REL-(\d+)", text) > 0 and number(r"Next REL-(\d+)", text) > 0
     assert number(r"Loop closed (\d+) feedback items", text) > 0
-    assert number(r"Adoption (\d+) people", text) > 0
+    assert number(r"Voices (\d+) people", text) > 0
     assert chart.read_bytes().startswith(PNG_SIGNATURE)
 
 
