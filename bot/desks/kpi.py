@@ -43,7 +43,8 @@ class KpiDesk:
         return None if tier == "lion" else NOT_FOR_YOU
 
     async def command(self, requester: Requester, text: str) -> Reply:
-        """`/kpi` (every product in a line each, or the one there is) and `/kpi PRODUCT` (its report)."""
+        """`/kpi` (every product in a line each, or the one there is), `/kpi PRODUCT` (its report) and
+        `/kpi [PRODUCT] by department|location` (its report by slice, under complementary suppression)."""
         refused = await self.refusal(requester)
         if refused is not None:
             return refused
@@ -51,8 +52,8 @@ class KpiDesk:
         # A transaction that commits: the report brings the first-use rollup up to date on the way.
         async with self._deps.db.sessions.begin() as session:
             known = await store.products(session)
-            typed = " ".join(text.split())
-            if not typed and len(known) > 1:
+            typed, by = _by(" ".join(text.split()))
+            if not typed and len(known) > 1 and by is None:
                 return Reply.info(
                     "KPIs of every product (type /kpi PRODUCT for one in full):",
                     *[await self._line(session, product) for product in known],
@@ -61,13 +62,17 @@ class KpiDesk:
                 return Reply.info(
                     "No product has sent usage events yet: see POST /api/events or `feedbot events import`."
                 )
+            if not typed and len(known) > 1:
+                return Reply.invalid("Name the product to slice, like /kpi Expense Hub by department.")
             product = known[0] if not typed else await store.product_named(session, typed)
             if product is None:
                 return Reply.invalid(
                     f"No product is called {verbatim(typed[:MAX_PRODUCT])}. Known products: "
                     + ", ".join(verbatim(name) for name in known)
                 )
-            report = await kpi.report(session, product, utcnow(), settings.zone, settings.anonymity_threshold)
+            report = await kpi.report(
+                session, product, utcnow(), settings.zone, settings.anonymity_threshold, by=by, trend=by is None
+            )
         lines = kpi.report_lines(report)
         return Reply.info(lines[0], *lines[1:])
 
@@ -220,6 +225,15 @@ async def _product(session: AsyncSession, text: str, *, must_exist: bool) -> str
         listed = ", ".join(verbatim(name) for name in known) if known else "none yet"
         raise ValueError(f"No product is called {verbatim(typed)}. Known products: {listed}")
     return typed
+
+
+def _by(text: str) -> tuple[str, store.Segment | None]:
+    """ "Expense Hub by department" → ("Expense Hub", "department"): the slicing asked for, and the rest."""
+    words = text.rsplit(" ", 2)
+    if len(words) >= 2 and words[-2].casefold() == "by" and words[-1].casefold() in ("department", "location"):
+        segment: store.Segment = "department" if words[-1].casefold() == "department" else "location"
+        return " ".join(words[:-2]), segment
+    return text, None
 
 
 async def _department(session: AsyncSession, text: str) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.cli import main
 from storage import kpi as store
-from storage.models import KpiProduct, Stakeholder, UsageEvent, utcnow
+from storage.models import KpiProduct, PersonSegment, Stakeholder, UsageEvent, utcnow
 from tests.conftest import ADMIN_USER
 from tests.fakes.slack_api import BOT_TOKEN, BOT_USER_ID, FakeSlack, block_kit_problems
 from tests.fakes.slack_requests import TEAM_ID, event, slash_command
@@ -149,3 +149,28 @@ async def test_a_channels_human_members_are_the_target_population(
     posted = await report_for(server, fake_slack, ADMIN_USER, "Expense Hub")
     # 3 people active of the channel's 4 humans (the bot and feedbot itself are not people).
     assert "Adoption of the target population: *75.0 %*" in json.dumps(posted["blocks"], ensure_ascii=False)
+
+
+async def test_a_pm_reads_a_product_by_department_in_chat_under_suppression(
+    server: RunningServer, fake_slack: FakeSlack
+) -> None:
+    await seed(server)
+    # 6 active people: Finance 5 (shown), Sales 1 (withheld, and with it the smallest other slice: Finance).
+    now = utcnow()
+    async with server.deps.db.sessions.begin() as session:
+        for n, person in enumerate(["p4", "p5", "p6"]):
+            opened = now - timedelta(days=2)
+            session.add(
+                UsageEvent(product="Expense Hub", event="Opened", person=person * 32, occurred_at=opened,
+                           received_at=now, message_id=f"extra{n}")
+            )  # fmt: skip
+        for person, department in [("p1", "Finance"), ("p2", "Finance"), ("p3", "Finance"), ("p4", "Finance"),
+                                   ("p5", "Finance"), ("p6", "Sales")]:  # fmt: skip
+            session.add(PersonSegment(person=person * 32, department=department, source="import", updated_at=now))
+
+    posted = await report_for(server, fake_slack, ADMIN_USER, "Expense Hub BY department")
+
+    text = json.dumps(posted["blocks"], ensure_ascii=False)
+    assert "*KPIs of Expense Hub*" in text and "*By department*" in text
+    assert "Sales" not in text and "Finance:" not in text  # a lone small slice takes the only other one with it
+    assert "Last 13 weeks" not in text  # a sliced report leaves the trend to the whole product
