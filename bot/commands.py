@@ -121,7 +121,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "kpi",
-        "[product]",
+        "[product] [by department|location]",
         "Product managers and lions: a product's KPIs (adoption, completion, duration, proficiency, errors)",
         frozenset({SLACK, TEAMS, SHELL}),
     ),
