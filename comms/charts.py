@@ -94,7 +94,8 @@ def _signed(value: int) -> str:
 
 
 def _style(axes: Axes, title: str) -> None:
-    axes.set_title(title, loc="left", fontsize=9.5, color=INK)
+    # A product's name is whatever its events said: never read as mathtext ("$…$" would be parsed, or fail to).
+    axes.set_title(title, loc="left", fontsize=9.5, color=INK, parse_math=False)
     axes.tick_params(labelsize=8, colors=INK)
     axes.grid(axis="y", color=GRID, linewidth=0.6)
     axes.set_axisbelow(True)

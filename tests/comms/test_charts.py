@@ -94,3 +94,11 @@ def test_a_products_main_kpi_gets_a_third_panel_with_its_target_and_gaps() -> No
     (target,) = [line for line in kpi.get_lines() if line.get_linestyle() == "--"]
     assert (target.get_label(), list(target.get_ydata())) == ("target 5.0 s", [5.0, 5.0])
     assert [label.get_text() for label in kpi.get_xticklabels()] == [f"{week:%d %b}" for week in WEEKS]
+
+
+def test_a_products_name_is_drawn_as_typed_never_as_math() -> None:
+    hostile = KpiSeries(product="$\\frac{a}{$ Hub", label="Error rate", unit="%", weeks=WEEKS[-1:], values=[3.0])
+    figure = digest_figure(WeeklyChart(weeks=WEEKS, enps=ENPS, feedback=FEEDBACK, zone="UTC", kpi=hostile))
+    assert figure.axes[2].get_title(loc="left") == "$\\frac{a}{$ Hub: Error rate (%)"
+    assert Image.open(io.BytesIO(digest_chart(WeeklyChart(weeks=WEEKS, enps=ENPS, feedback=FEEDBACK, zone="UTC",
+                                                          kpi=hostile)))).size == (1600, 1300)  # fmt: skip
