@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bot.cli.resources import CommandFailed, Resources, print_reply, run_with
+from bot.domain.person_key import is_entra_id
 from bot.domain.settings import Settings
 from bot.services import privacy
 from bot.services.stakeholders import parse_target
@@ -24,7 +25,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
         action="append",
         default=[],
         metavar="ADDRESS",
-        help="the person's email address too: usage events and the people directory may name them by it (repeatable)",
+        help="the person's email address (or Entra object id) too: usage events and the people directory may name "
+        "them by it (repeatable)",
     )
     purge.set_defaults(run=run)
 
@@ -42,8 +44,10 @@ def person(word: str) -> str:
 
 def _email(text: str) -> str:
     cleaned = text.strip()
+    if is_entra_id(cleaned):
+        return cleaned
     if "@" not in cleaned or any(character.isspace() for character in cleaned):
-        raise CommandFailed(f"“{text}” is not an email address: pass one like ada@example.com")
+        raise CommandFailed(f"“{text}” is not an email address or an Entra object id: pass one like ada@example.com")
     return cleaned
 
 

@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+
+# An Entra (Azure AD) object id: a GUID, which HR exports write in capitals and Teams sends in small letters.
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
 def normalized(user: str) -> str:
-    """The form two spellings of one id share: emails are case-insensitive, chat ids are not."""
+    """The form two spellings of one id share: emails and GUIDs are case-insensitive, chat ids are not."""
     user = user.strip()
-    return user.lower() if "@" in user else user
+    return user.lower() if "@" in user or _GUID.fullmatch(user) else user
 
 
 def person_key(secret_key: str, user: str) -> str:
     """64 hex characters. `secret_key` is FEEDBOT_SECRET_KEY's first key; purge recomputes with each of them."""
     message = f"person:{normalized(user)}".encode()
     return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def is_entra_id(text: str) -> bool:
+    return _GUID.fullmatch(text.strip()) is not None

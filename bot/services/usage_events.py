@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -234,7 +235,9 @@ def _optional_text(fields: Mapping[str, Any], name: str, longest: int, *, where:
     if not isinstance(value, str):
         raise _Refused(f"{where}{name} must be a string")
     _storable(value, f"{where}{name}")
-    value = value.strip()
+    # A name is one line of text: digests, App Home and /kpi show it, and a line break or control character in it
+    # would let a sender start a line of their own ("…\n*All targets met*") in an executive's digest.
+    value = "".join(char for char in " ".join(value.split()) if unicodedata.category(char) != "Cc")
     if len(value) > longest:
         raise _Refused(f"{where}{name} is longer than {longest} characters")
     return value or None

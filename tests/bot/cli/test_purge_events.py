@@ -88,3 +88,19 @@ def test_an_email_alone_is_a_person_to_purge(
     assert person_key(NEW_KEY, EMAIL) not in left(cli_env)[0] + left(cli_env)[1]
     assert main(["purge", "--user", PERSON, "--email", "not an address"]) == 1
     assert "is not an email address" in capsys.readouterr().err
+
+
+def test_purge_finds_rows_keyed_by_an_entra_object_id_written_in_capitals(
+    cli_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FEEDBOT_SECRET_KEY", NEW_KEY)
+    entra = "6B29FC40-CA47-1067-B31D-00DD010662DA"  # as an HR export writes it
+    engine = create_engine(sync_url(cli_env))
+    with engine.begin() as connection:
+        connection.execute(insert(PersonSegment), [segment(person_key(NEW_KEY, entra))])
+    engine.dispose()
+
+    assert main(["purge", "--user", "29:1teams-ada", "--email", entra.lower()]) == 0
+
+    assert "people directory: 1 deleted" in capsys.readouterr().out
+    assert left(cli_env) == ([], [])
