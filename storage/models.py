@@ -380,6 +380,9 @@ class Pulse(Base):
     # Keys this pulse's answers (bot/services/pulses.respondent_key) while it runs; set to NULL when it closes, so
     # afterwards nothing anywhere, the operator's FEEDBOT_SECRET_KEY included, links an answer to a person.
     respondent_salt: Mapped[str | None] = mapped_column(String(64))
+    # The one way this pulse's results may be broken down (department or location), fixed by the first request: two
+    # breakdowns of the same answers, each safe alone, can be set against each other to single a person out.
+    breakdown: Mapped[str | None] = mapped_column(String(16))
 
 
 class PulseResponse(Base):
@@ -575,7 +578,8 @@ class UsageEvent(Base):
 
     __tablename__ = "usage_events"
     __table_args__ = (
-        UniqueConstraint("message_id", name="uq_usage_events_message"),
+        # Per product: one product's ids (or Idempotency-Keys) cannot swallow another's events.
+        UniqueConstraint("product", "message_id", name="uq_usage_events_product_message"),
         # Covering on PostgreSQL (migration 0022): a product's KPIs over a window read only this index, in time
         # order, never the table's pages, which late and bulk-loaded events scatter.
         Index(

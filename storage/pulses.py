@@ -281,3 +281,11 @@ async def advance_schedule(session: AsyncSession, schedule_id: int, was: datetim
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def pin_breakdown(session: AsyncSession, pulse_id: int, by: str) -> str:
+    """Fix the pulse's breakdown to `by` unless one is fixed already (whoever asked first, across replicas); return
+    the one that holds."""
+    await session.execute(update(Pulse).where(Pulse.id == pulse_id, Pulse.breakdown.is_(None)).values(breakdown=by))
+    pinned = await session.scalar(select(Pulse.breakdown).where(Pulse.id == pulse_id))
+    return str(pinned or by)

@@ -53,10 +53,10 @@ _POSTGRES_STAGE = (
 _POSTGRES_COPY = f"COPY {_INCOMING} ({_COLUMN_LIST}) FROM STDIN"
 _POSTGRES_MOVE = (
     f"INSERT INTO usage_events ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM {_INCOMING} "
-    "ON CONFLICT (message_id) DO NOTHING"
+    "ON CONFLICT (product, message_id) DO NOTHING"
 )
 _SQLITE_INSERT = sqlite.insert(Base.metadata.tables[UsageEvent.__tablename__]).on_conflict_do_nothing(
-    index_elements=["message_id"]
+    index_elements=["product", "message_id"]
 )
 
 

@@ -189,7 +189,8 @@ class PulseDesk:
         """What `results` shows, as data (for `feedbot pulse results --format json`)."""
         settings = self._deps.settings
         try:
-            async with self._deps.db.sessions() as session:
+            # A transaction that commits: the first breakdown asked for is the pulse's for good.
+            async with self._deps.db.sessions.begin() as session:
                 return await pulses.look(session, requester, pulse_id, settings.anonymity_threshold, by, settings.zone)
         except InvalidSubmission as invalid:
             return Reply.invalid(" ".join(invalid.errors.values()))

@@ -377,7 +377,16 @@ async def look(
         earlier_enps = Enps.from_tally(await pulse_store.tally(session, earlier.id))
         if earlier_enps.responses >= threshold:
             previous = (earlier, earlier_enps)
-    sliced = await breakdown(session, pulse.id, by, threshold) if by is not None else None
+    sliced = None
+    if by is not None:
+        pinned = await pulse_store.pin_breakdown(session, pulse.id, by)
+        if pinned != by:
+            return Reply.refused(
+                f"{pulse_name(pulse, zone)} is broken down by {pinned} only: a second breakdown of the same answers "
+                f"could be set against the first to single people out. `/pulse results {pulse_label(pulse.id)} by "
+                f"{pinned}` shows it."
+            )
+        sliced = await breakdown(session, pulse.id, by, threshold)
     return Results(progress, Enps.from_tally(tally), tally, shown_comments, previous, sliced)
 
 

@@ -176,3 +176,24 @@ def test_a_department_name_is_shown_as_typed_on_every_platform() -> None:
 
     text = reply_text(reply)
     assert hostile in text and "By department" in text and unmarked(WITHHELD) in text
+
+
+def test_a_second_breakdown_of_the_same_answers_is_refused(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The attack: Marketing (5, all in Lisbon) and Legal (2, in Berlin) are withheld by department, but by location
+    Lisbon is Marketing and Berlin the rest, so the total minus Engineering, Sales and Lisbon is Legal's two answers.
+    Each breakdown is safe alone; the second is refused once the first was shown."""
+    attack = (
+        people("Engineering", "Berlin", [10, 10, 9, 9, 8, 2])
+        + people("Sales", "Berlin", [9, 9, 8, 7, 7, 6, 1])
+        + people("Marketing", "Lisbon", [10, 9, 9, 8, 7])
+        + people("Legal", "Berlin", [3, 4])
+    )
+    seed(cli_env, attack)
+    assert main(["pulse", "results", "PULSE-1", "--by", "department"]) == 0
+    by_department = capsys.readouterr().out
+    assert "Legal: withheld" in by_department and "Marketing: withheld" in by_department
+
+    assert main(["pulse", "results", "PULSE-1", "--by", "location"]) != 0
+    refused = capsys.readouterr().out
+    assert "broken down by department only" in refused and "Lisbon" not in refused and "Berlin" not in refused
+    assert main(["pulse", "results", "PULSE-1", "--by", "department"]) == 0  # the first one stays available
