@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,11 +22,11 @@ from bot.shell import Shell, local_persona
 from tests.support import process_env
 
 
-def run_shell(database_url: str, lines: list[str], files: Path | None = None) -> list[str]:
+def run_shell(database_url: str, lines: list[str], files: Path | None = None, **settings: Any) -> list[str]:
     """Drive the shell in-process with scripted input; return everything it wrote after its first line."""
     script: Iterator[str] = iter(lines)
     written: list[str] = []
-    deps = build_deps(load_settings(database_url=database_url))
+    deps = build_deps(load_settings(database_url=database_url, **settings))
 
     async def session() -> None:
         shell = Shell(

@@ -3,35 +3,14 @@ desk. The person at the console is in no people directory, so their answer count
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
-from pathlib import Path
-
-from bot.deps import build_deps
-from bot.domain.settings import load_settings
-from bot.shell import Shell, local_persona
-
-
-def run_shell(database_url: str, lines: list[str]) -> list[str]:
-    script: Iterator[str] = iter(lines)
-    written: list[str] = []
-    deps = build_deps(load_settings(database_url=database_url, anonymity_threshold=1))
-
-    async def session() -> None:
-        shell = Shell(deps, local_persona(), lambda _prompt: next(script, None), written.append, Path.cwd())
-        try:
-            await shell.run()
-        finally:
-            await deps.db.close()
-
-    asyncio.run(session())
-    return written[1:]
+from tests.bot.test_shell import run_shell
 
 
 def test_results_by_department_and_location_in_the_shell(database_url: str) -> None:
     output = run_shell(
         database_url,
-        [
+        anonymity_threshold=1,
+        lines=[
             "/pulse start Would you recommend the wiki?",
             "/pulse answer 9",
             "/pulse close",
