@@ -140,7 +140,8 @@ async def lions_of(db: Database, team_id: str) -> list[str]:
 
 
 async def digest_for(db: Database, settings: Settings, team_id: str, now: datetime | None = None) -> Digest:
-    async with db.sessions() as session:
+    # A transaction that commits: the KPI block brings the first-use rollup up to date on the way, once.
+    async with db.sessions.begin() as session:
         return await compose(
             session,
             team_id,
