@@ -38,6 +38,7 @@ from sqlalchemy import (
     select,
     text,
     union_all,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,7 +54,7 @@ from storage.models import (
     UsageEvent,
     utcnow,
 )
-from storage.upsert import upsert
+from storage.upsert import insert_ignoring_duplicates, upsert
 
 Query = Select[*tuple[Any, ...]]
 Segment = Literal["department", "location"]
@@ -573,3 +574,16 @@ async def baseline_of(session: AsyncSession, product: str) -> tuple[date, date, 
         return None
     figures = json.loads(row.figures)
     return row.start_on, row.end_on, {str(name): value for name, value in figures.items()}
+
+
+async def pin_breakdown(session: AsyncSession, product: str, by: str) -> str:
+    """Fix the product's slicing to `by` unless one is fixed already; return the one that holds."""
+    await session.execute(
+        insert_ignoring_duplicates(session, KpiProduct, {"product": product, "updated_at": utcnow()},
+                                   index_elements=["product"])
+    )  # fmt: skip
+    await session.execute(
+        update(KpiProduct).where(KpiProduct.product == product, KpiProduct.breakdown.is_(None)).values(breakdown=by)
+    )
+    pinned = await session.scalar(select(KpiProduct.breakdown).where(KpiProduct.product == product))
+    return str(pinned or by)

@@ -645,6 +645,9 @@ class KpiProduct(Base):
     population_channel: Mapped[str | None] = mapped_column(String(64))
     # A channel's human members when it was set, or the number given: a department is counted from `people` anew.
     population_size: Mapped[int | None] = mapped_column(Integer)
+    # The one way this product's KPIs may be sliced (department or location), fixed by the first request: the two
+    # slicings of the same people, each safe alone, could be set against each other (as for a pulse).
+    breakdown: Mapped[str | None] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -116,12 +116,15 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
                     listed = ", ".join(known) if known else "none has sent usage events yet"
                     raise CommandFailed(f"no product is called “{args.product}”; known products: {listed}")
                 known = [product]
-            reports = [
-                await kpi.report(
-                    session, product, now, settings.zone, settings.anonymity_threshold, by=by, trend=args.trend
-                )
-                for product in known
-            ]
+            try:
+                reports = [
+                    await kpi.report(
+                        session, product, now, settings.zone, settings.anonymity_threshold, by=by, trend=args.trend
+                    )
+                    for product in known
+                ]
+            except kpi.SlicedOtherwise as refused:
+                raise CommandFailed(str(refused)) from None
         print(_formatted(reports, form))
         return 0
 

@@ -70,9 +70,12 @@ class KpiDesk:
                     f"No product is called {verbatim(typed[:MAX_PRODUCT])}. Known products: "
                     + ", ".join(verbatim(name) for name in known)
                 )
-            report = await kpi.report(
-                session, product, utcnow(), settings.zone, settings.anonymity_threshold, by=by, trend=by is None
-            )
+            try:
+                report = await kpi.report(
+                    session, product, utcnow(), settings.zone, settings.anonymity_threshold, by=by, trend=by is None
+                )
+            except kpi.SlicedOtherwise as refused:
+                return Reply.refused(verbatim(str(refused)))
         lines = kpi.report_lines(report)
         return Reply.info(lines[0], *lines[1:])
 

@@ -419,7 +419,7 @@ async def report(
         trend=await weekly_trend(session, product, now, zone, settings.key_task if settings else None)
         if trend
         else None,
-        slices=await sliced(session, product, window, settings, by, threshold) if by else None,
+        slices=await _pinned_slices(session, product, window, settings, by, threshold) if by else None,
         settings=settings,
         pooled_durations=pooled,
     )
@@ -439,6 +439,26 @@ async def pooled_durations(
 
 def _direction(text: str) -> Direction:
     return "down" if text == "down" else "up"
+
+
+class SlicedOtherwise(Exception):
+    """The product's KPIs are sliced another way already: the two slicings could be set against each other."""
+
+    def __init__(self, product: str, pinned: str) -> None:
+        super().__init__(
+            f"{product}'s KPIs are shown by {pinned} only: a second slicing of the same people could be set against "
+            f"the first to single people out. Ask for it by {pinned}."
+        )
+        self.pinned = pinned
+
+
+async def _pinned_slices(
+    session: AsyncSession, product: str, window: Window, settings: KpiProduct | None, by: Segment, threshold: int
+) -> Slices:
+    pinned = await store.pin_breakdown(session, product, by)
+    if pinned != by:
+        raise SlicedOtherwise(product, pinned)
+    return await sliced(session, product, window, settings, by, threshold)
 
 
 async def sliced(

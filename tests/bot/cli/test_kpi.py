@@ -198,3 +198,16 @@ def test_a_channel_population_counts_its_human_members_in_slack(
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(KpiProduct)) == 0
     engine.dispose()
+
+
+def test_a_products_kpis_are_sliced_one_way_only(seeded: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """By department, then by location, the same people are cut two ways: each safe alone, the two together could
+    single people out (as for a pulse). The first slicing asked for is the product's."""
+    assert main(["kpi", "show", "--product", "Expense Hub", "--by", "location"]) == 0
+    capsys.readouterr()
+
+    assert main(["kpi", "show", "--product", "Expense Hub", "--by", "department"]) == 1
+    refused = capsys.readouterr()
+    assert "Expense Hub's KPIs are shown by location only" in refused.err and refused.out == ""
+    assert main(["kpi", "show", "--product", "Support Console", "--by", "department"]) == 0  # another product
+    assert main(["kpi", "show", "--product", "Expense Hub", "--by", "location"]) == 0
