@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.anonymity import shown_after
 from bot.domain.console import is_console_team
-from bot.domain.ids import bug_label, feedback_label, parse_label, release_label
+from bot.domain.ids import bug_label, feedback_label, item_numbers, release_label
 from bot.domain.local_time import wall_time
 from bot.domain.notes import Note
 from bot.domain.platforms import SLACK, TEAMS, is_person, is_teams_id
@@ -80,19 +80,10 @@ async def fan_out(
     return total
 
 
-def _linked_numbers(release: Release) -> dict[str, list[int]]:
-    numbers: dict[str, list[int]] = {"feedback": [], "bug": []}
-    for label in release.linked_items.split():
-        parsed = parse_label(label)
-        if parsed is not None and parsed[0] in numbers:
-            numbers[parsed[0]].append(parsed[1])
-    return numbers
-
-
 async def linked_items(session: AsyncSession, release: Release) -> list[LinkedItem]:
     """The feedback and bugs a release lists, as its notes show them: a bug's title or the feedback's words, and the
     message it came from or, once filed, its issue in the tracker."""
-    numbers = _linked_numbers(release)
+    numbers = item_numbers(release.linked_items)
     items = [
         LinkedItem(feedback_label(item.id), item.text, item.permalink or item.tracker_url)
         for item in await submissions.among(session, Feedback, release.team_id, numbers["feedback"])
@@ -105,7 +96,7 @@ async def linked_items(session: AsyncSession, release: Release) -> list[LinkedIt
 
 
 async def _close_the_loop(session: AsyncSession, release: Release, webhooks: WebhookEvents | None = None) -> int:
-    numbers = _linked_numbers(release)
+    numbers = item_numbers(release.linked_items)
     told = 0
     shipped = await _ship_feedback(session, release, numbers["feedback"], webhooks)
     for item in shipped:

@@ -56,3 +56,13 @@ def pulse_label(pulse_id: int) -> str:
 
 def parse_pulse_id(text: str) -> int | None:
     return parse_number(text.strip().upper().removeprefix(f"{PULSE_PREFIX}-"))
+
+
+def item_numbers(labels: str) -> dict[str, list[int]]:
+    """The feedback and bug numbers in a space-separated list of labels ("FB-1 BUG-2", a release's linked items)."""
+    numbers: dict[str, list[int]] = {"feedback": [], "bug": []}
+    for label in labels.split():
+        parsed = parse_label(label)
+        if parsed is not None and parsed[0] in numbers:
+            numbers[parsed[0]].append(parsed[1])
+    return numbers

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.enps import Enps, signed
-from bot.domain.ids import bug_label, feedback_label, parse_label, release_label
+from bot.domain.ids import bug_label, feedback_label, item_numbers, release_label
 from bot.domain.replies import Reply, mention, verbatim
 from bot.domain.requester import Requester
 from bot.services import kpi
@@ -327,11 +327,7 @@ async def _kpi_effect(session: AsyncSession, release: Release, windows: Windows,
     products = await kpi_store.products(session)
     if not products:
         return None
-    numbers: dict[str, list[int]] = {"feedback": [], "bug": []}
-    for label in release.linked_items.split():
-        parsed = parse_label(label)
-        if parsed is not None and parsed[0] in numbers:
-            numbers[parsed[0]].append(parsed[1])
+    numbers = item_numbers(release.linked_items)
     feedback = await submissions.among(session, Feedback, release.team_id, numbers["feedback"])
     bugs = await submissions.among(session, Bug, release.team_id, numbers["bug"])
     linked = [item.product for item in feedback if item.product] + [bug.product for bug in bugs if bug.product]

@@ -13,6 +13,7 @@ from bot.domain.ids import bug_label, feedback_label, release_label
 from bot.domain.replies import verbatim
 from bot.domain.requester import Requester
 from bot.domain.vocabulary import CLOSED_STATUSES, FEEDBACK_STATUSES, status_name
+from bot.services.release_effect import pulse_name
 from bot.services.releases import describe_time
 from storage import bugs as bug_store
 from storage import digest as digest_store
@@ -132,9 +133,8 @@ async def admin_glance(
     enps = None
     (latest,) = await digest_store.recent_closed_pulses(session, team_id, now, 1) or (None,)
     if latest is not None:
-        asked = latest.created_at.astimezone(zone)
         tally = Enps.from_tally((await digest_store.tallies(session, [latest.id]))[latest.id])
-        name = f"the pulse of {asked.day} {asked:%b}"
+        name = pulse_name(latest.created_at, zone)
         enps = (
             f"*eNPS {signed(tally.score)}* · {name} · {tally.responses} responses"
             if tally.responses >= threshold

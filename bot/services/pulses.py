@@ -23,7 +23,7 @@ from bot.domain.requester import Requester
 from bot.domain.settings import Settings
 from bot.domain.suppression import withheld_with_answers
 from bot.domain.validation import MAX_TEXT, InvalidSubmission, check_length, clean_text
-from bot.services import audit, people
+from bot.services import audit, people, release_effect
 from bot.services.admin import require_admin
 from storage import directory, outbox, subjects
 from storage import pulses as pulse_store
@@ -454,8 +454,7 @@ def pulse_name(pulse: Pulse, zone: ZoneInfo, state: str | None = None) -> str:
     label = ", ".join(part for part in (pulse_label(pulse.id), state) if part)
     if pulse.created_at is None:  # not stored yet
         return f"The pulse {label}"
-    asked = pulse.created_at.astimezone(zone)
-    return f"The pulse of {asked.day} {asked:%b} ({label})"
+    return f"The pulse of {release_effect.day(pulse.created_at, zone)} ({label})"
 
 
 def progress_reply(progress: Progress) -> Reply:
@@ -486,8 +485,7 @@ def results_reply(result: Results) -> Reply:
         earlier, earlier_enps = result.previous
         change = enps.score - earlier_enps.score
         arrow = "▲" if change > 0 else "▼" if change < 0 else "▶"
-        asked = earlier.created_at.astimezone(result.progress.zone)
-        since = f"the pulse of {asked.day} {asked:%b}"
+        since = release_effect.pulse_name(earlier.created_at, result.progress.zone)
         lines.append(f"Trend: {arrow} {signed(change)} since {since} ({signed(earlier_enps.score)})")
     most = max(result.tally.values(), default=0)
     bars = [
