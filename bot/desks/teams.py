@@ -36,6 +36,8 @@ class CardSubmit:
     action: str  # the card's own name for it: a form, a pulse score, a release button
     value: str = ""  # what the button carries: a pulse or release id, "pulse:score"
     fields: dict[str, str] = field(default_factory=dict)  # a form's inputs, trimmed
+    # Teams asked for the card as this person sees it (an Action.Execute refresh), nobody pressed anything.
+    automatic: bool = False
 
     def text(self, name: str) -> str:
         return self.fields.get(name, "")

@@ -183,6 +183,31 @@ def _submit(title: str, data: dict[str, str], style: str | None = None) -> dict[
     return action
 
 
+def execute(title: str, verb: str, data: dict[str, str], style: str | None = None) -> dict[str, Any]:
+    """A Universal Action (Action.Execute): Teams sends it to the bot as an adaptiveCard/action invoke, with the
+    card's inputs merged into data, and shows the card the bot answers with in place of the clicked one."""
+    action: dict[str, Any] = {
+        "type": "Action.Execute",
+        "title": truncate(unmarked(title), ACTION_TITLE),
+        "verb": verb,
+        "data": data,
+    }
+    if style:
+        action["style"] = style
+    return action
+
+
+def with_refresh(card: dict[str, Any], verb: str, data: dict[str, str], user_ids: Sequence[str]) -> dict[str, Any]:
+    """The card as each of user_ids first sees it is asked for again (an automatic adaptiveCard/action invoke with
+    this verb), so each of them gets their own face of it; Teams honours at most 60 ids."""
+    refreshed = dict(card)
+    refreshed["refresh"] = {
+        "action": {"type": "Action.Execute", "verb": verb, "data": data},
+        "userIds": list(user_ids)[:60],
+    }
+    return refreshed
+
+
 def _note_action(action: Action) -> dict[str, Any]:
     data = {SUBMIT_KEY: action.action_id, "value": action.value}
     if action.prompt is not None:
@@ -311,6 +336,28 @@ def note_activity(note: Note) -> dict[str, Any]:
 
 def form_activity(card: dict[str, Any], summary: str) -> dict[str, Any]:
     return _attachment_activity(card, summary)
+
+
+# -- invoke responses (Bot Framework's Universal Actions contract) ---------------------------------------------------
+
+INVOKE_CARD = ADAPTIVE_CARD
+INVOKE_MESSAGE = "application/vnd.microsoft.activity.message"
+INVOKE_ERROR = "application/vnd.microsoft.error"
+
+
+def invoke_card(card: dict[str, Any]) -> dict[str, Any]:
+    """An adaptiveCard/action answered with a card: it replaces the clicked card, for the person who clicked."""
+    return {"statusCode": 200, "type": INVOKE_CARD, "value": card}
+
+
+def invoke_message(reply: Reply) -> dict[str, Any]:
+    """An adaptiveCard/action answered with a line Teams shows the person who clicked; the card stays."""
+    text = reply.text if not reply.lines else f"{reply.text} " + " ".join(reply.lines)
+    return {"statusCode": 200, "type": INVOKE_MESSAGE, "value": truncate(unmarked(text), SUMMARY_TEXT)}
+
+
+def invoke_error(status: int, code: str, message: str) -> dict[str, Any]:
+    return {"statusCode": status, "type": INVOKE_ERROR, "value": {"code": code, "message": message}}
 
 
 # -- replies --------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -11,18 +12,32 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from bot.commands import TEAMS, CommandLine, help_reply, parse_command_line, run_command
 from bot.desks import Desks
 from bot.desks.teams import TeamsDesk
-from bot.domain.answers import Answer
+from bot.domain.answers import Answer, Form
+from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from comms.render.teams import (
     bug_form,
     feedback_form,
     form_activity,
     home_note,
+    invoke_card,
+    invoke_error,
+    invoke_message,
     note_activity,
+    note_card,
     pulse_comment_form,
     reply_activity,
 )
-from handlers.teams.parse import card_submit, channel_id, requester_of, source_key, stored_reference, typed_text
+from handlers.teams.parse import (
+    card_execute,
+    card_submit,
+    channel_id,
+    execute_key,
+    requester_of,
+    source_key,
+    stored_reference,
+    typed_text,
+)
 
 
 def _activity(payload: dict[str, Any]) -> Activity:
@@ -33,6 +48,9 @@ class FeedbotActivities(ActivityHandler):
     def __init__(self, desk: TeamsDesk, desks: Desks) -> None:
         self._desk = desk
         self._desks = desks
+        self._invokes: dict[str, Callable[[TurnContext], Awaitable[InvokeResponse]]] = {
+            "adaptiveCard/action": self._card_action,
+        }
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -62,10 +80,28 @@ class FeedbotActivities(ActivityHandler):
         return await run_command(self._desks, requester, line, TEAMS, source_key(activity), about=tuple(about))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        # Our cards only use Action.Submit (a message activity); an invoke (Action.Execute, task modules, message
-        # extensions) is nothing we offer, so it gets a plain answer rather than the SDK's default handling.
-        body = {"error": "feedbot does not handle invoke activities; its cards use Action.Submit"}
-        return InvokeResponse(status=HTTPStatus.BAD_REQUEST, body=body)
+        # Ours, not the SDK's: its default answers are 501s and error bodies that do not serialize.
+        name = turn_context.activity.name
+        handler = self._invokes.get(name) if isinstance(name, str) else None
+        if handler is None:
+            return _invoke_refused(f"feedbot does not handle the invoke {str(name)[:80]!r}")
+        return await handler(turn_context)
+
+    async def _card_action(self, turn_context: TurnContext) -> InvokeResponse:
+        """An Action.Execute: the same desk as Action.Submit, answered with the card that replaces the clicked one,
+        or with a line for the person who clicked."""
+        activity = turn_context.activity
+        submit = card_execute(activity)
+        if isinstance(submit, str):
+            return _invoke_refused(submit)
+        requester = requester_of(self._desk, activity)
+        answer = await self._desk.submitted(requester, submit, execute_key(activity, submit))
+        card = _answer_card(answer)
+        for extra in _extra_activities(answer, with_reply=card is not None):
+            await turn_context.send_activity(_activity(extra))
+        if card is not None:
+            return InvokeResponse(status=HTTPStatus.OK, body=invoke_card(card))
+        return InvokeResponse(status=HTTPStatus.OK, body=invoke_message(answer.reply or DONE))
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -93,18 +129,42 @@ class FeedbotActivities(ActivityHandler):
         if answer.reply is not None:
             await turn_context.send_activity(_activity(reply_activity(answer.reply)))
         if answer.form is not None:
-            form = answer.form
-            if form.kind == "feedback":
-                card = feedback_form(text=form.values.get("text"), errors=form.errors)
-                summary = "Share feedback"
-            elif form.kind == "comment":
-                card = pulse_comment_form(int(form.values["pulse"]), text=form.values.get("comment"))
-                summary = "Add a comment"
-            else:
-                card = bug_form(title=form.values.get("title"), values=form.values, errors=form.errors)
-                summary = "Report a bug"
+            card, summary = _form_card(answer.form)
             await turn_context.send_activity(_activity(form_activity(card, summary)))
-        if answer.note is not None:
-            await turn_context.send_activity(_activity(note_activity(answer.note)))
-        if answer.home is not None:
-            await turn_context.send_activity(_activity(note_activity(home_note(answer.home))))
+        for extra in _extra_activities(answer, with_reply=False):
+            await turn_context.send_activity(_activity(extra))
+
+
+DONE = Reply.ok("Done.")
+
+
+def _invoke_refused(reason: str) -> InvokeResponse:
+    status = HTTPStatus.BAD_REQUEST
+    return InvokeResponse(status=status, body=invoke_error(status, "BadRequest", reason))
+
+
+def _form_card(form: Form) -> tuple[dict[str, Any], str]:
+    if form.kind == "feedback":
+        return feedback_form(text=form.values.get("text"), errors=form.errors), "Share feedback"
+    if form.kind == "comment":
+        return pulse_comment_form(int(form.values["pulse"]), text=form.values.get("comment")), "Add a comment"
+    return bug_form(title=form.values.get("title"), values=form.values, errors=form.errors), "Report a bug"
+
+
+def _answer_card(answer: Answer) -> dict[str, Any] | None:
+    """What replaces the clicked card after an Action.Execute: a form to fill in (again), or the card's new face."""
+    if answer.form is not None:
+        return _form_card(answer.form)[0]
+    if answer.updated_card is not None:
+        return note_card(answer.updated_card)
+    return None
+
+
+def _extra_activities(answer: Answer, *, with_reply: bool) -> list[dict[str, Any]]:
+    """What an answer adds to the conversation besides the reply, the form and the clicked card's new face."""
+    extras = [reply_activity(answer.reply)] if with_reply and answer.reply is not None else []
+    if answer.note is not None:
+        extras.append(note_activity(answer.note))
+    if answer.home is not None:
+        extras.append(note_activity(home_note(answer.home)))
+    return extras

@@ -28,8 +28,32 @@ def card_submit(activity: Activity) -> CardSubmit | None:
     values = activity.value
     if not isinstance(values, dict):
         return None
-    fields = {name: value.strip() for name, value in values.items() if isinstance(value, str)}
-    return CardSubmit(action=str(values.get(SUBMIT_KEY) or ""), value=str(values.get("value") or ""), fields=fields)
+    return _submit_of(str(values.get(SUBMIT_KEY) or ""), values)
+
+
+def _submit_of(action: str, data: dict[str, object], automatic: bool = False) -> CardSubmit:
+    fields = {name: value.strip() for name, value in data.items() if isinstance(value, str)}
+    return CardSubmit(action=action, value=str(data.get("value") or ""), fields=fields, automatic=automatic)
+
+
+def card_execute(activity: Activity) -> CardSubmit | str:
+    """What an Action.Execute sent (an adaptiveCard/action invoke: its verb, its data with the card's inputs, and
+    whether Teams refreshed the card by itself), or why the invoke cannot be read."""
+    value = activity.value
+    if not isinstance(value, dict):
+        return "the invoke has no value object"
+    action = value.get("action")
+    if not isinstance(action, dict):
+        return "the invoke's value has no action object"
+    if action.get("type") != "Action.Execute":
+        return "only Action.Execute is answered through adaptiveCard/action"
+    verb = action.get("verb")
+    if not isinstance(verb, str) or not verb.strip():
+        return "the action has no verb"
+    data = action.get("data", {})
+    if not isinstance(data, dict):
+        return "the action's data is not an object"
+    return _submit_of(verb.strip(), data, automatic=value.get("trigger") == "automatic")
 
 
 def typed_text(activity: Activity) -> str:
@@ -45,6 +69,11 @@ def source_key(activity: Activity) -> str:
     if isinstance(values, dict) and activity.reply_to_id and values.get(SUBMIT_KEY) != QUESTION_ACTION:
         return f"teams-card:{activity.reply_to_id}"
     return f"teams:{activity.id}"
+
+
+def execute_key(activity: Activity, submit: CardSubmit) -> str:
+    """An Action.Execute retried by Teams, or pressed twice on the same card, is one submission."""
+    return f"teams-card:{activity.reply_to_id or activity.id}:{submit.action}"
 
 
 def channel_id(activity: Activity) -> str | None:

@@ -3,6 +3,7 @@ Framework connector, which records what the bot sends back (and checks every car
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
@@ -11,13 +12,15 @@ import pytest
 from bot.desks import weekly_digest as digests
 from bot.desks.pulses import PulseDesk
 from bot.desks.releases import ReleaseDesk
+from bot.domain.answers import FEEDBACK_SUBMIT
 from bot.domain.requester import Requester
 from bot.services import privacy
 from bot.services.releases import ReleaseDraft
 from bot.services.stakeholders import Target
+from comms.render.teams import ADAPTIVE_CARD
 from comms.teams_sender import TeamsSender
 from storage.models import Bug, Delivery, Feedback, PulseResponse, TeamsConversation
-from tests.adaptive_cards import inputs, submit_data
+from tests.adaptive_cards import assert_valid_cards, inputs, submit_data
 from tests.conftest import ADMIN_USER
 from tests.e2e.teams_steps import card_text, install_for, install_in_channel, send
 from tests.fakes.bot_connector import (
@@ -28,6 +31,7 @@ from tests.fakes.bot_connector import (
     USER,
     FakeBotConnector,
     Member,
+    card_action,
     conversation_update,
     message,
     post_activity,
@@ -406,10 +410,42 @@ async def test_anonymous_mode_answers_only_the_emulator_on_this_machine(
     assert await server.count(Feedback) == 0 and await server.count(TeamsConversation) == 0
 
 
-async def test_invoke_activities_get_a_plain_refusal(server: RunningServer, fake_connector: FakeBotConnector) -> None:
-    invoke = message(None, service_url=fake_connector.url) | {"type": "invoke", "name": "adaptiveCard/action"}
+async def test_an_action_execute_goes_to_the_same_desk_and_answers_with_the_new_card(
+    server: RunningServer, fake_connector: FakeBotConnector
+) -> None:
+    invoke = card_action(
+        FEEDBACK_SUBMIT, {"text": "Approvals on my phone, please"}, service_url=fake_connector.url, reply_to_id="c-1"
+    )
     status, body = await post_activity(server.url, invoke)
-    assert status == 400 and "Action.Submit" in body
+
+    answered = json.loads(body)
+    assert status == 200 and answered["statusCode"] == 200 and answered["type"] == ADAPTIVE_CARD
+    assert "Sent" in repr(answered["value"])
+    assert_valid_cards([answered["value"]])
+    assert await server.count(Feedback) == 1
+    # Teams retries an invoke it got no answer to in time: the same card's same verb is one submission.
+    await post_activity(server.url, invoke)
+    assert await server.count(Feedback) == 1
+
+
+async def test_malformed_invokes_get_a_400_with_a_reason(
+    server: RunningServer, fake_connector: FakeBotConnector
+) -> None:
+    good = card_action(FEEDBACK_SUBMIT, {"text": "x"}, service_url=fake_connector.url, reply_to_id="c-2")
+    broken: list[tuple[dict[str, Any], str]] = [
+        (good | {"value": None}, "no value"),
+        (good | {"value": {"trigger": "manual"}}, "no action"),
+        (good | {"value": {"action": {"type": "Action.Submit", "verb": FEEDBACK_SUBMIT}}}, "Action.Execute"),
+        (good | {"value": {"action": {"type": "Action.Execute", "data": {}}}}, "no verb"),
+        (good | {"value": {"action": {"type": "Action.Execute", "verb": "x", "data": [1]}}}, "not an object"),
+        (good | {"name": "task/fetch"}, "task/fetch"),
+        (good | {"name": None}, "invoke"),
+    ]
+    for invoke, reason in broken:
+        status, body = await post_activity(server.url, invoke)
+        answered = json.loads(body)
+        assert status == 400 and answered["type"] == "application/vnd.microsoft.error", body
+        assert reason in answered["value"]["message"], body
     assert await server.count(Feedback) == 0 and await server.count(Bug) == 0
 
 

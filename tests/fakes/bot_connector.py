@@ -702,6 +702,28 @@ def _account(member: str) -> dict[str, Any]:
     return {"id": member} if member.startswith("28:") else {"id": member, "aadObjectId": aad_object_id(member)}
 
 
+def card_action(
+    verb: str,
+    data: dict[str, Any] | None = None,
+    *,
+    service_url: str,
+    reply_to_id: str,
+    automatic: bool = False,
+    **where: Any,
+) -> dict[str, Any]:
+    """An Action.Execute as Teams POSTs it: an invoke named adaptiveCard/action whose value holds the action (its
+    verb, and its data with the card's inputs merged in) and the trigger, "automatic" when Teams refreshes a card by
+    itself. `where` takes message()'s user, conversation, tenant and the like."""
+    activity = message(None, service_url=service_url, reply_to_id=reply_to_id, **where)
+    action = {"type": "Action.Execute", "verb": verb, "data": data or {}}
+    activity |= {
+        "type": "invoke",
+        "name": "adaptiveCard/action",
+        "value": {"action": action, "trigger": "automatic" if automatic else "manual"},
+    }
+    return activity
+
+
 async def post_activity(
     base_url: str, activity: dict[str, Any], *, authorization: str | None = None
 ) -> tuple[int, str]:
