@@ -22,14 +22,14 @@ import sys
 import time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, create_engine, delete, text
 
 from bot.services import kpi
 from bot.services.digest import compose
 from storage import kpi as store
 from storage.db import open_database, sync_url
 from storage.migrate import upgrade_to_head
-from storage.models import UsageEvent, utcnow
+from storage.models import KpiWeek, UsageEvent, utcnow
 
 PRODUCT = "Product 1"
 ZONE = ZoneInfo("UTC")
@@ -134,20 +134,24 @@ async def time_report(database_url: str, by: store.Segment | None, trend: bool) 
     return timings[1:]
 
 
-async def time_digest(database_url: str) -> list[float]:
-    """The weekly digest as a lion gets it, KPI block (every product, each with its 13 weeks) included."""
+async def time_digest(database_url: str) -> tuple[float, list[float]]:
+    """The weekly digest as a lion gets it, KPI block (every product, each with its 13 weeks) included, in a
+    transaction that commits as the real one does: first with the weekly rollup empty (the first digest after an
+    upgrade tallies every week), then as every later digest finds it (last week's tallied once, the rest read)."""
     db = open_database(database_url)
     timings = []
     try:
+        async with db.sessions.begin() as session:
+            await session.execute(delete(KpiWeek))
         for _ in range(3):
             started = time.perf_counter()
-            async with db.sessions() as session:
+            async with db.sessions.begin() as session:
                 digest = await compose(session, "T0001", utcnow(), 5, ZONE)
             timings.append(time.perf_counter() - started)
         print(f"  digest: {len(digest.kpis)} products in the KPI block")
     finally:
         await db.close()
-    return timings[1:]
+    return timings[0], timings[1:]
 
 
 def time_command(database_url: str) -> float:
@@ -184,8 +188,12 @@ def main() -> None:
     for label, by, trend in runs:
         timings = asyncio.run(time_report(args.database_url, by, trend))
         print(f"{label}: best {min(timings):.3f} s, worst {max(timings):.3f} s over {len(timings)} runs")
-    timings = asyncio.run(time_digest(args.database_url))
-    print(f"digest with KPIs: best {min(timings):.3f} s, worst {max(timings):.3f} s over {len(timings)} runs")
+    cold, timings = asyncio.run(time_digest(args.database_url))
+    print(f"digest with KPIs, the weekly rollup empty: {cold:.3f} s")
+    print(
+        f"digest with KPIs, the rollup kept: best {min(timings):.3f} s, worst {max(timings):.3f} s "
+        f"over {len(timings)} runs"
+    )
     process = time_command(args.database_url)
     print(f"`feedbot kpi show --product '{PRODUCT}'` process, start-up included: {process:.2f} s")
 

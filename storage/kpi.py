@@ -87,7 +87,7 @@ def _grouped(statement: Query, by: Segment | None, *more: Any) -> Query:
     return statement.group_by(*keys) if keys else statement
 
 
-def _bucket(moment: Any, boundaries: Sequence[datetime]) -> Case[int]:
+def bucket(moment: Any, boundaries: Sequence[datetime]) -> Case[int]:
     """0 for a moment in the first period, 1 for the second, …; only meaningful inside the boundaries."""
     return case(*((moment < end, index) for index, end in enumerate(boundaries[1:])), else_=len(boundaries) - 1)
 
@@ -123,7 +123,7 @@ async def activity(
     Each person is first taken once per period (a hash aggregate), then once with their last active period:
     count(DISTINCT) would sort every event instead."""
     periods = len(boundaries) - 1
-    period = _bucket(UsageEvent.occurred_at, boundaries).label("period")
+    period = bucket(UsageEvent.occurred_at, boundaries).label("period")
     seen = _grouped(
         _scoped(
             select(_slice(by).label("slice"), period, UsageEvent.person), product, boundaries[0], boundaries[-1], by
@@ -199,6 +199,7 @@ class PeriodTally:
     ended: int  # … completed, failed or abandoned
     errors: int  # task events (every task) that failed or carried an error
     task_events: int
+    events: int  # every event of the period (what storage/kpi_weeks checks a kept week against)
 
 
 async def period_tally(
@@ -206,7 +207,7 @@ async def period_tally(
 ) -> list[PeriodTally]:
     """Per period, over everyone: active people, one task's (None: every task's) completed and ended attempts,
     and the erred task events, in one pass (each person first summed per period, then counted)."""
-    period = _bucket(UsageEvent.occurred_at, boundaries).label("period")
+    period = bucket(UsageEvent.occurred_at, boundaries).label("period")
 
     def flag(condition: ColumnElement[bool]) -> Any:
         return func.sum(case((condition, 1), else_=0))
@@ -220,6 +221,7 @@ async def period_tally(
                 flag(and_(_task_is(task), ends)).label("ended"),
                 flag(and_(UsageEvent.task.is_not(None), _erred())).label("errors"),
                 flag(UsageEvent.task.is_not(None)).label("task_events"),
+                func.count().label("events"),
             ),
             product,
             boundaries[0],
@@ -237,8 +239,9 @@ async def period_tally(
         func.sum(columns.ended),
         func.sum(columns.errors),
         func.sum(columns.task_events),
+        func.sum(columns.events),
     ).group_by(columns.period)
-    series = [PeriodTally(0, 0, 0, 0, 0) for _ in boundaries[1:]]
+    series = [PeriodTally(0, 0, 0, 0, 0, 0) for _ in boundaries[1:]]
     for index, *values in (await session.execute(statement)).all():
         series[index] = PeriodTally(*(int(value or 0) for value in values))
     return series
@@ -286,9 +289,9 @@ async def median_duration_per_period(
 ) -> list[float | None]:
     """Per period, the median duration_ms of one task's completed attempts (None: every task's)."""
     base = _scoped(
-        select(
-            _bucket(UsageEvent.occurred_at, boundaries).label("period"), UsageEvent.duration_ms.label("value")
-        ).where(_completed_durations(task)),
+        select(bucket(UsageEvent.occurred_at, boundaries).label("period"), UsageEvent.duration_ms.label("value")).where(
+            _completed_durations(task)
+        ),
         product,
         boundaries[0],
         boundaries[-1],

@@ -701,6 +701,30 @@ class KpiFirstSeen(Base):
     first_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class KpiWeek(Base):
+    """A product's figures over one complete week, as the 13-week trend reads them: the week's events tallied once
+    and read back every digest after. Exact under late events: `events` is how many the week held when tallied,
+    and storage/kpi_weeks tallies a week again whenever its count differs. Purge and retention clear the weeks
+    they touch (and move the "weeks" mark on, so a tally read before them is not stored after them)."""
+
+    __tablename__ = "kpi_weeks"
+    __table_args__ = (UniqueConstraint("product", "task", "starts_at", "ends_at", name="uq_kpi_weeks_week"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    product: Mapped[str] = mapped_column(String(100))
+    task: Mapped[str] = mapped_column(String(100))  # the task completion and duration are of; "" for every task
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the week's first local midnight, in UTC
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    events: Mapped[int] = mapped_column(BigInteger)
+    active: Mapped[int] = mapped_column(BigInteger)
+    completed: Mapped[int] = mapped_column(BigInteger)
+    ended: Mapped[int] = mapped_column(BigInteger)
+    errors: Mapped[int] = mapped_column(BigInteger)
+    task_events: Mapped[int] = mapped_column(BigInteger)
+    median_ms: Mapped[float | None] = mapped_column(Float)
+    tallied_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class KpiRollupMark(Base):
     """How far a rollup has read usage_events, by id (every event at or below it is in)."""
 

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.kpi_weeks import forget_weeks
 from storage.models import Base, KpiFirstSeen, PersonSegment, UsageEvent
 
 KEY_CHUNK = 500  # pseudonyms per IN (…): far below SQLite's and PostgreSQL's parameter limits
@@ -111,6 +112,8 @@ async def forget_people(session: AsyncSession, pseudonyms: Sequence[str]) -> For
         people += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
         # The KPI rollup's first use of each product is theirs too.
         await session.execute(delete(KpiFirstSeen).where(KpiFirstSeen.person.in_(chunk)))
+    # And every trend week that counted them: which products they used no longer shows.
+    await forget_weeks(session)
     return Forgotten(events, people)
 
 
@@ -126,6 +129,7 @@ async def delete_before(session: AsyncSession, product: str, cutoff: datetime, b
     old = (UsageEvent.product == product, UsageEvent.occurred_at < cutoff)
     doomed = select(UsageEvent.id).where(*old).order_by(UsageEvent.occurred_at).limit(batch)
     result = await session.execute(delete(UsageEvent).where(UsageEvent.id.in_(doomed)))
+    await forget_weeks(session, product, before=cutoff)
     return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
 
 

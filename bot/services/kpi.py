@@ -34,6 +34,7 @@ from bot.domain.replies import verbatim
 from bot.domain.suppression import withheld
 from bot.services.trend import TREND_WEEKS, sparkline, week_boundaries
 from storage import kpi as store
+from storage import kpi_weeks
 from storage.kpi import EVERYONE, Segment
 from storage.models import KpiProduct
 
@@ -364,8 +365,9 @@ async def weekly_trend(
 ) -> WeeklyTrend:
     """The last 13 complete weeks (Monday to Sunday in the zone): WAU, completion, median duration, error rate."""
     bounds = week_boundaries(now, zone, TREND_WEEKS)
-    weeks = await store.period_tally(session, product, bounds, key_task)
-    medians = await store.median_duration_per_period(session, product, bounds, key_task)
+    figures = await kpi_weeks.weekly_figures(session, product, bounds, key_task)
+    weeks = [week.tally for week in figures]
+    medians = [week.median_ms for week in figures]
     return WeeklyTrend(
         weeks=[bound.astimezone(zone).date() for bound in bounds[:-1]],
         values={
