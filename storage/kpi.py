@@ -19,7 +19,6 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import (
-    Case,
     ColumnElement,
     Float,
     Integer,
@@ -33,6 +32,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -87,9 +87,23 @@ def _grouped(statement: Query, by: Segment | None, *more: Any) -> Query:
     return statement.group_by(*keys) if keys else statement
 
 
-def bucket(moment: Any, boundaries: Sequence[datetime]) -> Case[int]:
-    """0 for a moment in the first period, 1 for the second, …; only meaningful inside the boundaries."""
-    return case(*((moment < end, index) for index, end in enumerate(boundaries[1:])), else_=len(boundaries) - 1)
+def bucket(moment: Any, boundaries: Sequence[datetime]) -> ColumnElement[int]:
+    """0 for a moment in the first period, 1 for the second, …; only meaningful inside the boundaries.
+
+    A balanced tree of comparisons: a moment is placed among 28 days in 5 of them, not an average of 14, which was
+    most of the cost of a window's pass over its events."""
+    return _bucket_between(moment, boundaries, 0, len(boundaries) - 1)
+
+
+def _bucket_between(moment: Any, boundaries: Sequence[datetime], low: int, high: int) -> ColumnElement[int]:
+    # The period of a moment known to be in [boundaries[low], boundaries[high]), or past the end for the last one.
+    if high - low <= 1:
+        return literal(low)
+    middle = (low + high) // 2
+    return case(
+        (moment < boundaries[middle], _bucket_between(moment, boundaries, low, middle)),
+        else_=_bucket_between(moment, boundaries, middle, high),
+    )
 
 
 async def prepare(session: AsyncSession) -> None:
@@ -384,6 +398,8 @@ async def catch_up_first_seen(session: AsyncSession) -> None:
         select(UsageEvent.product, UsageEvent.person, func.min(UsageEvent.occurred_at))
         .where(UsageEvent.id > mark)
         .group_by(UsageEvent.product, UsageEvent.person)
+        # In key order: two transactions catching up at once then wait for each other's rows, never deadlock.
+        .order_by(UsageEvent.product, UsageEvent.person)
     )
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     insert = dialect.insert(KpiFirstSeen)

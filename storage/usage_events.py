@@ -112,8 +112,9 @@ async def forget_people(session: AsyncSession, pseudonyms: Sequence[str]) -> For
         people += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
         # The KPI rollup's first use of each product is theirs too.
         await session.execute(delete(KpiFirstSeen).where(KpiFirstSeen.person.in_(chunk)))
-    # And every trend week that counted them: which products they used no longer shows.
-    await forget_weeks(session)
+    if events:
+        # And every trend week that counted them: which products they used no longer shows.
+        await forget_weeks(session)
     return Forgotten(events, people)
 
 
@@ -129,8 +130,10 @@ async def delete_before(session: AsyncSession, product: str, cutoff: datetime, b
     old = (UsageEvent.product == product, UsageEvent.occurred_at < cutoff)
     doomed = select(UsageEvent.id).where(*old).order_by(UsageEvent.occurred_at).limit(batch)
     result = await session.execute(delete(UsageEvent).where(UsageEvent.id.in_(doomed)))
-    await forget_weeks(session, product, before=cutoff)
-    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+    deleted = max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+    if deleted:
+        await forget_weeks(session, product, before=cutoff)
+    return deleted
 
 
 async def forget_first_uses_before(session: AsyncSession, cutoff: datetime) -> int:

@@ -18,6 +18,7 @@ from bot.domain.platforms import TEAMS, platform_for, recipient_kind
 from bot.domain.replies import verbatim
 from bot.domain.settings import Settings
 from bot.services.digest import Digest, ShippedRelease, compose, enps_line, safe_link
+from bot.services.digest_kpis import kpi_block
 from bot.services.reader_zone import reader_zone
 from bot.services.release_effect import day, describe
 from bot.services.trend import trend_lines
@@ -140,15 +141,17 @@ async def lions_of(db: Database, team_id: str) -> list[str]:
 
 
 async def digest_for(db: Database, settings: Settings, team_id: str, now: datetime | None = None) -> Digest:
-    # A transaction that commits: the KPI block brings the first-use rollup up to date on the way, once.
-    async with db.sessions.begin() as session:
+    now = now or utcnow()
+    kpis = await kpi_block(db.sessions, now, settings.zone, settings.anonymity_threshold)
+    async with db.sessions() as session:
         return await compose(
             session,
             team_id,
-            now or utcnow(),
+            now,
             settings.anonymity_threshold,
             settings.zone,
             compare_days=settings.digest_compare_days,
+            kpis=kpis,
         )
 
 

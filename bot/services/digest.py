@@ -227,7 +227,10 @@ async def compose(
     zone: ZoneInfo = UTC_ZONE,
     *,
     compare_days: int = 14,
+    kpis: list[ProductKpis] | None = None,
 ) -> Digest:
+    """`kpis`: the KPI block worked out beforehand (digest_kpis.kpi_block, product by product in parallel); without
+    it, it is worked out here, in this session."""
     start = now - PERIOD
     pulses = await figures.recent_closed_pulses(session, team_id, now, SERIES_LENGTH + 1)
     running = await figures.latest_open_pulse(session, team_id, now)
@@ -274,7 +277,9 @@ async def compose(
         trend=await weekly_trend(session, team_id, now, zone, threshold),
         running=RunningPulse(running, await pulse_store.count_answers(session, running.id)) if running else None,
         compare_days=compare_days,
-        kpis=[
+        kpis=kpis
+        if kpis is not None
+        else [
             ProductKpis(await kpi.report(session, product, now, zone, threshold))
             for product in (await kpi_store.products(session))[:DIGEST_PRODUCTS]
         ],

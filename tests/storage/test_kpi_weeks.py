@@ -46,7 +46,9 @@ async def add(db: Database, *events: dict[str, Any]) -> None:
         await session.execute(insert(UsageEvent), list(events))
 
 
-async def test_the_kept_weeks_answer_what_a_fresh_tally_answers(db: Database) -> None:
+async def test_the_kept_weeks_answer_what_a_fresh_tally_answers(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = await trend(db)
     # The figures worked out by hand in tests/storage/test_kpi.py::test_weekly_trend.
     assert first["wau"][-3:] == [1, 2, 1] and first["completion"][-3:] == [100.0, 100.0, 0.0]
@@ -55,7 +57,13 @@ async def test_the_kept_weeks_answer_what_a_fresh_tally_answers(db: Database) ->
         # Read back: the rows now hold every figure, and a second read tallies nothing.
         rows = (await session.scalars(select(KpiWeek).order_by(KpiWeek.starts_at))).all()
     assert [row.events for row in rows][-3:] == [4, 4, 1]  # Ben 4; Cleo 2 and Dev 2; Ana's failure on 20 Nov
+
+    async def no_tally(*args: Any, **kwargs: Any) -> list[store.PeriodTally]:
+        raise AssertionError("a kept week was tallied again though none of its events changed")
+
+    monkeypatch.setattr(kpi_weeks, "period_tally", no_tally)
     assert await trend(db) == first
+    monkeypatch.undo()
     # Another zone's weeks are other weeks: kept beside the first, never mixed with them.
     assert (await trend(db, BERLIN))["wau"][-3:] == [1, 2, 1]
     assert await kept_weeks(db) == 26
