@@ -46,9 +46,7 @@ async def add(db: Database, *events: dict[str, Any]) -> None:
         await session.execute(insert(UsageEvent), list(events))
 
 
-async def test_the_kept_weeks_answer_what_a_fresh_tally_answers(
-    db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_the_kept_weeks_answer_what_a_fresh_tally_answers(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     first = await trend(db)
     # The figures worked out by hand in tests/storage/test_kpi.py::test_weekly_trend.
     assert first["wau"][-3:] == [1, 2, 1] and first["completion"][-3:] == [100.0, 100.0, 0.0]
