@@ -84,7 +84,7 @@ class TeamsDesk:
     async def forget(self, reference: StoredReference) -> None:
         """The bot was removed from this conversation: nothing can be delivered there any more."""
         async with self._deps.db.sessions.begin() as session:
-            await teams_store.forget(session, reference.target_id)
+            await teams_store.forget(session, reference.target_id, reference.tenant_id)
 
     async def submitted(self, requester: Requester, submit: CardSubmit, source_key: str) -> Answer:
         action, value = submit.action, submit.value
