@@ -8,8 +8,8 @@ goes through `run_command`."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy.exc import DBAPIError
@@ -18,6 +18,7 @@ from bot.desks import Desks
 from bot.desks.intake import STORAGE_UNAVAILABLE
 from bot.domain.answers import Answer, Form
 from bot.domain.ids import parse_release_id
+from bot.domain.platforms import id_kind, is_teams_id
 from bot.domain.replies import Reply, verbatim
 from bot.domain.requester import Requester
 from bot.services import release_commands
@@ -38,6 +39,7 @@ class Command:
     admin: bool = False  # every use is for admins (the desks check; the help says so)
     aliases: tuple[str, ...] = ()
     shell_arguments: str | None = None  # where the terminal takes other arguments than the chat
+    teams_arguments: str | None = None  # where Teams does (its mentions, the conversation typed in)
     # Slack sends mentions in the text as <@U1|ada> and <#C1|name>, which the command's parser needs (manifest:
     # should_escape).
     slack_escapes: bool = False
@@ -49,7 +51,11 @@ class Command:
         return f"Admins: {self.help}" if self.admin else self.help
 
     def arguments_on(self, surface: Surface) -> str:
-        return self.shell_arguments if surface == SHELL and self.shell_arguments is not None else self.arguments
+        if surface == SHELL and self.shell_arguments is not None:
+            return self.shell_arguments
+        if surface == TEAMS and self.teams_arguments is not None:
+            return self.teams_arguments
+        return self.arguments
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -76,10 +82,11 @@ COMMANDS: tuple[Command, ...] = (
         "stakeholders",
         "add <deer|monkey|elephant|lion> @person #channel … | remove @person | list",
         "who hears about releases, in which tier",
-        frozenset({SLACK, SHELL}),
+        frozenset({SLACK, TEAMS, SHELL}),
         admin=True,
         slack_escapes=True,
         shell_arguments="add <deer|monkey|elephant|lion> @name #channel … | remove @name | list",
+        teams_arguments="add <deer|monkey|elephant|lion> @person here 19:channel-id … | remove @person here | list",
     ),
     Command(
         "release",
@@ -106,7 +113,10 @@ COMMANDS: tuple[Command, ...] = (
         "pulse",
         "start [#channel] [question] | results [PULSE-id] [by department|location] | close [PULSE-id]",
         "eNPS pulse: start (admins), results, close (admins)",
-        frozenset({SLACK, SHELL}),
+        frozenset({SLACK, TEAMS, SHELL}),
+        teams_arguments=(
+            "start [here | 19:channel-id] [question] | results [PULSE-id] [by department|location] | close [PULSE-id]"
+        ),
         shell_arguments=(
             "start [question] | answer 0-10 [comment] | results [PULSE-id] [by department|location] | "
             "close [PULSE-id] | simulate N (demo)"
@@ -117,7 +127,7 @@ COMMANDS: tuple[Command, ...] = (
         "digest",
         "[send]",
         "Lions and admins: the executive digest now; admins: send it to every lion",
-        frozenset({SLACK, SHELL}),
+        frozenset({SLACK, TEAMS, SHELL}),
     ),
     Command(
         "kpi",
@@ -193,6 +203,44 @@ def unknown_command_reply(name: str, surface: Surface) -> Reply:
     )
 
 
+@dataclass(frozen=True)
+class Mention:
+    """A stretch of a typed line that @mentions a person or channel, as the platform vouches for it (Teams: a
+    mention entity), never as read from the text."""
+
+    text: str  # the stretch as it stands in the line ("<at>Ada Lovelace</at>")
+    target_id: str  # the person's or channel's id (29:…, 19:…)
+    name: str  # the name the platform shows for them
+
+
+@dataclass(frozen=True)
+class Place:
+    """What the platform says about a typed line besides its text: the conversation it was typed in and whom it
+    @mentions. Empty in a one-to-one chat and in the shell."""
+
+    conversation_id: str | None = None  # the channel or group chat; None in a one-to-one chat
+    conversation_name: str | None = None
+    mentions: tuple[Mention, ...] = ()
+
+    def names(self) -> Mapping[str, str]:
+        """id → name of every person and channel the line names that the platform named: its mentions, and the
+        conversation it was typed in."""
+        known = {mention.target_id: mention.name for mention in self.mentions}
+        if self.conversation_id and self.conversation_name:
+            known.setdefault(self.conversation_id, self.conversation_name)
+        return known
+
+    def with_ids(self, argument: str) -> str:
+        """The argument with each mention written as the id it names, the form the command parsers read. Only the
+        platform's own mention stretches are rewritten, so typed text cannot pass for a mention."""
+        for mention in self.mentions:
+            argument = argument.replace(mention.text, f" {mention.target_id} ", 1)
+        return argument
+
+
+HERE = "here"
+
+
 # -- what a typed command does --------------------------------------------------------------------------------------
 
 
@@ -204,6 +252,7 @@ class Call:
     surface: Surface
     source_key: str  # what makes a redelivered line one submission
     about: tuple[str, ...]  # help's lines about this conversation
+    place: Place = field(default_factory=Place)
 
 
 async def _feedback(call: Call) -> Answer:
@@ -227,6 +276,8 @@ async def _status(call: Call) -> Answer:
 
 async def _pulse(call: Call) -> Answer:
     action, _, question = call.argument.partition(" ")
+    if call.surface == TEAMS and action.lower() == "start":
+        return Answer(reply=await _teams_pulse(call, question))
     if call.surface == SHELL and action.lower() == "start":
         # The shell's pulse goes to the person at the keyboard, asked right there.
         return Answer(reply=await call.desks.pulses.start_local(call.requester, question.strip() or None))
@@ -235,8 +286,39 @@ async def _pulse(call: Call) -> Answer:
     return Answer(reply=await call.desks.pulses.command(call.requester, call.argument))
 
 
+async def _teams_pulse(call: Call, rest: str) -> Reply:
+    """A pulse asks a Teams channel's people (its team's roster) or a group chat's members: the conversation it is
+    started in, a channel named by its id or @mention, or `here`."""
+    words = call.place.with_ids(rest).split()
+    channel, question = call.place.conversation_id, rest
+    if words and (words[0].lower() == HERE or (is_teams_id(words[0]) and id_kind(words[0]) == "channel")):
+        channel = call.place.conversation_id if words[0].lower() == HERE else words[0]
+        question = " ".join(words[1:])
+    if channel is None:
+        return Reply.invalid(
+            "A pulse asks the people of a team: type *pulse start* in one of its channels (@mention me there), "
+            "or name the channel by its id, like *pulse start 19:…@thread.tacv2 How are we doing?*"
+        )
+    name = call.place.names().get(channel)
+    return await call.desks.pulses.start(call.requester, channel, question.strip() or None, channel_name=name)
+
+
 async def _stakeholders(call: Call) -> Answer:
-    return Answer(reply=await call.desks.releases.stakeholder_command(call.requester, call.argument))
+    argument = call.argument
+    if call.surface == TEAMS:
+        words = call.place.with_ids(argument).split()
+        if any(word.lower() == HERE for word in words):
+            if call.place.conversation_id is None:
+                return Answer(
+                    reply=Reply.invalid(
+                        "*here* is the channel or group chat you type in: this is our one-to-one chat. Type the "
+                        "command in the channel (@mention me), or name it by its id (19:…)."
+                    )
+                )
+            words = [call.place.conversation_id if word.lower() == HERE else word for word in words]
+        argument = " ".join(words)
+    desk = call.desks.releases
+    return Answer(reply=await desk.stakeholder_command(call.requester, argument, call.place.names()))
 
 
 async def _release(call: Call) -> Answer:
@@ -329,9 +411,11 @@ async def run_command(
     source_key: str,
     *,
     about: tuple[str, ...] = (),
+    place: Place | None = None,
 ) -> Answer:
     """A command line typed in the shell or to the bot in Teams, mapped to its desk call."""
     command = find_command(line.name)
     if command is None or surface not in command.surfaces or command.shell_session:
         return Answer(reply=unknown_command_reply(line.name, surface))
-    return await TYPED_COMMANDS[command.name](Call(desks, requester, line.argument, surface, source_key, about))
+    call = Call(desks, requester, line.argument, surface, source_key, about, place or Place())
+    return await TYPED_COMMANDS[command.name](call)

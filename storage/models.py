@@ -190,6 +190,9 @@ class Stakeholder(Base):
     target_id: Mapped[str] = mapped_column(String(128))
     target_kind: Mapped[str] = mapped_column(String(16))  # "user" or "channel"
     tier: Mapped[str] = mapped_column(String(16))
+    # How the map names them to the admins who read it, where the platform cannot draw a mention from the id
+    # alone: Teams gives a person's or channel's name with the @mention (or the conversation) it came from.
+    name: Mapped[str | None] = mapped_column(String(200))
     added_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -9,9 +9,17 @@ from storage.models import Stakeholder, utcnow
 
 
 async def place(
-    session: AsyncSession, platform: str, team_id: str, target_id: str, target_kind: str, tier: str, added_by: str
+    session: AsyncSession,
+    platform: str,
+    team_id: str,
+    target_id: str,
+    target_kind: str,
+    tier: str,
+    added_by: str,
+    name: str | None = None,
 ) -> str | None:
-    """Put a target in a tier; return the tier it was in before (None if new). One tier per target."""
+    """Put a target in a tier; return the tier it was in before (None if new). One tier per target. A `name`
+    given replaces the one kept; without one the kept name stays."""
     existing = (
         await session.execute(
             select(Stakeholder)
@@ -27,6 +35,7 @@ async def place(
                 target_id=target_id,
                 target_kind=target_kind,
                 tier=tier,
+                name=name,
                 added_by=added_by,
             )
         )
@@ -34,18 +43,21 @@ async def place(
         return None
     previous = existing.tier
     existing.tier = tier
+    if name:
+        existing.name = name
     existing.updated_at = utcnow()
     return previous
 
 
-async def remove(session: AsyncSession, platform: str, team_id: str, target_id: str) -> str | None:
-    """Remove a target; return the tier it was in, or None if it was not on the map."""
+async def remove(session: AsyncSession, platform: str, team_id: str, target_id: str) -> tuple[str, str | None] | None:
+    """Remove a target; return the tier it was in and the name it was kept under, or None if it was not on the map."""
     result = await session.execute(
         delete(Stakeholder)
         .where(Stakeholder.platform == platform, Stakeholder.team_id == team_id, Stakeholder.target_id == target_id)
-        .returning(Stakeholder.tier)
+        .returning(Stakeholder.tier, Stakeholder.name)
     )
-    return result.scalar_one_or_none()
+    row = result.one_or_none()
+    return (row.tier, row.name) if row is not None else None
 
 
 async def tier_of(session: AsyncSession, platform: str, team_id: str, target_id: str) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Re-exported: the adapters make it (bot.domain is its home), storage's callers keep naming it here.
@@ -13,7 +13,10 @@ from storage.upsert import insert_ignoring_duplicates, upsert
 
 async def remember(session: AsyncSession, reference: StoredReference, *, replace: bool = True) -> None:
     """Insert or refresh: Teams may move a tenant to another service URL, and the newest one is the one to use.
-    With replace=False an existing row wins (a roster entry must not overwrite a real 1:1 conversation)."""
+    With replace=False an existing row wins (a roster entry must not overwrite a real 1:1 conversation).
+
+    A person's 29: id and a conversation's id belong to one tenant: an activity from another tenant naming the same
+    id does not move it there, or what tenant A sends this person or channel would go to tenant B."""
     now = utcnow()
     values = {
         "target_id": reference.target_id,
@@ -30,7 +33,10 @@ async def remember(session: AsyncSession, reference: StoredReference, *, replace
         # An activity without localTimezone (an install, a card click from an old client) keeps the known zone.
         kept = {"created_at"} if reference.timezone is not None else {"created_at", "timezone"}
         changed = [column for column in values if column not in kept]
-        statement = upsert(session, TeamsConversation, values, index_elements=["target_id"], update=changed)
+        same_tenant = or_(TeamsConversation.tenant_id == reference.tenant_id, TeamsConversation.tenant_id == "")
+        statement = upsert(
+            session, TeamsConversation, values, index_elements=["target_id"], update=changed, where=same_tenant
+        )
     else:
         statement = insert_ignoring_duplicates(session, TeamsConversation, values, index_elements=["target_id"])
     await session.execute(statement)
@@ -47,9 +53,14 @@ async def find(session: AsyncSession, target_id: str) -> StoredReference | None:
     )
 
 
-async def forget(session: AsyncSession, target_id: str) -> bool:
+async def forget(session: AsyncSession, target_id: str, tenant_id: str) -> bool:
+    """The bot was removed from a conversation of this tenant (never another tenant's of the same id)."""
     row = (
-        await session.execute(select(TeamsConversation).where(TeamsConversation.target_id == target_id))
+        await session.execute(
+            select(TeamsConversation).where(
+                TeamsConversation.target_id == target_id, TeamsConversation.tenant_id == tenant_id
+            )
+        )
     ).scalar_one_or_none()
     if row is None:
         return False

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Insert
+from sqlalchemy import ColumnElement, Insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,12 +46,13 @@ def upsert(
     *,
     index_elements: Sequence[str],
     update: Collection[str],
+    where: ColumnElement[bool] | None = None,
 ) -> Insert:
     """INSERT `values`, or, when a row with the same `index_elements` exists, set its `update` columns to the
-    values given here (the other columns keep what the row had)."""
+    values given here (the other columns keep what the row had); with `where`, only a row that meets it."""
     statement = _insert(session, model).values(**values)
     return statement.on_conflict_do_update(
-        index_elements=index_elements, set_={column: statement.excluded[column] for column in update}
+        index_elements=index_elements, set_={column: statement.excluded[column] for column in update}, where=where
     )
 
 

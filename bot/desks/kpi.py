@@ -36,7 +36,7 @@ class KpiDesk:
     async def refusal(self, requester: Requester) -> Reply | None:
         """None when the requester may read KPIs: an admin, a release author, or a lion of their workspace."""
         settings = self._deps.settings
-        if requester.is_admin or settings.is_release_author(requester.user_id, requester.platform):
+        if requester.is_admin or settings.is_release_author(requester.user_id, requester.platform, requester.aliases):
             return None
         async with self._deps.db.sessions() as session:
             tier = await stakeholder_store.tier_of(session, requester.platform, requester.team_id, requester.user_id)

@@ -12,7 +12,7 @@ from bot.deps import Deps
 from bot.desks.pulse_campaigns import launch
 from bot.domain.demo import is_demo
 from bot.domain.ids import pulse_label
-from bot.domain.platforms import is_teams_id
+from bot.domain.platforms import TEAMS, is_teams_id
 from bot.domain.replies import Reply, channel_mention, verbatim
 from bot.domain.requester import Requester
 from bot.domain.validation import InvalidSubmission
@@ -20,6 +20,7 @@ from bot.services import pulses
 from bot.services.admin import NotAllowed
 from storage import directory
 from storage import pulses as pulse_store
+from storage import teams as teams_store
 from storage.models import Pulse
 
 
@@ -107,10 +108,17 @@ class PulseDesk:
             *others,
         )
 
-    async def start(self, requester: Requester, channel_id: str | None, question: str | None) -> Reply:
+    async def start(
+        self, requester: Requester, channel_id: str | None, question: str | None, channel_name: str | None = None
+    ) -> Reply:
+        """`channel_name`: what the platform calls the channel, where its id alone says nothing (Teams)."""
         created: list[Pulse] = []
 
         async def work(session: AsyncSession) -> Reply:
+            if channel_id and requester.platform == TEAMS and is_teams_id(channel_id):
+                refused = await self._not_in_tenant(session, requester, channel_id)
+                if refused is not None:
+                    return refused
             created.append(
                 await pulses.create(session, requester, self._deps.settings, channel_id=channel_id, question=question)
             )
@@ -122,17 +130,31 @@ class PulseDesk:
         pulse = created[0]
         self._deps.background.spawn(self._launch(pulse.id), name="pulse:launch")
         audience = "everyone in the workspace"
-        if channel_id:
+        if channel_id and is_teams_id(channel_id):
             audience = (
-                f"the people of Teams channel `{channel_id}`"
-                if is_teams_id(channel_id)
-                else f"the people in {channel_mention(channel_id)}"
+                f"the people of {verbatim(channel_name)}"
+                if channel_name
+                else f"the people of Teams channel `{channel_id}`"
             )
+        elif channel_id:
+            audience = f"the people in {channel_mention(channel_id)}"
         return Reply.ok(
             f"*{pulse_label(pulse.id)}* is on its way to {audience}: “{verbatim(pulse.question)}”. "
             f"`/pulse results {pulse.id}` shows how many answered; scores show after it closes, if "
             f"{self._deps.settings.anonymity_threshold} people answered.",
             item_id=pulse_label(pulse.id),
+        )
+
+    @staticmethod
+    async def _not_in_tenant(session: AsyncSession, requester: Requester, channel_id: str) -> Reply | None:
+        """A Teams pulse asks a conversation of the admin's own tenant that the bot is in (it reads the roster
+        through it): a conversation of another tenant, or one the bot was never added to, is refused."""
+        conversation = await teams_store.find(session, channel_id)
+        if conversation is not None and conversation.kind == "channel" and conversation.tenant_id == requester.team_id:
+            return None
+        return Reply.invalid(
+            f"I am not in the conversation {verbatim(channel_id)} of your organisation, so I cannot ask its people. "
+            "Add me to its team (or chat), then type *pulse start* there."
         )
 
     async def _launch(self, pulse_id: int) -> None:

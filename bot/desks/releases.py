@@ -4,7 +4,7 @@ Each call is one transaction; refusals, validation errors and outcomes all come 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -63,9 +63,12 @@ class ReleaseDesk:
             self._deps.nudge_scheduler()
         return reply
 
-    async def stakeholder_command(self, requester: Requester, text: str) -> Reply:
+    async def stakeholder_command(
+        self, requester: Requester, text: str, names: Mapping[str, str] | None = None
+    ) -> Reply:
+        """`names`: the platform's own names for the people and channels the line mentions (Teams)."""
         try:
-            command = stakeholders.parse_command(text)
+            command = stakeholders.parse_command(text, names)
         except stakeholders.BadTargets as problem:
             # The refusal comes first: a non-admin learns nothing about the command's shape.
             return _refusal(requester, "change the stakeholder map") or Reply.invalid(str(problem))

@@ -65,10 +65,8 @@ class TeamsDesk:
         settings = self._deps.settings
         # Only Teams-shaped ids count here: FEEDBOT_ADMINS also lists Slack ids, and from.id is whatever the
         # activity says (see Settings.is_admin).
-        admin = bool(user_id) and (
-            settings.is_admin(user_id, "teams") or bool(aad_object_id and settings.is_admin(aad_object_id, "teams"))
-        )
         aliases = (aad_object_id,) if aad_object_id else ()
+        admin = bool(user_id) and settings.is_admin(user_id, "teams", aliases)
         return Requester(platform="teams", team_id=tenant_id, user_id=user_id, is_admin=admin, aliases=aliases)
 
     async def remember(self, reference: StoredReference, submit: CardSubmit | None = None) -> None:
@@ -86,7 +84,7 @@ class TeamsDesk:
     async def forget(self, reference: StoredReference) -> None:
         """The bot was removed from this conversation: nothing can be delivered there any more."""
         async with self._deps.db.sessions.begin() as session:
-            await teams_store.forget(session, reference.target_id)
+            await teams_store.forget(session, reference.target_id, reference.tenant_id)
 
     async def submitted(self, requester: Requester, submit: CardSubmit, source_key: str) -> Answer:
         action, value = submit.action, submit.value

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.notes import Note
-from bot.domain.platforms import TEAMS, platform_for, recipient_kind
+from bot.domain.platforms import SLACK, TEAMS, platform_for, recipient_kind
 from bot.domain.replies import verbatim
 from bot.domain.settings import Settings
 from bot.services.digest import Digest, ShippedRelease, compose, enps_line, safe_link
@@ -134,10 +134,19 @@ def theme_line(theme: Theme) -> str:
     return f"{verbatim(theme.label)} ({theme.count}, {change})"
 
 
+# The stakeholder maps the digest reads: a Slack workspace's (which may hold Teams people too) and a Teams tenant's.
+MAP_PLATFORMS = (SLACK, TEAMS)
+
+
 async def lions_of(db: Database, team_id: str) -> list[str]:
     """The lions of a workspace who are people: who the digest goes to."""
     async with db.sessions() as session:
-        return await figures.targets(session, "slack", team_id, "lion", "user")
+        found = [
+            lion
+            for platform in MAP_PLATFORMS
+            for lion in await figures.targets(session, platform, team_id, "lion", "user")
+        ]
+    return sorted(set(found))
 
 
 async def digest_for(db: Database, settings: Settings, team_id: str, now: datetime | None = None) -> Digest:
@@ -268,7 +277,9 @@ async def tick(
     if now >= slot + DIGEST_WINDOW:
         return False
     async with db.sessions() as session:
-        with_lions = await figures.teams_with_lions(session, "slack")
+        with_lions = sorted(
+            {team for platform in MAP_PLATFORMS for team in await figures.teams_with_lions(session, platform)}
+        )
     queued = 0
     week = week_of(slot, settings.zone)
     for team_id in with_lions:

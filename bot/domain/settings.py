@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Iterable
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -46,11 +47,21 @@ def is_teams_person(user_id: str) -> bool:
     return is_teams_person_id(user_id) or ENTRA_OBJECT_ID.fullmatch(user_id) is not None
 
 
-def _listed_for(ids: frozenset[str], user_id: str, platform: str) -> bool:
-    """FEEDBOT_ADMINS and FEEDBOT_RELEASE_APPROVERS mix Slack and Teams ids; Teams vouches only for Teams ids."""
-    if platform == "teams" and not is_teams_person(user_id):
-        return False
-    return user_id in ids
+def _listed_id(entry: str) -> str:
+    """How an id is compared with the lists: Entra object ids are GUIDs, which Azure writes in either case."""
+    return entry.lower() if ENTRA_OBJECT_ID.fullmatch(entry) else entry
+
+
+def _listed_for(ids: frozenset[str], user_id: str, platform: str, aliases: Iterable[str] = ()) -> bool:
+    """FEEDBOT_ADMINS, FEEDBOT_RELEASE_AUTHORS, FEEDBOT_RELEASE_APPROVERS and FEEDBOT_TRIAGERS mix Slack and Teams
+    ids; Teams vouches only for Teams ids: the person's 29: id, or the Entra object id it sends along (`aliases`)."""
+    # Only Teams sends another id of the same person (the Entra object id, with the 29: id).
+    for candidate in (user_id, *aliases) if platform == "teams" else (user_id,):
+        if not candidate or (platform == "teams" and not is_teams_person(candidate)):
+            continue
+        if _listed_id(candidate) in ids:
+            return True
+    return False
 
 
 def redact_url_password(url: str) -> str:
@@ -253,9 +264,8 @@ class Settings(BaseSettings):
     def _id_list(cls, value: Any) -> frozenset[str]:
         if value is None:
             return frozenset()
-        if isinstance(value, str):
-            return frozenset(part.strip() for part in value.split(",") if part.strip())
-        return frozenset(value)
+        parts = value.split(",") if isinstance(value, str) else value
+        return frozenset(_listed_id(part.strip()) for part in parts if part.strip())
 
     @field_validator("triagers", "release_authors")
     @classmethod
@@ -435,8 +445,8 @@ class Settings(BaseSettings):
         """/api/messages is mounted: with a Teams app registration, or the emulator mode switched on explicitly."""
         return self.microsoft_app_id is not None or self.teams_emulator
 
-    def is_admin(self, user_id: str, platform: str) -> bool:
-        return _listed_for(self.admins, user_id, platform)
+    def is_admin(self, user_id: str, platform: str, aliases: Iterable[str] = ()) -> bool:
+        return _listed_for(self.admins, user_id, platform, aliases)
 
     @property
     def trackers(self) -> tuple[str, ...]:
@@ -451,16 +461,16 @@ class Settings(BaseSettings):
         configured = self.trackers
         return self.tracker_default or (configured[0] if len(configured) == 1 else None)
 
-    def may_approve(self, user_id: str, platform: str) -> bool:
-        return _listed_for(self.release_approvers, user_id, platform)
+    def may_approve(self, user_id: str, platform: str, aliases: Iterable[str] = ()) -> bool:
+        return _listed_for(self.release_approvers, user_id, platform, aliases)
 
-    def is_release_author(self, user_id: str, platform: str) -> bool:
+    def is_release_author(self, user_id: str, platform: str, aliases: Iterable[str] = ()) -> bool:
         """Listed in FEEDBOT_RELEASE_AUTHORS (admins may write releases too; the services ask both)."""
-        return _listed_for(self.release_authors, user_id, platform)
+        return _listed_for(self.release_authors, user_id, platform, aliases)
 
-    def is_triager(self, user_id: str, platform: str) -> bool:
+    def is_triager(self, user_id: str, platform: str, aliases: Iterable[str] = ()) -> bool:
         """Listed in FEEDBOT_TRIAGERS (admins may triage too; the services ask both)."""
-        return _listed_for(self.triagers, user_id, platform)
+        return _listed_for(self.triagers, user_id, platform, aliases)
 
     @property
     def vote_keys(self) -> list[str]:

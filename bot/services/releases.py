@@ -37,7 +37,7 @@ MAX_AHEAD = timedelta(days=366)
 
 def may_author(requester: Requester, settings: Settings) -> bool:
     """Admins, and the people in FEEDBOT_RELEASE_AUTHORS, write and manage release notes."""
-    return requester.is_admin or settings.is_release_author(requester.user_id, requester.platform)
+    return requester.is_admin or settings.is_release_author(requester.user_id, requester.platform, requester.aliases)
 
 
 def require_author(requester: Requester, settings: Settings, action: str) -> None:
@@ -211,7 +211,9 @@ async def schedule(session: AsyncSession, requester: Requester, release_id: int,
     if release is None:
         raise InvalidSubmission({"release": f"There is no release {release_label(release_id)} here."})
     approvers = await approvers_in(session, requester.team_id, settings)
-    needs_approval = bool(approvers) and not settings.may_approve(requester.user_id, requester.platform)
+    needs_approval = bool(approvers) and not settings.may_approve(
+        requester.user_id, requester.platform, requester.aliases
+    )
     status = "awaiting_approval" if needs_approval else "scheduled"
     approved_by = None if needs_approval else requester.user_id
     moved = await release_store.transition(session, release.id, ("draft",), status=status, approved_by=approved_by)
@@ -264,7 +266,7 @@ def describe_time(moment: datetime, zone: ZoneInfo, per_recipient: bool = False)
 
 async def approve(session: AsyncSession, approver_as: Requester, release_id: int, settings: Settings) -> Reply:
     approver = approver_as.user_id
-    if not settings.may_approve(approver, approver_as.platform):
+    if not settings.may_approve(approver, approver_as.platform, approver_as.aliases):
         return Reply.refused("Only the people in FEEDBOT_RELEASE_APPROVERS can approve releases.")
     release = await release_store.get(session, release_id, approver_as.team_id)
     if release is None:

@@ -89,7 +89,7 @@ class Triaged:
 
 
 def may_triage(requester: Requester, settings: Settings) -> bool:
-    return requester.is_admin or settings.is_triager(requester.user_id, requester.platform)
+    return requester.is_admin or settings.is_triager(requester.user_id, requester.platform, requester.aliases)
 
 
 def require_triager(requester: Requester, settings: Settings, action: str) -> None:

@@ -36,7 +36,7 @@ from handlers.teams.parse import (
     requester_of,
     source_key,
     stored_reference,
-    typed_text,
+    typed_line,
 )
 
 
@@ -76,8 +76,10 @@ class FeedbotActivities(ActivityHandler):
         about = [f"Your Teams id (for release stakeholder lists): `{requester.user_id}`"] if requester.user_id else []
         conversation = channel_id(activity)
         about += [f"This conversation's id: `{conversation}`"] if conversation else []
-        line = parse_command_line(typed_text(activity)) or CommandLine("help", "")
-        return await run_command(self._desks, requester, line, TEAMS, source_key(activity), about=tuple(about))
+        text, place = typed_line(activity)
+        line = parse_command_line(text) or CommandLine("help", "")
+        key = source_key(activity)
+        return await run_command(self._desks, requester, line, TEAMS, key, about=tuple(about), place=place)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         # Ours, not the SDK's: its default answers are 501s and error bodies that do not serialize.

@@ -3,17 +3,22 @@ reference that reaches this person or channel later. The desks get only what is 
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 
+from bot.commands import Mention, Place
 from bot.desks.teams import CardSubmit, TeamsDesk
 from bot.domain.answers import SUBMIT_KEY
+from bot.domain.platforms import id_kind
 from bot.domain.requester import Requester
 from bot.domain.teams import StoredReference
 from comms.teams_link import channel_of, reference_of, serialize_reference, tenant_of
 from comms.tiers import QUESTION_ACTION
+
+_MENTION_TEXT = re.compile(r"</?at>", re.IGNORECASE)
+MAX_NAME = 200  # what the stakeholder map keeps of a name
 
 
 def requester_of(desk: TeamsDesk, activity: Activity) -> Requester:
@@ -56,9 +61,54 @@ def card_execute(activity: Activity) -> CardSubmit | str:
     return _submit_of(verb.strip(), data, automatic=value.get("trigger") == "automatic")
 
 
-def typed_text(activity: Activity) -> str:
-    # In a channel the text starts with "<at>feedbot</at>"; the command is what follows.
-    return TurnContext.remove_recipient_mention(activity) or ""
+def typed_line(activity: Activity) -> tuple[str, Place]:
+    """The line typed to the bot, without the bot's own @mention (in a channel the text starts with
+    "<at>feedbot</at>"), and what Teams says about it: the conversation and whom it @mentions.
+
+    Mentions are read from the activity's mention entities, which Teams writes; a person typing "<at>Ada</at>"
+    gets no entity, so nothing typed passes for a mention. The bot's own mention is nobody the line names."""
+    text = activity.text if isinstance(activity.text, str) else ""
+    bot = activity.recipient.id if activity.recipient is not None else None
+    mentions: list[Mention] = []
+    for stretch, target_id, name in _mention_entities(activity):
+        if target_id == bot:
+            text = text.replace(stretch, "")
+        elif id_kind(target_id) is not None and stretch in text:
+            mentions.append(Mention(stretch, target_id, name))
+    conversation = channel_id(activity)
+    here = conversation_name(activity) if conversation else None
+    return text.strip(), Place(conversation, here, tuple(mentions))
+
+
+def _mention_entities(activity: Activity) -> list[tuple[str, str, str]]:
+    """(the stretch of text, the id, the name) of each well-formed mention entity; a malformed one names nobody."""
+    found = []
+    for entity in activity.entities or []:
+        if str(getattr(entity, "type", "") or "").lower() != "mention":
+            continue
+        properties = getattr(entity, "additional_properties", None) or {}
+        mentioned, stretch = properties.get("mentioned"), properties.get("text")
+        if not isinstance(mentioned, dict) or not isinstance(stretch, str) or not stretch.strip():
+            continue
+        target_id, name = mentioned.get("id"), mentioned.get("name")
+        if not isinstance(target_id, str) or not target_id:
+            continue
+        shown = name if isinstance(name, str) and name.strip() else _MENTION_TEXT.sub("", stretch)
+        found.append((stretch, target_id, " ".join(shown.split())[:MAX_NAME] or target_id))
+    return found
+
+
+def conversation_name(activity: Activity) -> str | None:
+    """What Teams calls the channel (its team's name for the General channel, which Teams leaves unnamed) or the
+    group chat."""
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    for key in ("channel", "team"):
+        part = data.get(key)
+        name = part.get("name") if isinstance(part, dict) else None
+        if isinstance(name, str) and name.strip():
+            return " ".join(name.split())[:MAX_NAME]
+    topic = activity.conversation.name if activity.conversation is not None else None
+    return " ".join(topic.split())[:MAX_NAME] if isinstance(topic, str) and topic.strip() else None
 
 
 def source_key(activity: Activity) -> str:

@@ -57,8 +57,11 @@ def test_teams_help_lists_each_command_on_its_own_line_with_the_ids() -> None:
     text = reply_activity(help_reply(TEAMS, "Your Teams id: `29:1ada`"))["text"]
 
     for command in commands_on(TEAMS):
-        assert f"• `{' '.join(filter(None, (command.name, command.arguments)))}`: {command.description}" in text
-    assert "\n\n• `bug [title]`: " in text and "`pulse" not in text
+        usage = " ".join(filter(None, (command.name, command.arguments_on(TEAMS))))
+        assert f"• `{usage}`: {command.description}" in text
+    assert "\n\n• `bug [title]`: " in text and "`vote" not in text
+    # Teams names people by @mention and channels by where the command is typed.
+    assert "• `stakeholders add <deer|monkey|elephant|lion> @person here 19:channel-id …" in text
     assert text.endswith("Your Teams id: `29:1ada`")
 
 
@@ -75,9 +78,9 @@ def test_shell_help_uses_the_slash_and_the_shells_own_arguments() -> None:
     ("typed", "surface", "said"),
     [
         ("frobnicate", TEAMS, "There is no command frobnicate. Type help for the list."),
-        ("digest", TEAMS, "There is no command digest here: it is a shell and slack command. Type help for the list."),
+        ("vote", TEAMS, "There is no command vote here: it is a shell command. Type help for the list."),
         ("whoami", TEAMS, "There is no command whoami here: it is a shell command. Type help for the list."),
-        ("pulse", TEAMS, "There is no command pulse here: it is a shell and slack command. Type help for the list."),
+        ("approve", TEAMS, "There is no command approve here: it is a shell command. Type help for the list."),
     ],
 )
 def test_a_command_this_surface_lacks_is_explained_and_runs_nothing(typed: str, surface: str, said: str) -> None:

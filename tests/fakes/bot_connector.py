@@ -608,10 +608,13 @@ def message(
     reply_to_id: str | None = None,
     activity_id: str | None = None,
     team_name: str = TEAM_NAME,
+    mentions: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     """A message activity as Teams POSTs it to the bot.
 
     `mention_bot`: the text starts with "<at>feedbot</at> " and carries the mention entity, as in a channel.
+    `mentions`: (id, name) of people or channels the text @mentions: the text holds "<at>name</at>" for each (the
+    test writes it there), and the activity one mention entity per pair, as Teams sends them.
     `value`: an Adaptive Card Action.Submit — the card's inputs merged with the action's data, no text, and
     `replyToId` the card's message (`reply_to_id`, or a made-up id). In a channel, a message that is not a reply
     starts a thread: its conversation id becomes "<channel id>;messageid=<its own id>" as in Teams.
@@ -628,6 +631,14 @@ def message(
         mention_text = f"<at>{BOT_NAME}</at>"
         text = f"{mention_text} {text}"
         entities.append({"type": "mention", "mentioned": {"id": BOT_ID, "name": BOT_NAME}, "text": mention_text})
+    for mentioned_id, mentioned_name in mentions:
+        entities.append(
+            {
+                "type": "mention",
+                "mentioned": {"id": mentioned_id, "name": mentioned_name},
+                "text": f"<at>{mentioned_name}</at>",
+            }
+        )
     entities.append(_client_info())
     activity: dict[str, Any] = {"type": "message", "id": activity_id, "timestamp": timestamp}
     activity["localTimestamp"] = local_timestamp

@@ -214,6 +214,24 @@ def test_teams_ids_alone_count_for_teams_admins_and_approvers(monkeypatch: pytes
     assert settings.may_approve("29:1ann", "teams")
 
 
+def test_an_entra_object_id_counts_in_either_case_and_as_the_alias_teams_sends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Azure shows object ids in lower case, PowerShell and some admin centres in upper case: the same person.
+    entra = "5E1F0C2A-0000-4000-8000-00000000BEEF"
+    for variable in ("FEEDBOT_ADMINS", "FEEDBOT_RELEASE_AUTHORS", "FEEDBOT_RELEASE_APPROVERS", "FEEDBOT_TRIAGERS"):
+        monkeypatch.setenv(variable, f"UADMIN01,{entra}")
+    settings = load_settings()
+    checks = (settings.is_admin, settings.is_release_author, settings.may_approve, settings.is_triager)
+    for listed in checks:
+        # A Teams activity's from.id is the 29: id; the Entra object id comes along as aadObjectId.
+        assert listed("29:1someone", "teams", (entra.lower(),)) and listed(entra.lower(), "teams")
+        assert not listed("29:1someone", "teams") and not listed("29:1someone", "teams", ("UADMIN01",))
+        # Slack never vouches for a Teams id, nor Teams for a Slack one.
+        assert not listed("UADMIN02", "slack", (entra,))
+        assert not listed("UADMIN01", "teams")
+
+
 def test_release_authors_are_listed_like_triagers(monkeypatch: pytest.MonkeyPatch) -> None:
     entra = "5e1f0c2a-0000-4000-8000-00000000beef"
     monkeypatch.setenv("FEEDBOT_RELEASE_AUTHORS", f" UWRITER1, 29:1pm ,{entra},,")

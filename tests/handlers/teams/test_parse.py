@@ -7,10 +7,19 @@ from typing import Any
 
 from botbuilder.schema import Activity
 
+from bot.commands import Mention, Place
 from bot.desks.teams import CardSubmit
 from bot.domain.answers import FEEDBACK_SUBMIT, SUBMIT_KEY
-from handlers.teams.parse import card_submit, channel_id, source_key, stored_reference, typed_text
-from tests.fakes.bot_connector import CHANNEL_CONVERSATION, PERSONAL_CONVERSATION, TENANT, USER, USER_NAME, message
+from handlers.teams.parse import card_submit, channel_id, source_key, stored_reference, typed_line
+from tests.fakes.bot_connector import (
+    BOT_ID,
+    CHANNEL_CONVERSATION,
+    PERSONAL_CONVERSATION,
+    TENANT,
+    USER,
+    USER_NAME,
+    message,
+)
 
 SERVICE = "http://127.0.0.1:9/"
 
@@ -43,7 +52,7 @@ def test_a_typed_message_is_text_without_the_bots_mention() -> None:
     )
 
     assert card_submit(typed) is None
-    assert typed_text(typed).strip() == "feedback Good"
+    assert typed_line(typed) == ("feedback Good", Place(CHANNEL_CONVERSATION, "General"))
     assert channel_id(typed) == CHANNEL_CONVERSATION  # the thread's ";messageid=" cut off
     assert source_key(typed) == f"teams:{typed.id}"
 
@@ -75,3 +84,35 @@ def test_a_channel_is_remembered_by_its_id_and_an_unknown_zone_is_dropped() -> N
 
 def test_without_a_service_url_there_is_nothing_to_remember() -> None:
     assert stored_reference(activity(message("help", service_url=SERVICE) | {"serviceUrl": None})) is None
+
+
+def test_mentions_are_read_from_the_entities_never_from_the_text() -> None:
+    grace = "29:1user-grace"
+    # Teams mentions the bot itself like anyone else: that mention is removed, and names nobody.
+    typed = activity(
+        message(
+            "stakeholders add lion <at>Grace Hopper</at> <at>Bob</at> <at>feedbot</at> 29:typed",
+            service_url=SERVICE,
+            mentions=[(grace, "Grace Hopper"), (BOT_ID, "feedbot")],
+        )
+    )
+
+    text, place = typed_line(typed)
+    # "<at>Bob</at>" was typed, not mentioned: it stays text, and no name comes with it.
+    assert text == "stakeholders add lion <at>Grace Hopper</at> <at>Bob</at>  29:typed"
+    assert place == Place(None, None, (Mention("<at>Grace Hopper</at>", grace, "Grace Hopper"),))
+    assert place.with_ids(text).split() == ["stakeholders", "add", "lion", grace, "<at>Bob</at>", "29:typed"]
+    assert place.names() == {grace: "Grace Hopper"}
+
+
+def test_a_malformed_mention_entity_names_nobody() -> None:
+    typed = message("stakeholders add lion <at>X</at>", service_url=SERVICE)
+    typed["entities"] = [
+        {"type": "mention"},
+        {"type": "mention", "mentioned": "29:x", "text": "<at>X</at>"},
+        {"type": "mention", "mentioned": {"id": 5, "name": "X"}, "text": "<at>X</at>"},
+        {"type": "mention", "mentioned": {"id": "29:x", "name": "X"}, "text": ["<at>X</at>"]},
+        {"type": "mention", "mentioned": {"id": "not an id", "name": "X"}, "text": "<at>X</at>"},
+    ]
+
+    assert typed_line(activity(typed)) == ("stakeholders add lion <at>X</at>", Place())
