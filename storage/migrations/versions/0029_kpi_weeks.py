@@ -1,7 +1,7 @@
 """The KPI trend's weekly rollup (kpi_weeks) and the mark purge and retention move on
 
 Revision ID: 0029
-Revises: 0025
+Revises: 0028
 Create Date: 2026-12-01
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from storage.models import BigId, UTCDateTime
 
 revision = "0029"
-down_revision = "0025"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
