@@ -206,8 +206,8 @@ def _as_json(report: kpi.Report) -> dict[str, Any]:
             "by": report.slices.by,
             "withheld": report.slices.withheld,
             "shown": {
-                key: {name: _rounded(slice_figures.value(name)) for name in kpi.METRICS}
-                for key, slice_figures in report.slices.shown.items()
+                key: {name: _rounded(report.slices.value(key, name)) for name in kpi.METRICS}
+                for key in report.slices.shown
             },
         }
     return found
@@ -216,7 +216,7 @@ def _as_json(report: kpi.Report) -> dict[str, Any]:
 def _csv_rows(report: kpi.Report) -> list[dict[str, Any]]:
     rows = [{"product": report.product, "slice": EVERYONE, **row} for row in _metric_rows(report)]
     if report.slices is not None:
-        for key, figures in report.slices.shown.items():
+        for key in report.slices.shown:
             for name, metric in kpi.METRICS.items():
                 rows.append(
                     {
@@ -225,7 +225,7 @@ def _csv_rows(report: kpi.Report) -> list[dict[str, Any]]:
                         "metric": name,
                         "label": metric.label,
                         "unit": metric.unit,
-                        "value": _rounded(figures.value(name)),
+                        "value": _rounded(report.slices.value(key, name)),
                     }
                 )
     return rows

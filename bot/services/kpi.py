@@ -22,7 +22,7 @@ The headline completion and duration are the key task's, or every task's togethe
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -244,11 +244,34 @@ class WeeklyTrend:
         return moves
 
 
+# What each person-level figure of a slice rests on: the people store.Support counts, or the figures' own.
+_RESTS_ON: dict[str, Callable[[Figures, store.Support], int]] = {
+    "completion": lambda figures, support: support.ended,
+    "duration_median": lambda figures, support: support.timed,
+    "duration_p90": lambda figures, support: support.timed,
+    "error_rate": lambda figures, support: support.task_people,
+    "proficiency_share": lambda figures, support: figures.newcomers or 0,
+    "proficiency_days": lambda figures, support: figures.proficient or 0,
+}
+
+
 @dataclass(frozen=True)
 class Slices:
     by: Segment
     shown: dict[str, Figures]  # the slices past the threshold and complementary suppression
     withheld: int  # how many slices are withheld (their names are not given)
+    # Per shown slice, its figures that rest on fewer people than the threshold (one person's completion rate, or
+    # two people's durations, would be theirs alone): withheld within the slice.
+    too_few: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def value(self, key: str, metric: str) -> float | None:
+        """A shown slice's metric, None when it rests on too few people."""
+        return None if metric in self.too_few.get(key, frozenset()) else self.shown[key].value(metric)
+
+    def shown_value(self, key: str, metric: str, unit: str) -> str:
+        if metric in self.too_few.get(key, frozenset()):
+            return "too few people"
+        return shown(self.shown[key].value(metric), unit)
 
 
 @dataclass(frozen=True)
@@ -478,7 +501,17 @@ async def sliced(
     counts = {key: figures.mau for key, figures in found.items() if figures.mau}
     hidden = withheld(counts, threshold)
     shown = {key: figures for key, figures in found.items() if key in counts and key not in hidden}
-    return Slices(by, shown, len(hidden))
+    behind = await store.support(
+        session, product, window.start, window.end, by, settings.key_task if settings else None
+    )
+    nobody = store.Support(0, 0, 0)
+    too_few = {
+        key: frozenset(
+            metric for metric, rests_on in _RESTS_ON.items() if rests_on(figures, behind.get(key, nobody)) < threshold
+        )
+        for key, figures in shown.items()
+    }
+    return Slices(by, shown, len(hidden), too_few)
 
 
 async def baseline_figures(session: AsyncSession, product: str, window: Window) -> dict[str, float | None]:
@@ -613,7 +646,7 @@ def slice_lines(slices: Slices) -> list[str]:
     for key, figures in slices.shown.items():
         lines.append(
             f"• {verbatim(key)}: {figures.mau:,} active · adoption {shown(figures.adoption, '%')} · completion "
-            f"{shown(figures.completion, '%')} · error rate {shown(figures.error_rate, '%')}"
+            f"{slices.shown_value(key, 'completion', '%')} · error rate {slices.shown_value(key, 'error_rate', '%')}"
         )
     if slices.withheld:
         lines.append(

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.domain.replies import verbatim
 from bot.services import kpi
 from storage import kpi as store
 from storage.db import Database, open_database
@@ -217,3 +218,35 @@ async def test_a_late_event_moves_a_persons_first_use_and_the_mark_waits_for_fre
     async with db.sessions() as session:
         assert await session.scalar(select(KpiRollupMark.through_id)) == mark  # not settled yet: read again next time
     assert (late.newcomers, late.proficient, late.proficiency_days) == (3, 1, pytest.approx(1.5))
+
+
+async def test_a_slice_withholds_each_figure_that_rests_on_too_few_people(db: Database) -> None:
+    window = kpi.window_before(NOW, UTC_ZONE)
+    async with db.sessions() as session:
+        settings = await store.settings_of(session, PRODUCT)
+        slices = await kpi.sliced(session, PRODUCT, window, settings, "department", threshold=2)
+    # Both departments have 2 active people, as many as the threshold: shown. Within them, completion, durations
+    # and the error rate rest on 2 people each (Finance: Ana and Ben; Sales: Cleo and Dev). Proficiency does not:
+    # Finance has one newcomer (Ben), so the share proficient and the days to it would be his alone; Sales has two
+    # newcomers but only Cleo became proficient, so the days are hers.
+    assert slices.too_few == {
+        "Finance": frozenset({"proficiency_share", "proficiency_days"}),
+        "Sales": frozenset({"proficiency_days"}),
+    }
+    assert slices.value("Finance", "proficiency_days") is None
+    assert slices.value("Sales", "proficiency_share") == pytest.approx(50.0)
+    assert slices.value("Finance", "completion") == pytest.approx(80.0)
+    # At a threshold of 3 with one more person in each department (seen, but doing no task), the slices pass and
+    # every task figure in them is one or two people's: withheld, and the lines say so.
+    async with db.sessions.begin() as session:
+        session.add(UsageEvent(**event("gus", at(11, 5), task=None)))
+        session.add(UsageEvent(**event("hal", at(11, 5), task=None)))
+    async with db.sessions() as session:
+        slices = await kpi.sliced(session, PRODUCT, window, settings, "department", threshold=3)
+    assert sorted(slices.shown) == ["Finance", "Sales"]
+    for key in ("Finance", "Sales"):
+        assert {"completion", "duration_median", "duration_p90", "error_rate"} <= slices.too_few[key]
+    assert kpi.slice_lines(slices)[1:] == [
+        f"• {verbatim('Finance')}: 3 active · adoption 75.0 % · completion too few people · error rate too few people",
+        f"• {verbatim('Sales')}: 3 active · adoption 60.0 % · completion too few people · error rate too few people",
+    ]
