@@ -8,6 +8,7 @@ import argparse
 from sqlalchemy.exc import IntegrityError
 
 from bot.cli.resources import CommandFailed, Resources, run_with
+from bot.demo.company import PRODUCTS
 from bot.demo.fill import DemoOutcome, DemoSummary, fill
 from bot.domain.demo import DEMO_TEAM
 from bot.domain.settings import Settings, SettingsError, load_settings, redact_url_password
@@ -38,7 +39,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             raise CommandFailed(str(problem).replace("DATABASE_URL", "--database-url", 1)) from None
 
     async def work(resources: Resources) -> DemoOutcome:
-        return await fill(resources.db, now=utcnow(), threshold=settings.anonymity_threshold, reset=args.reset)
+        return await fill(
+            resources.db,
+            now=utcnow(),
+            threshold=settings.anonymity_threshold,
+            reset=args.reset,
+            secret_key=settings.pseudonym_key,
+        )
 
     try:
         outcome = run_with(settings, work)
@@ -51,9 +58,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print("To start it over: feedbot demo --reset. To try it: feedbot shell")
         return 0
     if outcome.removed:
-        print(f"Removed the earlier demo ({outcome.removed} rows of workspace {DEMO_TEAM!r}; no other workspace).")
+        print(
+            f"Removed the earlier demo ({outcome.removed} rows of workspace {DEMO_TEAM!r}, and "
+            f"{outcome.removed_usage:,} usage events and directory rows of its people; no other workspace)."
+        )
     print(f"Demo data (workspace {DEMO_TEAM!r}, a made-up company) written to {where}:")
     print(_summary(outcome.summary))
+    print(f"  {outcome.usage_events:,} usage events of its {len(PRODUCTS)} products (try /kpi in the shell)")
     print("Next: feedbot shell")
     return 0
 

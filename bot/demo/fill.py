@@ -4,6 +4,7 @@ delivery report, pulses asked, answered and closed (salt erased), an audit trail
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.demo.company import CHANNELS, MAP_DRAWN_BY, PEOPLE, STAKEHOLDER_MAP
 from bot.demo.story import BugPlan, FeedbackPlan, PulsePlan, ReleasePlan, Story, tell
-from bot.domain.demo import DEMO_PLATFORM, DEMO_TEAM
+from bot.demo.usage import PROFICIENCY, TARGETS, USAGE, UsageEventPlan, tell_usage
+from bot.domain.demo import DEMO_PLATFORM, DEMO_PSEUDONYM_KEY, DEMO_TEAM
 from bot.domain.ids import bug_label, feedback_label, pulse_label, release_label
+from bot.domain.person_key import person_key
 from bot.domain.platforms import recipient_kind
 from bot.domain.replies import channel_mention
 from bot.domain.vocabulary import TIERS
@@ -23,10 +26,14 @@ from comms.releases import linked_items
 from comms.tiers import ack_reminder, delivery_report, item_shipped, note_for_tier
 from storage import demo as demo_store
 from storage import directory, subjects
+from storage import kpi as kpi_store
+from storage import people as people_store
 from storage import pulses as pulse_store
+from storage import usage_events as usage_store
 from storage.db import Database
 from storage.models import Pulse, Release
 from storage.pulses import SyntheticAnswer
+from storage.usage_events import EventRow
 
 DEFAULT_SEED = 17
 MAP_DRAWN_DAYS_AGO = 90  # the PM drew the stakeholder map before the twelve weeks the story covers
@@ -54,21 +61,39 @@ class DemoOutcome:
     filled: bool  # False: the workspace already had data, and nothing was changed
     summary: DemoSummary
     removed: int = 0  # rows of the earlier demo deleted by a reset
+    removed_usage: int = 0  # … and usage events and directory rows of its people
+    usage_events: int = 0  # written now
 
 
 async def fill(
-    db: Database, *, now: datetime, threshold: int, seed: int = DEFAULT_SEED, reset: bool = False
+    db: Database,
+    *,
+    now: datetime,
+    threshold: int,
+    seed: int = DEFAULT_SEED,
+    reset: bool = False,
+    secret_key: str | None = None,
 ) -> DemoOutcome:
     """Fill the demo workspace, unless it already holds anything (then change nothing); with `reset`, delete
-    everything of the demo workspace first. No other workspace is read or touched."""
+    everything of the demo workspace first. No other workspace is read or touched.
+
+    Usage events and the people directory have no workspace: the demo's are its people's, under the pseudonyms of
+    `secret_key` (FEEDBOT_SECRET_KEY) or, without one, of the demo's own key, and a reset deletes those."""
+    keys = [key for key in (secret_key, DEMO_PSEUDONYM_KEY) if key]
     async with db.sessions.begin() as session:
-        removed = 0
+        removed = removed_usage = 0
         if await demo_store.has_rows(session, DEMO_TEAM):
             if not reset:
                 return DemoOutcome(False, await summary(session))
             removed = await demo_store.forget(session, DEMO_TEAM)
-        await _write(session, tell(seed, now), threshold)
-        return DemoOutcome(True, await summary(session), removed)
+            forgotten = await usage_store.forget_people(
+                session, [person_key(key, person.id) for key in keys for person in PEOPLE]
+            )
+            removed_usage = forgotten.events + forgotten.people
+        story = tell(seed, now)
+        await _write(session, story, threshold)
+        events = await _usage(session, story, tell_usage(seed, now), keys[0])
+        return DemoOutcome(True, await summary(session), removed, removed_usage, events)
 
 
 async def summary(session: AsyncSession) -> DemoSummary:
@@ -85,6 +110,47 @@ async def summary(session: AsyncSession) -> DemoSummary:
         pulse_answers=counts["pulse_responses"],
         deliveries=counts["deliveries"],
     )
+
+
+async def _usage(session: AsyncSession, story: Story, plans: Sequence[UsageEventPlan], key: str) -> int:
+    """The products' usage events, the people directory they are sliced by, and each product's key task and
+    targets (where the product has none of its own yet: a real product of the same name keeps its settings)."""
+    rows = [
+        EventRow(
+            product=plan.product,
+            event=plan.event,
+            task=plan.task,
+            outcome=plan.outcome,
+            duration_ms=plan.duration_ms,
+            error=plan.error,
+            person=person_key(key, plan.user),
+            anonymous=False,
+            occurred_at=plan.occurred_at,
+            received_at=plan.occurred_at,
+            message_id=plan.message_id,
+        )
+        for plan in plans
+    ]
+    written = await usage_store.insert_events(session, rows)
+    today = story.now.date()
+    segments = [
+        people_store.Segment(
+            person_key(key, person.id), person.department, person.location, person.start_date(today), "import"
+        )
+        for person in story.people
+    ]
+    await people_store.save(session, segments, story.now)
+    count, under_ms = PROFICIENCY
+    for usage in USAGE:
+        if await kpi_store.settings_of(session, usage.product) is not None:
+            continue
+        await kpi_store.save_settings(
+            session, usage.product, key_task=usage.task, proficiency_count=count, target_duration_ms=under_ms
+        )
+        for product, metric, target, direction in TARGETS:
+            if product == usage.product:
+                await kpi_store.set_target(session, product, metric, target, direction)
+    return written
 
 
 def _workspace(**values: Any) -> dict[str, Any]:

@@ -13,6 +13,9 @@ DEMO_TEAM = "demo"
 # Slack-shaped ids (U…, C…), so the demo goes through the same Block Kit path as a real Slack workspace.
 DEMO_PLATFORM = SLACK
 PRODUCT_DEPARTMENT = "Product"
+# What keys the demo people's pseudonyms in usage events and the people directory when FEEDBOT_SECRET_KEY is unset:
+# they are made up, so a key anyone can read hides nobody (a real person's events are never keyed with it).
+DEMO_PSEUDONYM_KEY = "feedbot-demo-company"
 # The people of the Product department (bot/demo/company.py): the demo's admins.
 PRODUCT_MANAGERS = frozenset({"UDEMO030", "UDEMO031", "UDEMO032"})
 

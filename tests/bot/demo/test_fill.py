@@ -21,6 +21,7 @@ from bot.desks import weekly_digest
 from bot.domain.demo import DEMO_TEAM, PRODUCT_MANAGERS, is_product_manager
 from bot.domain.enps import Enps
 from bot.domain.ids import parse_label
+from bot.domain.replies import verbatim
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings, load_settings
 from bot.domain.vocabulary import CATEGORIES, SEVERITIES, TIERS
@@ -32,7 +33,7 @@ from storage import pulses as pulse_store
 from storage import releases as release_store
 from storage import stakeholders as stakeholder_store
 from storage.db import Database, open_database
-from storage.models import Bug, Delivery, DirectoryEntry, Feedback, Pulse, PulseResponse, Release
+from storage.models import Bug, Delivery, DirectoryEntry, Feedback, Pulse, PulseResponse, Release, UsageEvent
 
 NOW = datetime(2026, 12, 1, 14, 30, tzinfo=UTC)
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -266,3 +267,56 @@ def test_at_any_hour_the_story_lies_in_the_past_except_the_scheduled_release(mom
     assert max(past) < now
     assert all(r.send_at > now for r in story.releases if r.status == "scheduled")
     assert all(answer.answered_on <= now.date() for pulse in story.pulses for answer in pulse.answers)
+
+
+async def test_the_products_send_usage_events_and_the_digest_shows_their_kpis(
+    filled: Database, settings: Settings
+) -> None:
+    digest = await weekly_digest.digest_for(filled, settings, DEMO_TEAM, NOW)
+    lines = {kpis.report.product: kpis for kpis in digest.kpis}
+    assert sorted(lines) == sorted(PRODUCTS)
+    shifts = lines["ShiftPlanner"].report
+    # Swapping a shift got surer with the mobile release 20 days ago: the key task's completion is past its target.
+    assert shifts.key_task == "swap shift" and shifts.figures.completion is not None
+    assert shifts.figures.completion > 80 and shifts.trend is not None
+    # The story's twelve weeks are in the trend's thirteen (the first, older than the story, may be empty).
+    assert all(week > 0 for week in shifts.trend.values["wau"][-11:])
+    # Its before → after: completion up and the median duration down, over the digest's equal windows.
+    effects = [effect.kpis for effect in digest.before_after if effect.kpis is not None]
+    shift_effect = next(effect for effect in effects if effect.product == "ShiftPlanner")
+    (completion_before, completion_after), (median_before, median_after) = (
+        shift_effect.completion,
+        shift_effect.median_seconds,
+    )
+    assert completion_before is not None and completion_after is not None and completion_after > completion_before
+    assert median_before is not None and median_after is not None and median_after < median_before / 2
+    text = "\n".join(weekly_digest.digest_note(digest, settings.zone).paragraphs)
+    assert f"*{verbatim('Expense Hub')}*: WAU" in text and "target" in text
+
+
+async def test_reset_replaces_the_demos_usage_events_and_touches_no_others(
+    filled: Database, settings: Settings
+) -> None:
+    async with filled.sessions.begin() as session:
+        session.add(
+            UsageEvent(
+                product="Expense Hub",
+                event="Opened",
+                person="a-real-persons-pseudonym",
+                anonymous=False,
+                occurred_at=NOW,
+                received_at=NOW,
+                message_id="real-1",
+            )
+        )
+    async with filled.sessions() as session:
+        before = await session.scalar(select(func.count()).select_from(UsageEvent))
+    await fill(filled, now=NOW + timedelta(days=1), threshold=settings.anonymity_threshold, reset=True)
+    async with filled.sessions() as session:
+        after = await session.scalar(select(func.count()).select_from(UsageEvent))
+        real = await session.scalar(
+            select(func.count()).select_from(UsageEvent).where(UsageEvent.message_id == "real-1")
+        )
+    # The story moved a day: about as many events, none of the old demo's left twice, and the real one kept.
+    assert before is not None and after is not None and abs(after - before) < before * 0.05
+    assert real == 1
