@@ -21,7 +21,7 @@ from bot.domain.ids import parse_release_id
 from bot.domain.platforms import id_kind, is_teams_id
 from bot.domain.replies import Reply, verbatim
 from bot.domain.requester import Requester
-from bot.services import release_commands
+from bot.services import digest_segments, release_commands
 from bot.services.feedback import FeedbackDraft
 
 Surface = Literal["slack", "teams", "shell"]
@@ -125,8 +125,8 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "digest",
-        "[send]",
-        "Lions and admins: the executive digest now; admins: send it to every lion",
+        "[by department|location | send]",
+        "Lions and admins: the executive digest now, by department or location if asked; admins: send it to every lion",
         frozenset({SLACK, TEAMS, SHELL}),
     ),
     Command(
@@ -368,9 +368,11 @@ async def _digest(call: Call) -> Answer:
     word = call.argument.strip().lower()
     if word == "send":
         return Answer(reply=await call.desks.digests.send_now(call.requester))
-    if word:
-        return Answer(reply=Reply.invalid("Type digest to read it, or digest send (admins) to send it to every lion."))
-    shown = await call.desks.digests.preview_with_chart(call.requester)
+    try:
+        by = digest_segments.parse_by(word)
+    except ValueError as problem:
+        return Answer(reply=Reply.invalid(str(problem)))
+    shown = await call.desks.digests.preview_with_chart(call.requester, by=by)
     if isinstance(shown, Reply):
         return Answer(reply=shown)
     note, chart = shown

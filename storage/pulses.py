@@ -151,6 +151,8 @@ class SyntheticAnswer:
     answered_on: date
     comment: str | None = None
     respondent: str = field(default_factory=random_respondent)
+    department: str | None = None  # the made-up person's segment, as a real answer keeps its person's
+    location: str | None = None
 
 
 async def add_synthetic_answers(session: AsyncSession, pulse_id: int, answers: Iterable[SyntheticAnswer]) -> int:
@@ -162,6 +164,8 @@ async def add_synthetic_answers(session: AsyncSession, pulse_id: int, answers: I
             "score": answer.score,
             "comment": answer.comment,
             "answered_on": answer.answered_on,
+            "department": answer.department,
+            "location": answer.location,
         }
         for answer in answers
     ]

@@ -12,8 +12,10 @@ from bot.cli.resources import TEAM_HELP, CommandFailed, Resources, queued_here, 
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings
+from bot.services import digest_segments
 from bot.services.stakeholders import parse_target
 from comms.render.text import plain
+from storage.kpi import Segment
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -24,6 +26,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     digest.add_argument("--lion", metavar="USER_ID", help="with --preview: the lion whose digest to show")
     digest.add_argument("--format", metavar="FORMAT", help=f"with --preview: {FORMAT_HELP}")
     digest.add_argument("--chart", metavar="FILE", type=Path, help="with --preview: save the chart PNG to FILE")
+    digest.add_argument("--by", metavar="SEGMENT", help="with --preview: add the section by department or location")
     digest.add_argument("--team", metavar="TEAM_ID", help=TEAM_HELP)
     digest.set_defaults(run=run)
 
@@ -31,8 +34,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.preview:
         return run_with(settings, lambda resources: _preview(args, resources))
-    if args.lion is not None or args.format is not None or args.chart is not None:
-        raise CommandFailed("--lion, --format and --chart go with --preview")
+    if args.lion is not None or args.format is not None or args.chart is not None or args.by is not None:
+        raise CommandFailed("--lion, --format, --chart and --by go with --preview")
     return run_as_operator(settings, args.team, _send_now)
 
 
@@ -42,6 +45,7 @@ async def _send_now(resources: Resources, requester: Requester) -> Reply:
 
 async def _preview(args: argparse.Namespace, resources: Resources) -> int:
     form = chosen(args.format or "text", FORMATS, "format")
+    by = _segment(args.by)
     requester = await resources.operator(args.team)
     desk = resources.desks.digests
     lions = await desk.lions(requester.team_id)
@@ -54,7 +58,7 @@ async def _preview(args: argparse.Namespace, resources: Resources) -> int:
         listed = ", ".join(lions)
         raise CommandFailed(f"{args.lion} is not a lion of workspace {requester.team_id}; its lions: {listed}")
     reader = _lion_id(args.lion) if args.lion is not None else None
-    composed = await desk.preview_with_chart(requester, reader)
+    composed = await desk.preview_with_chart(requester, reader, by)
     if isinstance(composed, Reply):
         raise CommandFailed(plain(composed.text))
     note, chart = composed
@@ -62,6 +66,15 @@ async def _preview(args: argparse.Namespace, resources: Resources) -> int:
     if args.chart is not None:
         _save_chart(args.chart, chart.content, form)
     return 0
+
+
+def _segment(word: str | None) -> Segment | None:
+    if word is None:
+        return None
+    try:
+        return digest_segments.parse_by(f"by {word}")
+    except ValueError:
+        raise CommandFailed(f"“{word}” is not a slice: use --by department or --by location") from None
 
 
 def _lion_id(word: str) -> str:

@@ -4,6 +4,7 @@ delivery report, pulses asked, answered and closed (salt erased), an audit trail
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -407,10 +408,16 @@ async def _pulse(session: AsyncSession, plan: PulsePlan, threshold: int) -> Puls
             respondent_salt=None,
         ),
     )
+    # Who answered is never stored, but their department and location are, as for a real answer: drawn here
+    # from the company, a different person for each answer.
+    answered_by = random.Random(plan.created_at.toordinal()).sample(PEOPLE, len(plan.answers))
     await pulse_store.add_synthetic_answers(
         session,
         pulse.id,
-        [SyntheticAnswer(a.score, a.answered_on, a.comment, a.respondent) for a in plan.answers],
+        [
+            SyntheticAnswer(a.score, a.answered_on, a.comment, a.respondent, person.department, person.location)
+            for a, person in zip(plan.answers, answered_by, strict=True)
+        ],
     )
     payload = note_payload(DEMO_PLATFORM, question_note(pulse, threshold))
     asked = [

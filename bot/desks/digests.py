@@ -14,6 +14,7 @@ from bot.domain.requester import Requester
 from bot.services.admin import NotAllowed, require_admin
 from bot.services.digest import NOT_FOR_YOU, may_read
 from bot.services.reader_zone import reader_zone
+from storage.kpi import Segment
 
 
 class DigestDesk:
@@ -26,12 +27,13 @@ class DigestDesk:
             allowed = await may_read(session, requester)
         return None if allowed else NOT_FOR_YOU
 
-    async def preview(self, requester: Requester) -> Note | Reply:
-        """The digest as the lions get it, for the caller alone (numbers as of now), or why they may not see it."""
+    async def preview(self, requester: Requester, by: Segment | None = None) -> Note | Reply:
+        """The digest as the lions get it, for the caller alone (numbers as of now), or why they may not see it;
+        `by`: with its section by department or location."""
         refused = await self.refusal(requester)
         if refused is not None:
             return refused
-        digest = await digests.digest_for(self._deps.db, self._deps.settings, requester.team_id)
+        digest = await digests.digest_for(self._deps.db, self._deps.settings, requester.team_id, by=by)
         zone = await self.zone_of(requester, requester.user_id)
         return await digests.note_for(self._deps.db, digest, zone, requester.user_id)
 
@@ -45,13 +47,13 @@ class DigestDesk:
             return await reader_zone(session, requester.platform, requester.team_id, reader, self._deps.settings.zone)
 
     async def preview_with_chart(
-        self, requester: Requester, reader: str | None = None
+        self, requester: Requester, reader: str | None = None, by: Segment | None = None
     ) -> tuple[Note, Attachment] | Reply:
         """The caller's copy with its picture, as the lions get them (as `reader` gets it, dates in their zone)."""
         refused = await self.refusal(requester)
         if refused is not None:
             return refused
-        digest = await digests.digest_for(self._deps.db, self._deps.settings, requester.team_id)
+        digest = await digests.digest_for(self._deps.db, self._deps.settings, requester.team_id, by=by)
         chart = Attachment(
             digests.CHART_FILENAME, digests.CHART_TITLE, await asyncio.to_thread(digests.chart_png, digest)
         )

@@ -30,6 +30,7 @@ from comms.senders import Sender, Sent
 from storage import digest as figures
 from storage import outbox, subjects
 from storage.db import Database
+from storage.kpi import Segment
 from storage.models import utcnow
 from storage.outbox import OutboxMessage
 
@@ -86,6 +87,8 @@ def digest_note(digest: Digest, zone: ZoneInfo, links: Mapping[int, str] | None 
         window = digest.kpis[0].report.window
         heading = f"*Product KPIs* (the 28 days to {window.last_day.day} {window.last_day:%b})"
         paragraphs.append("\n".join([heading, *(product.line() for product in digest.kpis)]))
+    if digest.segments:
+        paragraphs.append("\n".join(digest.segments))
     # Not the products' adoption (that is the KPIs'): how many people spoke up through feedbot itself.
     voices = f"{digest.active_people} people gave feedback or reported bugs through feedbot this week"
     paragraphs.append(f"*Voices* {voices}")
@@ -149,10 +152,13 @@ async def lions_of(db: Database, team_id: str) -> list[str]:
     return sorted(set(found))
 
 
-async def digest_for(db: Database, settings: Settings, team_id: str, now: datetime | None = None) -> Digest:
+async def digest_for(
+    db: Database, settings: Settings, team_id: str, now: datetime | None = None, by: Segment | None = None
+) -> Digest:
     now = now or utcnow()
     kpis = await kpi_block(db.sessions, now, settings.zone, settings.anonymity_threshold)
-    async with db.sessions() as session:
+    # A transaction that commits: a digest by department pins the pulse and each product to that slicing.
+    async with db.sessions.begin() as session:
         return await compose(
             session,
             team_id,
@@ -161,6 +167,7 @@ async def digest_for(db: Database, settings: Settings, team_id: str, now: dateti
             settings.zone,
             compare_days=settings.digest_compare_days,
             kpis=kpis,
+            by=by,
         )
 
 

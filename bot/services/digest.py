@@ -17,6 +17,7 @@ from bot.domain.replies import Reply, mention, verbatim
 from bot.domain.requester import Requester
 from bot.services import kpi
 from bot.services.digest_kpis import DIGEST_PRODUCTS, ProductKpis, product_of
+from bot.services.digest_segments import segment_lines
 from bot.services.release_effect import (
     BeforeAfter,
     KpiEffect,
@@ -33,6 +34,7 @@ from storage import kpi as kpi_store
 from storage import pulses as pulse_store
 from storage import stakeholders as stakeholder_store
 from storage import submissions
+from storage.kpi import Segment
 from storage.models import Bug, Feedback, Pulse, Release
 
 if TYPE_CHECKING:
@@ -151,6 +153,7 @@ class Digest:
     blockers: list[ItemRef] = dataclasses.field(default_factory=list)  # the oldest open blockers, oldest first
     most_voted: ItemRef | None = None  # the week's feedback with the most votes
     kpis: list[ProductKpis] = dataclasses.field(default_factory=list)  # products that send usage events
+    segments: list[str] = dataclasses.field(default_factory=list)  # the section by department or location, if asked
 
     def for_reader(self, zone: ZoneInfo) -> Digest:
         """The same figures, with pulses named by their date in the reader's zone."""
@@ -228,9 +231,10 @@ async def compose(
     *,
     compare_days: int = 14,
     kpis: list[ProductKpis] | None = None,
+    by: Segment | None = None,
 ) -> Digest:
     """`kpis`: the KPI block worked out beforehand (digest_kpis.kpi_block, product by product in parallel); without
-    it, it is worked out here, in this session."""
+    it, it is worked out here, in this session. `by`: add the section by department or location."""
     start = now - PERIOD
     pulses = await figures.recent_closed_pulses(session, team_id, now, SERIES_LENGTH + 1)
     running = await figures.latest_open_pulse(session, team_id, now)
@@ -244,7 +248,7 @@ async def compose(
     sent = await figures.releases_sent(session, team_id, start, now)
     blockers = [bug_ref(bug, now) for bug in await figures.open_blockers(session, team_id, TOP_BLOCKERS)]
     most_voted = await figures.most_voted_feedback(session, team_id, start, now)
-    return Digest(
+    digest = Digest(
         team_id=team_id,
         start=start,
         end=now,
@@ -284,6 +288,12 @@ async def compose(
             for product in (await kpi_store.products(session))[:DIGEST_PRODUCTS]
         ],
     )
+    if by is None:
+        return digest
+    shown = digest.latest.pulse if digest.latest is not None and not digest.latest_withheld else None
+    products = [product.report.product for product in digest.kpis]
+    lines = await segment_lines(session, by, shown, products, threshold, now, zone)
+    return dataclasses.replace(digest, segments=lines)
 
 
 async def _themes(session: AsyncSession, team_id: str, start: datetime, end: datetime, threshold: int) -> list[Theme]:

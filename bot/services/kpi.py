@@ -444,7 +444,7 @@ async def report(
         trend=await weekly_trend(session, product, now, zone, settings.key_task if settings else None)
         if trend
         else None,
-        slices=await _pinned_slices(session, product, window, settings, by, threshold) if by else None,
+        slices=await pinned_slices(session, product, window, settings, by, threshold) if by else None,
         settings=settings,
         pooled_durations=pooled,
     )
@@ -477,7 +477,7 @@ class SlicedOtherwise(Exception):
         self.pinned = pinned
 
 
-async def _pinned_slices(
+async def pinned_slices(
     session: AsyncSession, product: str, window: Window, settings: KpiProduct | None, by: Segment, threshold: int
 ) -> Slices:
     pinned = await store.pin_breakdown(session, product, by)
@@ -638,8 +638,8 @@ def trend_lines(trend: WeeklyTrend) -> list[str]:
     return lines
 
 
-def slice_lines(slices: Slices) -> list[str]:
-    heading = f"*By {slices.by}*"
+def slice_lines(slices: Slices, heading: str | None = None) -> list[str]:
+    heading = f"*{heading or f'By {slices.by}'}*"
     if not slices.shown:
         return [f"{heading}: withheld, no slice has enough people to show without revealing others"]
     lines = [heading]

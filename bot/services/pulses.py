@@ -503,14 +503,18 @@ def results_reply(result: Results) -> Reply:
 
 
 def breakdown_text(sliced: Breakdown) -> str:
-    if not sliced.slices:
+    rows = breakdown_rows(sliced)
+    if not rows:
         return f"*By {sliced.by}*: too few people in each {sliced.by} to show any."
+    return f"*By {sliced.by}*\n" + "\n".join(f"• {row}" for row in rows)
+
+
+def breakdown_rows(sliced: Breakdown) -> list[str]:
+    """A slice a row: its eNPS, or that it is withheld; none when every slice is."""
     withheld = f"withheld (fewer than {sliced.threshold}, or would reveal a smaller one)"
-    rows = [
-        f"• {verbatim(part.name)}: {withheld if part.enps is None else _slice_text(part.enps)}"
-        for part in sliced.slices
+    return [
+        f"{verbatim(part.name)}: {withheld if part.enps is None else _slice_text(part.enps)}" for part in sliced.slices
     ]
-    return f"*By {sliced.by}*\n" + "\n".join(rows)
 
 
 def _slice_text(enps: Enps) -> str:

@@ -1,4 +1,5 @@
-"""`/digest`: the caller's copy of the executive digest; `/digest send` (admins): to every lion now."""
+"""`/digest [by department|location]`: the caller's copy of the executive digest; `/digest send` (admins): to every
+lion now."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.domain.replies import Reply
+from bot.services import digest_segments
 from comms.render.slack import ephemeral_response, note_message, reply_message
 from handlers.slack.context import desks_of, requester_from_command
 
@@ -20,8 +22,14 @@ async def digest_command_callback(
     deps = desks.deps
     requester = requester_from_command(deps, command)
     desk = desks.digests
-    if (command.get("text") or "").strip().lower() == "send":
+    text = (command.get("text") or "").strip().lower()
+    if text == "send":
         await ack(**ephemeral_response(await desk.send_now(requester)))
+        return
+    try:
+        by = digest_segments.parse_by(text)
+    except ValueError as problem:
+        await ack(**ephemeral_response(Reply.invalid(str(problem))))
         return
     refusal = await desk.refusal(requester)
     if refusal is not None:
@@ -31,7 +39,7 @@ async def digest_command_callback(
     await ack(**ephemeral_response(Reply.info("Putting your digest together…")))
 
     async def deliver() -> None:
-        preview = await desk.preview(requester)
+        preview = await desk.preview(requester, by)
         message = reply_message(preview) if isinstance(preview, Reply) else note_message(preview)
         await respond(response_type="ephemeral", **message)
 

@@ -149,7 +149,9 @@ def test_digest_preview_refusals(cli_env: str, tmp_path: Path, capsys: pytest.Ca
     seed_tier(cli_env, ["U0CFO"], "lion")
     error = _failure(capsys, "digest", "--preview", "--lion", "U0NOBODY")
     assert error == f"feedbot: U0NOBODY is not a lion of workspace {TEAM}; its lions: U0CFO\n"
-    assert _failure(capsys, "digest", "--send-now", "--chart", "x.png").startswith("feedbot: --lion, --format and")
+    assert _failure(capsys, "digest", "--send-now", "--chart", "x.png").startswith(
+        "feedbot: --lion, --format, --chart and --by"
+    )
     error = _failure(capsys, "digest", "--preview", "--chart", str(tmp_path / "missing" / "chart.png"))
     assert error.startswith(f"feedbot: cannot write the chart to {tmp_path / 'missing' / 'chart.png'}: ")
 
@@ -200,3 +202,11 @@ def test_output_names_people_from_the_directory(release: str, capsys: pytest.Cap
     assert "Owner: @Cleo Ward." in _out(capsys, "release", "preview", "REL-1", "--tier", "lion")
     moved = _out(capsys, "stakeholders", "add", "elephant", "<@U0CFO|cleo>")
     assert "@Cleo Ward moved from lion to elephant" in moved
+
+
+def test_digest_preview_by_a_slice_that_is_none(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    seed_tier(cli_env, ["U0CFO"], "lion")
+    error = _failure(capsys, "digest", "--preview", "--by", "team")
+    assert error == "feedbot: “team” is not a slice: use --by department or --by location\n"
+    shown = _out(capsys, "digest", "--preview", "--by", "location")
+    assert "*By location*" in shown or "By location" in shown

@@ -320,3 +320,24 @@ async def test_reset_replaces_the_demos_usage_events_and_touches_no_others(
     # The story moved a day: about as many events, none of the old demo's left twice, and the real one kept.
     assert before is not None and after is not None and abs(after - before) < before * 0.05
     assert real == 1
+
+
+async def test_the_digest_by_department_slices_the_pulse_and_each_product_once(
+    filled: Database, settings: Settings
+) -> None:
+    digest = await weekly_digest.digest_for(filled, settings, DEMO_TEAM, NOW, by="department")
+    lines = digest.segments
+    assert lines[0] == "*By department*"
+    start = next(index for index, line in enumerate(lines) if line.endswith(", eNPS by department*"))
+    rows = lines[start + 1 : start + 8]
+    # The departments' answers: the larger ones shown with their score, the smaller ones withheld.
+    assert any(": eNPS " in row for row in rows) and any(": withheld" in row for row in rows)
+    assert f"*{verbatim('Expense Hub')} by department*" in lines
+    text = "\n".join(weekly_digest.digest_note(digest, settings.zone).paragraphs)
+    assert "*By department*" in text
+    # The same pulse and products by location now would set two slicings of the same people against each other.
+    by_location = await weekly_digest.digest_for(filled, settings, DEMO_TEAM, NOW, by="location")
+    assert any("shown by department only" in line for line in by_location.segments if line.startswith("The pulse"))
+    assert f"{verbatim('Expense Hub')}: shown by department only, the way its KPIs were first sliced." in (
+        by_location.segments
+    )
