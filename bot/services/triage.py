@@ -89,7 +89,9 @@ class Triaged:
 
 
 def may_triage(requester: Requester, settings: Settings) -> bool:
-    return requester.is_admin or settings.is_triager(requester.user_id, requester.platform)
+    # A Teams person may be listed by their Entra object id as well as by their 29: id.
+    ids = (requester.user_id, *requester.aliases)
+    return requester.is_admin or any(settings.is_triager(person, requester.platform) for person in ids)
 
 
 def require_triager(requester: Requester, settings: Settings, action: str) -> None:
