@@ -142,7 +142,10 @@ class TeamsDesk:
         item, action, text = submit.value[:32], submit.action, submit.text
         triage = self._desks.triage
         try:
-            if action.startswith(STATUS_ACTION_PREFIX):
+            if submit.automatic:
+                # Teams asking for the card as it stands (a refresh) is nobody's click: it changes nothing.
+                reply = Reply.info("The card as it stands.")
+            elif action.startswith(STATUS_ACTION_PREFIX):
                 reply = await triage.set_status(requester, item, action.removeprefix(STATUS_ACTION_PREFIX))
             elif action == DECLINE_ACTION:
                 reply = await triage.set_status(requester, item, "declined", text(REASON_FIELD) or None)

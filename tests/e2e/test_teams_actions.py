@@ -249,6 +249,13 @@ async def test_a_teams_triage_channel_gets_item_cards_that_triagers_move_in_plac
     [row] = await server.rows(Feedback)
     assert (row.status, row.assignee_id) == ("new", None)
 
+    # A refresh Teams asks for by itself is nobody's click: the card as it stands, nothing moved.
+    refresh = card_action("triage_status:planned", {"value": "FB-1"}, user=TRIAGER, automatic=True, **where)
+    status, answered = await invoke(server, refresh)
+    assert status == 200 and answered["type"] == ADAPTIVE_CARD and "triage_status:planned" in json.dumps(answered)
+    [row] = await server.rows(Feedback)
+    assert row.status == "new"
+
     status, answered = await invoke(
         server, card_action("triage_status:planned", {"value": "FB-1"}, user=TRIAGER, **where)
     )
