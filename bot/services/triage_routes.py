@@ -41,10 +41,12 @@ async def listing(session: AsyncSession, requester: Requester, settings: Setting
         for route in await triage_store.routes(session, platform, requester.team_id)
     ]
     slack_default, teams_default = settings.triage_channel_on(SLACK), settings.triage_channel_on(TEAMS)
+    # Each platform's items have their own default; Slack's is the only one a Slack-only install needs to read.
+    slack_items = "everything else from Slack" if teams_default else "everything else"
     everything_else = (
-        f"everything else → {channel_mention(slack_default)} (FEEDBOT_TRIAGE_CHANNEL)"
+        f"{slack_items} → {channel_mention(slack_default)} (FEEDBOT_TRIAGE_CHANNEL)"
         if slack_default
-        else "everything else → no triage channel (set FEEDBOT_TRIAGE_CHANNEL)"
+        else f"{slack_items} → no triage channel (set FEEDBOT_TRIAGE_CHANNEL)"
     )
     teams_line = [f"everything else from Teams → {channel_mention(teams_default)}"] if teams_default else []
     return Reply.info("Triage channels:", *lines, everything_else, *teams_line)

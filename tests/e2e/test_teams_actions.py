@@ -12,6 +12,7 @@ import pytest
 
 from bot.desks import Desks
 from bot.domain.answers import BUG_FROM_MESSAGE, FEEDBACK_FROM_MESSAGE
+from bot.domain.replies import channel_mention, verbatim
 from bot.domain.requester import Requester
 from comms.render.teams import ADAPTIVE_CARD, INVOKE_MESSAGE
 from storage import subjects
@@ -19,6 +20,7 @@ from storage.models import Bug, Delivery, Feedback, FeedbackReply, TriagePost
 from tests.adaptive_cards import assert_valid_cards, inputs, walk
 from tests.e2e.teams_steps import card_text, install_in_channel, send
 from tests.fakes.bot_connector import (
+    BOT_ID,
     CHANNEL_CONVERSATION,
     GROUP_CHAT_CONVERSATION,
     PERSONAL_CONVERSATION,
@@ -27,6 +29,7 @@ from tests.fakes.bot_connector import (
     FakeBotConnector,
     Posted,
     card_action,
+    conversation_update,
     message,
     message_action_invoke,
     post_activity,
@@ -371,3 +374,30 @@ async def test_a_change_made_elsewhere_redraws_the_teams_triage_card_in_place(
         return [row.redraw_due for row in await server.rows(TriagePost)] == [False]
 
     await eventually(settled)  # drawn once: no second redraw is due
+
+
+async def test_a_products_teams_items_go_to_its_own_teams_channel(
+    server: RunningServer, fake_connector: FakeBotConnector
+) -> None:
+    mobile = "19:mobile@thread.tacv2"
+    installed = conversation_update(
+        service_url=fake_connector.url, members_added=[BOT_ID], conversation=mobile, conversation_type="channel"
+    )
+    await send(server, installed)
+    operator = Requester("teams", TENANT, "cli", is_admin=True)  # `feedbot triage route … --team <tenant>`
+    routed = await Desks(server.deps).triage_channels.route(operator, "Mobile app", mobile)
+    assert routed.kind == "ok"
+    listed = await Desks(server.deps).triage_channels.routes(operator)
+    assert listed.lines == (
+        f"{verbatim('mobile app')} → {channel_mention(mobile)}",
+        "everything else from Slack → no triage channel (set FEEDBOT_TRIAGE_CHANNEL)",
+        f"everything else from Teams → {channel_mention(CHANNEL_CONVERSATION)}",
+    )
+
+    # The bug form sent back (Action.Submit): product "Mobile App" is the route's "mobile app".
+    data = {"feedbot": "bug_submit", "title": "Crashes on login", "what_happened": "It closes", "severity": "major"}
+    await send(server, message(None, service_url=fake_connector.url, value=data | {"product": "Mobile App"}))
+
+    [post] = await fake_connector.wait_for(lambda posted: "Bug BUG-1" in card_text(posted))
+    assert post.conversation_id == mobile
+    assert_valid_cards(post.cards)
