@@ -19,19 +19,19 @@ from bot.desks import Desks
 from bot.desks import pulse_campaigns as pulses
 from bot.desks import weekly_digest as digests
 from bot.domain.console import CONSOLE_TEAMS, LOCAL_PLATFORM, is_console_team
-from bot.domain.platforms import SLACK, TEAMS
+from bot.domain.notes import Note
+from bot.domain.platforms import SLACK, TEAMS, platform_for
 from bot.domain.requester import Requester
 from bot.services import privacy
 from comms.console_sender import ConsoleRouting, KeptLocal
 from comms.delivery import DeliveryWorker, OnFailed, OnSent
 from comms.reader_zones import learn_lion_zones
 from comms.releases import LiveReports, redraw_reports, remind_lions, report_finished
-from comms.render.slack import note_message
 from comms.schedule import ReleaseScheduler
 from comms.senders import Sender, Sent, SlackSender
 from comms.teams_sender import TeamsSender
 from comms.trackers.sender import tracker_senders
-from comms.triage import update_post
+from comms.triage import post_message
 from comms.webhooks import PLATFORM as WEBHOOK_PLATFORM
 from comms.webhooks import WebhookSender
 from storage import slack_events, subjects
@@ -158,8 +158,7 @@ class Runtime:
         for post in await desk.due_redraws(skip_teams=CONSOLE_TEAMS):
             drawing = await desk.drawing(Requester(SLACK, post.team_id, "system"), post.item)
             if drawing is not None:
-                message = note_message(drawing.note)
-                await update_post(self._deps.clients, post.team_id, post.channel_id, post.ts, message)
+                await self._update_post(post.team_id, post.channel_id, post.ts, drawing.note)
             await desk.drawn(post.item, drawing.as_of if drawing is not None else post.changed_at)
 
     async def _forget_old_slack_events(self) -> None:
@@ -195,7 +194,7 @@ class Runtime:
         if (
             not row.subject.startswith(subjects.TRIAGE)
             or not item.startswith("FB-")
-            or row.platform != SLACK
+            or row.platform not in (SLACK, TEAMS)
             or is_console_team(row.team_id)
             or sent.channel is None
             or sent.ts is None
@@ -207,7 +206,12 @@ class Runtime:
     async def _add_similar(self, team_id: str, item: str, channel: str, ts: str) -> None:
         note = await Desks(self._deps).triage_channels.post(Requester(SLACK, team_id, "system"), item)
         if note is not None and any(label == "Similar" for label, _ in note.facts):
-            await update_post(self._deps.clients, team_id, channel, ts, note_message(note))
+            await self._update_post(team_id, channel, ts, note)
+
+    async def _update_post(self, team_id: str, channel: str, ts: str, note: Note) -> bool:
+        """Redraw a triage post in place, through the platform its channel is on."""
+        platform = platform_for(channel, SLACK)
+        return await self.senders[platform].update(team_id, channel, ts, post_message(platform, note))
 
     async def _after_sent(self, sender: Sender, sent: Sent, spec: dict[str, str]) -> None:
         await digests.attach_chart(self._deps.db, self._deps.settings, sender, sent, spec)

@@ -2,28 +2,32 @@
 FEEDBOT_TRIAGE_CHANNEL), with what the PMs need to act on it, and where the post landed is kept so it can be updated.
 
 Queued from the group commit's after-insert hook, inside the item's own transaction: a stored item always gets its
-post, a rolled-back one never. Slack items only: a triage channel is a Slack channel."""
+post, a rolled-back one never. Each platform's items go to a channel of that platform: a Slack channel for Slack's,
+a Teams channel (the bot installed in it, in the item's own tenant) for Teams'. In Teams the post's buttons are
+Universal Actions, and its forms (decline, merge, assign, reply) open under them in the card."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.anonymity import on_the_hour, shown_after
 from bot.domain.ids import bug_label, feedback_label, release_label
-from bot.domain.notes import Action, Note
-from bot.domain.platforms import SLACK, id_kind
+from bot.domain.notes import Action, Note, Prompt
+from bot.domain.platforms import SLACK, TEAMS, id_kind
 from bot.domain.replies import mention, verbatim
 from bot.domain.settings import Settings
 from bot.domain.vocabulary import CLOSED_STATUSES, status_name
-from comms.platforms import note_payload
 from comms.render.limits import truncate
-from comms.senders import Sent, SlackSender
-from comms.workspaces import SlackClients
+from comms.render.slack import note_message
+from comms.render.teams import note_activity
+from comms.senders import Sent
 from storage import outbox, subjects
+from storage import teams as teams_store
 from storage import triage_channels as triage_store
 from storage.models import Base, Bug, Delivery, Feedback, utcnow
 from storage.outbox import OutboxMessage
@@ -166,37 +170,68 @@ def _context(label: str, permalink: str | None, anonymous: bool, change: Change 
     return f"{where}\n{change.line()}" if change is not None else where
 
 
+# What a Teams triage card asks for under its form buttons (Slack opens a modal for each).
+# The fields they come back as: a card's inputs need ids of their own.
+REASON_FIELD, DUPLICATE_OF_FIELD, PERSON_FIELD, REPLY_FIELD = "reason", "duplicate_of", "person", "reply"
+TEAMS_PROMPTS = {
+    DECLINE_ACTION: Prompt("Why is it declined? The submitter and the voters read this.", field=REASON_FIELD),
+    MERGE_ACTION: Prompt("The item it duplicates (FB-12)", field=DUPLICATE_OF_FIELD),
+    ASSIGN_ACTION: Prompt("Who looks after it: me, their Teams id (29:…), or none", field=PERSON_FIELD),
+    REPLY_ACTION: Prompt("Your reply: the submitter reads it, with your name", field=REPLY_FIELD),
+}
+
+
+def teams_triage_note(note: Note) -> Note:
+    """A triage note as a Teams channel shows it: each form button carries its form, and the card is redrawn in
+    place by the answer to its Universal Actions."""
+    actions = tuple(
+        replace(action, prompt=TEAMS_PROMPTS.get(action.action_id, action.prompt)) for action in note.actions
+    )
+    return replace(note, actions=actions, in_place=True)
+
+
+def post_message(platform: str, note: Note) -> dict[str, Any]:
+    """A triage post as its platform draws it: Block Kit for a Slack channel, an Adaptive Card for a Teams one."""
+    return note_activity(teams_triage_note(note)) if platform == TEAMS else note_message(note)
+
+
 class TriagePosts:
     """The after-insert hook that posts new items, and the settle hook that remembers where each post went."""
 
     def __init__(self, settings: Settings) -> None:
-        self._default_channel = settings.triage_channel
+        self._default_channels = {
+            platform: channel
+            for platform in (SLACK, TEAMS)
+            if (channel := settings.triage_channel_on(platform)) is not None
+        }
         self._trackers = bool(settings.trackers)
 
     async def items_created(self, session: AsyncSession, rows: Sequence[Base]) -> None:
-        items = [row for row in rows if isinstance(row, Feedback | Bug) and row.platform == SLACK]
-        routes: dict[str, dict[str, str]] = {}
+        items = [row for row in rows if isinstance(row, Feedback | Bug) and row.platform in (SLACK, TEAMS)]
+        routes: dict[tuple[str, str], dict[str, str]] = {}
         for item in items:
-            if item.team_id not in routes:
-                routes[item.team_id] = {
-                    route.product: route.channel_id for route in await triage_store.routes(session, SLACK, item.team_id)
+            where = (item.platform, item.team_id)
+            if where not in routes:
+                routes[where] = {
+                    route.product: route.channel_id for route in await triage_store.routes(session, *where)
                 }
             product = triage_store.product_key(item.product) if item.product else ""
-            channel = routes[item.team_id].get(product) or self._default_channel
-            if channel is None:
+            channel = routes[where].get(product) or self._default_channels.get(item.platform)
+            if channel is None or not await _reaches(session, item.platform, item.team_id, channel):
                 continue
             label = bug_label(item.id) if isinstance(item, Bug) else feedback_label(item.id)
             # An anonymous item's post waits for the end of its hour: the post's time (Slack shows it to the whole
             # channel) would otherwise say to the second when its author wrote it.
             anonymous = isinstance(item, Feedback) and (item.anonymous or item.user_id is None)
+            note = triage_note(item, trackers=self._trackers)
             now = utcnow()
             post = OutboxMessage(
                 subject=subjects.triage_post(label),
-                platform=SLACK,
+                platform=item.platform,
                 team_id=item.team_id,
                 recipient_id=channel,
                 recipient_kind="channel",
-                payload=note_payload(SLACK, triage_note(item, trackers=self._trackers)),
+                payload=json.dumps(post_message(item.platform, note), ensure_ascii=False),
                 created_at=on_the_hour(now) if anonymous else None,
                 not_before=shown_after(now) if anonymous else None,
             )
@@ -207,6 +242,15 @@ class TriagePosts:
             return
         item = row.subject.removeprefix(subjects.TRIAGE)
         await triage_store.record_post(session, item, row.team_id, sent.channel, sent.ts)
+
+
+async def _reaches(session: AsyncSession, platform: str, team_id: str, channel: str) -> bool:
+    """Whether the item's triage channel is one of its own workspace. One server may serve several Teams tenants
+    and FEEDBOT_TRIAGE_CHANNEL names one channel: another tenant's items must never be posted there."""
+    if platform != TEAMS:
+        return True
+    reference = await teams_store.find(session, channel)
+    return reference is not None and reference.kind == "channel" and reference.tenant_id == team_id
 
 
 def suggestions_note(new_label: str, similar: Sequence[tuple[Feedback, int]], claim: str | None) -> Note:
@@ -232,8 +276,3 @@ def suggestions_note(new_label: str, similar: Sequence[tuple[Feedback, int]], cl
         ),
         actions=tuple(actions),
     )
-
-
-async def update_post(clients: SlackClients, team_id: str, channel: str, ts: str, message: dict[str, Any]) -> bool:
-    """Redraw a triage post in place (chat.update); False when Slack refused (the post deleted, the app removed)."""
-    return await SlackSender(clients).update(team_id, channel, ts, message)

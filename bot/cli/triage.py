@@ -1,5 +1,5 @@
-"""`feedbot triage route --product NAME --channel C…` and `feedbot triage routes`: which Slack channel gets each
-product's new feedback and bugs (everything else goes to FEEDBOT_TRIAGE_CHANNEL)."""
+"""`feedbot triage route --product NAME --channel C…|19:…` and `feedbot triage routes`: which Slack or Teams
+channel gets each product's new feedback and bugs (everything else goes to FEEDBOT_TRIAGE_CHANNEL)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     actions = triage.add_subparsers(dest="action", required=True, metavar="ACTION")
     route = actions.add_parser("route", help="send a product's new feedback and bugs to a channel")
     route.add_argument("--product", required=True, help="the product, as people name it in /feedback and /bug")
-    route.add_argument("--channel", required=True, metavar="CHANNEL_ID", help="a Slack channel id (C…)")
+    route.add_argument(
+        "--channel", required=True, metavar="CHANNEL_ID", help="a Slack channel id (C…) or a Teams channel id (19:…)"
+    )
     actions.add_parser("routes", help="which channel each product's new items go to")
     for parser in actions.choices.values():
         parser.add_argument("--team", metavar="TEAM_ID", help=TEAM_HELP)

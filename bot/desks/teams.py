@@ -13,16 +13,38 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.desks import Desks
 from bot.desks.intake import STORAGE_UNAVAILABLE
-from bot.domain.answers import BUG_SUBMIT, FEEDBACK_SUBMIT, PULSE_COMMENT_SUBMIT, Answer, Form
+from bot.domain.answers import (
+    BUG_FROM_MESSAGE,
+    BUG_SUBMIT,
+    FEEDBACK_FROM_MESSAGE,
+    FEEDBACK_SUBMIT,
+    PULSE_COMMENT_SUBMIT,
+    Answer,
+    Form,
+)
 from bot.domain.ids import parse_number
 from bot.domain.notes import Note
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from bot.domain.teams import StoredReference
+from bot.domain.validation import MAX_TITLE
 from bot.services.bugs import BugDraft
 from bot.services.feedback import FeedbackDraft
 from comms.pulses import ANSWER_ACTION_PREFIX, COMMENT_ACTION, question_note
 from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION, QUESTION_ACTION
+from comms.triage import (
+    ASSIGN_ACTION,
+    DECLINE_ACTION,
+    DUPLICATE_OF_FIELD,
+    MERGE_ACTION,
+    PERSON_FIELD,
+    REASON_FIELD,
+    REPLY_ACTION,
+    REPLY_FIELD,
+    STATUS_ACTION_PREFIX,
+    TRACKER_ACTION,
+    teams_triage_note,
+)
 from storage import outbox, subjects
 from storage import teams as teams_store
 
@@ -46,6 +68,11 @@ class CardSubmit:
     def is_anonymous_feedback(self) -> bool:
         """Feedback, or a question about a release, sent without the person's name."""
         return self.action in (FEEDBACK_SUBMIT, QUESTION_ACTION) and self.text("anonymous") == "true"
+
+
+TRIAGE_ACTIONS = {DECLINE_ACTION, MERGE_ACTION, ASSIGN_ACTION, REPLY_ACTION, TRACKER_ACTION}
+MERGE_TARGET_MISSING = Reply.invalid("Type the id of the item it duplicates (FB-12). Nothing was changed.")
+ASSIGNEE_MISSING = Reply.invalid("Type me, the person's Teams id (29:…), or none. Nothing was changed.")
 
 
 def _sent(reply: Reply) -> Answer:
@@ -102,13 +129,75 @@ class TeamsDesk:
             return await self._release_button(requester, action, release_id)
         if action == QUESTION_ACTION and (release_id := parse_number(value)) is not None:
             return await self._release_question(requester, release_id, submit, source_key)
+        if action.startswith(STATUS_ACTION_PREFIX) or action in TRIAGE_ACTIONS:
+            return await self._triage(requester, submit)
         return Answer(reply=Reply.invalid("That button does nothing any more. Type *help* to see what I can do."))
 
-    async def _feedback_form(self, requester: Requester, submit: CardSubmit, source_key: str) -> Answer:
+    async def _triage(self, requester: Requester, submit: CardSubmit) -> Answer:
+        """A triage card's button or form, in a Teams triage channel: the lifecycle desk decides who may (triagers
+        and admins of this tenant: another tenant's item is not found) and what it causes; the card's new face
+        replaces it. A refusal or a bad value is told to the clicker alone, and the card stays as it was."""
+        item, action, text = submit.value[:32], submit.action, submit.text
+        triage = self._desks.triage
+        try:
+            if submit.automatic:
+                # Teams asking for the card as it stands (a refresh) is nobody's click: it changes nothing.
+                reply = Reply.info("The card as it stands.")
+            elif action.startswith(STATUS_ACTION_PREFIX):
+                reply = await triage.set_status(requester, item, action.removeprefix(STATUS_ACTION_PREFIX))
+            elif action == DECLINE_ACTION:
+                reply = await triage.set_status(requester, item, "declined", text(REASON_FIELD) or None)
+            elif action == MERGE_ACTION:
+                target = text(DUPLICATE_OF_FIELD)
+                reply = await triage.merge(requester, item, target) if target else MERGE_TARGET_MISSING
+            elif action == ASSIGN_ACTION:
+                person = text(PERSON_FIELD)
+                person = requester.user_id if person.casefold() == "me" else person
+                reply = await triage.assign(requester, item, person) if person else ASSIGNEE_MISSING
+            elif action == REPLY_ACTION:
+                reply = await triage.reply(requester, item, text(REPLY_FIELD))
+            else:
+                reply = await self._desks.trackers.send(requester, item)
+            if reply.kind not in {"ok", "info"}:
+                return Answer(reply=reply)
+            drawing = await self._desks.triage_channels.drawing(requester, item)
+            if drawing is None:
+                return Answer(reply=reply)
+            await self._desks.triage_channels.drawn(item, drawing.as_of)
+        except DBAPIError:
+            return Answer(reply=STORAGE_UNAVAILABLE)
+        # The card says what changed and who did it: a line in the channel as well would be noise for everyone.
+        return Answer(updated_card=teams_triage_note(drawing.note))
+
+    @staticmethod
+    def message_form(command: str, text: str) -> Form | None:
+        """The form a message action opens, prefilled from the message; None for a command that is not ours."""
+        if command == FEEDBACK_FROM_MESSAGE:
+            return Form("feedback", {"text": text})
+        if command == BUG_FROM_MESSAGE:
+            first_line = next((line for line in text.splitlines() if line.strip()), "")
+            return Form("bug", {"title": first_line[:MAX_TITLE], "what_happened": text})
+        return None
+
+    async def from_message(
+        self, requester: Requester, command: str, submit: CardSubmit, link: str | None, source_key: str
+    ) -> Answer | None:
+        """A message action's form, sent: stored through the same intake as every other submission, linked to the
+        message (the service drops the link of anonymous feedback). None for a command that is not ours."""
+        if command == FEEDBACK_FROM_MESSAGE:
+            return await self._feedback_form(requester, submit, source_key, link)
+        if command == BUG_FROM_MESSAGE:
+            return await self._bug_form(requester, submit, source_key, link)
+        return None
+
+    async def _feedback_form(
+        self, requester: Requester, submit: CardSubmit, source_key: str, permalink: str | None = None
+    ) -> Answer:
         draft = FeedbackDraft(
             text=submit.text("text"),
             category=submit.text("category") or None,
             anonymous=submit.text("anonymous") == "true",
+            permalink=permalink,
         )
         outcome = await self._intake.feedback(requester, draft, source_key)
         if outcome.errors:
@@ -116,13 +205,16 @@ class TeamsDesk:
             return Answer(reply=outcome.reply, form=Form("feedback", kept, outcome.errors))
         return _sent(outcome.reply)
 
-    async def _bug_form(self, requester: Requester, submit: CardSubmit, source_key: str) -> Answer:
+    async def _bug_form(
+        self, requester: Requester, submit: CardSubmit, source_key: str, permalink: str | None = None
+    ) -> Answer:
         draft = BugDraft(
             title=submit.text("title"),
             what_happened=submit.text("what_happened"),
             severity=submit.text("severity") or None,
             expected=submit.text("expected"),
             product=submit.text("product") or None,
+            permalink=permalink,
         )
         outcome = await self._intake.bug(requester, draft, source_key)
         if outcome.errors:

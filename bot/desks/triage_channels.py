@@ -47,7 +47,7 @@ class TriageChannelDesk:
     async def routes(self, requester: Requester) -> Reply:
         try:
             async with self._deps.db.sessions() as session:
-                return await triage_routes.listing(session, requester, self._deps.settings.triage_channel)
+                return await triage_routes.listing(session, requester, self._deps.settings)
         except NotAllowed as refusal:
             return refusal.reply
 

@@ -15,6 +15,9 @@ SUBMIT_KEY = "feedbot"
 FEEDBACK_SUBMIT = "feedback_submit"
 BUG_SUBMIT = "bug_submit"
 PULSE_COMMENT_SUBMIT = "pulse_comment_submit"
+# The message actions (Slack message shortcuts, Teams message extension commands): one name on both platforms.
+FEEDBACK_FROM_MESSAGE = "feedback_from_message"
+BUG_FROM_MESSAGE = "bug_from_message"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ class Prompt:
 
     label: str  # the text field's label
     anonymous: str | None = None  # the wording of the "leave my name out" choice; None offers no such choice
+    field: str = "text"  # what the answer comes back as; each prompt of one note needs its own
 
 
 @dataclass(frozen=True)
@@ -31,3 +32,6 @@ class Note:
     facts: tuple[tuple[str, str], ...] = ()
     context: str | None = None
     actions: tuple[Action, ...] = field(default=())
+    # Its buttons answer with the note's new face, which replaces it where it is shown (in Teams: Universal
+    # Actions, Action.Execute); otherwise a click is a plain submit that may be answered by a new message.
+    in_place: bool = False

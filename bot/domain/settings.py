@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.domain.platforms import is_teams_person_id
+from bot.domain.platforms import SLACK, TEAMS, is_teams_person_id
 
 MIN_SHARED_SECRET = 16
 TRACKERS = ("jira", "linear", "github")
@@ -41,6 +41,18 @@ QUERY_PASSWORD = re.compile(r"([?&]password=)[^&]*", re.IGNORECASE)
 SLACK_PERSON = re.compile(r"[UW][A-Z0-9]{2,}")
 ENTRA_OBJECT_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 SLACK_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
+
+
+# A channel's (or group chat's) conversation id as the bot sees it: "19:…@thread.tacv2", without a thread's
+# ";messageid=…". 64 characters is what a triage post's channel column keeps.
+TEAMS_CHANNEL_ID = re.compile(r"19:[\w\-.@:]{1,61}")
+
+
+def triage_channel_platform(channel: str) -> str | None:
+    """Which platform's channel a triage channel id is ("slack", "teams"), or None when it is neither."""
+    if SLACK_CHANNEL_ID.fullmatch(channel):
+        return SLACK
+    return TEAMS if TEAMS_CHANNEL_ID.fullmatch(channel) else None
 
 
 def is_teams_person(user_id: str) -> bool:
@@ -158,8 +170,9 @@ class Settings(BaseSettings):
     # "expenses=jira,mobile=github": a bug's product (case-insensitive) picks its tracker; others go to the default.
     tracker_routes: Annotated[dict[str, str], NoDecode] = Field({}, validation_alias="FEEDBOT_TRACKER_ROUTES")
     tracker_default: str | None = Field(None, validation_alias="FEEDBOT_TRACKER_DEFAULT")
-    # Where every new feedback item and bug is posted for the PMs (a Slack channel id); per-product channels are
-    # kept in the database (`feedbot triage route`).
+    # Where every new feedback item and bug is posted for the PMs: a Slack channel id (C…) for Slack's items, a
+    # Teams channel's conversation id (19:…) for Teams' items, or one of each separated by a comma; per-product
+    # channels are kept in the database (`feedbot triage route`). Read it through triage_channel_on(platform).
     triage_channel: str | None = Field(None, validation_alias="FEEDBOT_TRIAGE_CHANNEL")
 
     @field_validator(
@@ -187,10 +200,17 @@ class Settings(BaseSettings):
     @field_validator("triage_channel", mode="before")
     @classmethod
     def _triage_channel(cls, value: Any) -> str | None:
-        channel = _blank_to_none(value)
-        if channel is not None and not SLACK_CHANNEL_ID.fullmatch(str(channel)):
-            raise ValueError("must be a Slack channel id, like C0123ABCDEF")
-        return channel
+        channels = _blank_to_none(value)
+        if channels is None:
+            return None
+        parts = [part.strip() for part in str(channels).split(",") if part.strip()]
+        platforms = [triage_channel_platform(part) for part in parts]
+        if not parts or None in platforms or len(set(platforms)) != len(platforms):
+            raise ValueError(
+                "must be a Slack channel id (C0123ABCDEF), a Teams channel's conversation id (19:…@thread.tacv2, at "
+                "most 64 characters), or one of each separated by a comma"
+            )
+        return ",".join(parts)
 
     @field_validator("database_url", mode="before")
     @classmethod
@@ -460,6 +480,11 @@ class Settings(BaseSettings):
             return routed
         configured = self.trackers
         return self.tracker_default or (configured[0] if len(configured) == 1 else None)
+
+    def triage_channel_on(self, platform: str) -> str | None:
+        """FEEDBOT_TRIAGE_CHANNEL's channel for the items of this platform: each platform's items are posted on it."""
+        channels = (self.triage_channel or "").split(",")
+        return next((channel for channel in channels if triage_channel_platform(channel) == platform), None)
 
     def may_approve(self, user_id: str, platform: str, aliases: Iterable[str] = ()) -> bool:
         return _listed_for(self.release_approvers, user_id, platform, aliases)

@@ -208,22 +208,29 @@ def with_refresh(card: dict[str, Any], verb: str, data: dict[str, str], user_ids
     return refreshed
 
 
-def _note_action(action: Action) -> dict[str, Any]:
-    data = {SUBMIT_KEY: action.action_id, "value": action.value}
+def _note_action(action: Action, in_place: bool = False) -> dict[str, Any]:
+    def send(title: str, style: str | None) -> dict[str, Any]:
+        # In place, the verb names the action: an adaptiveCard/action invoke carries it apart from the data.
+        if in_place:
+            return execute(title, action.action_id, {"value": action.value}, style)
+        return _submit(title, {SUBMIT_KEY: action.action_id, "value": action.value}, style)
+
     if action.prompt is not None:
-        return _prompt_action(action, action.prompt, data)
-    return _submit(action.label, data, _STYLES.get(action.style or ""))
+        return _prompt_action(action, action.prompt, send(SEND, "positive"))
+    return send(action.label, _STYLES.get(action.style or ""))
 
 
-PROMPT_TEXT = "text"
 PROMPT_ANONYMOUS = "anonymous"
+SEND = "Send"
 
 
-def _prompt_action(action: Action, prompt: Prompt, data: dict[str, str]) -> dict[str, Any]:
+def _prompt_action(action: Action, prompt: Prompt, send: dict[str, Any]) -> dict[str, Any]:
     """A button that asks first: the form opens under it in the card (Action.ShowCard), and its Send comes back
-    as an Action.Submit like any other, with the button's data and the form's inputs."""
+    as an Action.Submit like any other (an Action.Execute on a card updated in place), with the button's data and
+    the form's inputs."""
+    required = "Write a few words first."
     body: list[dict[str, Any]] = [
-        _text_input(PROMPT_TEXT, prompt.label, max_length=MAX_TEXT, multiline=True, required="Write a few words first.")
+        _text_input(prompt.field, prompt.label, max_length=MAX_TEXT, multiline=True, required=required)
     ]
     if prompt.anonymous:
         body.append(
@@ -237,28 +244,40 @@ def _prompt_action(action: Action, prompt: Prompt, data: dict[str, str]) -> dict
                 "wrap": True,
             }
         )
-    form = {"type": "AdaptiveCard", "body": body, "actions": [_submit("Send", data, "positive")]}
+    form = {"type": "AdaptiveCard", "body": body, "actions": [send]}
     return {"type": "Action.ShowCard", "title": truncate(unmarked(action.label), ACTION_TITLE), "card": form}
 
 
 def _family(action: Action) -> str:
-    """pulse_answer_0 … pulse_answer_10 are one scale; its buttons stay together."""
-    return action.action_id.rstrip("0123456789")
+    """pulse_answer_0 … pulse_answer_10 are one scale, triage_status:planned and the other moves one choice; the
+    buttons of a family stay together."""
+    return action.action_id.split(":", 1)[0].rstrip("0123456789")
 
 
 def _rows(actions: Sequence[Action]) -> list[list[Action]]:
-    """Each run of a family in as few rows as fit, evenly filled: 11 scores are 4 + 4 + 3, not 5 + 5 + 1."""
+    """Each run of a family in as few rows as fit, evenly filled: 11 scores are 4 + 4 + 3, not 5 + 5 + 1. Buttons
+    of a family of their own share rows, rather than each taking a row."""
     rows: list[list[Action]] = []
     for _, run in itertools.groupby(actions, key=_family):
         group = list(run)
+        if len(group) == 1 and rows and _alone(rows[-1]) and len(rows[-1]) < ACTIONS_PER_ROW:
+            rows[-1].append(group[0])
+            continue
         count = -(-len(group) // ACTIONS_PER_ROW)
         size = -(-len(group) // count)
         rows += [group[start : start + size] for start in range(0, len(group), size)]
     return rows
 
 
-def _action_sets(actions: Sequence[Action]) -> list[dict[str, Any]]:
-    return [{"type": "ActionSet", "actions": [_note_action(action) for action in row]} for row in _rows(actions)]
+def _alone(row: Sequence[Action]) -> bool:
+    """A row made of buttons that are each a family of one."""
+    return len({_family(action) for action in row}) == len(row)
+
+
+def _action_sets(actions: Sequence[Action], in_place: bool) -> list[dict[str, Any]]:
+    return [
+        {"type": "ActionSet", "actions": [_note_action(action, in_place) for action in row]} for row in _rows(actions)
+    ]
 
 
 def _fact_set(facts: Iterable[tuple[str, str]]) -> dict[str, Any]:
@@ -311,10 +330,10 @@ def note_card(note: Note) -> dict[str, Any]:
         tail.append(_fact_set(note.facts[:MAX_FACTS]))
     many = len(note.actions) > ACTIONS_PER_ROW
     if many:
-        tail += _action_sets(note.actions)
+        tail += _action_sets(note.actions, note.in_place)
     if note.context:
         tail.append(_context_block(note.context))
-    actions = [] if many else [_note_action(action) for action in note.actions]
+    actions = [] if many else [_note_action(action, note.in_place) for action in note.actions]
     card = _card([_heading(note.title), *tail], actions)
     card["body"][1:1] = _fit_paragraphs(note.paragraphs, CARD_BYTES - _json_bytes(card))
     return card
@@ -358,6 +377,29 @@ def invoke_message(reply: Reply) -> dict[str, Any]:
 
 def invoke_error(status: int, code: str, message: str) -> dict[str, Any]:
     return {"statusCode": status, "type": INVOKE_ERROR, "value": {"code": code, "message": message}}
+
+
+# -- message extension responses (composeExtension/fetchTask and submitAction) --------------------------------------
+
+TASK_TITLE = 64  # what the manifest schema allows a dialog's title
+
+
+def task_form(title: str, card: dict[str, Any]) -> dict[str, Any]:
+    """A task module (dialog) showing `card`: the form a message action opens, or the same form again with its
+    errors."""
+    value = {
+        "title": truncate(unmarked(title), TASK_TITLE),
+        "height": "large",
+        "width": "medium",
+        "card": {"contentType": ADAPTIVE_CARD, "content": card},
+    }
+    return {"task": {"type": "continue", "value": value}}
+
+
+def task_message(reply: Reply) -> dict[str, Any]:
+    """The dialog closes and Teams shows this line to the person who sent it."""
+    text = reply.text if not reply.lines else f"{reply.text} " + " ".join(reply.lines)
+    return {"task": {"type": "message", "value": truncate(unmarked(text), SUMMARY_TEXT)}}
 
 
 # -- replies --------------------------------------------------------------------------------------------------------
@@ -439,7 +481,11 @@ def _form(
     return _card(body, [submit])
 
 
-def feedback_form(*, text: str | None = None, errors: dict[str, str] | None = None) -> dict[str, Any]:
+def feedback_form(
+    *, text: str | None = None, errors: dict[str, str] | None = None, values: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """`values` are the kind and the anonymity chosen last time (a form sent back with errors keeps them)."""
+    kept = values or {}
     fields = [
         _text_input(
             "text",
@@ -449,13 +495,13 @@ def feedback_form(*, text: str | None = None, errors: dict[str, str] | None = No
             multiline=True,
             required="Please write your feedback.",
         ),
-        _choice_set("category", "Kind of feedback", CATEGORIES),
+        _choice_set("category", "Kind of feedback", CATEGORIES, value=kept.get("category")),
         {
             "type": "Input.Toggle",
             "id": "anonymous",
             "label": "Anonymity",
             "title": "Share anonymously: your name is not stored",
-            "value": "false",
+            "value": "true" if kept.get("anonymous") == "true" else "false",
             "valueOn": "true",
             "valueOff": "false",
             "wrap": True,

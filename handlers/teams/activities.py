@@ -11,7 +11,7 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
 from bot.commands import TEAMS, CommandLine, help_reply, parse_command_line, run_command
 from bot.desks import Desks
-from bot.desks.teams import TeamsDesk
+from bot.desks.teams import CardSubmit, TeamsDesk
 from bot.domain.answers import Answer, Form
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
@@ -27,7 +27,10 @@ from comms.render.teams import (
     note_card,
     pulse_comment_form,
     reply_activity,
+    task_form,
+    task_message,
 )
+from handlers.teams.message_actions import message_action
 from handlers.teams.parse import (
     card_execute,
     card_submit,
@@ -50,6 +53,8 @@ class FeedbotActivities(ActivityHandler):
         self._desks = desks
         self._invokes: dict[str, Callable[[TurnContext], Awaitable[InvokeResponse]]] = {
             "adaptiveCard/action": self._card_action,
+            "composeExtension/fetchTask": self._message_action_opened,
+            "composeExtension/submitAction": self._message_action_sent,
         }
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -105,6 +110,34 @@ class FeedbotActivities(ActivityHandler):
             return InvokeResponse(status=HTTPStatus.OK, body=invoke_card(card))
         return InvokeResponse(status=HTTPStatus.OK, body=invoke_message(answer.reply or DONE))
 
+    async def _message_action_opened(self, turn_context: TurnContext) -> InvokeResponse:
+        """Turn into feedback / Report as a bug on a message: the form, prefilled with the message's words."""
+        action = message_action(turn_context.activity, with_inputs=False)
+        if isinstance(action, str):
+            return _invoke_refused(action)
+        form = self._desk.message_form(action.command, action.text)
+        if form is None:
+            return _invoke_refused(f"feedbot has no message action {action.command!r}")
+        card, title = _form_card(form)
+        return InvokeResponse(status=HTTPStatus.OK, body=task_form(title, card))
+
+    async def _message_action_sent(self, turn_context: TurnContext) -> InvokeResponse:
+        """The message action's form, sent: stored and linked to the message, or shown again with its errors."""
+        activity = turn_context.activity
+        action = message_action(activity, with_inputs=True)
+        if isinstance(action, str):
+            return _invoke_refused(action)
+        requester = requester_of(self._desk, activity)
+        submit = CardSubmit(action=action.command, fields=action.fields)
+        key = action.source_key(requester.user_id)
+        answer = await self._desk.from_message(requester, action.command, submit, action.link, key)
+        if answer is None:
+            return _invoke_refused(f"feedbot has no message action {action.command!r}")
+        if answer.form is not None:
+            card, title = _form_card(answer.form)
+            return InvokeResponse(status=HTTPStatus.OK, body=task_form(title, card))
+        return InvokeResponse(status=HTTPStatus.OK, body=task_message(answer.reply or DONE))
+
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         activity = turn_context.activity
         # Installed for one person: say hello there. In a team or group chat a greeting would be noise for everyone.
@@ -147,7 +180,7 @@ def _invoke_refused(reason: str) -> InvokeResponse:
 
 def _form_card(form: Form) -> tuple[dict[str, Any], str]:
     if form.kind == "feedback":
-        return feedback_form(text=form.values.get("text"), errors=form.errors), "Share feedback"
+        return feedback_form(text=form.values.get("text"), errors=form.errors, values=form.values), "Share feedback"
     if form.kind == "comment":
         return pulse_comment_form(int(form.values["pulse"]), text=form.values.get("comment")), "Add a comment"
     return bug_form(title=form.values.get("title"), values=form.values, errors=form.errors), "Report a bug"

@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from bot.commands import TEAMS, commands_on
+from bot.domain.answers import BUG_FROM_MESSAGE, FEEDBACK_FROM_MESSAGE
 from bot.teams_package import FILES, PLACEHOLDER, build_package, package_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,7 +136,26 @@ def test_the_app_id_is_put_everywhere() -> None:
     assert "{{" not in text and "}}" not in text
     assert manifest["id"] == APP_ID
     assert [bot["botId"] for bot in manifest["bots"]] == [APP_ID]
+    assert [extension["botId"] for extension in manifest["composeExtensions"]] == [APP_ID]
     assert build_package(APP_ID) == build_package(APP_ID)  # the same app id gives the same bytes
+
+
+def test_the_message_actions_are_action_commands_on_messages_that_fetch_their_form() -> None:
+    [extension] = built_manifest()["composeExtensions"]
+
+    assert [command["id"] for command in extension["commands"]] == [FEEDBACK_FROM_MESSAGE, BUG_FROM_MESSAGE]
+    assert [command["title"] for command in extension["commands"]] == ["Turn into feedback", "Report as a bug"]
+    for command in extension["commands"]:
+        assert (command["type"], command["context"], command["fetchTask"]) == ("action", ["message"], True)
+        assert 0 < len(command["description"]) <= 128
+
+
+def test_the_schema_check_catches_a_broken_message_action() -> None:
+    broken = built_manifest()
+    broken["composeExtensions"][0]["commands"][0]["context"] = ["message", "everywhere"]
+    broken["composeExtensions"][0]["commands"][1]["type"] = "button"
+
+    assert len(list(validator().iter_errors(broken))) >= 2
 
 
 @pytest.mark.parametrize(

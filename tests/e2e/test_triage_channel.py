@@ -93,7 +93,7 @@ async def test_a_products_items_go_to_its_own_channel(
     refused = await asyncio.to_thread(
         cli, database_url, "triage", "route", "--product", "X", "--channel", "#general", "--team", "T0001"
     )
-    assert refused.returncode == 1 and "is not a Slack channel id" in refused.stdout + refused.stderr
+    assert refused.returncode == 1 and "is not a channel id" in refused.stdout + refused.stderr
     listed = await asyncio.to_thread(cli, database_url, "triage", "routes", "--team", "T0001")
     assert "expense hub → #C0EXPENSE" in listed.stdout and f"everything else → #{TRIAGE}" in listed.stdout
 

@@ -748,3 +748,45 @@ async def post_activity(
         session.post(url, data=json.dumps(activity).encode(), headers=headers) as response,
     ):
         return response.status, await response.text()
+
+
+def message_action_invoke(
+    name: str,
+    command_id: str,
+    html: str,
+    *,
+    service_url: str,
+    message_id: str = "1700000000123",
+    link: str | None = None,
+    data: dict[str, Any] | None = None,
+    **where: Any,
+) -> dict[str, Any]:
+    """A message extension's action on a message, as Teams POSTs it: `name` composeExtension/fetchTask (opening
+    the dialog) or composeExtension/submitAction (its form sent, the inputs and the submit's data in `data`).
+    messagePayload is the message acted on, its body HTML as Teams keeps it; `link` its linkToMessage, which
+    Teams leaves out for some messages. `where` takes message()'s user, conversation, tenant and the like."""
+    activity = message(None, service_url=service_url, **where)
+    sender = {"user": {"id": aad_object_id(USER), "displayName": USER_NAME, "userIdentityType": "aadUser"}}
+    payload: dict[str, Any] = {
+        "id": message_id,
+        "createdDateTime": "2026-11-30T10:00:00.000Z",
+        "messageType": "message",
+        "from": sender,
+        "body": {"contentType": "html", "content": html},
+        "attachments": [],
+        "mentions": [],
+        "reactions": [],
+    }
+    if link is not None:
+        payload["linkToMessage"] = link
+    value: dict[str, Any] = {
+        "commandId": command_id,
+        "commandContext": "message",
+        "messagePayload": payload,
+        "context": {"theme": "default"},
+    }
+    if data is not None:
+        value["data"] = data
+    activity |= {"type": "invoke", "name": name, "value": value}
+    activity.pop("text", None)
+    return activity

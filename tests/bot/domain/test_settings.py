@@ -243,3 +243,29 @@ def test_release_authors_are_listed_like_triagers(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("FEEDBOT_RELEASE_AUTHORS", "UWRITER1,C0CHANNEL")
     with pytest.raises(SettingsError, match=r"^FEEDBOT_RELEASE_AUTHORS is malformed: “C0CHANNEL” is not a person's id"):
         load_settings()
+
+
+def test_the_triage_channel_may_be_a_slack_channel_a_teams_channel_or_one_of_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FEEDBOT_TRIAGE_CHANNEL", " C0TRIAGE , 19:abc123@thread.tacv2 ")
+    both = load_settings()
+    assert (both.triage_channel_on("slack"), both.triage_channel_on("teams")) == ("C0TRIAGE", "19:abc123@thread.tacv2")
+
+    monkeypatch.setenv("FEEDBOT_TRIAGE_CHANNEL", "19:abc123@thread.tacv2")
+    teams_only = load_settings()
+    assert (teams_only.triage_channel_on("slack"), teams_only.triage_channel_on("teams")) == (
+        None,
+        "19:abc123@thread.tacv2",
+    )
+
+
+@pytest.mark.parametrize(
+    "value", ["#triage", "C0ONE,C0TWO", "19:a@thread.tacv2,19:b@thread.tacv2", "19:" + "x" * 62, "29:1person", ",,"]
+)
+def test_a_triage_channel_that_is_not_one_per_platform_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("FEEDBOT_TRIAGE_CHANNEL", value)
+    with pytest.raises(SettingsError, match="FEEDBOT_TRIAGE_CHANNEL"):
+        load_settings()
