@@ -38,6 +38,7 @@ class Command:
     admin: bool = False  # every use is for admins (the desks check; the help says so)
     aliases: tuple[str, ...] = ()
     shell_arguments: str | None = None  # where the terminal takes other arguments than the chat
+    teams_arguments: str | None = None  # where Teams takes other arguments than Slack
     # Slack sends mentions in the text as <@U1|ada> and <#C1|name>, which the command's parser needs (manifest:
     # should_escape).
     slack_escapes: bool = False
@@ -49,7 +50,11 @@ class Command:
         return f"Admins: {self.help}" if self.admin else self.help
 
     def arguments_on(self, surface: Surface) -> str:
-        return self.shell_arguments if surface == SHELL and self.shell_arguments is not None else self.arguments
+        if surface == SHELL and self.shell_arguments is not None:
+            return self.shell_arguments
+        if surface == TEAMS and self.teams_arguments is not None:
+            return self.teams_arguments
+        return self.arguments
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -85,8 +90,9 @@ COMMANDS: tuple[Command, ...] = (
         "release",
         "[new | list | cancel REL-id | reschedule REL-id WHEN | report REL-id | drafts | templates [save|use PRODUCT]]",
         "Admins and release authors: write a release note for every stakeholder tier, and manage releases",
-        frozenset({SLACK, SHELL}),
+        frozenset({SLACK, TEAMS, SHELL}),
         shell_arguments="[list | report REL-id | cancel REL-id | reschedule REL-id WHEN]",
+        teams_arguments="[new | list | report REL-id | cancel REL-id | reschedule REL-id WHEN]",
     ),
     Command("vote", "FB-id", "+1 an open feedback item: one vote per person", frozenset({SHELL})),
     Command(
@@ -249,7 +255,7 @@ async def _release(call: Call) -> Answer:
         return Answer(reply=command)
     match command.action:
         case "new":
-            return Answer(form=Form("release"))
+            return Answer(form=Form("release", await call.desks.release_forms.card_start(call.requester)))
         case "list":
             zone = await call.desks.release_forms.author_zone(call.requester, None)
             return Answer(reply=await desk.listing(call.requester, zone))
@@ -260,7 +266,15 @@ async def _release(call: Call) -> Answer:
         case "reschedule":
             zone = await call.desks.release_forms.author_zone(call.requester, None)
             return Answer(reply=await desk.reschedule(call.requester, command.release_id, command.argument, zone))
-    # Drafts and templates belong to Slack's form; the terminal asks for a note field by field.
+    # Drafts and templates belong to Slack's form; the terminal asks for a note field by field, and in Teams the
+    # form's card keeps its draft (its preview's Edit opens it again).
+    if call.surface == TEAMS:
+        return Answer(
+            reply=Reply.info(
+                "Drafts and templates are part of Slack's /release form. Here, type release: the card keeps "
+                "what you write, and its preview's Edit opens it again."
+            )
+        )
     return Answer(reply=Reply.info("Drafts and templates are part of Slack's /release form."))
 
 

@@ -13,7 +13,8 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.desks import Desks
 from bot.desks.intake import STORAGE_UNAVAILABLE
-from bot.domain.answers import BUG_SUBMIT, FEEDBACK_SUBMIT, PULSE_COMMENT_SUBMIT, Answer, Form
+from bot.desks.teams_releases import TeamsReleaseDesk
+from bot.domain.answers import BUG_SUBMIT, FEEDBACK_SUBMIT, PULSE_COMMENT_SUBMIT, RELEASE_VERBS, Answer, Form
 from bot.domain.ids import parse_number
 from bot.domain.notes import Note
 from bot.domain.replies import Reply
@@ -60,6 +61,7 @@ class TeamsDesk:
         self._deps = desks.deps
         self._desks = desks
         self._intake = desks.intake
+        self._release_card = TeamsReleaseDesk(desks)
 
     def requester(self, user_id: str, aad_object_id: str, tenant_id: str) -> Requester:
         settings = self._deps.settings
@@ -90,6 +92,13 @@ class TeamsDesk:
 
     async def submitted(self, requester: Requester, submit: CardSubmit, source_key: str) -> Answer:
         action, value = submit.action, submit.value
+        if action in RELEASE_VERBS:
+            return await self._release_card.submitted(
+                requester, action, submit.fields, automatic=submit.automatic, key=source_key
+            )
+        if submit.automatic:
+            # Teams refreshing a card by itself: no other card of ours asks for it, and it never presses a button.
+            return Answer(reply=Reply.info("This card has nothing new to show."))
         if action == FEEDBACK_SUBMIT:
             return await self._feedback_form(requester, submit, source_key)
         if action == BUG_SUBMIT:

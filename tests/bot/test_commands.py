@@ -57,7 +57,8 @@ def test_teams_help_lists_each_command_on_its_own_line_with_the_ids() -> None:
     text = reply_activity(help_reply(TEAMS, "Your Teams id: `29:1ada`"))["text"]
 
     for command in commands_on(TEAMS):
-        assert f"• `{' '.join(filter(None, (command.name, command.arguments)))}`: {command.description}" in text
+        usage = " ".join(filter(None, (command.name, command.arguments_on(TEAMS))))
+        assert f"• `{usage}`: {command.description}" in text
     assert "\n\n• `bug [title]`: " in text and "`pulse" not in text
     assert text.endswith("Your Teams id: `29:1ada`")
 

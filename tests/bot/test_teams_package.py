@@ -75,7 +75,7 @@ def test_the_commands_are_the_teams_commands_of_the_table() -> None:
     [bot] = source_manifest()["bots"]
     in_table = [{"title": command.name, "description": command.description} for command in commands_on(TEAMS)]
 
-    assert [command.name for command in commands_on(TEAMS)] == ["feedback", "bug", "status", "kpi", "help"]
+    assert [command.name for command in commands_on(TEAMS)] == ["feedback", "bug", "status", "release", "kpi", "help"]
     for command_list in bot["commandLists"]:
         assert command_list["commands"] == in_table
     assert {scope for command_list in bot["commandLists"] for scope in command_list["scopes"]} == set(bot["scopes"])
