@@ -558,8 +558,8 @@ RELEASE_TEXTS = (
     ("exec_summary", "Executive summary (lions): impact, decisions", None),
     ("affected", "Who is affected", None),
 )
-# Where the tiers' texts go on the preview: what is left once the heading, the intro and the buttons are drawn.
-PREVIEW_TIER_BYTES = 5_000
+# Kept free on a preview for the refresh a channel's copy carries (the author's id, the release and draft ids).
+REFRESH_BYTES = 600
 
 
 def _toggle(input_id: str, title: str, value: str | None) -> dict[str, Any]:
@@ -632,9 +632,11 @@ def _tier_section(tier: str, note: Note, count: int | None, budget: int) -> dict
     if note.actions:
         labels = " ".join(f"[{unmarked(action.label)}]" for action in note.actions)
         tail.append(_text_block(f"Buttons: {escape_markdown(labels)}", size="Small", isSubtle=True))
-    used = _json_bytes(items) + _json_bytes(tail)
-    items += _fit_paragraphs(note.paragraphs, max(budget - used, 200)) + tail
-    return {"type": "Container", "separator": True, "spacing": "Large", "items": items}
+    section = {"type": "Container", "separator": True, "spacing": "Large", "items": items}
+    room = budget - _json_bytes(section) - _json_bytes(tail)
+    items += _fit_paragraphs(note.paragraphs, room) if room > 200 else []
+    items += tail
+    return section
 
 
 def release_preview_card(preview: ReleasePreview) -> dict[str, Any]:
@@ -653,9 +655,6 @@ def release_preview_card(preview: ReleasePreview) -> dict[str, Any]:
     else:
         intro = f"It goes out {preview.when} once scheduled. Only its author can edit, test or schedule it."
     body.append(_text_block(_clip(to_teams_markdown(intro), CONTEXT_BYTES)))
-    audience = preview.audience if preview.controls else {}
-    for tier, note in preview.notes.items():
-        body.append(_tier_section(tier, note, audience.get(tier, 0) if preview.controls else None, PREVIEW_TIER_BYTES))
     actions: list[dict[str, Any]] = []
     if preview.controls:
         data = {"release": str(preview.release_id), "draft": str(preview.draft_id), "card": preview.card_token}
@@ -664,7 +663,13 @@ def release_preview_card(preview: ReleasePreview) -> dict[str, Any]:
             execute("Edit", RELEASE_EDIT, data),
             execute("Send a test to me", RELEASE_TEST, data),
         ]
-    return _card(body, actions)
+    card = _card(body, actions)
+    # Each tier gets an equal share of what is left, so a long elephant note cannot push the lions' off the card.
+    budget = (CARD_BYTES - REFRESH_BYTES - _json_bytes(card)) // max(len(preview.notes), 1)
+    for tier, note in preview.notes.items():
+        count = preview.audience.get(tier, 0) if preview.controls else None
+        body.append(_tier_section(tier, note, count, budget))
+    return card
 
 
 def release_preview_refresh(card: dict[str, Any], preview: ReleasePreview) -> dict[str, Any]:

@@ -361,3 +361,35 @@ async def test_another_admin_cannot_schedule_the_authors_preview(
         )
     )
     assert not verbs(face) and "Expenses 3.0" in repr(face)
+
+
+async def test_release_list_reschedule_report_and_cancel_typed_in_teams_read_in_the_authors_zone(
+    server: RunningServer, fake_connector: FakeBotConnector
+) -> None:
+    form = await type_to_bot(server, fake_connector, "release")
+    preview = answered_card(
+        await press(server, fake_connector, form.cards[0], RELEASE_PREVIEW, form.activity_id, FILLED)
+    )
+    await press(server, fake_connector, preview, RELEASE_SCHEDULE, form.activity_id)
+
+    listed = await type_to_bot_text(server, fake_connector, "release list")
+    assert "times in Europe/Berlin" in listed and "2099-12-03 09:00" in listed and "Expenses 3.0" in listed
+    moved = await type_to_bot_text(server, fake_connector, "release reschedule REL-1 2099-12-04 10:00")
+    assert "Fri 4 Dec 2099 10:00 (Europe/Berlin)" in moved
+    [release] = await server.rows(Release)
+    assert release.send_at.isoformat() == "2099-12-04T09:00:00+00:00"
+    report = await type_to_bot_text(server, fake_connector, "release report REL-1")
+    assert "REL-1" in report and "nothing sent yet" in report
+    cancelled = await type_to_bot_text(server, fake_connector, "release cancel REL-1")
+    assert "cancelled" in cancelled
+    assert [release.status for release in await server.rows(Release)] == ["cancelled"]
+    drafts = await type_to_bot_text(server, fake_connector, "release drafts")
+    assert "type release" in drafts
+
+    # Someone who may not write release notes learns nothing and changes nothing.
+    outsider = message("release list", service_url=fake_connector.url, user=OTHER, conversation=OTHER_CHAT)
+    await send(server, outsider)
+    [refusal] = fake_connector.to(OTHER_CHAT)
+    assert "Only feedbot admins and release authors" in (refusal.text or "") and "Expenses" not in (refusal.text or "")
+    await send(server, message("release", service_url=fake_connector.url, user=OTHER, conversation=OTHER_CHAT))
+    assert not [posted for posted in fake_connector.to(OTHER_CHAT) if posted.cards]
