@@ -17,7 +17,7 @@ from bot.deps import Deps
 from bot.desks.releases import ReleaseDesk
 from bot.domain.ids import release_label
 from bot.domain.notes import Note
-from bot.domain.release_form import DRAFT, ZONE, ReleaseForm, card_values
+from bot.domain.release_form import AUTHOR, DRAFT, ZONE, ReleaseForm, card_values
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from bot.domain.validation import InvalidSubmission
@@ -241,7 +241,10 @@ class ReleaseFormDesk:
     async def card_start(self, requester: Requester) -> dict[str, str]:
         """A new form's card values: its date and time at the author's next full hour, on their clock."""
         zone = await self.author_zone(requester, None)
-        return card_values(ReleaseForm(), zone, self.first_send_time(zone)) | {ZONE: zone.key}
+        return card_values(ReleaseForm(), zone, self.first_send_time(zone)) | {
+            ZONE: zone.key,
+            AUTHOR: requester.user_id,
+        }
 
     async def card_of_draft(self, requester: Requester, draft_id: int) -> dict[str, str] | Reply:
         """The card values of the author's draft, as they typed them: what Edit on a preview opens."""
@@ -249,7 +252,8 @@ class ReleaseFormDesk:
         if isinstance(form, Reply):
             return form
         zone = await self.author_zone(requester, None)
-        return card_values(form, zone, self.first_send_time(zone)) | {ZONE: zone.key, DRAFT: str(draft_id)}
+        known = {ZONE: zone.key, DRAFT: str(draft_id), AUTHOR: requester.user_id}
+        return card_values(form, zone, self.first_send_time(zone)) | known
 
     def first_send_time(self, zone: ZoneInfo) -> int:
         """Where the form's date-time picker starts: the author's next full hour (Unix seconds)."""

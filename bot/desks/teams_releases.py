@@ -24,7 +24,7 @@ from bot.domain.answers import (
 )
 from bot.domain.ids import parse_number
 from bot.domain.notes import Note
-from bot.domain.release_form import DRAFT, INPUT_FIELDS, ZONE, from_card
+from bot.domain.release_form import AUTHOR, DRAFT, INPUT_FIELDS, ZONE, from_card
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from bot.services.releases import describe_time
@@ -32,13 +32,17 @@ from bot.services.releases import describe_time
 RELEASE, CARD = "release", "card"  # the preview buttons' data: the release, and the card's token (DRAFT: its draft)
 CANNOT_READ = Reply.invalid("That card could not be read: type release to start a new note.")
 NOT_YOURS = Reply.info("Only its author can edit, test or schedule this release note.")
+NOT_YOUR_FORM = Reply.info("This form is someone else's release note. Type release to write your own.")
 PRESSED = (RELEASE_PREVIEW, RELEASE_EDIT, RELEASE_TEST, RELEASE_SCHEDULE)
 
 
 def _outcome_card(reply: Reply) -> Note:
-    """What a preview becomes once its Schedule was pressed, or what its presser sees when they may not."""
-    title = "Release note scheduled" if reply.kind == "ok" else "Not scheduled"
-    return Note(title=title, fallback=reply.text, paragraphs=(reply.text, *reply.lines))
+    """What a preview becomes once its Schedule was pressed (scheduled, or waiting for an approver: the reply says
+    which, and when), or what its presser sees when they may not."""
+    if reply.kind != "ok":
+        return Note(title="Not scheduled", fallback=reply.text, paragraphs=(f"⛔ {reply.text}", *reply.lines))
+    title = f"Release note {reply.item_id}" if reply.item_id else "Release note"
+    return Note(title=title, fallback=reply.text, paragraphs=(f"✅ {reply.text}", *reply.lines))
 
 
 def _token(fields: dict[str, str]) -> str | None:
@@ -74,6 +78,9 @@ class TeamsReleaseDesk:
             return Answer(reply=STORAGE_UNAVAILABLE)
 
     async def _preview(self, requester: Requester, fields: dict[str, str], key: str) -> Answer:
+        if fields.get(AUTHOR, requester.user_id) != requester.user_id:
+            # A form typed for in a channel is its author's: another author's preview would take over their card.
+            return Answer(reply=NOT_YOUR_FORM)
         zone = await self._forms.author_zone(requester, None)
         form, time_problem = from_card(fields, zone)
         # One draft per card and person: a retried Preview, or a second one on the same card, updates it.
@@ -85,7 +92,7 @@ class TeamsReleaseDesk:
         if previewed.release is None or errors:
             if previewed.refusal is not None:
                 return Answer(reply=previewed.refusal)
-            kept = {name: fields.get(name, "") for name in INPUT_FIELDS} | {ZONE: zone.key}
+            kept = {name: fields.get(name, "") for name in INPUT_FIELDS} | {ZONE: zone.key, AUTHOR: requester.user_id}
             if previewed.draft_id is not None:
                 kept[DRAFT] = str(previewed.draft_id)
             return Answer(form=Form("release", kept, errors))

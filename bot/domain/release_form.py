@@ -64,8 +64,8 @@ TEXT_FIELDS = ("title", "version", "summary", "deer_text", "details", "exec_summ
 SEND_DATE, SEND_TIME, SEND_NOW, LOCAL_TIME = "send_date", "send_time", "send_now", "local_time"
 INPUT_FIELDS = (*TEXT_FIELDS, SEND_DATE, SEND_TIME, SEND_NOW, LOCAL_TIME)
 ON = "true"
-# Not inputs: the zone the card's time is read in, and the draft a card edits.
-ZONE, DRAFT = "zone", "draft"
+# Not inputs: the zone the card's time is read in, the draft a card edits, and whose form it is.
+ZONE, DRAFT, AUTHOR = "zone", "draft", "author"
 
 
 def card_values(form: ReleaseForm, zone: ZoneInfo, start: int) -> dict[str, str]:

@@ -576,8 +576,8 @@ def _toggle(input_id: str, title: str, value: str | None) -> dict[str, Any]:
 
 def release_form(values: dict[str, str] | None = None, errors: dict[str, str] | None = None) -> dict[str, Any]:
     """The release note form: `values` as typed (a new form's date and time are the author's next full hour),
-    `zone` the author's, in which the date and time are read; `draft` the draft it edits. The send time's error
-    (send_at) shows under the time."""
+    `zone` the author's, in which the date and time are read; `draft` the draft it edits; `author` whose it is. The
+    send time's error (send_at) shows under the time."""
     value: Callable[[str], str | None] = (values or {}).get
     zone = value("zone") or "UTC"
     texts = [
@@ -608,8 +608,9 @@ def release_form(values: dict[str, str] | None = None, errors: dict[str, str] | 
         if field.get("value") is None:
             field.pop("value", None)
     shown_errors = {("send_time" if name == "send_at" else name): message for name, message in (errors or {}).items()}
-    draft = value("draft")
-    preview = execute("Preview", RELEASE_PREVIEW, {"draft": draft} if draft else {}, "positive")
+    draft, author = value("draft"), value("author")
+    data = ({"draft": draft} if draft else {}) | ({"author": author} if author else {})
+    preview = execute("Preview", RELEASE_PREVIEW, data, "positive")
     return _form("Edit the release note" if draft else "New release note", fields, shown_errors, preview)
 
 

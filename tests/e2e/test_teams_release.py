@@ -144,7 +144,7 @@ async def test_a_pm_schedules_from_a_teams_card_and_every_tier_gets_it_once_on_b
 
     # Scheduled from Berlin for 09:00 there; then, to see it arrive, moved to now (the author can).
     done = answered_card(await press(server, fake_connector, preview, RELEASE_SCHEDULE, form.activity_id))
-    assert "Release note scheduled" in repr(done) and "Thu 3 Dec 2099 09:00 (Europe/Berlin)" in repr(done)
+    assert "Release note REL-1" in repr(done) and "is scheduled for Thu 3 Dec 2099 09:00 (Europe/Berlin)" in repr(done)
     assert not verbs(done)
     # Teams retries an invoke it got no answer to in time: the same card's Schedule schedules nothing more.
     again = answered_card(await press(server, fake_connector, preview, RELEASE_SCHEDULE, form.activity_id))
@@ -154,7 +154,7 @@ async def test_a_pm_schedules_from_a_teams_card_and_every_tier_gets_it_once_on_b
     assert await server.count(ReleaseFormDraft) == 0
     # Everyone's copy of the message (the author's other devices) says it too.
     [updated] = [posted for posted in fake_connector.to(PERSONAL_CONVERSATION) if posted.kind == "update"][-1:]
-    assert "Release note scheduled" in card_text(updated)
+    assert "is scheduled for Thu 3 Dec 2099" in card_text(updated)
 
     moved = await type_to_bot_text(server, fake_connector, "release reschedule REL-1 now")
     assert "REL-1" in moved
@@ -346,6 +346,12 @@ async def test_another_admin_cannot_schedule_the_authors_preview(
     server: RunningServer, fake_connector: FakeBotConnector
 ) -> None:
     form = await type_to_bot(server, fake_connector, "release", **IN_CHANNEL)
+    # Nor take over the author's form: their preview would replace the author's card in the channel.
+    taken = await press(
+        server, fake_connector, form.cards[0], RELEASE_PREVIEW, form.activity_id, FILLED, user=OTHER, **IN_CHANNEL
+    )
+    assert taken["type"] == INVOKE_MESSAGE and "someone else's" in taken["value"]
+    assert await server.count(Release) == 0 and await server.count(ReleaseFormDraft) == 0
     mine = answered_card(
         await press(server, fake_connector, form.cards[0], RELEASE_PREVIEW, form.activity_id, FILLED, **IN_CHANNEL)
     )
@@ -393,3 +399,25 @@ async def test_release_list_reschedule_report_and_cancel_typed_in_teams_read_in_
     assert "Only feedbot admins and release authors" in (refusal.text or "") and "Expenses" not in (refusal.text or "")
     await send(server, message("release", service_url=fake_connector.url, user=OTHER, conversation=OTHER_CHAT))
     assert not [posted for posted in fake_connector.to(OTHER_CHAT) if posted.cards]
+
+
+APPROVER, APPROVER_CHAT = "29:1approver-ann", "a:1personal-ann"
+
+
+@pytest.mark.parametrize("settings_overrides", [{"teams_emulator": True, "admins": PM, "release_approvers": APPROVER}])
+async def test_with_approvers_the_card_sends_it_for_approval_once_as_slacks_form_does(
+    server: RunningServer, fake_connector: FakeBotConnector
+) -> None:
+    await install_for(server, fake_connector, APPROVER, APPROVER_CHAT)
+    form = await type_to_bot(server, fake_connector, "release")
+    preview = answered_card(
+        await press(server, fake_connector, form.cards[0], RELEASE_PREVIEW, form.activity_id, FILLED)
+    )
+    for _ in range(2):  # the click, and Teams retrying it
+        done = answered_card(await press(server, fake_connector, preview, RELEASE_SCHEDULE, form.activity_id))
+        assert "waits for an approver" in repr(done) and "Thu 3 Dec 2099 09:00 (Europe/Berlin)" in repr(done)
+    [release] = await server.rows(Release)
+    assert (release.status, release.approved_by) == ("awaiting_approval", None)
+    await fake_connector.wait_for(lambda posted: posted.conversation_id == APPROVER_CHAT and bool(posted.cards))
+    asked = [row for row in await server.rows(Delivery) if row.subject == subjects.approval(release.id)]
+    assert [row.recipient_id for row in asked] == [APPROVER]
