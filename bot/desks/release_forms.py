@@ -240,19 +240,25 @@ class ReleaseFormDesk:
 
     async def card_start(self, requester: Requester) -> dict[str, str]:
         """A new form's card values: its date and time at the author's next full hour, on their clock."""
-        zone = await self.author_zone(requester, None)
-        return card_values(ReleaseForm(), zone, self.first_send_time(zone)) | {
-            ZONE: zone.key,
-            AUTHOR: requester.user_id,
-        }
+        return await self._card_of(requester, ReleaseForm())
 
     async def card_of_draft(self, requester: Requester, draft_id: int) -> dict[str, str] | Reply:
         """The card values of the author's draft, as they typed them: what Edit on a preview opens."""
         form = await self.resume(requester, draft_id)
         if isinstance(form, Reply):
             return form
+        return await self._card_of(requester, form) | {DRAFT: str(draft_id)}
+
+    async def card_of_template(self, requester: Requester, product: str) -> dict[str, str] | Reply:
+        """A new form's card values, filled with a product's template (its send time starts at the next hour)."""
+        form = await self.template_form(requester, product)
+        if isinstance(form, Reply):
+            return form
+        return await self._card_of(requester, form)
+
+    async def _card_of(self, requester: Requester, form: ReleaseForm) -> dict[str, str]:
         zone = await self.author_zone(requester, None)
-        known = {ZONE: zone.key, DRAFT: str(draft_id), AUTHOR: requester.user_id}
+        known = {ZONE: zone.key, AUTHOR: requester.user_id}
         return card_values(form, zone, self.first_send_time(zone)) | known
 
     def first_send_time(self, zone: ZoneInfo) -> int:

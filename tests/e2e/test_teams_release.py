@@ -390,7 +390,7 @@ async def test_release_list_reschedule_report_and_cancel_typed_in_teams_read_in_
     assert "cancelled" in cancelled
     assert [release.status for release in await server.rows(Release)] == ["cancelled"]
     drafts = await type_to_bot_text(server, fake_connector, "release drafts")
-    assert "type release" in drafts
+    assert "card is its draft" in drafts
 
     # Someone who may not write release notes learns nothing and changes nothing.
     outsider = message("release list", service_url=fake_connector.url, user=OTHER, conversation=OTHER_CHAT)
@@ -421,3 +421,20 @@ async def test_with_approvers_the_card_sends_it_for_approval_once_as_slacks_form
     await fake_connector.wait_for(lambda posted: posted.conversation_id == APPROVER_CHAT and bool(posted.cards))
     asked = [row for row in await server.rows(Delivery) if row.subject == subjects.approval(release.id)]
     assert [row.recipient_id for row in asked] == [APPROVER]
+
+
+async def test_a_product_template_saved_in_teams_opens_a_filled_form(
+    server: RunningServer, fake_connector: FakeBotConnector
+) -> None:
+    form = await type_to_bot(server, fake_connector, "release")
+    await press(server, fake_connector, form.cards[0], RELEASE_PREVIEW, form.activity_id, FILLED)
+
+    saved = await type_to_bot_text(server, fake_connector, "release templates save Expenses")
+    assert "Template for **Expenses** saved" in saved
+    assert "Expenses" in await type_to_bot_text(server, fake_connector, "release templates")
+    filled = inputs((await type_to_bot(server, fake_connector, "release templates use expenses")).cards[0])
+    for name in ("title", "version", "summary", "deer_text", "details", "exec_summary", "affected"):
+        assert filled[name]["value"] == FILLED[name], name
+    assert filled["send_date"]["value"] != FILLED["send_date"]  # a template keeps no send time
+    missing = await type_to_bot_text(server, fake_connector, "release templates use Payroll")
+    assert "no template for Payroll" in missing
