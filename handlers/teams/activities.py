@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
 
+import aiohttp
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot.commands import TEAMS, CommandLine, help_reply, parse_command_line, run_command
 from bot.desks import Desks
@@ -42,6 +45,8 @@ from handlers.teams.parse import (
     stored_reference,
     typed_text,
 )
+
+log = logging.getLogger("feedbot.teams")
 
 
 def _activity(payload: dict[str, Any]) -> Activity:
@@ -104,14 +109,25 @@ class FeedbotActivities(ActivityHandler):
         card = _answer_card(answer, shared=shared)
         everyone = _card_for_everyone(answer, card, shared=shared, automatic=submit.automatic)
         if everyone is not None and activity.reply_to_id:
-            base = _activity(form_activity(everyone, _summary(answer)))
-            base.id = activity.reply_to_id
-            await turn_context.update_activity(base)
+            await self._update_for_everyone(turn_context, activity.reply_to_id, everyone, _summary(answer))
         for extra in _extra_activities(answer, with_reply=card is not None):
             await turn_context.send_activity(_activity(extra))
         if card is not None:
             return InvokeResponse(status=HTTPStatus.OK, body=invoke_card(card))
         return InvokeResponse(status=HTTPStatus.OK, body=invoke_message(answer.reply or DONE))
+
+    @staticmethod
+    async def _update_for_everyone(
+        turn_context: TurnContext, activity_id: str, card: dict[str, Any], summary: str
+    ) -> None:
+        """Best effort: what the click did is done, and the clicker gets their card whether or not the connector
+        takes the new face of the message for everyone else."""
+        base = _activity(form_activity(card, summary))
+        base.id = activity_id
+        try:
+            await turn_context.update_activity(base)
+        except (HttpOperationError, ClientRequestError, aiohttp.ClientError, TimeoutError, OSError) as error:
+            log.warning("could not update a card for everyone: %s", type(error).__name__)
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         activity = turn_context.activity

@@ -142,7 +142,9 @@ async def test_a_pm_schedules_from_a_teams_card_and_every_tier_gets_it_once_on_b
     [release] = await server.rows(Release)
     assert release.status == "draft" and release.send_at.isoformat() == "2099-12-03T08:00:00+00:00"
 
-    # Scheduled from Berlin for 09:00 there; then, to see it arrive, moved to now (the author can).
+    # Scheduled from Berlin for 09:00 there; then, to see it arrive, moved to now (the author can). The connector
+    # failing to update everyone's copy of the message costs the author nothing.
+    fake_connector.fail_next(502, operation="update_activity")
     done = answered_card(await press(server, fake_connector, preview, RELEASE_SCHEDULE, form.activity_id))
     assert "Release note REL-1" in repr(done) and "is scheduled for Thu 3 Dec 2099 09:00 (Europe/Berlin)" in repr(done)
     assert not verbs(done)
