@@ -65,15 +65,19 @@ class TeamsReleaseDesk:
                 return await self._face(requester, fields)
             refused = self._releases.may_draft(requester)
             if refused is not None:
-                refused_card = _outcome_card(refused) if action == RELEASE_SCHEDULE else None
-                return Answer(reply=refused, updated_card=refused_card)
+                # Schedule's refusal is a card on the presser's copy only; the others' a line for them alone.
+                if action == RELEASE_SCHEDULE:
+                    return Answer(updated_card=_outcome_card(refused))
+                return Answer(reply=refused)
             if action == RELEASE_PREVIEW:
                 return await self._preview(requester, fields, key)
+            if action == RELEASE_SCHEDULE:
+                return await self._schedule(requester, fields)
+            if await self._someone_elses(requester, fields):
+                return Answer(reply=NOT_YOURS)
             if action == RELEASE_EDIT:
                 return await self._edit(requester, fields)
-            if action == RELEASE_TEST:
-                return await self._test(requester, fields)
-            return await self._schedule(requester, fields)
+            return await self._test(requester, fields)
         except DBAPIError:
             return Answer(reply=STORAGE_UNAVAILABLE)
 
@@ -128,6 +132,14 @@ class TeamsReleaseDesk:
         # Scheduled (or found so, on a retried click): the card says it for everyone who sees it. A refusal is for
         # whoever pressed.
         return Answer(updated_card=_outcome_card(reply), shared=reply.kind == "ok")
+
+    async def _someone_elses(self, requester: Requester, fields: dict[str, str]) -> bool:
+        """The preview's release is another author's draft (another admin pressing a button on it in a channel)."""
+        release_id = parse_number(fields.get(RELEASE, ""))
+        if release_id is None:
+            return False
+        shown = await self._forms.face(requester, release_id)
+        return shown.release is not None and shown.release.created_by != requester.user_id
 
     async def _face(self, requester: Requester, fields: dict[str, str]) -> Answer:
         """A preview as this person sees it: its author gets the buttons back; another release author or admin

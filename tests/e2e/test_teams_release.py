@@ -329,6 +329,7 @@ async def test_schedule_pressed_by_someone_else_is_refused_and_changes_nothing(
         await press(server, fake_connector, form.cards[0], RELEASE_PREVIEW, form.activity_id, FILLED, **IN_CHANNEL)
     )
     updates = len([posted for posted in fake_connector.posted if posted.kind == "update"])
+    in_channel = len(fake_connector.to(CHANNEL_CONVERSATION))
 
     refused = answered_card(
         await press(server, fake_connector, mine, RELEASE_SCHEDULE, form.activity_id, user=OTHER, **IN_CHANNEL)
@@ -340,6 +341,7 @@ async def test_schedule_pressed_by_someone_else_is_refused_and_changes_nothing(
     [release] = await server.rows(Release)
     assert release.status == "draft"
     assert len([posted for posted in fake_connector.posted if posted.kind == "update"]) == updates
+    assert len(fake_connector.to(CHANNEL_CONVERSATION)) == in_channel  # the refusals went to the presser alone
     assert not [row for row in await server.rows(Delivery) if row.recipient_id == OTHER]
 
 
@@ -361,7 +363,11 @@ async def test_another_admin_cannot_schedule_the_authors_preview(
         await press(server, fake_connector, mine, RELEASE_SCHEDULE, form.activity_id, user=OTHER, **IN_CHANNEL)
     )
     assert "Only the author of this release note can schedule it" in repr(refused)
+    for verb in (RELEASE_EDIT, RELEASE_TEST):
+        body = await press(server, fake_connector, mine, verb, form.activity_id, user=OTHER, **IN_CHANNEL)
+        assert body["type"] == INVOKE_MESSAGE and "Only its author" in body["value"], verb
     assert [release.status for release in await server.rows(Release)] == ["draft"]
+    assert not [row for row in await server.rows(Delivery) if row.subject.startswith(subjects.RELEASE_TEST)]
     # Another admin's refresh shows the note read-only: no buttons.
     face = answered_card(
         await press(
