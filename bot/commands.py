@@ -92,8 +92,11 @@ COMMANDS: tuple[Command, ...] = (
         "release",
         "[new | list | cancel REL-id | reschedule REL-id WHEN | report REL-id | drafts | templates [save|use PRODUCT]]",
         "Admins and release authors: write a release note for every stakeholder tier, and manage releases",
-        frozenset({SLACK, SHELL}),
+        frozenset({SLACK, TEAMS, SHELL}),
         shell_arguments="[list | report REL-id | cancel REL-id | reschedule REL-id WHEN]",
+        teams_arguments=(
+            "[new | list | report REL-id | cancel REL-id | reschedule REL-id WHEN | templates [save|use PRODUCT]]"
+        ),
     ),
     Command("vote", "FB-id", "+1 an open feedback item: one vote per person", frozenset({SHELL})),
     Command(
@@ -331,7 +334,7 @@ async def _release(call: Call) -> Answer:
         return Answer(reply=command)
     match command.action:
         case "new":
-            return Answer(form=Form("release"))
+            return Answer(form=Form("release", await call.desks.release_forms.card_start(call.requester)))
         case "list":
             zone = await call.desks.release_forms.author_zone(call.requester, None)
             return Answer(reply=await desk.listing(call.requester, zone))
@@ -342,8 +345,29 @@ async def _release(call: Call) -> Answer:
         case "reschedule":
             zone = await call.desks.release_forms.author_zone(call.requester, None)
             return Answer(reply=await desk.reschedule(call.requester, command.release_id, command.argument, zone))
+    if call.surface == TEAMS:
+        return await _teams_release_form(call, command)
     # Drafts and templates belong to Slack's form; the terminal asks for a note field by field.
     return Answer(reply=Reply.info("Drafts and templates are part of Slack's /release form."))
+
+
+async def _teams_release_form(call: Call, command: release_commands.ReleaseCommand) -> Answer:
+    """Templates as in Slack (a tenant's own); drafts are the cards themselves: a preview's Edit opens one again."""
+    forms = call.desks.release_forms
+    match command.action:
+        case "templates":
+            return Answer(reply=await forms.templates(call.requester))
+        case "template_save":
+            return Answer(reply=await forms.save_template(call.requester, command.argument))
+        case "template_use":
+            values = await forms.card_of_template(call.requester, command.argument)
+            return Answer(reply=values) if isinstance(values, Reply) else Answer(form=Form("release", values))
+    return Answer(
+        reply=Reply.info(
+            "In Teams a release note's card is its draft: scroll back to it, and its preview's Edit opens the form "
+            "again as you left it. Type release to start a new one."
+        )
+    )
 
 
 async def _acknowledge(call: Call) -> Answer:

@@ -61,6 +61,9 @@ async def fan_out(
     local = release.per_recipient_time
     items = await linked_items(session, release)
     total = 0
+    # The map's other ids get the map's own platform's rendering; on a Teams map (a note written in Teams) those
+    # are Slack ids: one release, both platforms, whichever one it was written on.
+    others = SLACK if release.platform == TEAMS else release.platform
     for tier in TIERS:
         note = note_for_tier(release, tier, items)
         total += await outbox.enqueue_tier(
@@ -69,8 +72,7 @@ async def fan_out(
             platform=release.platform,
             team_id=release.team_id,
             tier=tier,
-            # Teams ids on the map get the same tier as an Adaptive Card: one release, both platforms.
-            payloads={release.platform: note_payload(release.platform, note), TEAMS: note_payload(TEAMS, note)},
+            payloads={others: note_payload(others, note), TEAMS: note_payload(TEAMS, note)},
             release_id=release.id,
             channels_at=release.send_at if local else None,
             people_wall_time=wall_time(release.send_at, zone) if local else None,

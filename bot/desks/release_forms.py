@@ -17,7 +17,7 @@ from bot.deps import Deps
 from bot.desks.releases import ReleaseDesk
 from bot.domain.ids import release_label
 from bot.domain.notes import Note
-from bot.domain.release_form import ReleaseForm
+from bot.domain.release_form import AUTHOR, DRAFT, ZONE, ReleaseForm, card_values
 from bot.domain.replies import Reply
 from bot.domain.requester import Requester
 from bot.domain.validation import InvalidSubmission
@@ -34,6 +34,7 @@ from storage import subjects, timezones
 from storage.models import Release, utcnow
 
 T = TypeVar("T")
+NOT_THE_AUTHOR = Reply.refused("Only the author of this release note can schedule it. Nothing was changed.")
 # The person's IANA zone as their platform reports it (users.info); anything else than a name means "not now".
 ZoneLookup = Callable[[str, str], Awaitable[object]]
 
@@ -148,9 +149,20 @@ class ReleaseFormDesk:
         notes = await self._releases.notes_of(release)
         return Previewed(saved_id, release, notes, await self._releases.audience(release))
 
-    async def schedule(self, requester: Requester, draft_id: int | None, release_id: int) -> Reply:
-        """Schedule the release a preview showed; the draft it came from is done with."""
-        reply = await self._releases.schedule(requester, release_id)
+    async def schedule(
+        self, requester: Requester, draft_id: int | None, release_id: int, zone: ZoneInfo | None = None
+    ) -> Reply:
+        """Schedule the release a preview showed; the draft it came from is done with. Only its author may: a
+        preview can be seen by others (a Teams channel), and its button pressed by anyone who sees it. The reply
+        says when in `zone` (the author's)."""
+        refused = self._releases.may_draft(requester)
+        if refused is not None:
+            return refused
+        async with self._deps.db.sessions() as session:
+            release = await release_store.get(session, release_id, requester.team_id)
+        if release is None or (release.platform, release.created_by) != (requester.platform, requester.user_id):
+            return NOT_THE_AUTHOR
+        reply = await self._releases.schedule(requester, release_id, zone)
         if reply.kind == "ok" and draft_id is not None:
             async with self._deps.db.sessions.begin() as session:
                 draft = await form_store.get_draft(
@@ -160,8 +172,9 @@ class ReleaseFormDesk:
                     await form_store.delete_draft(session, draft.id)
         return reply
 
-    async def send_test(self, requester: Requester, draft_id: int) -> Reply:
-        """Every tier's message, marked TEST, to the author alone: nobody else, and nothing counted as delivered."""
+    async def send_test(self, requester: Requester, draft_id: int, nonce: str | None = None) -> Reply:
+        """Every tier's message, marked TEST, to the author alone: nobody else, and nothing counted as delivered.
+        The same `nonce` again (a retried click) sends nothing more; without one, every call sends."""
 
         async def work(session: AsyncSession) -> Reply:
             draft = await release_forms.draft_of(session, requester, self._deps.settings, draft_id)
@@ -172,12 +185,12 @@ class ReleaseFormDesk:
             )
             if release is None or release.status != "draft":
                 return GONE
-            nonce = uuid.uuid4().hex[:12]
+            test = nonce or uuid.uuid4().hex[:12]
             items = await linked_items(session, release)
             for tier in TIERS:
                 await direct_message(
                     session,
-                    subject=subjects.release_test(release.id, tier, nonce),
+                    subject=subjects.release_test(release.id, tier, test),
                     team_id=requester.team_id,
                     user_id=requester.user_id,
                     note=release_forms.test_note(note_for_tier(release, tier, items), tier),
@@ -192,6 +205,61 @@ class ReleaseFormDesk:
         if reply.kind == "ok":
             self._deps.nudge_scheduler()
         return reply
+
+    async def shown(self, requester: Requester, draft_id: int) -> Previewed:
+        """The author's draft release as its preview shows it, without changing anything (after a test send, or
+        when Teams asks for the author's face of a preview card)."""
+
+        async def work(session: AsyncSession) -> Release | Reply:
+            draft = await release_forms.draft_of(session, requester, self._deps.settings, draft_id)
+            release = (
+                await release_store.get(session, draft.release_id, requester.team_id)
+                if draft is not None and draft.release_id is not None
+                else None
+            )
+            return GONE if release is None or release.status != "draft" else release
+
+        release = await self._run(work)
+        if isinstance(release, Reply):
+            return Previewed(draft_id, refusal=release)
+        notes = await self._releases.notes_of(release)
+        return Previewed(draft_id, release, notes, await self._releases.audience(release))
+
+    async def face(self, requester: Requester, release_id: int) -> Previewed:
+        """A draft release of the requester's workspace as someone other than its author may see its preview:
+        only those who may write release notes themselves, and only while it is a draft."""
+        refused = self._releases.may_draft(requester)
+        if refused is not None:
+            return Previewed(refusal=refused)
+        async with self._deps.db.sessions() as session:
+            release = await release_store.get(session, release_id, requester.team_id)
+        if release is None or release.status != "draft":
+            return Previewed(refusal=GONE)
+        notes = await self._releases.notes_of(release)
+        return Previewed(None, release, notes, await self._releases.audience(release))
+
+    async def card_start(self, requester: Requester) -> dict[str, str]:
+        """A new form's card values: its date and time at the author's next full hour, on their clock."""
+        return await self._card_of(requester, ReleaseForm())
+
+    async def card_of_draft(self, requester: Requester, draft_id: int) -> dict[str, str] | Reply:
+        """The card values of the author's draft, as they typed them: what Edit on a preview opens."""
+        form = await self.resume(requester, draft_id)
+        if isinstance(form, Reply):
+            return form
+        return await self._card_of(requester, form) | {DRAFT: str(draft_id)}
+
+    async def card_of_template(self, requester: Requester, product: str) -> dict[str, str] | Reply:
+        """A new form's card values, filled with a product's template (its send time starts at the next hour)."""
+        form = await self.template_form(requester, product)
+        if isinstance(form, Reply):
+            return form
+        return await self._card_of(requester, form)
+
+    async def _card_of(self, requester: Requester, form: ReleaseForm) -> dict[str, str]:
+        zone = await self.author_zone(requester, None)
+        known = {ZONE: zone.key, AUTHOR: requester.user_id}
+        return card_values(form, zone, self.first_send_time(zone)) | known
 
     def first_send_time(self, zone: ZoneInfo) -> int:
         """Where the form's date-time picker starts: the author's next full hour (Unix seconds)."""

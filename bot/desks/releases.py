@@ -110,9 +110,11 @@ class ReleaseDesk:
             return Drafted(None, errors=invalid.errors)
         return Drafted(release)
 
-    async def schedule(self, requester: Requester, release_id: int) -> Reply:
+    async def schedule(self, requester: Requester, release_id: int, zone: ZoneInfo | None = None) -> Reply:
+        """The reply says when in `zone` (the author's), else FEEDBOT_TIMEZONE."""
+
         async def work(session: AsyncSession) -> Reply:
-            scheduled = await releases.schedule(session, requester, release_id, self._deps.settings)
+            scheduled = await releases.schedule(session, requester, release_id, self._deps.settings, zone)
             if scheduled.needs_approval:
                 await ask_approvers(session, scheduled.release, scheduled.approvers, self._deps.settings.zone)
             return scheduled.reply

@@ -13,12 +13,14 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.desks import Desks
 from bot.desks.intake import STORAGE_UNAVAILABLE
+from bot.desks.teams_releases import TeamsReleaseDesk
 from bot.domain.answers import (
     BUG_FROM_MESSAGE,
     BUG_SUBMIT,
     FEEDBACK_FROM_MESSAGE,
     FEEDBACK_SUBMIT,
     PULSE_COMMENT_SUBMIT,
+    RELEASE_VERBS,
     Answer,
     Form,
 )
@@ -87,6 +89,7 @@ class TeamsDesk:
         self._deps = desks.deps
         self._desks = desks
         self._intake = desks.intake
+        self._release_card = TeamsReleaseDesk(desks)
 
     def requester(self, user_id: str, aad_object_id: str, tenant_id: str) -> Requester:
         settings = self._deps.settings
@@ -115,6 +118,13 @@ class TeamsDesk:
 
     async def submitted(self, requester: Requester, submit: CardSubmit, source_key: str) -> Answer:
         action, value = submit.action, submit.value
+        if action in RELEASE_VERBS:
+            return await self._release_card.submitted(
+                requester, action, submit.fields, automatic=submit.automatic, key=source_key
+            )
+        if submit.automatic:
+            # Teams refreshing a card by itself: no other card of ours asks for it, and it never presses a button.
+            return Answer(reply=Reply.info("This card has nothing new to show."))
         if action == FEEDBACK_SUBMIT:
             return await self._feedback_form(requester, submit, source_key)
         if action == BUG_SUBMIT:

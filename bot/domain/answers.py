@@ -18,6 +18,14 @@ PULSE_COMMENT_SUBMIT = "pulse_comment_submit"
 # The message actions (Slack message shortcuts, Teams message extension commands): one name on both platforms.
 FEEDBACK_FROM_MESSAGE = "feedback_from_message"
 BUG_FROM_MESSAGE = "bug_from_message"
+# The release note card's Action.Execute verbs (Teams): the form's Preview, the preview's buttons, and the refresh
+# that draws each viewer's face of a preview posted where others see it.
+RELEASE_PREVIEW = "release_preview"
+RELEASE_EDIT = "release_edit"
+RELEASE_TEST = "release_test"
+RELEASE_SCHEDULE = "release_schedule"
+RELEASE_VIEW = "release_view"
+RELEASE_VERBS = frozenset({RELEASE_PREVIEW, RELEASE_EDIT, RELEASE_TEST, RELEASE_SCHEDULE, RELEASE_VIEW})
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,26 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class ReleasePreview:
+    """A drafted release as its author checks it before scheduling: what each tier will read, how many stakeholders
+    each tier has, and when it goes out (in the author's zone). Without `controls` it is the face everyone else
+    sees: no buttons, and the texts only for those who may read drafts (`notes` empty otherwise)."""
+
+    release_id: int
+    draft_id: int
+    author_id: str
+    title: str
+    when: str
+    notes: dict[str, Note]
+    audience: dict[str, int]
+    controls: bool
+    # New for every card drawn: a retried click of the same card's button is one action, a click on the next card
+    # another (a second test).
+    card_token: str = ""
+    notice: Reply | None = None  # what the last button did (the test is on its way)
+
+
+@dataclass(frozen=True)
 class Answer:
     """A reply, a form to fill in, a note or home summary to show, and/or a new face for the card that was clicked
     (its buttons done with)."""
@@ -49,3 +77,7 @@ class Answer:
     updated_card: Note | None = None
     home: HomeSummary | None = None
     attachment: Attachment | None = None
+    release_preview: ReleasePreview | None = None
+    # The updated card is the message's new face for everyone in the conversation, not only for whoever clicked
+    # (an Action.Execute's answer is shown to its clicker alone).
+    shared: bool = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 MAX_TEXT = 3000  # Slack's plain_text_input limit: what a modal can send, we can keep.
 MAX_TITLE = 150
+MAX_VERSION = 64
 MAX_PRODUCT = 200
 
 

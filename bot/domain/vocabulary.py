@@ -27,3 +27,12 @@ def parse_status(text: str) -> str | None:
     """A status as someone typed it ("In progress", "in_progress", "in-progress"), or None."""
     word = "_".join(text.strip().lower().replace("-", " ").replace("_", " ").split())
     return word if word in FEEDBACK_STATUSES else None
+
+
+# How each tier is reached, as a release's preview tells its author.
+TIER_DELIVERY = {
+    "deer": "channel post",
+    "monkey": "channel post",
+    "elephant": "DM to people, post to channels",
+    "lion": "personal DM",
+}

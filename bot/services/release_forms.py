@@ -109,7 +109,7 @@ async def preview_release(
 ) -> Release:
     """The release the preview shows: the draft's own while it is still a draft (a second preview of the same
     form changes it, it never makes another), else a new one."""
-    wanted = release_draft(ReleaseForm.from_json(draft.fields), author_zone)
+    wanted = await _checked(session, requester, settings, ReleaseForm.from_json(draft.fields), author_zone)
     release = await release_store.get(session, draft.release_id, requester.team_id) if draft.release_id else None
     if release is not None and release.status == "draft":
         values = await releases.validate(session, requester, wanted, settings.zone)
@@ -121,6 +121,22 @@ async def preview_release(
     draft.release_id = release.id
     await session.flush()
     return release
+
+
+async def _checked(
+    session: AsyncSession, requester: Requester, settings: Settings, form: ReleaseForm, author_zone: ZoneInfo
+) -> releases.ReleaseDraft:
+    """The form as a release draft; when its time or linked ids are wrong, every other field's error comes with
+    them, so the author fixes the form in one go."""
+    try:
+        return release_draft(form, author_zone)
+    except InvalidSubmission as invalid:
+        rest = release_draft(replace(form, send_now=True, linked=""), author_zone)
+        try:
+            await releases.validate(session, requester, rest, settings.zone)
+        except InvalidSubmission as more:
+            raise InvalidSubmission(more.errors | invalid.errors) from None
+        raise
 
 
 async def draft_of(

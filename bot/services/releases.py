@@ -16,7 +16,7 @@ from bot.domain.platforms import is_channel
 from bot.domain.replies import Reply, channel_mention, mention, verbatim
 from bot.domain.requester import Requester
 from bot.domain.settings import Settings
-from bot.domain.validation import MAX_TEXT, InvalidSubmission, check_length, clean_text
+from bot.domain.validation import MAX_TEXT, MAX_VERSION, InvalidSubmission, check_length, clean_text
 from bot.domain.vocabulary import TIERS
 from bot.services import audit
 from bot.services.admin import NotAllowed
@@ -25,7 +25,6 @@ from storage import releases as release_store
 from storage.models import Bug, Feedback, Release, utcnow
 
 MAX_RELEASE_TITLE = 150
-MAX_VERSION = 64
 # "now" may be typed a little after the minute it names; anything older than this is a mistake.
 PAST_TOLERANCE = timedelta(minutes=2)
 CANCELLABLE = ("draft", "awaiting_approval", "scheduled")
@@ -203,9 +202,12 @@ class Scheduled:
     approvers: frozenset[str]  # who is asked, when it needs approval
 
 
-async def schedule(session: AsyncSession, requester: Requester, release_id: int, settings: Settings) -> Scheduled:
+async def schedule(
+    session: AsyncSession, requester: Requester, release_id: int, settings: Settings, zone: ZoneInfo | None = None
+) -> Scheduled:
     """Move a draft on: to `scheduled`, or to `awaiting_approval` when approvers are set and the drafter is not
-    one of them. The caller asks the approvers (comms) when `needs_approval`."""
+    one of them. The caller asks the approvers (comms) when `needs_approval`. The reply says when in `zone` (the
+    author's), else FEEDBOT_TIMEZONE."""
     require_author(requester, settings, "schedule releases")
     release = await release_store.get(session, release_id, requester.team_id)
     if release is None:
@@ -221,7 +223,9 @@ async def schedule(session: AsyncSession, requester: Requester, release_id: int,
     if moved:
         note = _audit_note(release, "waits for approval; " if needs_approval else "")
         await audit.record(session, requester, "release.scheduled", release_label(release.id), note)
-    return Scheduled(release, release.status == "awaiting_approval", scheduled_reply(release, settings.zone), approvers)
+    # A time "in each person's own zone" is a wall-clock time read in FEEDBOT_TIMEZONE: shown as that.
+    reply_zone = settings.zone if zone is None or release.per_recipient_time else zone
+    return Scheduled(release, release.status == "awaiting_approval", scheduled_reply(release, reply_zone), approvers)
 
 
 async def approvers_in(session: AsyncSession, team_id: str, settings: Settings) -> frozenset[str]:

@@ -35,7 +35,7 @@ from bot.domain.release_form import ReleaseForm
 from bot.domain.replies import Reply, Sigil, render, unmarked
 from bot.domain.triage_choices import MergeChoice
 from bot.domain.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
-from bot.domain.vocabulary import CATEGORIES, SEVERITIES
+from bot.domain.vocabulary import CATEGORIES, SEVERITIES, TIER_DELIVERY
 from comms.render.limits import (
     CONTEXT_TEXT,
     HEADER_TEXT,
@@ -448,12 +448,6 @@ RELEASE_MODAL = "release_modal"
 RELEASE_PREVIEW = "release_preview"
 LOCAL_TIME_VALUE = "per_recipient"
 PREVIEW_BLOCKS_PER_TIER = 20
-TIER_DELIVERY = {
-    "deer": "channel post",
-    "monkey": "channel post",
-    "elephant": "DM to people, post to channels",
-    "lion": "personal DM",
-}
 
 
 SEND_NOW_VALUE = "now"

@@ -11,12 +11,24 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from bot.domain.answers import BUG_SUBMIT, FEEDBACK_SUBMIT, PULSE_COMMENT_SUBMIT, SUBMIT_KEY
+from bot.domain.answers import (
+    BUG_SUBMIT,
+    FEEDBACK_SUBMIT,
+    PULSE_COMMENT_SUBMIT,
+    RELEASE_EDIT,
+    RELEASE_PREVIEW,
+    RELEASE_SCHEDULE,
+    RELEASE_TEST,
+    RELEASE_VIEW,
+    SUBMIT_KEY,
+    ReleasePreview,
+)
 from bot.domain.home import HomeSummary
+from bot.domain.ids import release_label
 from bot.domain.notes import Action, Note, Prompt
 from bot.domain.replies import Reply, ReplyKind, Sigil, render, unmarked, verbatim
-from bot.domain.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE
-from bot.domain.vocabulary import CATEGORIES, SEVERITIES
+from bot.domain.validation import MAX_PRODUCT, MAX_TEXT, MAX_TITLE, MAX_VERSION
+from bot.domain.vocabulary import CATEGORIES, SEVERITIES, TIER_DELIVERY
 from comms.render.limits import truncate
 
 CARD_VERSION = "1.5"
@@ -581,3 +593,134 @@ def home_note(summary: HomeSummary) -> Note:
         facts=facts,
         context="Team overview: you are a feedbot admin." if summary.admin is not None else None,
     )
+
+
+# -- the release note card (Action.Execute all the way: each answer replaces the card in place) ----------------------
+
+RELEASE_TEXTS = (
+    ("summary", "Summary (monkeys, and every tier without its own text)", "Please write a summary."),
+    ("deer_text", "What changes for you (deer)", None),
+    ("details", "Details (elephants)", None),
+    ("exec_summary", "Executive summary (lions): impact, decisions", None),
+    ("affected", "Who is affected", None),
+)
+# Kept free on a preview for the refresh a channel's copy carries (the author's id, the release and draft ids).
+REFRESH_BYTES = 600
+
+
+def _toggle(input_id: str, title: str, value: str | None) -> dict[str, Any]:
+    return {
+        "type": "Input.Toggle",
+        "id": input_id,
+        "title": title,
+        "value": "true" if value == "true" else "false",
+        "valueOn": "true",
+        "valueOff": "false",
+        "wrap": True,
+    }
+
+
+def release_form(values: dict[str, str] | None = None, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    """The release note form: `values` as typed (a new form's date and time are the author's next full hour),
+    `zone` the author's, in which the date and time are read; `draft` the draft it edits; `author` whose it is. The
+    send time's error (send_at) shows under the time."""
+    value: Callable[[str], str | None] = (values or {}).get
+    zone = value("zone") or "UTC"
+    texts = [
+        _text_input(
+            name, label, max_length=MAX_TEXT, value=value(name), multiline=name != "affected", required=required
+        )
+        for name, label, required in RELEASE_TEXTS
+    ]
+    fields = [
+        _text_input(
+            "title", "Title", max_length=MAX_TITLE, value=value("title"), required="Please give the release a title."
+        ),
+        _text_input("version", "Version", max_length=MAX_VERSION, value=value("version"), placeholder="e.g. 2.4"),
+        *texts,
+        _text_input(
+            "linked",
+            "Feedback and bugs it addresses",
+            max_length=MAX_TEXT,
+            value=value("linked"),
+            placeholder="FB-12 BUG-3",
+        ),
+        {"type": "Input.Date", "id": "send_date", "label": f"Send on (your time: {zone})", "value": value("send_date")},
+        {"type": "Input.Time", "id": "send_time", "label": "At", "value": value("send_time")},
+        _toggle("send_now", "Send now: ignore the date and time", value("send_now")),
+        _toggle("local_time", "Reach people at this time in their own time zone", value("local_time")),
+    ]
+    for field in fields:
+        if field.get("value") is None:
+            field.pop("value", None)
+    shown_errors = {("send_time" if name == "send_at" else name): message for name, message in (errors or {}).items()}
+    draft, author = value("draft"), value("author")
+    data = ({"draft": draft} if draft else {}) | ({"author": author} if author else {})
+    preview = execute("Preview", RELEASE_PREVIEW, data, "positive")
+    return _form("Edit the release note" if draft else "New release note", fields, shown_errors, preview)
+
+
+def _audience(count: int) -> str:
+    return f"{count} stakeholder{'s' if count != 1 else ''}" if count else "nobody yet"
+
+
+def _tier_section(tier: str, note: Note, count: int | None, budget: int) -> dict[str, Any]:
+    """One tier's message as it will read, under who gets it; its buttons named, not pressable here."""
+    who = f" · {_audience(count)}" if count is not None else ""
+    items = [
+        _text_block(f"**{tier}** · {TIER_DELIVERY[tier]}{who}", size="Small", isSubtle=True),
+        _text_block(_clip(_plain_markdown(note.title), TITLE_BYTES), weight="Bolder"),
+    ]
+    tail: list[dict[str, Any]] = []
+    if note.facts:
+        tail.append(_fact_set(note.facts[:MAX_FACTS]))
+    if note.context:
+        tail.append(_context_block(note.context))
+    if note.actions:
+        labels = " ".join(f"[{unmarked(action.label)}]" for action in note.actions)
+        tail.append(_text_block(f"Buttons: {escape_markdown(labels)}", size="Small", isSubtle=True))
+    section = {"type": "Container", "separator": True, "spacing": "Large", "items": items}
+    room = budget - _json_bytes(section) - _json_bytes(tail)
+    items += _fit_paragraphs(note.paragraphs, room) if room > 200 else []
+    items += tail
+    return section
+
+
+def release_preview_card(preview: ReleasePreview) -> dict[str, Any]:
+    """What each tier will get, and how many stakeholders each tier has, before anything is scheduled. With
+    controls (its author's face): Schedule, Edit, and Send a test to me; without: the same card, read-only."""
+    label = release_label(preview.release_id)
+    body = [_heading(f"Preview of {label} “{verbatim(preview.title)}”")]
+    if preview.notice is not None:
+        notice = preview.notice
+        body.append(_text_block(_clip(to_teams_markdown(f"{_ICONS[notice.kind]} {notice.text}"), CONTEXT_BYTES)))
+    if preview.controls:
+        intro = (
+            f"It goes out {preview.when}. This is what each tier will get. Nothing is sent until you press "
+            "*Schedule*; *Send a test to me* sends you every tier's message, marked TEST, and nobody else."
+        )
+    else:
+        intro = f"It goes out {preview.when} once scheduled. Only its author can edit, test or schedule it."
+    body.append(_text_block(_clip(to_teams_markdown(intro), CONTEXT_BYTES)))
+    actions: list[dict[str, Any]] = []
+    if preview.controls:
+        data = {"release": str(preview.release_id), "draft": str(preview.draft_id), "card": preview.card_token}
+        actions = [
+            execute("Schedule", RELEASE_SCHEDULE, data, "positive"),
+            execute("Edit", RELEASE_EDIT, data),
+            execute("Send a test to me", RELEASE_TEST, data),
+        ]
+    card = _card(body, actions)
+    # Each tier gets an equal share of what is left, so a long elephant note cannot push the lions' off the card.
+    budget = (CARD_BYTES - REFRESH_BYTES - _json_bytes(card)) // max(len(preview.notes), 1)
+    for tier, note in preview.notes.items():
+        count = preview.audience.get(tier, 0) if preview.controls else None
+        body.append(_tier_section(tier, note, count, budget))
+    return card
+
+
+def release_preview_refresh(card: dict[str, Any], preview: ReleasePreview) -> dict[str, Any]:
+    """The card where others see it: each time Teams shows it to its author, it asks for their face (with the
+    buttons); everyone else keeps the card as posted."""
+    data = {"release": str(preview.release_id), "draft": str(preview.draft_id)}
+    return with_refresh(card, RELEASE_VIEW, data, [preview.author_id])

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
 
+import aiohttp
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot.commands import TEAMS, CommandLine, help_reply, parse_command_line, run_command
 from bot.desks import Desks
 from bot.desks.teams import CardSubmit, TeamsDesk
 from bot.domain.answers import Answer, Form
-from bot.domain.replies import Reply
+from bot.domain.replies import Reply, unmarked
 from bot.domain.requester import Requester
 from comms.render.teams import (
     bug_form,
@@ -26,6 +30,9 @@ from comms.render.teams import (
     note_activity,
     note_card,
     pulse_comment_form,
+    release_form,
+    release_preview_card,
+    release_preview_refresh,
     reply_activity,
     task_form,
     task_message,
@@ -41,6 +48,8 @@ from handlers.teams.parse import (
     stored_reference,
     typed_line,
 )
+
+log = logging.getLogger("feedbot.teams")
 
 
 def _activity(payload: dict[str, Any]) -> Activity:
@@ -103,7 +112,11 @@ class FeedbotActivities(ActivityHandler):
             return _invoke_refused(submit)
         requester = requester_of(self._desk, activity)
         answer = await self._desk.submitted(requester, submit, execute_key(activity, submit))
-        card = _answer_card(answer)
+        shared = channel_id(activity) is not None
+        card = _answer_card(answer, shared=shared)
+        everyone = _card_for_everyone(answer, card, shared=shared, automatic=submit.automatic)
+        if everyone is not None and activity.reply_to_id:
+            await self._update_for_everyone(turn_context, activity.reply_to_id, everyone, _summary(answer))
         for extra in _extra_activities(answer, with_reply=card is not None):
             await turn_context.send_activity(_activity(extra))
         if card is not None:
@@ -138,6 +151,19 @@ class FeedbotActivities(ActivityHandler):
             return InvokeResponse(status=HTTPStatus.OK, body=task_form(title, card))
         return InvokeResponse(status=HTTPStatus.OK, body=task_message(answer.reply or DONE))
 
+    @staticmethod
+    async def _update_for_everyone(
+        turn_context: TurnContext, activity_id: str, card: dict[str, Any], summary: str
+    ) -> None:
+        """Best effort: what the click did is done, and the clicker gets their card whether or not the connector
+        takes the new face of the message for everyone else."""
+        base = _activity(form_activity(card, summary))
+        base.id = activity_id
+        try:
+            await turn_context.update_activity(base)
+        except (HttpOperationError, ClientRequestError, aiohttp.ClientError, TimeoutError, OSError) as error:
+            log.warning("could not update a card for everyone: %s", type(error).__name__)
+
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         activity = turn_context.activity
         # Installed for one person: say hello there. In a team or group chat a greeting would be noise for everyone.
@@ -166,6 +192,9 @@ class FeedbotActivities(ActivityHandler):
         if answer.form is not None:
             card, summary = _form_card(answer.form)
             await turn_context.send_activity(_activity(form_activity(card, summary)))
+        if answer.release_preview is not None:
+            preview = release_preview_card(answer.release_preview)
+            await turn_context.send_activity(_activity(form_activity(preview, _summary(answer))))
         for extra in _extra_activities(answer, with_reply=False):
             await turn_context.send_activity(_activity(extra))
 
@@ -183,16 +212,48 @@ def _form_card(form: Form) -> tuple[dict[str, Any], str]:
         return feedback_form(text=form.values.get("text"), errors=form.errors, values=form.values), "Share feedback"
     if form.kind == "comment":
         return pulse_comment_form(int(form.values["pulse"]), text=form.values.get("comment")), "Add a comment"
+    if form.kind == "release":
+        return release_form(form.values, form.errors), "Write a release note"
     return bug_form(title=form.values.get("title"), values=form.values, errors=form.errors), "Report a bug"
 
 
-def _answer_card(answer: Answer) -> dict[str, Any] | None:
-    """What replaces the clicked card after an Action.Execute: a form to fill in (again), or the card's new face."""
+def _summary(answer: Answer) -> str:
+    """What a notification about an updated card says."""
+    if answer.release_preview is not None:
+        return f"Release note preview: {unmarked(answer.release_preview.title)}"
+    if answer.updated_card is not None:
+        return answer.updated_card.fallback
+    return "feedbot"
+
+
+def _answer_card(answer: Answer, *, shared: bool = False) -> dict[str, Any] | None:
+    """What replaces the clicked card after an Action.Execute: a form to fill in (again), a release note's preview,
+    or the card's new face. A preview where others see it (`shared`) is asked for again each time Teams shows it to
+    its author, so that they, and only they, get its buttons."""
     if answer.form is not None:
         return _form_card(answer.form)[0]
+    if answer.release_preview is not None:
+        card = release_preview_card(answer.release_preview)
+        return release_preview_refresh(card, answer.release_preview) if shared else card
     if answer.updated_card is not None:
         return note_card(answer.updated_card)
     return None
+
+
+def _card_for_everyone(
+    answer: Answer, card: dict[str, Any] | None, *, shared: bool, automatic: bool
+) -> dict[str, Any] | None:
+    """What the clicked message becomes for everyone, when the answer changes it: Teams shows an Action.Execute's
+    card only on the client that clicked. The author's preview: read-only where others see it, theirs on their
+    own devices; an outcome meant for all (scheduled): as it is. A refresh changes nothing for others."""
+    preview = answer.release_preview
+    if preview is not None:
+        if not preview.controls or automatic:
+            return None
+        if not shared:
+            return card
+        return release_preview_refresh(release_preview_card(replace(preview, controls=False)), preview)
+    return card if answer.shared else None
 
 
 def _extra_activities(answer: Answer, *, with_reply: bool) -> list[dict[str, Any]]:

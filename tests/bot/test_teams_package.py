@@ -81,6 +81,7 @@ def test_the_commands_are_the_teams_commands_of_the_table() -> None:
         "bug",
         "status",
         "stakeholders",
+        "release",
         "pulse",
         "digest",
         "kpi",
