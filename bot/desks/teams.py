@@ -122,6 +122,9 @@ class TeamsDesk:
             return await self._release_card.submitted(
                 requester, action, submit.fields, automatic=submit.automatic, key=source_key
             )
+        if action.startswith(STATUS_ACTION_PREFIX) or action in TRIAGE_ACTIONS:
+            # A refresh of a triage card answers with the card as it stands (see _triage).
+            return await self._triage(requester, submit)
         if submit.automatic:
             # Teams refreshing a card by itself: no other card of ours asks for it, and it never presses a button.
             return Answer(reply=Reply.info("This card has nothing new to show."))
@@ -139,8 +142,6 @@ class TeamsDesk:
             return await self._release_button(requester, action, release_id)
         if action == QUESTION_ACTION and (release_id := parse_number(value)) is not None:
             return await self._release_question(requester, release_id, submit, source_key)
-        if action.startswith(STATUS_ACTION_PREFIX) or action in TRIAGE_ACTIONS:
-            return await self._triage(requester, submit)
         return Answer(reply=Reply.invalid("That button does nothing any more. Type *help* to see what I can do."))
 
     async def _triage(self, requester: Requester, submit: CardSubmit) -> Answer:
