@@ -303,12 +303,17 @@ def _completed_durations(task: str | None) -> ColumnElement[bool]:
 
 
 async def durations(
-    session: AsyncSession, product: str, start: datetime, end: datetime, by: Segment | None = None
+    session: AsyncSession,
+    product: str,
+    start: datetime,
+    end: datetime,
+    by: Segment | None = None,
+    task: str | None = None,
 ) -> dict[tuple[str, str], tuple[float, float]]:
-    """(slice, task) → (median, p90) of completed attempts' duration_ms."""
+    """(slice, task) → (median, p90) of completed attempts' duration_ms, of every task or of `task` alone."""
     base = _scoped(
         select(_slice(by).label("slice"), UsageEvent.task.label("task"), UsageEvent.duration_ms.label("value")).where(
-            _completed_durations(None)
+            _completed_durations(task)
         ),
         product,
         start,

@@ -16,7 +16,7 @@ from bot.domain.ids import bug_label, feedback_label, item_numbers, release_labe
 from bot.domain.replies import Reply, mention, verbatim
 from bot.domain.requester import Requester
 from bot.services import kpi
-from bot.services.digest_kpis import DIGEST_PRODUCTS, ProductKpis, product_of
+from bot.services.digest_kpis import DIGEST_METRICS, DIGEST_PRODUCTS, ProductKpis, product_of
 from bot.services.digest_segments import segment_lines
 from bot.services.release_effect import (
     BeforeAfter,
@@ -284,7 +284,7 @@ async def compose(
         kpis=kpis
         if kpis is not None
         else [
-            ProductKpis(await kpi.report(session, product, now, zone, threshold))
+            ProductKpis(await kpi.report(session, product, now, zone, threshold, needs=DIGEST_METRICS))
             for product in (await kpi_store.products(session))[:DIGEST_PRODUCTS]
         ],
     )

@@ -18,6 +18,8 @@ from bot.services.trend import sparkline
 from storage import kpi as kpi_store
 
 DIGEST_PRODUCTS = 5  # the busiest few: a digest is read in a minute
+# What a product's line shows (kpi.summary_line); every metric with a target is worked out besides.
+DIGEST_METRICS = frozenset({"wau", "completion", "duration_median", "error_rate"})
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ async def kpi_block(
 
     async def reported(product: str) -> ProductKpis:
         async with sessions.begin() as session:
-            return ProductKpis(await kpi.report(session, product, now, zone, threshold))
+            return ProductKpis(await kpi.report(session, product, now, zone, threshold, needs=DIGEST_METRICS))
 
     return list(await asyncio.gather(*(reported(product) for product in products)))
 

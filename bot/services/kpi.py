@@ -138,10 +138,10 @@ class TaskFigures:
 class Figures:
     """One product's KPIs over one window, for everyone or for one slice."""
 
-    dau: float
-    dau_latest: int
+    dau: float | None  # None: not counted (the digest's lighter pass counts the last 7 days only)
+    dau_latest: int | None
     wau: int
-    mau: int
+    mau: int | None
     adoption: float | None  # % of the target population
     population: int | None
     tasks: list[TaskFigures]
@@ -154,7 +154,7 @@ class Figures:
 
     @property
     def stickiness(self) -> float | None:
-        return 100 * self.dau / self.mau if self.mau else None
+        return 100 * self.dau / self.mau if self.mau and self.dau is not None else None
 
     @property
     def headline(self) -> TaskFigures | None:
@@ -291,24 +291,40 @@ class Report:
         return self.settings.key_task if self.settings else None
 
 
+# What needs each pass over a month of events beyond the week's: people per day and over 28 days, and proficiency.
+MONTHLY = frozenset({"dau", "mau", "stickiness", "adoption"})
+PROFICIENCY = frozenset({"proficiency_days", "proficiency_share"})
+
+
 async def figures_for(
-    session: AsyncSession, product: str, window: Window, settings: KpiProduct | None, by: Segment | None = None
+    session: AsyncSession,
+    product: str,
+    window: Window,
+    settings: KpiProduct | None,
+    by: Segment | None = None,
+    needs: frozenset[str] | None = None,
 ) -> dict[str, Figures]:
-    """Every KPI of a product over the window, per slice (EVERYONE without `by`)."""
-    # The activity pass covers the window and, when the window is shorter, the 28 days MAU needs.
-    span = max((window.last_day - window.first_day).days + 1, MONTH_DAYS)
+    """Every KPI of a product over the window, per slice (EVERYONE without `by`). `needs`: only these metrics
+    (the digest's); then people per day and over 28 days, and proficiency, are counted only if among them."""
+    monthly = needs is None or bool(needs & MONTHLY)
+    # The activity pass covers the window and, when the window is shorter, the 28 days MAU needs; without MAU, the
+    # last 7 days alone (WAU), a quarter of the events.
+    span = max((window.last_day - window.first_day).days + 1, MONTH_DAYS) if monthly else WEEK_DAYS
     days = _midnights(window.last_day - timedelta(days=span - 1), span, window.zone)
     shown_days = (window.last_day - window.first_day).days + 1
-    activity = await store.activity(session, product, days, (WEEK_DAYS, MONTH_DAYS), by)
+    lookbacks = (WEEK_DAYS, MONTH_DAYS) if monthly else (WEEK_DAYS,)
+    activity = await store.activity(session, product, days, lookbacks, by)
     tallies = await store.task_tally(session, product, window.start, window.end, by)
-    durations = await store.durations(session, product, window.start, window.end, by)
-    proficiency = await _proficiency(session, product, window, settings, by)
+    durations = await _durations(session, product, window, settings, by, needs)
+    proficiency = (
+        await _proficiency(session, product, window, settings, by) if needs is None or needs & PROFICIENCY else None
+    )
     keys = [EVERYONE] if by is None else sorted({*activity, *tallies}, key=str.casefold)
-    mau = {key: entry.recent[MONTH_DAYS] for key, entry in activity.items()}
-    populations = await _populations(session, product, days[0], window.end, settings, by, mau)
+    mau = {key: entry.recent[MONTH_DAYS] for key, entry in activity.items()} if monthly else {}
+    populations = await _populations(session, product, days[0], window.end, settings, by, mau) if monthly else {}
     found = {}
     for key in keys:
-        entry = activity.get(key, store.Activity([0] * span, {WEEK_DAYS: 0, MONTH_DAYS: 0}))
+        entry = activity.get(key, store.Activity([0] * span, dict.fromkeys(lookbacks, 0)))
         per_day = entry.per_period[-shown_days:]
         tally = tallies.get(key, store.TaskTally({}, 0, 0))
         tasks = [
@@ -325,10 +341,10 @@ async def figures_for(
         active, population = populations.get(key, (mau.get(key, 0), None))
         reached = proficiency.get(key) if proficiency is not None else None
         found[key] = Figures(
-            dau=sum(per_day) / len(per_day),
-            dau_latest=per_day[-1],
+            dau=sum(per_day) / len(per_day) if monthly else None,
+            dau_latest=per_day[-1] if monthly else None,
             wau=entry.recent[WEEK_DAYS],
-            mau=entry.recent[MONTH_DAYS],
+            mau=entry.recent[MONTH_DAYS] if monthly else None,
             adoption=100 * active / population if population else None,
             population=population,
             tasks=tasks,
@@ -340,6 +356,24 @@ async def figures_for(
             proficiency_days=reached.median_days if reached else None,
         )
     return found
+
+
+async def _durations(
+    session: AsyncSession,
+    product: str,
+    window: Window,
+    settings: KpiProduct | None,
+    by: Segment | None,
+    needs: frozenset[str] | None,
+) -> dict[tuple[str, str], tuple[float, float]]:
+    """Every task's durations; for `needs` without durations none, and with them the key task's alone (without
+    one, the headline duration is every task's pooled: pooled_durations)."""
+    if needs is None:
+        return await store.durations(session, product, window.start, window.end, by)
+    key_task = settings.key_task if settings else None
+    if key_task is None or not needs & {"duration_median", "duration_p90"}:
+        return {}
+    return await store.durations(session, product, window.start, window.end, by, key_task)
 
 
 async def _proficiency(
@@ -417,13 +451,16 @@ async def report(
     *,
     by: Segment | None = None,
     trend: bool = True,
+    needs: frozenset[str] | None = None,
 ) -> Report:
+    """`needs`: the metrics to work out (every one with a target besides), None for all."""
     await store.prepare(session)
     window = window_before(now, zone)
     settings = await store.settings_of(session, product)
-    everyone = (await figures_for(session, product, window, settings))[EVERYONE]
-    pooled = await pooled_durations(session, product, window, everyone)
     targets = await store.targets_of(session, product)
+    wanted = None if needs is None else needs | frozenset(targets)
+    everyone = (await figures_for(session, product, window, settings, needs=wanted))[EVERYONE]
+    pooled = await pooled_durations(session, product, window, everyone)
     baseline = await store.baseline_of(session, product)
     readings = [
         TargetReading(
@@ -498,7 +535,7 @@ async def sliced(
     whose count the others and the total would give away (bot/domain/suppression.py). When every slice would be
     withheld, no slice is named at all."""
     found = await figures_for(session, product, window, settings, by)
-    counts = {key: figures.mau for key, figures in found.items() if figures.mau}
+    counts = {key: figures.mau for key, figures in found.items() if figures.mau is not None and figures.mau}
     hidden = withheld(counts, threshold)
     shown = {key: figures for key, figures in found.items() if key in counts and key not in hidden}
     behind = await store.support(
@@ -571,7 +608,8 @@ def report_lines(report: Report) -> list[str]:
             parts.append(f"baseline {shown(reading.baseline, reading.metric.unit)}")
         lines.append(" · ".join(parts))
     figures = report.figures
-    lines.append(f"Active on {window.last_day:%a %d %b}: {figures.dau_latest:,} people")
+    if figures.dau_latest is not None:
+        lines.append(f"Active on {window.last_day:%a %d %b}: {figures.dau_latest:,} people")
     if report.baseline_days:
         first, last = report.baseline_days
         lines.append(f"Baseline: {first:%d %b %Y} – {last:%d %b %Y}")
@@ -645,7 +683,7 @@ def slice_lines(slices: Slices, heading: str | None = None) -> list[str]:
     lines = [heading]
     for key, figures in slices.shown.items():
         lines.append(
-            f"• {verbatim(key)}: {figures.mau:,} active · adoption {shown(figures.adoption, '%')} · completion "
+            f"• {verbatim(key)}: {figures.mau or 0:,} active · adoption {shown(figures.adoption, '%')} · completion "
             f"{slices.shown_value(key, 'completion', '%')} · error rate {slices.shown_value(key, 'error_rate', '%')}"
         )
     if slices.withheld:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.domain.replies import verbatim
 from bot.services import kpi
+from bot.services.digest_kpis import DIGEST_METRICS
 from storage import kpi as store
 from storage.db import Database, open_database
 from storage.kpi import EVERYONE
@@ -250,3 +251,22 @@ async def test_a_slice_withholds_each_figure_that_rests_on_too_few_people(db: Da
         f"• {verbatim('Finance')}: 3 active · adoption 75.0 % · completion too few people · error rate too few people",
         f"• {verbatim('Sales')}: 3 active · adoption 60.0 % · completion too few people · error rate too few people",
     ]
+
+
+async def test_the_digests_lighter_report_works_out_its_metrics_and_every_targeted_one(db: Database) -> None:
+    async with db.sessions.begin() as session:
+        full = await kpi.report(session, PRODUCT, NOW, UTC_ZONE, 5, trend=False)
+        light = await kpi.report(session, PRODUCT, NOW, UTC_ZONE, 5, trend=False, needs=DIGEST_METRICS)
+    expected = {reading.metric.name: reading.value for reading in full.readings}
+    values = {reading.metric.name: reading.value for reading in light.readings}
+    # Its own four as the full report has them, and nothing it was not asked for: the month's people per day and
+    # over 28 days, adoption and proficiency are not counted.
+    assert {name: values[name] for name in DIGEST_METRICS} == {name: expected[name] for name in DIGEST_METRICS}
+    assert values["dau"] is None and values["mau"] is None and values["adoption"] is None
+    assert light.figures.newcomers is None and expected["adoption"] == pytest.approx(50.0)
+    # A metric with a target is worked out whatever was asked: adoption needs the 28 days, so they are counted.
+    async with db.sessions.begin() as session:
+        await store.set_target(session, PRODUCT, "adoption", 60.0, "up")
+        targeted = await kpi.report(session, PRODUCT, NOW, UTC_ZONE, 5, trend=False, needs=DIGEST_METRICS)
+    adoption = next(reading for reading in targeted.readings if reading.metric.name == "adoption")
+    assert adoption.value == pytest.approx(50.0) and adoption.status == "missed"
