@@ -9,7 +9,7 @@ goes through `run_command`."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from sqlalchemy.exc import DBAPIError
@@ -98,7 +98,7 @@ COMMANDS: tuple[Command, ...] = (
             "[new | list | report REL-id | cancel REL-id | reschedule REL-id WHEN | templates [save|use PRODUCT]]"
         ),
     ),
-    Command("vote", "FB-id", "+1 an open feedback item: one vote per person", frozenset({SHELL})),
+    Command("vote", "FB-id", "+1 an open feedback item: one vote per person", frozenset({TEAMS, SHELL})),
     Command(
         "approve",
         "REL-id",
@@ -262,7 +262,13 @@ async def _feedback(call: Call) -> Answer:
     if not call.argument:
         return Answer(form=Form("feedback"))
     draft = FeedbackDraft(text=call.argument)
-    return Answer(reply=(await call.desks.intake.feedback(call.requester, draft, call.source_key)).reply)
+    outcome = await call.desks.intake.feedback(call.requester, draft, call.source_key)
+    suggestions = None
+    # Others' open items that say the same, to +1 instead, as Slack offers them: only in Teams' one-to-one chat,
+    # where no colleague reads along (Slack shows them ephemerally; a channel has nothing like it in Teams).
+    if call.surface == TEAMS and call.place.conversation_id is None and outcome.created and outcome.item_id:
+        suggestions = await call.desks.triage_channels.suggestions(call.requester, outcome.item_id, call.argument)
+    return Answer(reply=outcome.reply, note=replace(suggestions, in_place=True) if suggestions else None)
 
 
 async def _bug(call: Call) -> Answer:

@@ -26,7 +26,7 @@ from bot.domain.answers import (
 )
 from bot.domain.ids import parse_number
 from bot.domain.notes import Note
-from bot.domain.replies import Reply
+from bot.domain.replies import Reply, verbatim
 from bot.domain.requester import Requester
 from bot.domain.teams import StoredReference
 from bot.domain.validation import MAX_TITLE
@@ -37,12 +37,14 @@ from comms.tiers import ACK_ACTION, APPROVE_ACTION, FULL_NOTE_ACTION, QUESTION_A
 from comms.triage import (
     ASSIGN_ACTION,
     DECLINE_ACTION,
+    DIFFERENT_ACTION,
     DUPLICATE_OF_FIELD,
     MERGE_ACTION,
     PERSON_FIELD,
     REASON_FIELD,
     REPLY_ACTION,
     REPLY_FIELD,
+    SAME_ACTION_PREFIX,
     STATUS_ACTION_PREFIX,
     TRACKER_ACTION,
     teams_triage_note,
@@ -128,6 +130,8 @@ class TeamsDesk:
         if submit.automatic:
             # Teams refreshing a card by itself: no other card of ours asks for it, and it never presses a button.
             return Answer(reply=Reply.info("This card has nothing new to show."))
+        if action.startswith(SAME_ACTION_PREFIX) or action == DIFFERENT_ACTION:
+            return await self._similar_choice(requester, action, value)
         if action == FEEDBACK_SUBMIT:
             return await self._feedback_form(requester, submit, source_key)
         if action == BUG_SUBMIT:
@@ -143,6 +147,25 @@ class TeamsDesk:
         if action == QUESTION_ACTION and (release_id := parse_number(value)) is not None:
             return await self._release_question(requester, release_id, submit, source_key)
         return Answer(reply=Reply.invalid("That button does nothing any more. Type *help* to see what I can do."))
+
+    async def _similar_choice(self, requester: Requester, action: str, value: str) -> Answer:
+        """After feedback, on the card of others' similar items: +1 one of them instead (the desk checks the new
+        item is the clicker's, by the card's claim), or keep one's own. The card becomes what was done."""
+        if action == DIFFERENT_ACTION:
+            label = value[:32]
+            reply = Reply.ok(f"Kept {verbatim(label)} as its own item. Thank you.")
+        else:
+            new, _, rest = value[:300].partition("|")
+            target, _, claim = rest.partition("|")
+            try:
+                reply = await self._desks.triage.duplicate_instead(requester, new, target, claim or None)
+            except DBAPIError:
+                return Answer(reply=STORAGE_UNAVAILABLE)
+            if reply.kind != "ok":
+                return Answer(reply=reply)
+        return Answer(
+            updated_card=Note(title="Others said something similar", fallback=reply.text, paragraphs=(reply.text,))
+        )
 
     async def _triage(self, requester: Requester, submit: CardSubmit) -> Answer:
         """A triage card's button or form, in a Teams triage channel: the lifecycle desk decides who may (triagers

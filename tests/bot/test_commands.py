@@ -59,7 +59,7 @@ def test_teams_help_lists_each_command_on_its_own_line_with_the_ids() -> None:
     for command in commands_on(TEAMS):
         usage = " ".join(filter(None, (command.name, command.arguments_on(TEAMS))))
         assert f"• `{usage}`: {command.description}" in text
-    assert "\n\n• `bug [title]`: " in text and "`vote" not in text
+    assert "\n\n• `bug [title]`: " in text and "`vote FB-id`" in text and "`whoami" not in text
     # Teams names people by @mention and channels by where the command is typed.
     assert "• `stakeholders add <deer|monkey|elephant|lion> @person here 19:channel-id …" in text
     assert text.endswith("Your Teams id: `29:1ada`")
@@ -78,7 +78,7 @@ def test_shell_help_uses_the_slash_and_the_shells_own_arguments() -> None:
     ("typed", "surface", "said"),
     [
         ("frobnicate", TEAMS, "There is no command frobnicate. Type help for the list."),
-        ("vote", TEAMS, "There is no command vote here: it is a shell command. Type help for the list."),
+        ("acknowledge", TEAMS, "There is no command acknowledge here: it is a shell command. Type help for the list."),
         ("whoami", TEAMS, "There is no command whoami here: it is a shell command. Type help for the list."),
         ("approve", TEAMS, "There is no command approve here: it is a shell command. Type help for the list."),
     ],

@@ -82,6 +82,7 @@ def test_the_commands_are_the_teams_commands_of_the_table() -> None:
         "status",
         "stakeholders",
         "release",
+        "vote",
         "pulse",
         "digest",
         "kpi",

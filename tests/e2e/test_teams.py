@@ -19,8 +19,8 @@ from bot.services.releases import ReleaseDraft
 from bot.services.stakeholders import Target
 from comms.render.teams import ADAPTIVE_CARD
 from comms.teams_sender import TeamsSender
-from storage.models import Bug, Delivery, Feedback, PulseResponse, TeamsConversation
-from tests.adaptive_cards import assert_valid_cards, inputs, submit_data
+from storage.models import Bug, Delivery, Feedback, FeedbackVote, PulseResponse, TeamsConversation
+from tests.adaptive_cards import assert_valid_cards, inputs, submit_data, walk
 from tests.conftest import ADMIN_USER
 from tests.e2e.teams_steps import card_text, install_for, install_in_channel, send
 from tests.fakes.bot_connector import (
@@ -488,3 +488,52 @@ async def test_a_persons_time_zone_comes_from_their_teams_client(
     # Channels have no time zone.
     await install_in_channel(server, fake_connector)
     assert await sender.timezone(TENANT, CHANNEL_CONVERSATION) is None
+
+
+async def test_a_teams_person_votes_for_an_open_item_once(
+    server: RunningServer, fake_connector: FakeBotConnector
+) -> None:
+    await send(server, message("feedback Approvals on my phone", service_url=fake_connector.url))
+    other = "29:1other-oz"
+    for _ in range(2):
+        await send(server, message("vote FB-1", service_url=fake_connector.url, user=other))
+    assert [vote.user_id for vote in await server.rows(FeedbackVote)] == [other]
+    replies = [posted.text or "" for posted in fake_connector.to(PERSONAL_CONVERSATION) if posted.text]
+    assert any("FB-1" in text for text in replies[-2:])
+
+
+async def test_in_a_personal_chat_similar_open_items_are_offered_to_plus_one_instead(
+    server: RunningServer, fake_connector: FakeBotConnector
+) -> None:
+    first = "29:1first-fay"
+    await send(
+        server,
+        message(
+            "feedback Approving expenses on my phone takes too many taps", user=first, service_url=fake_connector.url
+        ),
+    )
+    await send(
+        server,
+        message(
+            "feedback The wiki search never finds the holiday calendar", user=first, service_url=fake_connector.url
+        ),
+    )
+    await send(
+        server,
+        message("feedback approving an expense on the phone needs too many taps", service_url=fake_connector.url),
+    )
+    [offered] = [posted for posted in fake_connector.to(PERSONAL_CONVERSATION) if "Others said" in card_text(posted)]
+    [card] = offered.cards
+    assert_valid_cards([card])
+    verbs = {element["verb"]: element["data"] for element in walk(card) if element.get("type") == "Action.Execute"}
+    assert set(verbs) == {"triage_same:FB-1", "triage_different"} and "FB-2" not in card_text(offered)
+
+    same = verbs["triage_same:FB-1"]
+    where = {"service_url": fake_connector.url, "reply_to_id": offered.activity_id}
+    status, body = await post_activity(server.url, card_action("triage_same:FB-1", same, user=first, **where))
+    assert status == 200 and "Only whoever sent FB-3" in body
+    status, body = await post_activity(server.url, card_action("triage_same:FB-1", same, **where))
+    answered = json.loads(body)
+    assert status == 200 and answered["type"] == ADAPTIVE_CARD
+    by_id = {row.id: (row.status, row.duplicate_of_id) for row in await server.rows(Feedback)}
+    assert by_id == {1: ("new", None), 2: ("new", None), 3: ("duplicate", 1)}
