@@ -39,9 +39,14 @@ class IntakeDesk:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
 
+    @property
+    def _key_secret(self) -> str | None:
+        keys = self._deps.settings.vote_keys
+        return keys[0] if keys else None
+
     async def feedback(self, requester: Requester, draft: feedback.FeedbackDraft, source_key: str) -> Outcome:
         async def store() -> Outcome:
-            result = await feedback.submit(self._deps.db.group_commit, requester, draft, source_key)
+            result = await feedback.submit(self._deps.db.group_commit, requester, draft, source_key, self._key_secret)
             return Outcome(result.reply(), result.feedback.id, result.created)
 
         # An anonymous item's time is kept to the hour; a live counter scraped every few seconds would time it.
@@ -60,7 +65,7 @@ class IntakeDesk:
         draft = feedback.FeedbackDraft(text=text, category=QUESTION, anonymous=anonymous, release_id=release.id)
 
         async def store() -> Outcome:
-            result = await feedback.submit(self._deps.db.group_commit, requester, draft, source_key)
+            result = await feedback.submit(self._deps.db.group_commit, requester, draft, source_key, self._key_secret)
             saved = " anonymously: nobody can see it came from you" if result.feedback.anonymous else ""
             reply = Reply.ok(
                 f"Thanks! Your question is saved as *{result.label}*{saved}. The author of "

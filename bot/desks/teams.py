@@ -124,11 +124,9 @@ class TeamsDesk:
             return await self._release_card.submitted(
                 requester, action, submit.fields, automatic=submit.automatic, key=source_key
             )
-        if action.startswith(STATUS_ACTION_PREFIX) or action in TRIAGE_ACTIONS:
-            # A refresh of a triage card answers with the card as it stands (see _triage).
-            return await self._triage(requester, submit)
         if submit.automatic:
             # Teams refreshing a card by itself: no other card of ours asks for it, and it never presses a button.
+            # Nor does it draw one: a forged refresh of a triage card would show any item to anyone in the tenant.
             return Answer(reply=Reply.info("This card has nothing new to show."))
         if action.startswith(SAME_ACTION_PREFIX) or action == DIFFERENT_ACTION:
             return await self._similar_choice(requester, action, value)
@@ -146,6 +144,8 @@ class TeamsDesk:
             return await self._release_button(requester, action, release_id)
         if action == QUESTION_ACTION and (release_id := parse_number(value)) is not None:
             return await self._release_question(requester, release_id, submit, source_key)
+        if action.startswith(STATUS_ACTION_PREFIX) or action in TRIAGE_ACTIONS:
+            return await self._triage(requester, submit)
         return Answer(reply=Reply.invalid("That button does nothing any more. Type *help* to see what I can do."))
 
     async def _similar_choice(self, requester: Requester, action: str, value: str) -> Answer:
@@ -174,10 +174,7 @@ class TeamsDesk:
         item, action, text = submit.value[:32], submit.action, submit.text
         triage = self._desks.triage
         try:
-            if submit.automatic:
-                # Teams asking for the card as it stands (a refresh) is nobody's click: it changes nothing.
-                reply = Reply.info("The card as it stands.")
-            elif action.startswith(STATUS_ACTION_PREFIX):
+            if action.startswith(STATUS_ACTION_PREFIX):
                 reply = await triage.set_status(requester, item, action.removeprefix(STATUS_ACTION_PREFIX))
             elif action == DECLINE_ACTION:
                 reply = await triage.set_status(requester, item, "declined", text(REASON_FIELD) or None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,8 +74,20 @@ def validate(draft: FeedbackDraft) -> FeedbackDraft:
     )
 
 
+def unlinkable_key(secret: str | None, source_key: str) -> str:
+    """What an anonymous item keeps of its source key: still the same for a redelivery (so it is stored once), but
+    keyed with a secret that is never in the database. The raw key names the sender's message, card or chat and,
+    in Teams, can be recomputed from their id; without a secret (local development), a plain hash."""
+    digest = hmac.new((secret or "").encode(), source_key.encode(), hashlib.sha256).hexdigest()[:40]
+    return f"anonymous:{digest}"
+
+
 async def submit(
-    group_commit: GroupCommit, requester: Requester, draft: FeedbackDraft, source_key: str
+    group_commit: GroupCommit,
+    requester: Requester,
+    draft: FeedbackDraft,
+    source_key: str,
+    key_secret: str | None = None,
 ) -> FeedbackSubmitted:
     """Store the feedback once per source key; a repeat returns the first row, `created=False`.
 
@@ -94,7 +108,7 @@ async def submit(
         channel_id=None if clean.anonymous else clean.channel_id,
         permalink=None if clean.anonymous else clean.permalink,
         release_id=clean.release_id,
-        source_key=source_key,
+        source_key=unlinkable_key(key_secret, source_key) if clean.anonymous else source_key,
         **({"created_at": on_the_hour(utcnow())} if clean.anonymous else {}),
     )
     return FeedbackSubmitted(row, created)

@@ -417,8 +417,15 @@ def task_message(reply: Reply) -> dict[str, Any]:
 # -- replies --------------------------------------------------------------------------------------------------------
 
 
+REFUSED_TITLE = "⛔ Not allowed"
+
+
 def reply_activity(reply: Reply) -> dict[str, Any]:
-    """A confirmation or answer, worded as Slack's ephemeral reply: the icon and text, then the lines."""
+    """A confirmation or answer, worded as Slack's ephemeral reply: the icon and text, then the lines. A refusal is
+    a card of its own, so it cannot be mistaken for the answer that was asked for."""
+    if reply.kind == "refused":
+        note = Note(title=REFUSED_TITLE, fallback=unmarked(reply.text), paragraphs=(reply.text, *reply.lines))
+        return note_activity(note)
     sections = [f"{_ICONS[reply.kind]} {reply.text}"]
     if reply.lines:
         sections.append("\n".join(reply.lines))

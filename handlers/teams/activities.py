@@ -252,7 +252,9 @@ def _card_for_everyone(
             return None
         if not shared:
             return card
-        return release_preview_refresh(release_preview_card(replace(preview, controls=False)), preview)
+        # Everyone's copy holds no tier's text: the lions' executive summary is not for the whole channel. Whoever
+        # may read drafts gets them through the refresh.
+        return release_preview_refresh(release_preview_card(replace(preview, controls=False, notes={})), preview)
     return card if answer.shared else None
 
 

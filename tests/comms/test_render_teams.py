@@ -475,13 +475,22 @@ def test_form_activity_carries_the_card() -> None:
 # -- replies --------------------------------------------------------------------------------------------------------
 
 
+def test_a_refusal_is_a_card_of_its_own() -> None:
+    refusal = Reply("refused", "Only feedbot admins can do that.", lines=("Ask an admin to add you.",))
+    activity = reply_activity(refusal)
+    [card] = cards_in(activity)
+    assert_valid_cards([card])
+    texts = [block["text"] for block in card["body"]]
+    assert texts == ["⛔ Not allowed", "Only feedbot admins can do that.", "Ask an admin to add you."]
+    assert activity["summary"] == "Only feedbot admins can do that."
+
+
 @pytest.mark.parametrize(
     ("reply", "icon"),
     [
         (Reply.ok("Thanks! Your feedback is saved as *FB-3*.", item_id="FB-3"), "✅"),
         (Reply.info("Open items", "• *FB-1* new", "• *BUG-2* <https://x.y/2|EXP-2>"), "ℹ️"),
         (Reply.invalid_fields({"text": "Please write your feedback."}), "⚠️"),
-        (Reply.refused("Only admins can do that."), "⛔"),
         (Reply.failed("Could not reach the tracker."), "❌"),
     ],
 )

@@ -42,3 +42,23 @@ async def install_in_channel(server: RunningServer, connector: FakeBotConnector)
 
 def card_text(posted: Posted) -> str:
     return repr(posted.cards)
+
+
+def said(posted: Posted) -> str:
+    """What a message says: its text, or its card's words (a refusal comes as a card of its own)."""
+    words = [
+        element["text"] for card in posted.cards for element in _elements(card) if isinstance(element.get("text"), str)
+    ]
+    return "\n".join([posted.text or "", *words])
+
+
+def _elements(value: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(value, dict):
+        found.append(value)
+        for child in value.values():
+            found += _elements(child)
+    elif isinstance(value, list):
+        for child in value:
+            found += _elements(child)
+    return found

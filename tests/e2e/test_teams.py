@@ -22,7 +22,7 @@ from comms.teams_sender import TeamsSender
 from storage.models import Bug, Delivery, Feedback, FeedbackVote, PulseResponse, TeamsConversation
 from tests.adaptive_cards import assert_valid_cards, inputs, submit_data, walk
 from tests.conftest import ADMIN_USER
-from tests.e2e.teams_steps import card_text, install_for, install_in_channel, send
+from tests.e2e.teams_steps import card_text, install_for, install_in_channel, said, send
 from tests.fakes.bot_connector import (
     BOT_ID,
     CHANNEL_CONVERSATION,
@@ -311,7 +311,7 @@ async def test_a_pulse_in_a_teams_channel_asks_its_people_and_counts_their_answe
         message(None, service_url=fake_connector.url, user="29:9mallory", conversation="a:1mallory", value=answer),
     )
     assert await server.count(PulseResponse) == 1
-    assert "not sent to you" in (fake_connector.to("a:1mallory")[-1].text or "")
+    assert "not sent to you" in said(fake_connector.to("a:1mallory")[-1])
 
 
 async def test_the_weekly_digest_reaches_a_teams_lion(server: RunningServer, fake_connector: FakeBotConnector) -> None:

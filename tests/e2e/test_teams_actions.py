@@ -4,6 +4,7 @@ what it sends through the fake Bot Framework connector. Every card is checked wi
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 from urllib.parse import quote
@@ -252,10 +253,12 @@ async def test_a_teams_triage_channel_gets_item_cards_that_triagers_move_in_plac
     [row] = await server.rows(Feedback)
     assert (row.status, row.assignee_id) == ("new", None)
 
-    # A refresh Teams asks for by itself is nobody's click: the card as it stands, nothing moved.
-    refresh = card_action("triage_status:planned", {"value": "FB-1"}, user=TRIAGER, automatic=True, **where)
-    status, answered = await invoke(server, refresh)
-    assert status == 200 and answered["type"] == ADAPTIVE_CARD and "triage_status:planned" in json.dumps(answered)
+    # A refresh is nobody's click, and triage cards ask for none: it draws nothing (a forged one from anyone in the
+    # tenant would otherwise show them any item, anonymous ones included) and moves nothing.
+    for who in (OUTSIDER, TRIAGER):
+        refresh = card_action("triage_status:planned", {"value": "FB-1"}, user=who, automatic=True, **where)
+        status, answered = await invoke(server, refresh)
+        assert status == 200 and answered["type"] == INVOKE_MESSAGE and "approvers" not in json.dumps(answered)
     [row] = await server.rows(Feedback)
     assert row.status == "new"
 
@@ -401,3 +404,29 @@ async def test_a_products_teams_items_go_to_its_own_teams_channel(
     [post] = await fake_connector.wait_for(lambda posted: "Bug BUG-1" in card_text(posted))
     assert post.conversation_id == mobile
     assert_valid_cards(post.cards)
+
+
+async def test_anonymous_feedback_from_a_message_keeps_no_key_its_author_could_be_found_by(
+    server: RunningServer, fake_connector: FakeBotConnector
+) -> None:
+    sent = message_action_invoke(
+        SUBMIT,
+        FEEDBACK_FROM_MESSAGE,
+        MESSAGE_HTML,
+        service_url=fake_connector.url,
+        link=LINK,
+        message_id="1700000000999",
+        data={"feedbot": "feedback_submit", "text": MESSAGE_TEXT, "category": "problem", "anonymous": "true"},
+    )
+    for _ in range(2):  # a retry is still one submission
+        status, _answered = await invoke(server, sent)
+        assert status == 200
+    [row] = await server.rows(Feedback)
+    assert (row.user_id, row.permalink, row.anonymous) == (None, None, True)
+    # The attack: whoever reads the database recomputes the dedupe key for every Teams id they know, and the one
+    # that matches wrote it. The stored key is keyed with a secret that is not in the database.
+    candidates = [USER, "29:1other-oz", OUTSIDER]
+    assert row.source_key is not None and row.source_key.startswith("anonymous:")
+    assert all(USER not in row.source_key and person not in row.source_key for person in candidates)
+    plain = {hashlib.sha256(f"{person}\n".encode()).hexdigest()[:40] for person in candidates}
+    assert row.source_key.removeprefix("anonymous:") not in plain

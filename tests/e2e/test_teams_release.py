@@ -18,7 +18,7 @@ from comms.render.teams import ADAPTIVE_CARD, INVOKE_MESSAGE
 from storage import subjects
 from storage.models import Delivery, Release, ReleaseFormDraft
 from tests.adaptive_cards import assert_valid_cards, inputs, walk
-from tests.e2e.teams_steps import card_text, install_for, send
+from tests.e2e.teams_steps import card_text, install_for, said, send
 from tests.fakes.bot_connector import (
     CHANNEL_CONVERSATION,
     PERSONAL_CONVERSATION,
@@ -301,6 +301,9 @@ async def test_in_a_channel_the_author_sees_the_buttons_and_others_a_read_only_c
     assert base.activity_id == form.activity_id
     [face] = base.cards
     assert not verbs(face) and face["refresh"]["userIds"] == [PM] and "Expenses 3.0" in repr(face)
+    # … and none of the tiers' texts: the lions' executive summary and the elephants' details are not the channel's.
+    for text in (FILLED["exec_summary"], FILLED["details"], FILLED["deer_text"], "Receipts are read for you"):
+        assert text not in repr(face), text
 
     # Teams refreshing the card for its author: the buttons; for someone else (a manual refresh): nothing to run.
     refreshed = answered_card(
@@ -404,9 +407,10 @@ async def test_release_list_reschedule_report_and_cancel_typed_in_teams_read_in_
     outsider = message("release list", service_url=fake_connector.url, user=OTHER, conversation=OTHER_CHAT)
     await send(server, outsider)
     [refusal] = fake_connector.to(OTHER_CHAT)
-    assert "Only feedbot admins and release authors" in (refusal.text or "") and "Expenses" not in (refusal.text or "")
+    assert "Only feedbot admins and release authors" in said(refusal) and "Expenses" not in said(refusal)
     await send(server, message("release", service_url=fake_connector.url, user=OTHER, conversation=OTHER_CHAT))
-    assert not [posted for posted in fake_connector.to(OTHER_CHAT) if posted.cards]
+    # A refusal, as a card of its own: no form to fill in.
+    assert not [posted for posted in fake_connector.to(OTHER_CHAT) if "Input." in card_text(posted)]
 
 
 APPROVER, APPROVER_CHAT = "29:1approver-ann", "a:1personal-ann"
