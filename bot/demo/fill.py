@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.demo.company import CHANNELS, MAP_DRAWN_BY, PEOPLE, STAKEHOLDER_MAP
 from bot.demo.story import BugPlan, FeedbackPlan, PulsePlan, ReleasePlan, Story, tell
-from bot.demo.usage import PROFICIENCY, TARGETS, USAGE, UsageEventPlan, tell_usage
+from bot.demo.usage import PROFICIENCY, TARGETS, USAGE, tell_usage
 from bot.domain.demo import DEMO_PLATFORM, DEMO_PSEUDONYM_KEY, DEMO_TEAM
 from bot.domain.ids import bug_label, feedback_label, pulse_label, release_label
 from bot.domain.person_key import person_key
@@ -113,25 +113,10 @@ async def summary(session: AsyncSession) -> DemoSummary:
     )
 
 
-async def _usage(session: AsyncSession, story: Story, plans: Sequence[UsageEventPlan], key: str) -> int:
+async def _usage(session: AsyncSession, story: Story, plans: Sequence[EventRow], key: str) -> int:
     """The products' usage events, the people directory they are sliced by, and each product's key task and
     targets (where the product has none of its own yet: a real product of the same name keeps its settings)."""
-    rows = [
-        EventRow(
-            product=plan.product,
-            event=plan.event,
-            task=plan.task,
-            outcome=plan.outcome,
-            duration_ms=plan.duration_ms,
-            error=plan.error,
-            person=person_key(key, plan.user),
-            anonymous=False,
-            occurred_at=plan.occurred_at,
-            received_at=plan.occurred_at,
-            message_id=plan.message_id,
-        )
-        for plan in plans
-    ]
+    rows = [row._replace(person=person_key(key, row.person)) for row in plans]
     written = await usage_store.insert_events(session, rows)
     today = story.now.date()
     segments = [

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.demo.company import EXPENSES, PEOPLE, SCHEDULING, SUPPORT_CONSOLE, Person
+from storage.usage_events import EventRow
 
 DAYS = 84
 
@@ -65,19 +66,6 @@ TARGETS = (
 PROFICIENCY = (3, 120_000)  # three completions of the key task under two minutes
 
 
-@dataclass(frozen=True)
-class UsageEventPlan:
-    user: str
-    product: str
-    event: str
-    task: str | None
-    outcome: str | None
-    duration_ms: int | None
-    error: str | None
-    occurred_at: datetime
-    message_id: str
-
-
 def _users(usage: Usage) -> list[Person]:
     return [
         person
@@ -86,9 +74,11 @@ def _users(usage: Usage) -> list[Person]:
     ]
 
 
-def tell_usage(seed: int, now: datetime) -> tuple[UsageEventPlan, ...]:
+def tell_usage(seed: int, now: datetime) -> tuple[EventRow, ...]:
+    """The events as rows of usage_events, each under its person's user id: bot/demo/fill.py stores them under the
+    person's pseudonym instead."""
     rng = random.Random(seed * 7919)
-    plans: list[UsageEventPlan] = []
+    plans: list[EventRow] = []
     for usage in USAGE:
         for person in _users(usage):
             for days_ago in range(DAYS, 0, -1):
@@ -109,21 +99,26 @@ def _attempts(rng: random.Random, mean: float) -> int:
 
 def _attempt(
     rng: random.Random, usage: Usage, person: Person, when: datetime, odds: tuple[float, float, float], number: int
-) -> list[UsageEventPlan]:
+) -> list[EventRow]:
     completed, failed, median = odds
     roll = rng.random()
     outcome = "completed" if roll < completed else "failed" if roll < completed + failed else "abandoned"
     seconds = median * rng.lognormvariate(0, 0.45)
-    opened = UsageEventPlan(person.id, usage.product, "Opened", None, None, None, None, when, f"demo-{number}-opened")
-    ended = UsageEventPlan(
-        person.id,
-        usage.product,
-        "Task " + outcome,
-        usage.task,
-        outcome,
-        round(seconds * 1000) if outcome == "completed" else None,
-        usage.error if outcome == "failed" else None,
-        when + timedelta(seconds=seconds),
-        f"demo-{number}-ended",
+    ended_at = when + timedelta(seconds=seconds)
+    opened = EventRow(
+        usage.product, "Opened", None, None, None, None, person.id, False, when, when, f"demo-{number}-opened"
+    )
+    ended = EventRow(
+        product=usage.product,
+        event="Task " + outcome,
+        task=usage.task,
+        outcome=outcome,
+        duration_ms=round(seconds * 1000) if outcome == "completed" else None,
+        error=usage.error if outcome == "failed" else None,
+        person=person.id,
+        anonymous=False,
+        occurred_at=ended_at,
+        received_at=ended_at,
+        message_id=f"demo-{number}-ended",
     )
     return [opened, ended]
