@@ -32,7 +32,7 @@ CLOCKLESS=(
     tests/e2e/test_slack_event_retries.py tests/e2e/test_export_roundtrip.py tests/e2e/test_audit.py
     tests/security/test_export_formulas.py tests/security/test_export_output_symlink.py
     tests/security/test_markup_injection.py tests/e2e/test_events_api.py tests/bot/cli/test_events_import.py
-    tests/bot/cli/test_people.py
+    tests/bot/cli/test_people.py tests/e2e/test_fuzz_teams_invokes.py tests/handlers/teams/test_message_actions.py
 )
 
 names=()
