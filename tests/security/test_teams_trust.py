@@ -17,6 +17,7 @@ from bot.domain.settings import Settings
 from bot.services.releases import ReleaseDraft
 from storage.models import Bug, Feedback, PulseResponse, Release, TeamsConversation
 from tests.conftest import ADMIN_USER
+from tests.e2e.teams_steps import said
 from tests.e2e.test_pulses import HUMANS, click, start_pulse
 from tests.fakes.bot_connector import FakeBotConnector, conversation_update, message, post_activity
 from tests.fakes.slack_api import FakeSlack
@@ -96,7 +97,7 @@ class TestInEmulatorMode:
 
         assert [release.status for release in await server.rows(Release)] == ["awaiting_approval"]
         assert [response.score for response in await server.rows(PulseResponse)] == [3]
-        refusals = [reply.text or "" for reply in fake_connector.posted]
+        refusals = [said(reply) for reply in fake_connector.posted]
         assert any("not sent to you" in text for text in refusals), refusals
 
     async def test_a_teams_id_equal_to_a_slack_admin_is_not_an_admin(
