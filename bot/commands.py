@@ -18,6 +18,7 @@ from bot.desks import Desks
 from bot.desks.intake import STORAGE_UNAVAILABLE
 from bot.domain.answers import Answer, Form
 from bot.domain.ids import parse_release_id
+from bot.domain.notes import Note
 from bot.domain.platforms import id_kind, is_teams_id
 from bot.domain.replies import Reply, verbatim
 from bot.domain.requester import Requester
@@ -263,12 +264,17 @@ async def _feedback(call: Call) -> Answer:
         return Answer(form=Form("feedback"))
     draft = FeedbackDraft(text=call.argument)
     outcome = await call.desks.intake.feedback(call.requester, draft, call.source_key)
-    suggestions = None
+    item_id = outcome.item_id
     # Others' open items that say the same, to +1 instead, as Slack offers them: only in Teams' one-to-one chat,
     # where no colleague reads along (Slack shows them ephemerally; a channel has nothing like it in Teams).
-    if call.surface == TEAMS and call.place.conversation_id is None and outcome.created and outcome.item_id:
-        suggestions = await call.desks.triage_channels.suggestions(call.requester, outcome.item_id, call.argument)
-    return Answer(reply=outcome.reply, note=replace(suggestions, in_place=True) if suggestions else None)
+    if call.surface != TEAMS or call.place.conversation_id is not None or not outcome.created or not item_id:
+        return Answer(reply=outcome.reply)
+
+    async def suggestions() -> Note | None:
+        found = await call.desks.triage_channels.suggestions(call.requester, item_id, call.argument)
+        return replace(found, in_place=True) if found else None
+
+    return Answer(reply=outcome.reply, follow_up=suggestions)
 
 
 async def _bug(call: Call) -> Answer:

@@ -3,6 +3,7 @@ text in the shell)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -77,6 +78,9 @@ class Answer:
     updated_card: Note | None = None
     home: HomeSummary | None = None
     attachment: Attachment | None = None
+    # What follows once the rest is shown, when working it out may take a while (comparing texts): the person reads
+    # their confirmation first.
+    follow_up: Callable[[], Awaitable[Note | None]] | None = None
     release_preview: ReleasePreview | None = None
     # The updated card is the message's new face for everyone in the conversation, not only for whoever clicked
     # (an Action.Execute's answer is shown to its clicker alone).

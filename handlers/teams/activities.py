@@ -197,6 +197,8 @@ class FeedbotActivities(ActivityHandler):
             await turn_context.send_activity(_activity(form_activity(preview, _summary(answer))))
         for extra in _extra_activities(answer, with_reply=False):
             await turn_context.send_activity(_activity(extra))
+        if answer.follow_up is not None and (later := await answer.follow_up()) is not None:
+            await turn_context.send_activity(_activity(note_activity(later)))
 
 
 DONE = Reply.ok("Done.")
