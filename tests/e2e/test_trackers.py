@@ -102,7 +102,9 @@ async def report_bug(server: RunningServer, fake_slack: FakeSlack, product: str,
         "product": text_value(product),
     }
     status, answer = await server.slack(interactive(view_submission(opened["view"], values, user_id=REPORTER)))
-    assert status == 200 and answer["response_action"] == "update", answer
+    # Stored within the ack budget, the modal shows the confirmation; on a loaded machine the store may take longer,
+    # and the modal closes with the confirmation sent after. These tests are about what follows: filed_bug waits.
+    assert status == 200 and answer["response_action"] in ("update", "clear"), answer
 
 
 async def filed_bug(server: RunningServer) -> Bug:
