@@ -22,8 +22,9 @@ berlin-leaves-summer-time|2026-10-24 23:59:50|Europe/Berlin"
 TESTS=(tests/e2e tests/security tests/comms tests/storage tests/bot tests/handlers)
 # Slow files whose outcome no date or hour can change (no schedule, week, day or zone in them): the terminal's
 # line editing, signals and health, Socket Mode, fault injection, trackers and webhooks, exports' escaping, fuzzing,
-# the suppression property, checking usage events and people files. The main suite runs them; a new file runs here
-# until it is listed.
+# the suppression property, checking usage events and people files, and what is told at an instant the test names
+# itself (the demo company, the KPIs' seeded history). The main suite runs them; a new file runs here until it is
+# listed.
 CLOCKLESS=(
     tests/bot/test_shell.py tests/bot/test_suppression.py tests/bot/cli/test_help.py
     tests/e2e/test_delivery_faults.py tests/e2e/test_server_ops.py tests/e2e/test_socket_mode.py
@@ -33,6 +34,7 @@ CLOCKLESS=(
     tests/security/test_export_formulas.py tests/security/test_export_output_symlink.py
     tests/security/test_markup_injection.py tests/e2e/test_events_api.py tests/bot/cli/test_events_import.py
     tests/bot/cli/test_people.py tests/e2e/test_fuzz_teams_invokes.py tests/handlers/teams/test_message_actions.py
+    tests/bot/demo/test_fill.py tests/storage/test_kpi.py tests/storage/test_kpi_weeks.py
 )
 
 names=()
