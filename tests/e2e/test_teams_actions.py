@@ -113,6 +113,16 @@ async def test_a_message_action_opens_its_form_prefilled_with_the_message_as_pla
     assert await server.count(Feedback) == 0 and await server.count(Bug) == 0
 
 
+def feedback_form(*, anonymous: bool) -> dict[str, str]:
+    """The feedback dialog as sent: the message's words, a category, and whether to share it anonymously."""
+    return {
+        "feedbot": "feedback_submit",
+        "text": MESSAGE_TEXT,
+        "category": "problem",
+        "anonymous": str(anonymous).lower(),
+    }
+
+
 async def test_a_message_action_stores_feedback_and_a_bug_linked_to_the_message_once(
     server: RunningServer, fake_connector: FakeBotConnector
 ) -> None:
@@ -123,7 +133,7 @@ async def test_a_message_action_stores_feedback_and_a_bug_linked_to_the_message_
         MESSAGE_HTML,
         service_url=fake_connector.url,
         link=LINK,
-        data={"feedbot": "feedback_submit", "text": MESSAGE_TEXT, "category": "problem", "anonymous": "false"},
+        data=feedback_form(anonymous=False),
     )
     status, answered = await invoke(server, sent)
 
@@ -416,7 +426,7 @@ async def test_anonymous_feedback_from_a_message_keeps_no_key_its_author_could_b
         service_url=fake_connector.url,
         link=LINK,
         message_id="1700000000999",
-        data={"feedbot": "feedback_submit", "text": MESSAGE_TEXT, "category": "problem", "anonymous": "true"},
+        data=feedback_form(anonymous=True),
     )
     for _ in range(2):  # a retry is still one submission
         status, _answered = await invoke(server, sent)

@@ -102,7 +102,10 @@ def verbs(card: dict[str, Any]) -> set[str]:
     return {element["verb"] for element in card.get("actions", []) if element.get("type") == "Action.Execute"}
 
 
-async def place_stakeholders(server: RunningServer) -> None:
+async def place_stakeholders(server: RunningServer, fake_connector: FakeBotConnector) -> None:
+    """A stakeholder map of both platforms: the Teams lion and elephant have the bot installed, so it can reach them."""
+    await install_for(server, fake_connector, TEAMS_LION, TEAMS_LION_CHAT)
+    await install_for(server, fake_connector, TEAMS_ELEPHANT, TEAMS_ELEPHANT_CHAT)
     pm = Requester("teams", TENANT, PM, is_admin=True)
     desk = ReleaseDesk(server.deps)
     tiers = {
@@ -118,9 +121,7 @@ async def place_stakeholders(server: RunningServer) -> None:
 async def test_a_pm_schedules_from_a_teams_card_and_every_tier_gets_it_once_on_both_platforms(
     server: RunningServer, fake_connector: FakeBotConnector, fake_slack: FakeSlack
 ) -> None:
-    await install_for(server, fake_connector, TEAMS_LION, TEAMS_LION_CHAT)
-    await install_for(server, fake_connector, TEAMS_ELEPHANT, TEAMS_ELEPHANT_CHAT)
-    await place_stakeholders(server)
+    await place_stakeholders(server, fake_connector)
 
     form = await type_to_bot(server, fake_connector, "release")
     fields = inputs(form.cards[0])
@@ -250,9 +251,7 @@ async def test_bad_input_comes_back_as_the_form_with_every_field_and_the_errors_
 async def test_send_a_test_reaches_the_author_alone_and_a_retry_sends_nothing_more(
     server: RunningServer, fake_connector: FakeBotConnector, fake_slack: FakeSlack
 ) -> None:
-    await install_for(server, fake_connector, TEAMS_LION, TEAMS_LION_CHAT)
-    await install_for(server, fake_connector, TEAMS_ELEPHANT, TEAMS_ELEPHANT_CHAT)
-    await place_stakeholders(server)
+    await place_stakeholders(server, fake_connector)
     form = await type_to_bot(server, fake_connector, "release")
     preview = answered_card(
         await press(server, fake_connector, form.cards[0], RELEASE_PREVIEW, form.activity_id, FILLED)
